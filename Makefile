@@ -1,0 +1,48 @@
+# Jembatan: `make run` and `make test` do all set-up on a fresh machine with only python3 >= 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test setup lint test-sqlite test-postgres bench messages clean
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
+
+setup: $(VENV)/.installed
+	@JEMBATAN_ENV=development $(PY) manage.py migrate --no-input -v0
+	@JEMBATAN_ENV=development $(PY) manage.py load_regions --if-empty
+	@JEMBATAN_ENV=development $(PY) manage.py seed_demo
+
+run: setup
+	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	@echo "== ruff"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check . >/dev/null || { $(VENV)/bin/ruff format --diff . | head -40; exit 1; }
+
+test-sqlite: $(VENV)/.installed
+	@echo "== pytest on SQLite"
+	@JEMBATAN_ENV=test DATABASE_URL= $(VENV)/bin/pytest
+
+test-postgres: $(VENV)/.installed
+	@bash scripts/test-postgres.sh "$(PG_URL)"
+
+test: setup lint test-sqlite test-postgres
+	@echo "== all test stages passed"
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; JEMBATAN_ENV=development $(PY) $$b || exit 1; done
+
+messages: $(VENV)/.installed
+	@cd jembatan && ../$(PY) ../manage.py makemessages -l en --no-location && ../$(PY) ../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,121 @@
+"""People and their roles. Who may do what is answered in access.py, never here."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jembatan.accounts.phones import normalize_phone
+
+
+class User(AbstractUser):
+    """A citizen or an officer. Citizens log in with e-mail or phone; staff with a username too.
+
+    NIK is deliberately not collected: a complaint does not need it, UU 27/2022 (Pelindungan Data
+    Pribadi) asks for data minimisation, and a leaked NIK is the most abused Indonesian identifier.
+    """
+
+    full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
+    email = models.EmailField(_("alamat e-mail"), blank=True)
+    phone = models.CharField(_("nomor ponsel"), max_length=20, blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail terverifikasi"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("ponsel terverifikasi"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("bahasa"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    notify_by_email = models.BooleanField(_("kabari lewat e-mail"), default=True)
+    notify_by_sms = models.BooleanField(_("kabari lewat SMS"), default=False)
+    notify_by_whatsapp = models.BooleanField(_("kabari lewat WhatsApp"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"), condition=~models.Q(email=""), name="user_unique_email_ci"
+            ),
+            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="user_unique_phone"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        self.phone = normalize_phone(self.phone) if self.phone else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self):
+        return self.full_name or self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    ADMIN_NASIONAL = "admin_nasional", _("Admin Nasional")
+    ADMIN_INSTANSI = "admin_instansi", _("Admin Instansi / Koordinator")
+    PENGHUBUNG = "penghubung", _("Penghubung")
+    PIMPINAN = "pimpinan", _("Pimpinan")
+    AUDITOR = "auditor", _("Auditor (Inspektorat/Ombudsman)")
+    SYSADMIN = "sysadmin", _("Sysadmin")
+
+
+class StaffRole(models.Model):
+    """One role of one officer, scoped to an agency and everything below it."""
+
+    user = models.ForeignKey(User, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("instansi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Cakupan peran: instansi ini dan seluruh unit di bawahnya. Kosong hanya untuk peran nasional."),
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("peran petugas")
+        verbose_name_plural = _("peran petugas")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "agency"], name="staff_role_unique"),
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=False) | models.Q(role__in=["admin_nasional", "sysadmin", "auditor"]),
+                name="staff_role_scoped_needs_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} — {self.agency or _('Nasional')}"
+
+
+class OneTimeCode(models.Model):
+    """A short code sent to an e-mail address or phone to prove the citizen holds it."""
+
+    class Purpose(models.TextChoices):
+        VERIFY_EMAIL = "verify_email", _("Verifikasi e-mail")
+        VERIFY_PHONE = "verify_phone", _("Verifikasi ponsel")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    destination = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=128)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+
+class LoginAttempt(models.Model):
+    """A failed login, counted per username and per IP to throttle guessing."""
+
+    username = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,0 +1,482 @@
+"""The complaint (laporan) and everything that happens to it.
+
+State changes live in actions.py; this module only holds facts about one object (properties) and
+filters (QuerySet methods).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportType(models.TextChoices):
+    PENGADUAN = "pengaduan", _("Pengaduan")
+    ASPIRASI = "aspirasi", _("Aspirasi")
+    PERMINTAAN_INFORMASI = "permintaan_informasi", _("Permintaan Informasi")
+
+
+class Classification(models.TextChoices):
+    PENGADUAN_BERKADAR_PENGAWASAN = "pengaduan_berkadar_pengawasan", _("Pengaduan Berkadar Pengawasan")
+    PENGADUAN_TIDAK_BERKADAR_PENGAWASAN = (
+        "pengaduan_tidak_berkadar_pengawasan",
+        _("Pengaduan Tidak Berkadar Pengawasan"),
+    )
+    ASPIRASI = "aspirasi", _("Aspirasi")
+    PERMINTAAN_INFORMASI = "permintaan_informasi", _("Permintaan Informasi")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Situs web")
+    ANDROID = "android", _("Android")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("E-mail")
+    OPEN311 = "open311", _("Open311")
+    API = "api", _("API")
+    OFFICER = "officer", _("Dicatat petugas")
+    IMPORT = "import", _("Impor")
+
+
+class Status(models.TextChoices):
+    """Statuses as the national SP4N-LAPOR! system shows them."""
+
+    BELUM_TERVERIFIKASI = "belum_terverifikasi", _("Belum Terverifikasi")
+    MENUNGGU_KELENGKAPAN = "menunggu_kelengkapan", _("Menunggu Kelengkapan Informasi")
+    TERDISPOSISI = "terdisposisi", _("Terverifikasi & Terdisposisi (belum ditindaklanjuti)")
+    DIPROSES = "diproses", _("Sedang Diproses")
+    SELESAI = "selesai", _("Selesai Ditindaklanjuti")
+    DITUTUP_PELAPOR = "ditutup_pelapor", _("Ditutup oleh Pelapor")
+    DITUTUP_ADMIN = "ditutup_admin", _("Ditutup oleh Admin")
+    DITUTUP_SISTEM = "ditutup_sistem", _("Ditutup oleh Sistem")
+    DIARSIPKAN_ADMIN = "diarsipkan_admin", _("Diarsipkan oleh Admin")
+    DIARSIPKAN_SISTEM = "diarsipkan_sistem", _("Diarsipkan oleh Sistem")
+    DIARSIPKAN_PELAPOR = "diarsipkan_pelapor", _("Diarsipkan oleh Pelapor")
+
+
+VERIFICATION_STATUSES = (Status.BELUM_TERVERIFIKASI, Status.MENUNGGU_KELENGKAPAN)
+ACTIVE_STATUSES = (
+    Status.BELUM_TERVERIFIKASI,
+    Status.MENUNGGU_KELENGKAPAN,
+    Status.TERDISPOSISI,
+    Status.DIPROSES,
+    Status.SELESAI,
+)
+CLOSED_STATUSES = (Status.DITUTUP_PELAPOR, Status.DITUTUP_ADMIN, Status.DITUTUP_SISTEM)
+ARCHIVED_STATUSES = (Status.DIARSIPKAN_ADMIN, Status.DIARSIPKAN_SISTEM, Status.DIARSIPKAN_PELAPOR)
+FINAL_STATUSES = CLOSED_STATUSES + ARCHIVED_STATUSES
+
+
+class ArchiveReason(models.Model):
+    """A managed reason for archiving (Tidak Jelas, Duplikat, Kedaluwarsa, …)."""
+
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=120)
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("alasan arsip")
+        verbose_name_plural = _("alasan arsip")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CalendarOverride(models.Model):
+    """An admin's correction to the working-day calendar: an extra day off, or a cancelled one."""
+
+    date = models.DateField(_("tanggal"), unique=True)
+    is_working_day = models.BooleanField(
+        _("hari kerja"), help_text=_("Centang bila tanggal ini tetap hari kerja (libur dibatalkan).")
+    )
+    note = models.CharField(_("keterangan"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("koreksi kalender")
+        verbose_name_plural = _("koreksi kalender")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date}: {self.note}"
+
+
+def new_tracking_number():
+    # 9 random digits, first one non-zero: 900 million values, so guessing a live number is
+    # hopeless, and a confidential report still needs its access code on top.
+    return str(secrets.randbelow(900_000_000) + 100_000_000)
+
+
+def new_access_code():
+    # Crockford-style alphabet without look-alikes, easy to read out over the phone.
+    alphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class ReportQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def public(self):
+        """What anyone may read: not confidential, verified, not archived."""
+        return self.filter(is_confidential=False).exclude(
+            status__in=(*VERIFICATION_STATUSES, *ARCHIVED_STATUSES)
+        )
+
+    def awaiting_verification(self):
+        return self.filter(status__in=VERIFICATION_STATUSES)
+
+    def for_agency(self, agency):
+        """Reports disposed to `agency` or anything below it."""
+        return self.filter(dispositions__agency__path__startswith=agency.path).distinct()
+
+    def due_for_sweep(self, now):
+        return self.filter(next_check_at__isnull=False, next_check_at__lte=now)
+
+
+class Report(models.Model):
+    tracking_number = models.CharField(_("nomor pelacakan"), max_length=12, unique=True, editable=False)
+    access_code = models.CharField(_("kode akses"), max_length=16, editable=False)
+    kind = models.CharField(_("jenis laporan"), max_length=24, choices=ReportType.choices)
+    classification = models.CharField(
+        _("klasifikasi"), max_length=40, choices=Classification.choices, blank=True
+    )
+    title = models.CharField(_("judul"), max_length=200)
+    description = models.TextField(_("isi laporan"))
+    incident_date = models.DateField(_("tanggal kejadian"), null=True, blank=True)
+    region = models.ForeignKey(
+        "directory.Region", verbose_name=_("wilayah"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    address = models.CharField(_("alamat/lokasi"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
+    category = models.ForeignKey(
+        "directory.Category", verbose_name=_("kategori"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    target_agency = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("instansi tujuan (pilihan pelapor)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verifying_agency = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("instansi verifikator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_to_verify",
+        help_text=_("Kosong: diverifikasi oleh admin nasional."),
+    )
+    channel = models.CharField(_("kanal"), max_length=16, choices=Channel.choices, default=Channel.WEB)
+    source_instance = models.CharField(_("instans sumber"), max_length=100, blank=True)
+    external_id = models.CharField(_("ID asal"), max_length=64, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pelapor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    # A guest's contact, kept on the report itself (a logged-in reporter's lives on the user).
+    reporter_name = models.CharField(_("nama pelapor"), max_length=150, blank=True)
+    reporter_email = models.EmailField(_("e-mail pelapor"), blank=True)
+    reporter_phone = models.CharField(_("ponsel pelapor"), max_length=20, blank=True)
+    is_anonymous = models.BooleanField(_("anonim"), default=False)
+    is_confidential = models.BooleanField(_("rahasia"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.BELUM_TERVERIFIKASI, db_index=True
+    )
+    archive_reason = models.ForeignKey(
+        ArchiveReason, verbose_name=_("alasan arsip"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplikat dari"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    support_count = models.PositiveIntegerField(_("jumlah dukungan"), default=0)
+    rating = models.PositiveSmallIntegerField(_("penilaian"), null=True, blank=True)
+    rating_comment = models.TextField(_("komentar penilaian"), blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+
+    # The SLA clock (see sla.py). Deadlines are stored, not derived, so the sweep and the queues
+    # can sort and filter on an index; `next_check_at` is when the sweep must look at it next.
+    submitted_at = models.DateTimeField(_("diterima"), default=timezone.now)
+    verification_due_at = models.DateTimeField(_("batas verifikasi"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("jam SLA dijeda sejak"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)
+    completion_due_at = models.DateTimeField(_("batas penyelesaian"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("ditindaklanjuti"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    ombudsman_consent = models.BooleanField(_("setuju diteruskan ke Ombudsman"), default=False)
+    ombudsman_flagged_at = models.DateTimeField(null=True, blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("laporan")
+        verbose_name_plural = _("laporan")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["status", "verification_due_at"]),
+            models.Index(fields=["status", "completion_due_at"]),
+            models.Index(fields=["verifying_agency", "status"]),
+            models.Index(fields=["is_confidential", "status", "-submitted_at"]),
+            models.Index(fields=["source_instance", "external_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="report_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.tracking_number} {self.title}"
+
+    @property
+    def is_public(self):
+        return not self.is_confidential and self.status not in (*VERIFICATION_STATUSES, *ARCHIVED_STATUSES)
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def is_archived(self):
+        return self.status in ARCHIVED_STATUSES
+
+    @property
+    def contact_email(self):
+        return (self.reporter.email if self.reporter_id else "") or self.reporter_email
+
+    @property
+    def contact_phone(self):
+        return (self.reporter.phone if self.reporter_id else "") or self.reporter_phone
+
+    @property
+    def reporter_display_name(self):
+        """The reporter's name as staff with the right to see it would read it."""
+        if self.reporter_id:
+            return self.reporter.display_name
+        return self.reporter_name or _("Tamu")
+
+    @property
+    def sla_due_at(self):
+        """The deadline that currently runs: verification before disposal, completion after."""
+        if self.status in VERIFICATION_STATUSES:
+            return None if self.paused_at else self.verification_due_at
+        if self.status in (Status.TERDISPOSISI, Status.DIPROSES):
+            return self.completion_due_at
+        return None
+
+    def is_overdue(self, now=None):
+        due = self.sla_due_at
+        return bool(due and due < (now or timezone.now()))
+
+
+class DispositionStatus(models.TextChoices):
+    TERDISPOSISI = "terdisposisi", _("Terdisposisi (belum ditindaklanjuti)")
+    DIPROSES = "diproses", _("Sedang Diproses")
+    SELESAI = "selesai", _("Selesai Ditindaklanjuti")
+    BUKAN_WEWENANG = "bukan_wewenang", _("Dikembalikan: Bukan Wewenang")
+    DIALIHKAN = "dialihkan", _("Dilimpahkan ke instansi lain")
+    DIBATALKAN = "dibatalkan", _("Dibatalkan")
+
+
+OPEN_DISPOSITION_STATUSES = (DispositionStatus.TERDISPOSISI, DispositionStatus.DIPROSES)
+
+
+class DispositionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_DISPOSITION_STATUSES)
+
+    def for_agency(self, agency):
+        return self.filter(agency__path__startswith=agency.path)
+
+
+class Disposition(models.Model):
+    """A report disposed (disposisi) to one agency, with its own liaison, deadlines and follow-ups."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="dispositions")
+    agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("instansi"), on_delete=models.PROTECT, related_name="dispositions"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=DispositionStatus.choices, default=DispositionStatus.TERDISPOSISI
+    )
+    liaison = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("penghubung"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    instruction = models.TextField(_("instruksi"), blank=True)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    disposed_at = models.DateTimeField(_("didisposisikan"), default=timezone.now)
+    first_response_due_at = models.DateTimeField(_("batas tindak lanjut pertama"), null=True, blank=True)
+    completion_due_at = models.DateTimeField(_("batas penyelesaian"), null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("alasan pengembalian"), blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DispositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disposisi")
+        verbose_name_plural = _("disposisi")
+        ordering = ["disposed_at", "pk"]
+        indexes = [models.Index(fields=["agency", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "agency"],
+                condition=models.Q(status__in=["terdisposisi", "diproses"]),
+                name="disposition_one_open_per_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report.tracking_number} → {self.agency}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_DISPOSITION_STATUSES
+
+    @property
+    def sla_due_at(self):
+        if self.status == DispositionStatus.TERDISPOSISI and self.first_response_at is None:
+            return self.first_response_due_at
+        if self.is_open:
+            return self.completion_due_at
+        return None
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Publik")
+    INTERNAL = "internal", _("Internal petugas")
+    REPORTER = "reporter", _("Hanya pelapor dan petugas")
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Timeline events are append-only.")
+
+    def delete(self):
+        raise TypeError("Timeline events are append-only.")
+
+    def public(self):
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def for_reporter(self):
+        return self.filter(visibility__in=(Visibility.PUBLIC, Visibility.REPORTER))
+
+
+class Event(models.Model):
+    """One line of a report's timeline, which is also its audit log. Never updated or deleted.
+
+    A database trigger (migration 0002) backs the model-level guard, so not even a raw query can
+    rewrite history.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    disposition = models.ForeignKey(
+        Disposition, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(_("peran pelaku"), max_length=20)
+    action = models.CharField(_("tindakan"), max_length=40, db_index=True)
+    status_before = models.CharField(max_length=24, blank=True)
+    status_after = models.CharField(max_length=24, blank=True)
+    text = models.TextField(_("isi"), blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("riwayat")
+        verbose_name_plural = _("riwayat")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self):
+        return f"{self.report_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Timeline events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Timeline events are append-only.")
+
+
+def attachment_path(instance, filename):
+    # Random names: the original file name may itself be personal data, and must not be guessable.
+    return f"attachments/{instance.report.submitted_at:%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.REPORTER)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lampiran")
+        verbose_name_plural = _("lampiran")
+
+
+class Support(models.Model):
+    """A citizen's "Dukung" on a report; one per citizen."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="support_once_per_user")]
