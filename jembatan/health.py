@@ -36,8 +36,12 @@ def healthz(request):
     database = _database_state()
     queue = _queue_state()
     status = 200 if database == "ok" else 503
+    if status != 200:
+        overall = "down"
+    else:
+        overall = "ok" if queue["state"] == "ok" else "degraded"
     body = {
-        "status": "ok" if status == 200 and queue["state"] == "ok" else ("degraded" if status == 200 else "down"),
+        "status": overall,
         "database": {"state": database, "vendor": connection.vendor},
         "queue": queue,
     }

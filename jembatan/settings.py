@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from jembatan.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -100,6 +99,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Tests use a file, not Django's shared-cache in-memory database: only a file gives the real
+    # WAL + busy-timeout locking that the concurrency tests must exercise.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test_jembatan.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_jembatan")
 else:
@@ -180,9 +182,8 @@ _email_backends = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
-EMAIL_BACKEND = _email_backends[
-    env_choice("EMAIL_BACKEND", set(_email_backends), "locmem" if TESTING else ("file" if DEVELOPMENT else "smtp"))
-]
+_default_email = "locmem" if TESTING else ("file" if DEVELOPMENT else "smtp")
+EMAIL_BACKEND = _email_backends[env_choice("EMAIL_BACKEND", set(_email_backends), _default_email)]
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)

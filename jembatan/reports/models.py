@@ -199,7 +199,11 @@ class Report(models.Model):
         ArchiveReason, verbose_name=_("alasan arsip"), null=True, blank=True, on_delete=models.PROTECT
     )
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplikat dari"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("duplikat dari"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="duplicates",
     )
     support_count = models.PositiveIntegerField(_("jumlah dukungan"), default=0)
@@ -454,7 +458,9 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_path)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
@@ -480,3 +486,33 @@ class Support(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "user"], name="support_once_per_user")]
+
+
+class EscalationKind(models.TextChoices):
+    VERIFICATION = "verification", _("Verifikasi")
+    FIRST_RESPONSE = "first_response", _("Tindak lanjut pertama")
+    COMPLETION = "completion", _("Penyelesaian")
+
+
+class Escalation(models.Model):
+    """A breached deadline pushed up the ladder to an agency's coordinators (one row per step).
+
+    The markers on the report/disposition (breached_at, escalation_level), changed under the row
+    lock, keep a step from running twice; a deadline extended by a reporter's reply may breach,
+    and escalate, again.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="escalations")
+    disposition = models.ForeignKey(
+        Disposition, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+    )
+    kind = models.CharField(max_length=20, choices=EscalationKind.choices)
+    level = models.PositiveSmallIntegerField()
+    to_agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("eskalasi")
+        verbose_name_plural = _("eskalasi")
