@@ -29,6 +29,7 @@ from jembatan.accounts.phones import normalize_phone
 from jembatan.directory.models import Agency, AgencyKind
 from jembatan.notify import actions as notify
 from jembatan.reports import recipients
+from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -58,19 +59,8 @@ from jembatan.reports.sla import WorkingCalendar, policy
 # Not fixed by PermenPANRB 62/2018; chosen so a breach reaches a second desk within a working week.
 ESCALATION_STEP_WORKING_DAYS = 2
 
-MAX_ATTACHMENTS = 5
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MIN_TITLE_LENGTH = 5
 MIN_DESCRIPTION_LENGTH = 20
-
-# The attachment types a report may carry, recognised by their first bytes, never the file name.
-_SIGNATURES = [
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-]
 
 
 class ReportError(Exception):
@@ -218,13 +208,6 @@ def _require_reporter(report, actor, access_code):
         raise PermissionDenied(_("Hanya pelapor yang dapat melakukan tindakan ini."))
 
 
-def _sniff(head):
-    for signature, content_type in _SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
 class _FileGuard:
     """Delete the files an action wrote if its transaction fails (Django has no on-rollback hook)."""
 
@@ -242,30 +225,18 @@ class _FileGuard:
 
 
 def _read_uploads(files):
-    """Validate uploads before anything is saved: count, size, and type sniffed from the content."""
+    """Validate and clean uploads before anything is saved (see reports/attachments.py)."""
     files = list(files or [])
     if len(files) > MAX_ATTACHMENTS:
         raise ReportError(_("Paling banyak %(n)d lampiran.") % {"n": MAX_ATTACHMENTS}, field="attachments")
-    result = []
+    cleaned = []
     for upload in files:
-        name = (getattr(upload, "name", "") or "lampiran").rsplit("/", 1)[-1][-200:]
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            raise ReportError(
-                _("Berkas “%(name)s” lebih dari 10 MB.") % {"name": name},
-                field="attachments",
-                code="too_large",
-            )
-        upload.seek(0)
-        content = upload.read()
-        content_type = _sniff(content[:16])
-        if content_type is None:
-            raise ReportError(
-                _("Berkas “%(name)s” bukan gambar (JPEG, PNG, GIF) atau PDF.") % {"name": name},
-                field="attachments",
-                code="bad_type",
-            )
-        result.append((name, content, content_type))
-    return result
+        try:
+            clean = clean_upload(upload)
+        except AttachmentRejected as exc:
+            raise ReportError(exc.message, field="attachments", code=exc.code) from None
+        cleaned.append((clean.name, clean.content, clean.content_type))
+    return cleaned
 
 
 def _store_attachments(report, uploads, *, uploaded_by, event, visibility, guard):
