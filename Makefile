@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres bench messages clean
+.PHONY: run test setup lint test-sqlite test-postgres test-browser bench screenshots messages clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
@@ -30,12 +30,15 @@ lint: $(VENV)/.installed
 
 test-sqlite: $(VENV)/.installed
 	@echo "== pytest on SQLite"
-	@JEMBATAN_ENV=test DATABASE_URL= $(VENV)/bin/pytest
+	@JEMBATAN_ENV=test DATABASE_URL= $(VENV)/bin/pytest -m "not browser"
 
 test-postgres: $(VENV)/.installed
 	@bash scripts/test-postgres.sh "$(PG_URL)"
 
-test: setup lint test-sqlite test-postgres
+test-browser: $(VENV)/.installed
+	@bash scripts/test-browser.sh
+
+test: setup lint test-sqlite test-postgres test-browser
 	@echo "== all test stages passed"
 
 bench: setup

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "jembatan.reports",
     "jembatan.notify",
     "jembatan.ops",
+    "jembatan.portal",
+    "jembatan.workbench",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("kerja/", include("jembatan.workbench.urls")),
+    path("", include("jembatan.portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -20,4 +20,4 @@ then
   echo "!! PostgreSQL stage SKIPPED: no server reachable at $url"
   exit 0
 fi
-JEMBATAN_ENV=test DATABASE_URL="$url" TEST_DATABASE_NAME="test_jembatan_$$" .venv/bin/pytest --create-db
+JEMBATAN_ENV=test DATABASE_URL="$url" TEST_DATABASE_NAME="test_jembatan_$$" .venv/bin/pytest --create-db -m "not browser"
