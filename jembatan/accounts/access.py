@@ -12,6 +12,7 @@ Who sees an anonymous reporter's identity: only those who may verify the report,
 
 from enum import StrEnum
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -34,12 +35,22 @@ class Action(StrEnum):
 # What each role may do, inside its scope.
 ROLE_ACTIONS = {
     Role.ADMIN_NASIONAL: {
-        Action.VERIFY, Action.ENTER_REPORT, Action.ADD_NOTE, Action.VIEW_REPORTS, Action.VIEW_DASHBOARD,
+        Action.VERIFY,
+        Action.ENTER_REPORT,
+        Action.ADD_NOTE,
+        Action.VIEW_REPORTS,
+        Action.VIEW_DASHBOARD,
         Action.MANAGE_TEMPLATES,
     },
     Role.ADMIN_INSTANSI: {
-        Action.VERIFY, Action.ENTER_REPORT, Action.ASSIGN_LIAISON, Action.FOLLOW_UP, Action.ADD_NOTE,
-        Action.VIEW_REPORTS, Action.VIEW_DASHBOARD, Action.MANAGE_TEMPLATES,
+        Action.VERIFY,
+        Action.ENTER_REPORT,
+        Action.ASSIGN_LIAISON,
+        Action.FOLLOW_UP,
+        Action.ADD_NOTE,
+        Action.VIEW_REPORTS,
+        Action.VIEW_DASHBOARD,
+        Action.MANAGE_TEMPLATES,
     },
     Role.PENGHUBUNG: {Action.FOLLOW_UP, Action.ADD_NOTE, Action.VIEW_REPORTS},
     Role.PIMPINAN: {Action.VIEW_REPORTS, Action.VIEW_DASHBOARD},
@@ -63,7 +74,12 @@ def roles_of(user):
 
 
 def forget_roles(user):
-    user.__dict__.pop("_jembatan_roles", None)
+    # delattr, not user.__dict__: request.user is a lazy proxy (OTPMiddleware wraps it), and the
+    # proxy's own __dict__ is not the user's, so popping from it left the stale roles in place.
+    try:
+        del user._jembatan_roles
+    except AttributeError:
+        pass
 
 
 def is_staff_member(user):
@@ -170,6 +186,9 @@ def is_eligible_liaison(user, agency):
 
 def visible_reports_filter(user):
     """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
+    # A subquery, not a join on dispositions: a report disposed to two offices in scope would
+    # otherwise come back twice, and every count and page built on this filter would be off.
+    Disposition = apps.get_model("reports", "Disposition")
     q = Q(pk__in=[])
     for r in roles_of(user):
         if Action.VIEW_REPORTS not in ROLE_ACTIONS[r.role] and Action.VERIFY not in ROLE_ACTIONS[r.role]:
@@ -179,7 +198,7 @@ def visible_reports_filter(user):
                 return Q()
             continue
         q |= Q(verifying_agency__path__startswith=r.agency.path)
-        q |= Q(dispositions__agency__path__startswith=r.agency.path)
+        q |= Q(pk__in=Disposition.objects.filter(agency__path__startswith=r.agency.path).values("report_id"))
     return q
 
 

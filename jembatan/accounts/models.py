@@ -1,5 +1,7 @@
 """People and their roles. Who may do what is answered in access.py, never here."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -37,7 +39,9 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 models.functions.Lower("email"), condition=~models.Q(email=""), name="user_unique_email_ci"
             ),
-            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="user_unique_phone"),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~models.Q(phone=""), name="user_unique_phone"
+            ),
         ]
 
     def __str__(self):
@@ -65,7 +69,9 @@ class Role(models.TextChoices):
 class StaffRole(models.Model):
     """One role of one officer, scoped to an agency and everything below it."""
 
-    user = models.ForeignKey(User, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(
+        User, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="staff_roles"
+    )
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
     agency = models.ForeignKey(
         "directory.Agency",
@@ -73,7 +79,9 @@ class StaffRole(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        help_text=_("Cakupan peran: instansi ini dan seluruh unit di bawahnya. Kosong hanya untuk peran nasional."),
+        help_text=_(
+            "Cakupan peran: instansi ini dan seluruh unit di bawahnya. Kosong hanya untuk peran nasional."
+        ),
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,7 +92,8 @@ class StaffRole(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "agency"], name="staff_role_unique"),
             models.CheckConstraint(
-                condition=models.Q(agency__isnull=False) | models.Q(role__in=["admin_nasional", "sysadmin", "auditor"]),
+                condition=models.Q(agency__isnull=False)
+                | models.Q(role__in=["admin_nasional", "sysadmin", "auditor"]),
                 name="staff_role_scoped_needs_agency",
             ),
         ]
@@ -94,11 +103,21 @@ class StaffRole(models.Model):
 
 
 class OneTimeCode(models.Model):
-    """A short code sent to an e-mail address or phone to prove the citizen holds it."""
+    """A short code sent to an e-mail address or phone to prove the citizen holds it.
+
+    Only an HMAC of the code is stored (see actions.py): six digits are a million values, so a plain
+    hash would be reversed in a second by anyone holding a database dump.
+    """
 
     class Purpose(models.TextChoices):
         VERIFY_EMAIL = "verify_email", _("Verifikasi e-mail")
         VERIFY_PHONE = "verify_phone", _("Verifikasi ponsel")
+
+    LIFETIME = timedelta(minutes=10)
+    MAX_ATTEMPTS = 5
+    # Each code costs an SMS and can be aimed at someone else's number: space them out and cap them.
+    RESEND_INTERVAL = timedelta(seconds=60)
+    MAX_PER_HOUR = 5
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -110,12 +129,61 @@ class OneTimeCode(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("kode sekali pakai")
+        verbose_name_plural = _("kode sekali pakai")
         indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+    def is_expired(self, now):
+        return self.expires_at <= now
 
 
 class LoginAttempt(models.Model):
     """A failed login, counted per username and per IP to throttle guessing."""
 
-    username = models.CharField(max_length=254, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField(_("nama pengguna"), max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(_("alamat IP"), null=True, db_index=True)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("percobaan masuk gagal")
+        verbose_name_plural = _("percobaan masuk gagal")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.username} @ {self.ip_address}"
+
+
+class AccountEvent(models.Model):
+    """One line of an account's security log (registration, verified contact, 2FA, login).
+
+    Written by the actions in the same transaction as the change it records; never updated.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Mendaftar")
+        CONTACT_VERIFIED = "contact_verified", _("Kontak terverifikasi")
+        PROFILE_UPDATED = "profile_updated", _("Profil diubah")
+        LOGGED_IN = "logged_in", _("Masuk")
+        TOTP_STARTED = "totp_started", _("Mulai mendaftarkan autentikator")
+        TOTP_CONFIRMED = "totp_confirmed", _("Verifikasi dua langkah aktif")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="account_events"
+    )
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    data = models.JSONField(_("rincian"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("alamat IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("riwayat akun")
+        verbose_name_plural = _("riwayat akun")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Account events are append-only.")
+        super().save(*args, **kwargs)

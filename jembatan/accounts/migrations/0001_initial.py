@@ -10,105 +10,258 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('directory', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginAttempt',
+            name="LoginAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(db_index=True, max_length=254)),
-                ('ip_address', models.GenericIPAddressField(db_index=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(db_index=True, max_length=254)),
+                ("ip_address", models.GenericIPAddressField(db_index=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=150, verbose_name='nama lengkap')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='alamat e-mail')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='nomor ponsel')),
-                ('email_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mail terverifikasi')),
-                ('phone_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='ponsel terverifikasi')),
-                ('preferred_language', models.CharField(choices=[('id', 'Bahasa Indonesia'), ('en', 'English')], default='id', max_length=5, verbose_name='bahasa')),
-                ('notify_by_email', models.BooleanField(default=True, verbose_name='kabari lewat e-mail')),
-                ('notify_by_sms', models.BooleanField(default=False, verbose_name='kabari lewat SMS')),
-                ('notify_by_whatsapp', models.BooleanField(default=False, verbose_name='kabari lewat WhatsApp')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=150, verbose_name="nama lengkap")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="alamat e-mail")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="nomor ponsel")),
+                (
+                    "email_verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="e-mail terverifikasi"),
+                ),
+                (
+                    "phone_verified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="ponsel terverifikasi"),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("id", "Bahasa Indonesia"), ("en", "English")],
+                        default="id",
+                        max_length=5,
+                        verbose_name="bahasa",
+                    ),
+                ),
+                ("notify_by_email", models.BooleanField(default=True, verbose_name="kabari lewat e-mail")),
+                ("notify_by_sms", models.BooleanField(default=False, verbose_name="kabari lewat SMS")),
+                (
+                    "notify_by_whatsapp",
+                    models.BooleanField(default=False, verbose_name="kabari lewat WhatsApp"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pengguna',
-                'verbose_name_plural': 'pengguna',
+                "verbose_name": "pengguna",
+                "verbose_name_plural": "pengguna",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='OneTimeCode',
+            name="OneTimeCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('verify_email', 'Verifikasi e-mail'), ('verify_phone', 'Verifikasi ponsel')], max_length=20)),
-                ('destination', models.CharField(max_length=254)),
-                ('code_hash', models.CharField(max_length=128)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='one_time_codes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("verify_email", "Verifikasi e-mail"),
+                            ("verify_phone", "Verifikasi ponsel"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("destination", models.CharField(max_length=254)),
+                ("code_hash", models.CharField(max_length=128)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="one_time_codes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin_nasional', 'Admin Nasional'), ('admin_instansi', 'Admin Instansi / Koordinator'), ('penghubung', 'Penghubung'), ('pimpinan', 'Pimpinan'), ('auditor', 'Auditor (Inspektorat/Ombudsman)'), ('sysadmin', 'Sysadmin')], max_length=20, verbose_name='peran')),
-                ('is_active', models.BooleanField(default=True, verbose_name='aktif')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(blank=True, help_text='Cakupan peran: instansi ini dan seluruh unit di bawahnya. Kosong hanya untuk peran nasional.', null=True, on_delete=django.db.models.deletion.PROTECT, to='directory.agency', verbose_name='instansi')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_roles', to=settings.AUTH_USER_MODEL, verbose_name='pengguna')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin_nasional", "Admin Nasional"),
+                            ("admin_instansi", "Admin Instansi / Koordinator"),
+                            ("penghubung", "Penghubung"),
+                            ("pimpinan", "Pimpinan"),
+                            ("auditor", "Auditor (Inspektorat/Ombudsman)"),
+                            ("sysadmin", "Sysadmin"),
+                        ],
+                        max_length=20,
+                        verbose_name="peran",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="aktif")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Cakupan peran: instansi ini dan seluruh unit di bawahnya. Kosong hanya untuk peran nasional.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="directory.agency",
+                        verbose_name="instansi",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_roles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="pengguna",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peran petugas',
-                'verbose_name_plural': 'peran petugas',
+                "verbose_name": "peran petugas",
+                "verbose_name_plural": "peran petugas",
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='user_unique_email_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("email", ""), _negated=True),
+                name="user_unique_email_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('phone', ''), _negated=True), fields=('phone',), name='user_unique_phone'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phone", ""), _negated=True), fields=("phone",), name="user_unique_phone"
+            ),
         ),
         migrations.AddIndex(
-            model_name='onetimecode',
-            index=models.Index(fields=['user', 'purpose', 'created_at'], name='accounts_on_user_id_0f5974_idx'),
+            model_name="onetimecode",
+            index=models.Index(
+                fields=["user", "purpose", "created_at"], name="accounts_on_user_id_0f5974_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'agency'), name='staff_role_unique'),
+            model_name="staffrole",
+            constraint=models.UniqueConstraint(fields=("user", "role", "agency"), name="staff_role_unique"),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.CheckConstraint(condition=models.Q(('agency__isnull', False), ('role__in', ['admin_nasional', 'sysadmin', 'auditor']), _connector='OR'), name='staff_role_scoped_needs_agency'),
+            model_name="staffrole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("agency__isnull", False),
+                    ("role__in", ["admin_nasional", "sysadmin", "auditor"]),
+                    _connector="OR",
+                ),
+                name="staff_role_scoped_needs_agency",
+            ),
         ),
     ]

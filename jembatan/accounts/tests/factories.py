@@ -1,6 +1,10 @@
 """Builders for people and roles in tests."""
 
 import itertools
+import re
+
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jembatan.accounts.models import Role, StaffRole, User
 
@@ -22,4 +26,33 @@ def make_staff(role, agency=None, username=None, **extra):
     return user
 
 
-__all__ = ["PASSWORD", "Role", "make_staff", "make_user"]
+def make_totp_device(user, confirmed=True):
+    """An authenticator for `user`, already confirmed unless asked otherwise."""
+    return TOTPDevice.objects.create(user=user, name="Autentikator uji", confirmed=confirmed)
+
+
+def current_token(device):
+    """The token the user's authenticator app shows right now (for the current, possibly frozen, time)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+
+
+def last_code_sent_to(recipient):
+    """The six-digit code in the newest one-time-code message queued for `recipient`."""
+    from jembatan.notify.models import Notification
+
+    message = (
+        Notification.objects.filter(recipient=recipient, template="one_time_code").order_by("-pk").first()
+    )
+    assert message is not None, f"no code was queued for {recipient}"
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+__all__ = [
+    "PASSWORD",
+    "Role",
+    "current_token",
+    "last_code_sent_to",
+    "make_staff",
+    "make_totp_device",
+    "make_user",
+]

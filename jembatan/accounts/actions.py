@@ -1,0 +1,410 @@
+"""Every change to an account: registration, contact verification, profile, login bookkeeping, 2FA.
+
+Each action checks that the change is legal (raising ValidationError with a message in the user's
+language), changes state inside transaction.atomic(), writes the AccountEvent in the same
+transaction, and hands messages to the notify outbox, which delivers them once the transaction
+commits.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from jembatan.accounts import twofactor
+from jembatan.accounts.models import AccountEvent, LoginAttempt, OneTimeCode, User
+from jembatan.accounts.phones import normalize_phone
+
+Purpose = OneTimeCode.Purpose
+
+# purpose -> (User field holding the contact, field stamped once it is verified, outbox channel)
+CONTACTS = {
+    Purpose.VERIFY_EMAIL: ("email", "email_verified_at", "email"),
+    Purpose.VERIFY_PHONE: ("phone", "phone_verified_at", "sms"),
+}
+
+# How long failed logins are kept for the admin's list; the throttle itself only looks back
+# LOGIN_THROTTLE_WINDOW_SECONDS.
+LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
+
+
+# --- Registration and contacts ---------------------------------------------------------------------
+
+
+def register_citizen(*, full_name, password, email="", phone="", preferred_language=None, ip_address=None):
+    """Create a citizen account and send a verification code to each contact given."""
+    full_name = " ".join((full_name or "").split())
+    email, phone, errors = _clean_contacts(email=email, phone=phone)
+    if not full_name:
+        errors.setdefault("full_name", []).append(_("Nama wajib diisi."))
+    language = _clean_language(preferred_language or settings.LANGUAGE_CODE, errors)
+    user = User(
+        username=_new_username(), full_name=full_name, email=email, phone=phone, preferred_language=language
+    )
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    now = timezone.now()
+    with transaction.atomic():
+        _save_contacts(user)
+        AccountEvent.objects.create(
+            user=user,
+            kind=AccountEvent.Kind.REGISTERED,
+            ip_address=ip_address,
+            data={"email": bool(email), "phone": bool(phone)},
+        )
+        for purpose, (field, _verified, _channel) in CONTACTS.items():
+            if getattr(user, field):
+                _issue_code(user=user, purpose=purpose, now=now)
+    return user
+
+
+def send_verification_code(*, user, purpose):
+    """Send a fresh one-time code to the user's e-mail address or phone, replacing any earlier one."""
+    purpose = Purpose(purpose)
+    field, verified_field, _channel = CONTACTS[purpose]
+    if not getattr(user, field):
+        raise ValidationError(_missing_contact_message(purpose), code="no_contact")
+    if getattr(user, verified_field):
+        raise ValidationError(_("Kontak ini sudah terverifikasi."), code="already_verified")
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the user row: two quick clicks must not both slip under the resend limits.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        _check_send_limits(user=user, purpose=purpose, now=now)
+        return _issue_code(user=user, purpose=purpose, now=now)
+
+
+def confirm_verification_code(*, user, purpose, code):
+    """Mark the user's e-mail address or phone verified if `code` is the one last sent to it."""
+    purpose = Purpose(purpose)
+    field, verified_field, _channel = CONTACTS[purpose]
+    if getattr(user, verified_field):
+        raise ValidationError(_("Kontak ini sudah terverifikasi."), code="already_verified")
+    code = re.sub(r"\s", "", str(code or ""))
+    now = timezone.now()
+    error = None
+    # The failed attempt must be counted even though the caller gets an error, so nothing is raised
+    # inside the transaction (that would roll the count back): decide, commit, then raise.
+    with transaction.atomic():
+        otc = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if otc is None or otc.is_expired(now) or otc.destination != getattr(user, field):
+            error = ValidationError(
+                _("Kode sudah kedaluwarsa atau tidak berlaku lagi. Mintalah kode baru."), code="expired"
+            )
+        elif otc.attempts >= OneTimeCode.MAX_ATTEMPTS:
+            error = ValidationError(
+                _("Kode salah terlalu sering. Mintalah kode baru."), code="too_many_attempts"
+            )
+        else:
+            otc.attempts += 1
+            expected = _hash_code(purpose=purpose, destination=otc.destination, code=code)
+            if constant_time_compare(otc.code_hash, expected):
+                otc.used_at = now
+                setattr(user, verified_field, now)
+                user.save(update_fields=[verified_field, "updated_at"])
+                AccountEvent.objects.create(
+                    user=user, kind=AccountEvent.Kind.CONTACT_VERIFIED, data={"purpose": str(purpose)}
+                )
+            else:
+                left = OneTimeCode.MAX_ATTEMPTS - otc.attempts
+                if left:
+                    message = ngettext(
+                        "Kode salah. Sisa %(count)d percobaan.", "Kode salah. Sisa %(count)d percobaan.", left
+                    ) % {"count": left}
+                else:
+                    message = _("Kode salah terlalu sering. Mintalah kode baru.")
+                error = ValidationError(message, code="wrong_code")
+            otc.save(update_fields=["attempts", "used_at"])
+    if error is not None:
+        raise error
+
+
+def update_profile(
+    *, user, full_name, email, phone, preferred_language, notify_by_email, notify_by_sms, notify_by_whatsapp
+):
+    """Change the user's name, contacts, language and notification choices.
+
+    A changed e-mail address or phone becomes unverified and gets a fresh code.
+    """
+    full_name = " ".join((full_name or "").split())
+    email, phone, errors = _clean_contacts(email=email, phone=phone, exclude_user=user)
+    if not full_name:
+        errors.setdefault("full_name", []).append(_("Nama wajib diisi."))
+    language = _clean_language(preferred_language, errors)
+    if notify_by_email and not email:
+        errors.setdefault("notify_by_email", []).append(
+            _("Isi alamat e-mail untuk menerima kabar lewat e-mail.")
+        )
+    if notify_by_sms and not phone:
+        errors.setdefault("notify_by_sms", []).append(_("Isi nomor ponsel untuk menerima kabar lewat SMS."))
+    if notify_by_whatsapp and not phone:
+        errors.setdefault("notify_by_whatsapp", []).append(
+            _("Isi nomor ponsel untuk menerima kabar lewat WhatsApp.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    new_values = {
+        "full_name": full_name,
+        "email": email,
+        "phone": phone,
+        "preferred_language": language,
+        "notify_by_email": bool(notify_by_email),
+        "notify_by_sms": bool(notify_by_sms),
+        "notify_by_whatsapp": bool(notify_by_whatsapp),
+    }
+    changed = [name for name, value in new_values.items() if getattr(user, name) != value]
+    if not changed:
+        return user
+    changed_contacts = [p for p, (field, _v, _c) in CONTACTS.items() if field in changed]
+    now = timezone.now()
+    with transaction.atomic():
+        for name, value in new_values.items():
+            setattr(user, name, value)
+        for purpose in changed_contacts:
+            setattr(user, CONTACTS[purpose][1], None)
+        try:
+            _save_contacts(user)
+        except ValidationError:
+            user.refresh_from_db()
+            raise
+        # Codes sent to the old address must not verify the new one.
+        OneTimeCode.objects.filter(
+            user=user, purpose__in=changed_contacts, used_at__isnull=True, expires_at__gt=now
+        ).update(expires_at=now)
+        # Field names only: the log must not become a second copy of the personal data.
+        AccountEvent.objects.create(
+            user=user, kind=AccountEvent.Kind.PROFILE_UPDATED, data={"fields": changed}
+        )
+        for purpose in changed_contacts:
+            if not getattr(user, CONTACTS[purpose][0]):
+                continue
+            try:
+                # A new address deserves its code at once, so only the hourly cap applies here.
+                _check_send_limits(user=user, purpose=purpose, now=now, cooldown=False)
+            except ValidationError:
+                continue  # the change stands; the citizen can ask for a code again on the verification page
+            _issue_code(user=user, purpose=purpose, now=now)
+    return user
+
+
+# --- Login bookkeeping -------------------------------------------------------------------------------
+
+
+def record_failed_login(*, username, ip_address):
+    """Count one failed login against this login name and this address."""
+    return LoginAttempt.objects.create(username=(username or "")[:254], ip_address=ip_address or None)
+
+
+def record_successful_login(*, user, username, ip_address, second_factor=False):
+    """Clear the failures counted against this login name and log the login."""
+    with transaction.atomic():
+        LoginAttempt.objects.filter(username=username).delete()
+        AccountEvent.objects.create(
+            user=user,
+            kind=AccountEvent.Kind.LOGGED_IN,
+            ip_address=ip_address or None,
+            data={"second_factor": bool(second_factor)},
+        )
+
+
+def prune_login_attempts(*, now=None):
+    """Delete failed-login records older than the retention period; return how many went."""
+    cutoff = (now or timezone.now()) - LOGIN_ATTEMPT_RETENTION
+    deleted, _detail = LoginAttempt.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Two-factor (TOTP) -------------------------------------------------------------------------------
+
+
+def start_totp_enrolment(*, user):
+    """Create a fresh unconfirmed authenticator for an officer, replacing an unfinished one."""
+    if not twofactor.may_enrol(user):
+        raise ValidationError(_("Verifikasi dua langkah hanya untuk akun petugas."), code="not_staff")
+    if twofactor.has_confirmed_device(user):
+        raise ValidationError(_("Verifikasi dua langkah sudah aktif untuk akun ini."), code="already_active")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=_("Aplikasi autentikator"), confirmed=False)
+        AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.TOTP_STARTED)
+    return device
+
+
+def confirm_totp_device(*, user, token):
+    """Activate the user's pending authenticator once it produces a valid token."""
+    token = re.sub(r"\s", "", str(token or ""))
+    error = None
+    # As with codes: the device's failure counter (its back-off) must survive the error, so the
+    # transaction commits before anything is raised.
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        )
+        if device is None:
+            error = ValidationError(_("Mulai pendaftaran autentikator terlebih dahulu."), code="no_device")
+        elif device.verify_token(token):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.TOTP_CONFIRMED)
+        else:
+            error = ValidationError(
+                _("Kode salah. Periksa jam di ponsel Anda, lalu masukkan kode yang sedang tampil."),
+                code="wrong_token",
+            )
+    if error is not None:
+        raise error
+    return device
+
+
+def verify_second_factor(*, user, token):
+    """Check a login token against the user's confirmed authenticators; return the one that matched."""
+    token = re.sub(r"\s", "", str(token or ""))
+    # Locked rows: the same token submitted twice at once must not log in twice (django-otp records
+    # the last used time step on the device to refuse replays).
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_token(token):
+                return device
+    return None
+
+
+# --- Helpers -----------------------------------------------------------------------------------------
+
+
+def _clean_contacts(*, email, phone, exclude_user=None):
+    """Normalise and check an e-mail address and phone; return (email, phone, errors by field)."""
+    errors = {}
+    email = (email or "").strip().lower()
+    raw_phone = (phone or "").strip()
+    phone = ""
+    others = User.objects.exclude(pk=exclude_user.pk) if exclude_user is not None else User.objects.all()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [ValidationError(_("Alamat e-mail tidak valid."), code="invalid_email")]
+        else:
+            if others.filter(email=email).exists():
+                errors["email"] = [
+                    ValidationError(_("Alamat e-mail ini sudah terdaftar."), code="email_taken")
+                ]
+    if raw_phone:
+        try:
+            phone = normalize_phone(raw_phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.error_list
+        else:
+            if others.filter(phone=phone).exists():
+                errors["phone"] = [
+                    ValidationError(_("Nomor ponsel ini sudah terdaftar."), code="phone_taken")
+                ]
+    if not email and not raw_phone:
+        errors[NON_FIELD_ERRORS] = [
+            ValidationError(_("Isi alamat e-mail atau nomor ponsel (boleh keduanya)."), code="no_contact")
+        ]
+    return email, phone, errors
+
+
+def _clean_language(language, errors):
+    if language in dict(settings.LANGUAGES):
+        return language
+    errors.setdefault("preferred_language", []).append(_("Pilih bahasa yang tersedia."))
+    return settings.LANGUAGE_CODE
+
+
+def _save_contacts(user):
+    """Save the user; a contact taken between the check and the save becomes a form error."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # The unique constraints on e-mail and phone decide races the earlier check cannot see.
+        raise ValidationError(
+            _("Alamat e-mail atau nomor ponsel ini baru saja didaftarkan oleh akun lain."),
+            code="contact_taken",
+        ) from None
+
+
+def _new_username():
+    # Citizens log in with their e-mail or phone; the username is an internal handle that must
+    # not leak either of them.
+    while True:
+        username = f"warga-{secrets.token_hex(5)}"
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+def _missing_contact_message(purpose):
+    if purpose == Purpose.VERIFY_EMAIL:
+        return _("Akun ini belum memiliki alamat e-mail.")
+    return _("Akun ini belum memiliki nomor ponsel.")
+
+
+def _check_send_limits(*, user, purpose, now, cooldown=True):
+    recent = OneTimeCode.objects.filter(user=user, purpose=purpose, created_at__gt=now - timedelta(hours=1))
+    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+    if cooldown and last is not None and last > now - OneTimeCode.RESEND_INTERVAL:
+        raise ValidationError(_("Tunggu satu menit sebelum meminta kode baru."), code="rate_limited")
+    if recent.count() >= OneTimeCode.MAX_PER_HOUR:
+        raise ValidationError(
+            _("Terlalu banyak permintaan kode. Silakan coba lagi dalam satu jam."), code="rate_limited"
+        )
+
+
+def _hash_code(*, purpose, destination, code):
+    # Keyed with SECRET_KEY (salted_hmac), and bound to purpose and destination: a stolen database
+    # alone does not reveal codes, and a code sent to one address cannot verify another.
+    return salted_hmac(
+        "jembatan.accounts.OneTimeCode", f"{purpose}:{destination}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _issue_code(*, user, purpose, now):
+    field, _verified, channel = CONTACTS[purpose]
+    destination = getattr(user, field)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    # A new code replaces the old one: whatever was sent before stops working now.
+    OneTimeCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    otc = OneTimeCode.objects.create(
+        user=user,
+        purpose=purpose,
+        destination=destination,
+        code_hash=_hash_code(purpose=purpose, destination=destination, code=code),
+        expires_at=now + OneTimeCode.LIFETIME,
+    )
+    # Imported here: notify sits above accounts (its outbox rows point at User).
+    from jembatan.notify import actions as notify
+
+    notify.queue_message(
+        channel=channel,
+        recipient=destination,
+        template="one_time_code",
+        context={"code": code, "minutes": int(OneTimeCode.LIFETIME.total_seconds() // 60)},
+        language=user.preferred_language,
+        user=user,
+    )
+    return otc

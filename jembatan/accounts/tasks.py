@@ -1,0 +1,12 @@
+"""Background housekeeping for accounts."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from jembatan.accounts import actions
+
+
+@db_periodic_task(crontab(hour="19", minute="17"))  # 02:17 WIB, when nobody is filing complaints
+def prune_login_attempts_task():
+    """Delete failed-login records past their retention, every night."""
+    return actions.prune_login_attempts()
