@@ -1,7 +1,8 @@
 """The map of government: regions (Kemendagri codes), agencies, categories and routing rules."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, transaction
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.directory.names import normalize_region_name
@@ -29,21 +30,31 @@ def region_ancestor_codes(code):
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def prefix_q(queryset, field, prefix):
+    """A Q for "`field` starts with `prefix`" that each database answers from a B-tree index.
+
+    SQLite's LIKE is case-insensitive, so it cannot use a plain index: a range (>= prefix,
+    < prefix + U+FFFF) can, and is exact because these columns hold ASCII only. PostgreSQL
+    compares ranges with the database collation, and under a linguistic one (en_US.UTF-8 ignores
+    punctuation) "13.71" is not between "13." and "13/"; its LIKE 'prefix%' is exact and uses the
+    varchar_pattern_ops "_like" index Django creates beside every indexed CharField.
+    """
+    if connections[queryset.db].vendor == "postgresql":
+        return models.Q(**{f"{field}__startswith": prefix})
+    return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
+
+
 class RegionQuerySet(models.QuerySet):
     def name_prefix(self, text):
-        """Regions whose normalized name starts with `text`, using the index on search_name.
-
-        A range scan (>= prefix, < prefix + U+FFFF) uses the B-tree index on SQLite and PostgreSQL
-        alike; LIKE would need a NOCASE or pattern_ops index that differs per database.
-        """
+        """Regions whose normalized name starts with `text` ("padang" finds Kota Padang), indexed."""
         prefix = normalize_region_name(text)
         if not prefix:
             return self.none()
-        return self.filter(search_name__gte=prefix, search_name__lt=prefix + "\uffff")
+        return self.filter(prefix_q(self, "search_name", prefix))
 
     def within(self, code):
         """Regions inside `code` (its descendants, not the region itself)."""
-        return self.filter(code__gt=code + ".", code__lt=code + "/")
+        return self.filter(prefix_q(self, "code", code + "."))
 
 
 class Region(models.Model):
@@ -51,7 +62,12 @@ class Region(models.Model):
     name = models.CharField(_("nama"), max_length=120)
     level = models.CharField(_("tingkat"), max_length=16, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("induk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     search_name = models.CharField(max_length=120, db_index=True, editable=False)
 
@@ -102,11 +118,13 @@ class AgencyQuerySet(models.QuerySet):
 
     def subtree(self, agency):
         """The agency and everything below it (materialized path prefix, indexed)."""
-        return self.filter(path__startswith=agency.path)
+        return self.filter(prefix_q(self, "path", agency.path))
 
     def serving_region(self, code):
         """Agencies whose service area contains the region `code` (or that serve the whole country)."""
-        return self.filter(models.Q(region__isnull=True) | models.Q(region_id__in=region_ancestor_codes(code)))
+        return self.filter(
+            models.Q(region__isnull=True) | models.Q(region_id__in=region_ancestor_codes(code))
+        )
 
 
 class Agency(models.Model):
@@ -122,7 +140,12 @@ class Agency(models.Model):
     short_name = models.CharField(_("nama singkat"), max_length=60, blank=True)
     kind = models.CharField(_("jenis"), max_length=24, choices=AgencyKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("induk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     region = models.ForeignKey(
         Region,
@@ -151,30 +174,43 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        if self.parent_id and self.pk:
-            node = self.parent
-            while node is not None:
-                if node.pk == self.pk:
-                    raise ValidationError({"parent": _("Instansi tidak boleh menjadi induk dari dirinya sendiri.")})
-                node = node.parent
-
     def save(self, *args, **kwargs):
         # The materialized path ("/3/17/") makes subtree checks one indexed prefix query. It is
-        # derived from the parent chain, so it is recomputed on every save and, when the agency
-        # moves, rewritten on its descendants (their path keeps its tail after the moved prefix).
-        old_path = self.path
-        super().save(*args, **kwargs)
-        new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
-        if new_path == old_path:
-            return
-        self.path = new_path
-        Agency.objects.filter(pk=self.pk).update(path=new_path)
-        if old_path:
-            for pk, path in Agency.objects.filter(path__startswith=old_path).exclude(pk=self.pk).values_list(
-                "pk", "path"
-            ):
-                Agency.objects.filter(pk=pk).update(path=new_path + path[len(old_path) :])
+        # derived from the parent chain as stored in the database, not from this instance or its
+        # cached parent: either may be stale after an ancestor moved. When the agency moves, its
+        # descendants' paths are rewritten in the same transaction (each keeps its tail after the
+        # moved prefix), so no reader ever sees a subtree split between old and new paths.
+        with transaction.atomic():
+            old_path = self._stored_path()
+            parent_path = self._check_parent(old_path)
+            if old_path is not None:
+                self.path = old_path
+            super().save(*args, **kwargs)
+            new_path = f"{parent_path}{self.pk}/"
+            if new_path != old_path:
+                Agency.objects.filter(pk=self.pk).update(path=new_path)
+                if old_path:
+                    Agency.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                        path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
+                    )
+            self.path = new_path
+
+    def clean(self):
+        self._check_parent(self._stored_path())
+
+    def _stored_path(self):
+        if self.pk is None:
+            return None
+        return Agency.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+
+    def _check_parent(self, own_path):
+        """Return the parent's path ("/" for a root); refuse a parent inside this agency's subtree."""
+        if not self.parent_id:
+            return "/"
+        parent_path = Agency.objects.values_list("path", flat=True).get(pk=self.parent_id)
+        if own_path and parent_path.startswith(own_path):
+            raise ValidationError({"parent": _("Instansi tidak boleh menjadi induk dari dirinya sendiri.")})
+        return parent_path
 
     def is_within(self, other):
         """True when this agency is `other` or below it."""
@@ -243,9 +279,13 @@ class RoutingRule(models.Model):
         verbose_name = _("aturan penerusan")
         verbose_name_plural = _("aturan penerusan")
         constraints = [
-            models.UniqueConstraint(fields=["category", "region"], name="routing_rule_unique_category_region"),
             models.UniqueConstraint(
-                fields=["category"], condition=models.Q(region__isnull=True), name="routing_rule_unique_national"
+                fields=["category", "region"], name="routing_rule_unique_category_region"
+            ),
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=models.Q(region__isnull=True),
+                name="routing_rule_unique_national",
             ),
         ]
 

@@ -6,7 +6,12 @@ from jembatan.directory.models import Agency, AgencyKind, Category, Region, Regi
 
 _seq = itertools.count(1)
 
-LEVELS = {1: RegionLevel.PROVINSI, 2: RegionLevel.KABUPATEN_KOTA, 3: RegionLevel.KECAMATAN, 4: RegionLevel.DESA_KELURAHAN}
+LEVELS = {
+    1: RegionLevel.PROVINSI,
+    2: RegionLevel.KABUPATEN_KOTA,
+    3: RegionLevel.KECAMATAN,
+    4: RegionLevel.DESA_KELURAHAN,
+}
 
 
 def make_region(code, name=None):
@@ -36,7 +41,9 @@ def make_agency(name=None, *, kind=AgencyKind.DINAS, parent=None, region=None, c
 
 def make_category(name=None, *, parent=None, code=None, **extra):
     n = next(_seq)
-    return Category.objects.create(code=code or f"cat-{n}", name=name or f"Kategori {n}", parent=parent, **extra)
+    return Category.objects.create(
+        code=code or f"cat-{n}", name=name or f"Kategori {n}", parent=parent, **extra
+    )
 
 
 def make_rule(category, agency, region=None):
