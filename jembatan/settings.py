@@ -199,6 +199,17 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Jembatan <noreply@jembatan.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications (jembatan/notify) ----------------------------------------------------------------
+_notify_providers = {"file", "http"}
+NOTIFY_SMS_PROVIDER = env_choice("NOTIFY_SMS_PROVIDER", _notify_providers, "file")
+NOTIFY_SMS_HTTP_URL = env_str("NOTIFY_SMS_HTTP_URL", "")
+NOTIFY_SMS_HTTP_TOKEN = env_str("NOTIFY_SMS_HTTP_TOKEN", "")
+NOTIFY_WHATSAPP_PROVIDER = env_choice("NOTIFY_WHATSAPP_PROVIDER", _notify_providers, "file")
+NOTIFY_WHATSAPP_HTTP_URL = env_str("NOTIFY_WHATSAPP_HTTP_URL", "")
+NOTIFY_WHATSAPP_HTTP_TOKEN = env_str("NOTIFY_WHATSAPP_HTTP_TOKEN", "")
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10, minimum=1, maximum=120)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+
 # --- Security ---------------------------------------------------------------------------------------
 SECURE = not DEVELOPMENT
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE)

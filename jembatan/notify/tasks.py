@@ -1,0 +1,18 @@
+"""Huey tasks for the outbox. Thin: the work is in delivery.py."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from jembatan.notify import delivery
+
+
+@db_task()
+def deliver_notification_task(notification_id):
+    """Deliver one outbox row (scheduled on commit of the transaction that wrote it)."""
+    return delivery.deliver(notification_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_due_notifications_task():
+    """Deliver what is due: retries after backoff, rows whose enqueue was lost or whose worker died."""
+    return delivery.deliver_due()
