@@ -12,7 +12,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@echo "== installing the locked packages into $(VENV)"
+	@set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock \
+		2>&1 | (grep -v "is ignored: it is neither a file nor a directory" || true)
 	@touch $@
 
 setup: $(VENV)/.installed

@@ -243,5 +243,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", {"DEBUG", "INFO", "WARNING"}, "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # The Huey consumer installs its own handler on "huey"; propagating too would print every line twice.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "huey": {"level": "INFO", "propagate": False}},
 }
