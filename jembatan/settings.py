@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -51,6 +53,10 @@ INSTALLED_APPS = [
     "jembatan.ops",
     "jembatan.portal",
     "jembatan.workbench",
+    "jembatan.api",
+    "jembatan.channels",
+    "jembatan.triage",
+    "jembatan.insights",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +240,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Jembatan API",
+    "DESCRIPTION": "REST API v1 untuk pengaduan pelayanan publik (SP4N-LAPOR!).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the vendored sidecar package: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging ----------------------------------------------------------------------------------------

@@ -15,6 +15,10 @@ urlpatterns = [
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),
     path("kerja/", include("jembatan.workbench.urls")),
+    path("api/v1/", include("jembatan.api.urls")),
+    path("open311/v2/", include("jembatan.api.open311.urls")),
+    path("kanal/", include("jembatan.channels.urls")),
+    path("data/", include("jembatan.insights.urls")),
     path("", include("jembatan.portal.urls")),
 ]
 
