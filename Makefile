@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py migrate --no-input -v0
 	@JEMBATAN_ENV=development $(PY) manage.py load_regions --if-empty
 	@JEMBATAN_ENV=development $(PY) manage.py seed_demo
+	@JEMBATAN_ENV=development $(PY) manage.py seed_demo_reports
 
 run: setup
 	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)

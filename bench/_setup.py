@@ -1,0 +1,81 @@
+"""Shared set-up for the benchmarks: their own database, Django configured for it, migrated.
+
+A benchmark never touches the development database: it points DATABASE_URL (and JEMBATAN_VAR_DIR,
+where the Huey queue file would go) at its own place before Django reads the settings.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path("/tmp/jembatan-bench")
+DEFAULT_DATABASE_URL = f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+
+
+def prepare_database(url, *, rebuild=False):
+    """Create the benchmark's database (PostgreSQL: CREATE DATABASE; SQLite: the folder) if missing.
+
+    With `rebuild`, drop it first. Returns True when the database is new (empty).
+    """
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        path = Path(parts.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return not path.exists()
+    import psycopg
+    from psycopg import sql
+
+    name = parts.path.lstrip("/")
+    if not name or name == "postgres":
+        raise SystemExit(
+            "Give the benchmark its own database, e.g. postgres://postgres@127.0.0.1:5432/jb_bench"
+        )
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and rebuild:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            exists = None
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    return False
+
+
+def setup_django(database_url):
+    """Configure Django for the benchmark database and migrate it; call before importing models."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("JEMBATAN_ENV", "development")
+    os.environ.setdefault("JEMBATAN_VAR_DIR", str(BENCH_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jembatan.settings")
+    # DEBUG keeps every query in memory: a benchmark of a million rows must not.
+    os.environ["DEBUG"] = "false"
+    # Queue delivery in memory: the benchmark measures the sweep, not a Huey backend's disk.
+    os.environ.setdefault("HUEY_BACKEND", "memory")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+class Stopwatch:
+    """`with Stopwatch() as t: …` then t.seconds."""
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        return False
