@@ -47,6 +47,9 @@ test: setup lint test-sqlite test-postgres test-browser
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; JEMBATAN_ENV=development $(PY) $$b || exit 1; done
 
+screenshots: setup
+	@$(PY) scripts/screenshots.py
+
 messages: $(VENV)/.installed
 	@cd jembatan && ../$(PY) ../manage.py makemessages -l en --no-location && ../$(PY) ../manage.py compilemessages -l en
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "jembatan.portal.middleware.IndonesianFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,6 +205,11 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Jembatan <noreply@jembatan.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Portal limits ---------------------------------------------------------------------------------
+PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1)
+PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)
+PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)
 
 # --- Notifications (jembatan/notify) ----------------------------------------------------------------
 _notify_providers = {"file", "http"}

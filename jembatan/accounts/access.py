@@ -141,6 +141,21 @@ def can_view_report_internal(user, report):
     return False
 
 
+def holds_access_code(report, access_code):
+    """Does `access_code` open this report? (Constant-time, case-insensitive, blank never matches.)"""
+    return (
+        bool(access_code)
+        and bool(report.access_code)
+        and _constant_time_equal(access_code, report.access_code)
+    )
+
+
+def can_track_report(user, report, access_code=None):
+    """The tracking page: the 9 random digits of the tracking number are enough for a
+    non-confidential report; a confidential one needs its access code, its reporter, or staff."""
+    return not report.is_confidential or can_view_report(user, report, access_code=access_code)
+
+
 def can_view_report(user, report, access_code=None):
     """The citizen-facing view: public reports to anyone; a confidential one to its reporter,
     to whoever holds its access code, and to staff in scope."""
@@ -148,7 +163,7 @@ def can_view_report(user, report, access_code=None):
         return True
     if is_reporter(user, report):
         return True
-    if access_code and report.access_code and _constant_time_equal(access_code, report.access_code):
+    if holds_access_code(report, access_code):
         return True
     return can_view_report_internal(user, report)
 

@@ -153,9 +153,11 @@ def report_context(report, *, audience, template, disposition=None, extra=None):
         "access_code": "",
     }
     sensitive = []
-    # The access code opens a confidential report on the tracking page. It travels once, in the
-    # acknowledgement; later messages carry only the tracking number.
-    if audience == Audience.REPORTER and report.is_confidential and template == "report_received":
+    # The access code opens a confidential report on the tracking page, and lets a guest (who has no
+    # login) reply, rate or close. It travels once, in the acknowledgement; later messages carry
+    # only the tracking number.
+    needs_code = report.is_confidential or report.reporter_id is None
+    if audience == Audience.REPORTER and needs_code and template == "report_received":
         context["access_code"] = report.access_code
         sensitive.append(report.access_code)
     if disposition is not None:

@@ -6,4 +6,21 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("lapor/", views.submit, name="submit"),
+    path("lapor/terkirim/<str:number>/", views.submitted, name="submitted"),
+    path("lacak/", views.track_lookup, name="track-lookup"),
+    path("lacak/<str:number>/", views.track, name="track"),
+    path("lacak/<str:number>/kode/", views.track_code, name="track-code"),
+    path("lacak/<str:number>/balas/", views.reply, name="reply"),
+    path("lacak/<str:number>/lengkapi/", views.complete, name="complete"),
+    path("lacak/<str:number>/nilai/", views.rate, name="rate"),
+    path("lacak/<str:number>/tutup/", views.close, name="close"),
+    path("lacak/<str:number>/buka-kembali/", views.reopen, name="reopen"),
+    path("lampiran/<int:pk>/", views.attachment, name="attachment"),
+    path("saya/", views.my_reports, name="my-reports"),
+    path("laporan/", views.public_list, name="reports"),
+    path("laporan/<str:number>/", views.public_report, name="report"),
+    path("laporan/<str:number>/dukung/", views.support, name="support"),
+    path("wilayah/cari", views.region_search, name="region-search"),
+    path("wilayah/<str:code>/anak", views.region_children, name="region-children"),
 ]

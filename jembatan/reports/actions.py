@@ -28,7 +28,7 @@ from jembatan.accounts.models import Role
 from jembatan.accounts.phones import normalize_phone
 from jembatan.directory.models import Agency, AgencyKind
 from jembatan.notify import actions as notify
-from jembatan.reports import recipients
+from jembatan.reports import recipients, search
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
@@ -198,9 +198,7 @@ def _reporter_allowed(report, actor, access_code):
     """The reporter acts either logged in, or as a guest holding the report's access code."""
     if access.is_reporter(actor, report):
         return True
-    if report.reporter_id is None and access_code:
-        return access._constant_time_equal(access_code, report.access_code)
-    return False
+    return report.reporter_id is None and access.holds_access_code(report, access_code)
 
 
 def _require_reporter(report, actor, access_code):
@@ -474,6 +472,8 @@ def submit_report(
                 raise
         else:  # pragma: no cover - 900 million numbers; five collisions in a row means a bug
             raise RuntimeError("could not allocate a tracking number")
+        # -- search index (portal): written in this transaction, so it commits or rolls back with the report.
+        search.index_report(report)
         event = _record(
             report,
             actor=actor,
@@ -893,6 +893,9 @@ def verify_report(
         if first:
             report.verified_at = _now()
         _save(report, "title", "classification", "category", "is_anonymous", "is_confidential", "verified_at")
+        if "title" in changes:
+            # -- search index (portal): the tidied title replaces the old one in the index.
+            search.index_report(report)
         _record(
             report,
             actor=actor,

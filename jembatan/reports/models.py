@@ -244,6 +244,13 @@ class Report(models.Model):
             models.Index(fields=["verifying_agency", "status"]),
             models.Index(fields=["is_confidential", "status", "-submitted_at"]),
             models.Index(fields=["source_instance", "external_id"]),
+            # The public list: newest first among non-confidential reports (163 ms → 0.07 ms on
+            # PostgreSQL at 100,000 reports).
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                condition=models.Q(is_confidential=False),
+                name="report_public_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

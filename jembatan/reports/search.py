@@ -1,12 +1,89 @@
-"""Text search over reports, shared by the portal, the workbench and the API.
+"""Full-text search over reports, with Indonesian stemming, shared by the portal, the workbench and the API.
 
 `search_reports(queryset, text)` is the one entry point; callers never build text filters
 themselves, so the search engine can change underneath them.
+
+Two engines, one behaviour: every word of the query must occur in the title or the text, after
+both are reduced to their root words ("berlubang", "lubangnya" and "lubang" all find "lubang").
+
+- PostgreSQL: the built-in `indonesian` text search configuration (a Snowball stemmer) over
+  title + description, answered from a GIN expression index (migration reports/0003). The index
+  is an expression over the row itself, so PostgreSQL keeps it current with no help.
+- SQLite: an FTS5 table `reports_search` (rowid = report id) holding the text already stemmed in
+  Python by Sastrawi, the standard Indonesian stemmer. SQLite cannot call Python while it
+  indexes, so the actions that write a title or a text call `index_report()` inside their own
+  transaction: the index row commits or rolls back with the report, and is never stale.
+  `rebuild_index()` refills it after a bulk import that bypassed the actions.
+
+A few very common function words are dropped from the query only ("jalan rusak di depan sekolah"
+must not miss a report that says "depan sekolah"); PostgreSQL's configuration has no stop words,
+so both engines get the same cleaned query.
 """
 
+import functools
 import re
+import unicodedata
 
+from django.db import connections
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+SQLITE_TABLE = "reports_search"
+# Must stay the exact expression the GIN index in migration 0003 is built on, or PostgreSQL will
+# not use the index and every search becomes a sequential scan.
+PG_CONFIG = "indonesian"
+
+QUERY_STOPWORDS = frozenset(
+    "yang di ke dari dan atau untuk dengan pada ini itu ada adalah dalam oleh juga agar bagi para "
+    "sebagai serta kepada tersebut mohon yth".split()
+)
+MAX_QUERY_WORDS = 8
+_WORD = re.compile(r"[0-9a-z]+")
+_TRACKING = re.compile(r"#?\d{6,12}")
+
+
+def words_of(text):
+    """Lower-case ASCII words of `text` (accents folded, punctuation and hyphens split)."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(text.lower())
+
+
+@functools.cache
+def _stemmer():
+    from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+    from Sastrawi.Stemmer.Stemmer import Stemmer
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    class SetDictionary(ArrayDictionary):
+        # Sastrawi's own dictionary is a list: every lookup scans 30,000 root words, which made a
+        # single report take a second and a half to stem. A set answers in constant time.
+        def __init__(self, words):
+            self.words = frozenset(w.strip() for w in words if w.strip())
+
+        def contains(self, word):
+            return word in self.words
+
+    return Stemmer(SetDictionary(StemmerFactory().get_words()))
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word):
+    """The root of one lower-case word ("membahayakan" → "bahaya"); numbers stay as they are."""
+    if len(word) < 3 or len(word) > 40 or not word.isalpha():
+        return word
+    return _stemmer().stem_word(word) or word
+
+
+def document(title, description):
+    """The stemmed text the SQLite index stores for a report."""
+    return " ".join(stem(w) for w in words_of(f"{title} {description}"))
+
+
+def query_words(text):
+    """The words a query searches for: stop words dropped unless nothing else is left."""
+    words = words_of(text)[: MAX_QUERY_WORDS * 2]
+    kept = [w for w in words if w not in QUERY_STOPWORDS]
+    return list(dict.fromkeys(kept or words))[:MAX_QUERY_WORDS]
 
 
 def search_reports(queryset, text):
@@ -14,8 +91,84 @@ def search_reports(queryset, text):
     text = (text or "").strip()
     if not text:
         return queryset
-    if re.fullmatch(r"#?\d{6,12}", text):
+    if _TRACKING.fullmatch(text):
         return queryset.filter(tracking_number=text.lstrip("#"))
-    for word in text.split()[:8]:
+    words = query_words(text)
+    if not words:
+        return queryset.none()
+    vendor = connections[queryset.db].vendor
+    if vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        return queryset.alias(_search_document=_pg_document()).filter(
+            _search_document=SearchQuery(" ".join(words), config=PG_CONFIG, search_type="plain")
+        )
+    if vendor == "sqlite":
+        # Quoted stems are FTS5 string literals: no query syntax from the user reaches MATCH.
+        match = " AND ".join(f'"{s}"' for s in dict.fromkeys(stem(w) for w in words))
+        return queryset.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [match])
+        )
+    for word in words:  # any other database: unstemmed substring search
         queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
     return queryset
+
+
+def _pg_document():
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", "description", config=PG_CONFIG)
+
+
+# The GIN index is built on what _pg_document() compiles to (checked by a test with EXPLAIN).
+PG_INDEX_NAME = "report_search_idx"
+PG_INDEX_SQL = (
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEX_NAME} ON reports_report USING gin "
+    f"(to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(title, '') || ' ' || COALESCE(description, '')))"
+)
+
+
+def index_report(report, using=None):
+    """Write one report's stemmed title and text into the SQLite index (PostgreSQL needs nothing)."""
+    connection = connections[using or report._state.db or "default"]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
+        cursor.execute(
+            f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)",
+            [report.pk, document(report.title, report.description)],
+        )
+
+
+def create_sqlite_index(connection):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            "document, tokenize = 'unicode61 remove_diacritics 2')"
+        )
+
+
+def rebuild_index(using="default", batch=2000):
+    """Refill the SQLite index from every report (after a bulk import); returns the count."""
+    from jembatan.reports.models import Report
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return 0
+    create_sqlite_index(connection)
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
+        rows = Report.objects.using(using).order_by("pk").values_list("pk", "title", "description")
+        chunk = []
+        for pk, title, description in rows.iterator(chunk_size=batch):
+            chunk.append((pk, document(title, description)))
+            if len(chunk) >= batch:
+                cursor.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)", chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)", chunk)
+            count += len(chunk)
+    return count

@@ -48,7 +48,9 @@ def build_world():
     w.citizen = make_user("warga", full_name="Siti Rahmawati", email="siti@example.id", phone="081234567890")
     w.other_citizen = make_user("warga2", full_name="Budi Santoso", email="budi@example.id")
     # get_or_create: a transactional test elsewhere may have flushed the data migration's rows.
-    w.reason_unclear, _ = ArchiveReason.objects.get_or_create(code="tidak-jelas", defaults={"name": "Tidak Jelas"})
+    w.reason_unclear, _ = ArchiveReason.objects.get_or_create(
+        code="tidak-jelas", defaults={"name": "Tidak Jelas"}
+    )
     return w
 
 

@@ -1,0 +1,49 @@
+"""Rate limits of the portal, counted in the database so every web worker sees the same counts.
+
+Submissions are counted from SubmissionToken rows (one per created report), per address and per
+account; wrong access codes from Hit rows. Mobile carriers in Indonesia put many phones behind one
+address (carrier-grade NAT), so the per-address limit is generous and the per-account one tight.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from jembatan.portal.models import Hit, SubmissionToken
+
+SUBMIT_WINDOW = dt.timedelta(hours=1)
+ACCESS_CODE_WINDOW = dt.timedelta(minutes=15)
+
+
+def submit_limit_per_ip():
+    return getattr(settings, "PORTAL_SUBMIT_LIMIT_PER_IP", 30)
+
+
+def submit_limit_per_user():
+    return getattr(settings, "PORTAL_SUBMIT_LIMIT_PER_USER", 10)
+
+
+def access_code_limit():
+    return getattr(settings, "PORTAL_ACCESS_CODE_LIMIT", 10)
+
+
+def submission_throttled(*, user, ip_address, now=None):
+    """Has this account or this address created too many reports in the last hour?"""
+    since = (now or timezone.now()) - SUBMIT_WINDOW
+    recent = SubmissionToken.objects.filter(created_at__gt=since, report__isnull=False)
+    if user is not None and user.is_authenticated:
+        if recent.filter(user=user).count() >= submit_limit_per_user():
+            return True
+    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= submit_limit_per_ip()
+
+
+def access_code_throttled(*, ip_address, now=None):
+    """Has this address given too many wrong access codes lately?"""
+    if not ip_address:
+        return False
+    since = (now or timezone.now()) - ACCESS_CODE_WINDOW
+    return (
+        Hit.objects.filter(kind="access_code", key=ip_address, created_at__gt=since).count()
+        >= access_code_limit()
+    )

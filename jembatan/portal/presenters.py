@@ -1,0 +1,191 @@
+"""How a report reads to a citizen: plain-word statuses, timeline lines, deadlines, numbers.
+
+Only presentation: nothing here decides who may see what (accounts/access.py does).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jembatan.portal.redaction import redact
+from jembatan.reports.models import (
+    ARCHIVED_STATUSES,
+    CLOSED_STATUSES,
+    DispositionStatus,
+    Report,
+    Status,
+    Visibility,
+)
+from jembatan.reports.sla import WorkingCalendar
+
+STATUS_PLAIN = {
+    Status.BELUM_TERVERIFIKASI: gettext_lazy(
+        "Laporan sudah diterima dan menunggu verifikasi admin, paling lama 3 hari kerja."
+    ),
+    Status.MENUNGGU_KELENGKAPAN: gettext_lazy(
+        "Admin membutuhkan keterangan tambahan dari pelapor sebelum laporan dapat diteruskan."
+    ),
+    Status.TERDISPOSISI: gettext_lazy(
+        "Laporan sudah diverifikasi dan diteruskan ke instansi yang berwenang; menunggu tindak lanjut."
+    ),
+    Status.DIPROSES: gettext_lazy("Instansi sedang menindaklanjuti laporan ini."),
+    Status.SELESAI: gettext_lazy(
+        "Instansi sudah memberi tindak lanjut. Pelapor dapat menanggapi, menilai, atau menutup laporan."
+    ),
+    Status.DITUTUP_PELAPOR: gettext_lazy("Laporan ditutup oleh pelapor."),
+    Status.DITUTUP_ADMIN: gettext_lazy("Laporan ditutup oleh admin."),
+    Status.DITUTUP_SISTEM: gettext_lazy(
+        "Laporan ditutup otomatis karena tidak ada tanggapan setelah tindak lanjut."
+    ),
+    Status.DIARSIPKAN_ADMIN: gettext_lazy("Laporan diarsipkan oleh admin dan tidak ditindaklanjuti."),
+    Status.DIARSIPKAN_SISTEM: gettext_lazy(
+        "Laporan diarsipkan otomatis karena keterangan yang diminta tidak dilengkapi."
+    ),
+    Status.DIARSIPKAN_PELAPOR: gettext_lazy("Laporan ditarik oleh pelapor."),
+}
+
+
+def status_tone(status):
+    """A CSS modifier for the status badge."""
+    if status in (Status.SELESAI, *CLOSED_STATUSES):
+        return "done"
+    if status in ARCHIVED_STATUSES:
+        return "muted"
+    if status == Status.MENUNGGU_KELENGKAPAN:
+        return "warn"
+    return "open"
+
+
+@dataclass
+class TimelineItem:
+    at: dt.datetime
+    label: str
+    text: str = ""
+    who: str = ""
+    is_follow_up: bool = False
+    attachments: list = field(default_factory=list)
+
+
+def _label(event):
+    data = event.data or {}
+    agency = data.get("agency") or ""
+    agencies = ", ".join(data.get("agencies") or [])
+    labels = {
+        "submitted": _("Laporan diterima"),
+        "information_requested": _("Admin meminta keterangan tambahan"),
+        "information_completed": _("Pelapor melengkapi keterangan"),
+        "forwarded_to_agency": _("Diteruskan ke %(agencies)s") % {"agencies": agencies},
+        "follow_up_started": _("%(agency)s mulai menindaklanjuti") % {"agency": agency},
+        "follow_up_posted": _("Tindak lanjut dari %(agency)s") % {"agency": agency},
+        "reporter_replied": _("Tanggapan pelapor"),
+        "rated": _("Pelapor memberi nilai %(rating)s dari 5") % {"rating": data.get("rating", "?")},
+        "closed": _("Laporan ditutup"),
+        "closed_by_system": _("Laporan ditutup otomatis"),
+        "archived": _("Laporan diarsipkan"),
+        "archived_by_system": _("Laporan diarsipkan otomatis"),
+        "marked_duplicate": _("Ditandai sama dengan laporan lain"),
+        "reopened": _("Laporan dibuka kembali"),
+        "ombudsman_consent": _("Persetujuan penerusan ke Ombudsman diubah"),
+    }
+    return labels.get(event.action, _("Perubahan status"))
+
+
+def _who(event):
+    if event.actor_role in ("pelapor", "warga"):  # "warga": a guest reporter, who has no account
+        return _("Pelapor")
+    if event.actor_role == "sistem" or event.actor_id is None:
+        return _("Sistem")
+    if event.action in ("follow_up_posted", "follow_up_started"):
+        return (event.data or {}).get("agency", "")
+    return _("Petugas")
+
+
+def timeline(report, *, for_reporter):
+    """The report's timeline as the citizen may read it, oldest first.
+
+    The public sees public events with personal data redacted; the reporter also sees the
+    exchanges meant for them (visibility "reporter"), unredacted: it is their own conversation.
+    """
+    events = report.events.for_reporter() if for_reporter else report.events.public()
+    events = events.prefetch_related("attachments").order_by("created_at", "pk")
+    items = []
+    for event in events:
+        attachments = [
+            a for a in event.attachments.all() if for_reporter or a.visibility == Visibility.PUBLIC
+        ]
+        text = event.text if for_reporter else redact(event.text)
+        items.append(
+            TimelineItem(
+                at=event.created_at,
+                label=_label(event),
+                text=text,
+                who=_who(event),
+                is_follow_up=event.action == "follow_up_posted",
+                attachments=attachments,
+            )
+        )
+    return items
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: dt.datetime
+    working_days_left: int
+    overdue: bool
+
+
+def deadline(report, now=None):
+    """The deadline that runs now, as the citizen reads it, or None."""
+    due = report.sla_due_at
+    if due is None:
+        return None
+    now = now or timezone.now()
+    label = _("Batas verifikasi") if report.status == Status.BELUM_TERVERIFIKASI else _("Batas tindak lanjut")
+    return Deadline(
+        label=label,
+        due=due,
+        working_days_left=WorkingCalendar.load().working_days_between(now, due),
+        overdue=due < now,
+    )
+
+
+def handling_agencies(report):
+    """Dispositions the public may know of: who handles it, its state and deadline."""
+    shown = (
+        DispositionStatus.TERDISPOSISI,
+        DispositionStatus.DIPROSES,
+        DispositionStatus.SELESAI,
+    )
+    return list(report.dispositions.filter(status__in=shown).select_related("agency").order_by("disposed_at"))
+
+
+def public_name(report):
+    """What public pages say about the reporter: "Anonim", or a first name, nothing more."""
+    if report.is_anonymous:
+        return _("Anonim")
+    full = report.reporter.full_name if report.reporter_id else report.reporter_name
+    first = redact((full or "").split(" ")[0].strip()) if full else ""
+    if not first or "[" in first or "@" in first:
+        return _("Warga")
+    return first[:30]
+
+
+def month_numbers(now=None):
+    """This month's reports received, and the share of answers given before their deadline."""
+    now = timezone.localtime(now or timezone.now())
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    received = Report.objects.filter(submitted_at__gte=start).count()
+    answered = Report.objects.filter(answered_at__gte=start, completion_due_at__isnull=False)
+    total = answered.count()
+    on_time = answered.filter(Q(answered_at__lte=F("completion_due_at"))).count()
+    return {
+        "month": start,
+        "received": received,
+        "answered": total,
+        "on_time_percent": round(100 * on_time / total) if total else None,
+    }

@@ -1,0 +1,34 @@
+"""Template helpers of the citizen portal."""
+
+from django import template
+
+from jembatan.portal import presenters
+from jembatan.portal.redaction import redact as redact_text
+
+register = template.Library()
+
+
+@register.filter
+def redact(text):
+    """Personal data hidden; the result is plain text and is still escaped by the template."""
+    return redact_text(text)
+
+
+@register.filter
+def status_tone(status):
+    return presenters.status_tone(status)
+
+
+@register.filter
+def status_plain(status):
+    return presenters.STATUS_PLAIN.get(status, "")
+
+
+@register.inclusion_tag("portal/_field.html")
+def field(bound_field, **attrs):
+    return {"field": bound_field, **attrs}
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key, "")
