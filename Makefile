@@ -51,7 +51,8 @@ screenshots: setup
 	@$(PY) scripts/screenshots.py
 
 messages: $(VENV)/.installed
-	@cd jembatan && ../$(PY) ../manage.py makemessages -l en --no-location && ../$(PY) ../manage.py compilemessages -l en
+	@cd jembatan && JEMBATAN_ENV=development ../$(PY) ../manage.py makemessages -l en --no-location --no-obsolete \
+		--ignore "tests/*" --ignore "*/tests/*" && JEMBATAN_ENV=development ../$(PY) ../manage.py compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var

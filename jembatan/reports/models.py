@@ -174,7 +174,7 @@ class Report(models.Model):
         help_text=_("Kosong: diverifikasi oleh admin nasional."),
     )
     channel = models.CharField(_("kanal"), max_length=16, choices=Channel.choices, default=Channel.WEB)
-    source_instance = models.CharField(_("instans sumber"), max_length=100, blank=True)
+    source_instance = models.CharField(_("instansi sumber"), max_length=100, blank=True)
     external_id = models.CharField(_("ID asal"), max_length=64, blank=True)
 
     reporter = models.ForeignKey(
