@@ -211,6 +211,29 @@ PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1
 PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)
 PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)
 
+# --- Open311, API and intake channels ---------------------------------------------------------------
+OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")  # default: SITE_URL's host without "www."
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEVELOPMENT)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
+CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
+CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")
+CHANNELS_MEDIA_ALLOWED_HOSTS = env_list("CHANNELS_MEDIA_ALLOWED_HOSTS", [])  # ".host" = subdomains too
+CHANNELS_MEDIA_MAX_BYTES = env_int("CHANNELS_MEDIA_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+CHANNELS_MEDIA_ALLOW_HTTP = env_bool("CHANNELS_MEDIA_ALLOW_HTTP", DEVELOPMENT)
+CHANNELS_IMAP_HOST = env_str("CHANNELS_IMAP_HOST", "")  # empty: no periodic mail fetch
+CHANNELS_IMAP_SSL = env_bool("CHANNELS_IMAP_SSL", True)
+CHANNELS_IMAP_PORT = env_int(
+    "CHANNELS_IMAP_PORT", 993 if CHANNELS_IMAP_SSL else 143, minimum=1, maximum=65535
+)
+CHANNELS_IMAP_USER = env_str("CHANNELS_IMAP_USER", "")
+CHANNELS_IMAP_PASSWORD = env_str("CHANNELS_IMAP_PASSWORD", "")
+CHANNELS_IMAP_MAILBOX = env_str("CHANNELS_IMAP_MAILBOX", "INBOX")
+CHANNELS_LOG_RETENTION_DAYS = env_int("CHANNELS_LOG_RETENTION_DAYS", 90, minimum=1)
+
 # --- Notifications (jembatan/notify) ----------------------------------------------------------------
 _notify_providers = {"file", "http"}
 NOTIFY_SMS_PROVIDER = env_choice("NOTIFY_SMS_PROVIDER", _notify_providers, "file")

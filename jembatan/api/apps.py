@@ -7,3 +7,7 @@ class ApiConfig(AppConfig):
 
     name = "jembatan.api"
     verbose_name = _("API")
+
+    def ready(self):
+        # Registers the OpenAPI description of ApiKeyAuthentication with drf-spectacular.
+        from jembatan.api import schema  # noqa: F401

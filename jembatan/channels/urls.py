@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jembatan.channels import views
 
 app_name = "channels"
 
-urlpatterns = []
+urlpatterns = [
+    path("sms/", views.sms, name="sms"),
+    path("whatsapp/", views.whatsapp, name="whatsapp"),
+    path("email/", views.email, name="email"),
+]

@@ -1,0 +1,241 @@
+"""State changes the API owns: keys, citizens' tokens, webhook subscriptions and their outbox.
+
+Reports themselves change only through reports/actions.py; nothing here touches them.
+"""
+
+import secrets
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from jembatan.accounts import access
+from jembatan.accounts.models import Role, StaffRole, User
+from jembatan.api import permissions, webhooks
+from jembatan.api.auth import new_raw_key
+from jembatan.api.models import (
+    ApiKey,
+    DeliveryStatus,
+    KeyKind,
+    WebhookCursor,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+    hash_key,
+)
+from jembatan.reports.actions import ReportError
+from jembatan.reports.models import Event
+
+NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR}
+
+
+class ApiError(ReportError):
+    """Bad input to an API action (same shape as ReportError: message, field, code)."""
+
+
+def _new_key(*, name, kind, user=None, agency=None, created_by=None):
+    raw = new_raw_key()
+    key = ApiKey.objects.create(
+        name=name,
+        kind=kind,
+        prefix=raw[:12],
+        key_hash=hash_key(raw),
+        user=user,
+        agency=agency,
+        created_by=created_by,
+    )
+    return key, raw
+
+
+def issue_open311_key(*, name, actor=None):
+    """Issue an Open311 api_key for one client app; return (ApiKey, the key shown once)."""
+    name = (name or "").strip()
+    if not name:
+        raise ApiError(_("Beri nama aplikasi klien."), field="name")
+    with transaction.atomic():
+        return _new_key(name=name[:120], kind=KeyKind.OPEN311, created_by=actor)
+
+
+def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, actor=None):
+    """Issue an agency integration key acting as a staff user; return (ApiKey, the key shown once).
+
+    Without `user`, a service account is created with exactly one StaffRole (`role` at `agency`),
+    so accounts.access scopes the integration like an officer with that role. The account has no
+    usable password: it can only act through its keys.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ApiError(_("Beri nama integrasi."), field="name")
+    if role not in Role.values or role == Role.SYSADMIN:
+        raise ApiError(_("Peran ini tidak dapat dipakai untuk integrasi."), field="role")
+    if agency is None and role not in NATIONAL_ROLES and user is None:
+        raise ApiError(_("Peran ini memerlukan instansi."), field="agency")
+    with transaction.atomic():
+        if user is None:
+            user = User(
+                username=f"api.{slugify(name)[:40] or 'integrasi'}.{secrets.token_hex(3)}",
+                full_name=name[:150],
+            )
+            user.set_unusable_password()
+            user.save()
+            StaffRole.objects.create(user=user, role=role, agency=agency)
+        elif not access.is_staff_member(user):
+            raise ApiError(_("Pengguna ini bukan petugas."), field="user")
+        return _new_key(name=name[:120], kind=KeyKind.AGENCY, user=user, agency=agency, created_by=actor)
+
+
+def issue_citizen_token(*, user, name=""):
+    """Issue a personal API token for a citizen's app; return (ApiKey, the token shown once)."""
+    if access.is_staff_member(user):
+        # Staff log in with a second factor; a password-only token would walk around it.
+        raise PermissionDenied(_("Petugas memakai kunci integrasi dari admin, bukan token warga."))
+    with transaction.atomic():
+        return _new_key(name=(name or "").strip()[:120] or _("Aplikasi"), kind=KeyKind.CITIZEN, user=user)
+
+
+def revoke_api_key(*, api_key, actor=None):
+    """Revoke a key at once; requests carrying it are refused from now on."""
+    with transaction.atomic():
+        ApiKey.objects.filter(pk=api_key.pk, is_active=True).update(
+            is_active=False, revoked_at=timezone.now()
+        )
+    api_key.refresh_from_db()
+    return api_key
+
+
+# --- Webhook subscriptions -----------------------------------------------------------------------------
+
+
+def subscribe_webhook(*, actor, agency, url, events, by_admin=False):
+    """Register a URL to be told about `events` on `agency`'s reports; return (subscription, secret).
+
+    `by_admin`: registered in Django admin, whose own permissions already decided.
+    """
+    if not by_admin and not permissions.may_manage_webhooks(actor, agency):
+        raise PermissionDenied(_("Anda tidak berwenang atas instansi ini."))
+    events = sorted(set(events))
+    if not events or any(e not in WebhookEvent.values for e in events):
+        raise ApiError(_("Pilih peristiwa yang dikenal."), field="events")
+    problem = webhooks.url_problem(url)
+    if problem:
+        raise ApiError(problem, field="url")
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.create(
+            agency=agency, url=url, secret=secret, events=events, created_by=actor
+        )
+    return subscription, secret
+
+
+def unsubscribe_webhook(*, actor, subscription, by_admin=False):
+    """Stop a webhook; deliveries already queued still go out, nothing new is queued."""
+    if not by_admin and not permissions.may_manage_webhooks(actor, subscription.agency):
+        raise PermissionDenied(_("Anda tidak berwenang atas instansi ini."))
+    with transaction.atomic():
+        WebhookSubscription.objects.filter(pk=subscription.pk).update(
+            is_active=False, updated_at=timezone.now()
+        )
+    subscription.refresh_from_db()
+    return subscription
+
+
+# --- The webhook outbox ----------------------------------------------------------------------------------
+
+CURSOR_NAME = "webhooks"
+POLL_BATCH = 1000
+
+
+def _enqueue(delivery_ids):
+    from jembatan.api.tasks import deliver_webhook_task
+
+    for delivery_id in delivery_ids:
+        deliver_webhook_task(delivery_id)
+
+
+def queue_webhook_deliveries(*, now=None):
+    """Read new timeline events and queue one delivery per matching subscription; return how many.
+
+    The poller reads `reports.Event` after a stored cursor, so reports know nothing of webhooks.
+    Ids are handed out before commit, so a slow transaction can commit an event *below* a cursor
+    that already moved past it; every run therefore also re-reads the last LOOKBACK of events.
+    The unique (subscription, event) constraint makes the re-read harmless.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        subscriptions = list(WebhookSubscription.objects.filter(is_active=True).select_related("agency"))
+        if not subscriptions:
+            return 0
+        cursor, created = WebhookCursor.objects.select_for_update().get_or_create(name=CURSOR_NAME)
+        if created:
+            # The first poll starts where the oldest subscription began, not at years of history.
+            earliest = min(s.created_at for s in subscriptions)
+            older = Event.objects.filter(created_at__lt=earliest).order_by("-pk")
+            cursor.last_event_id = older.values_list("pk", flat=True).first() or 0
+            cursor.save(update_fields=["last_event_id", "updated_at"])
+        relevant = (
+            Event.objects.filter(action__in=webhooks.EVENT_TYPES)
+            .select_related("report", "report__verifying_agency", "disposition__agency")
+            .prefetch_related("report__dispositions__agency")
+        )
+        new_events = list(relevant.filter(pk__gt=cursor.last_event_id).order_by("pk")[:POLL_BATCH])
+        # Two reads, not one OR: under a burst the re-read alone could fill a batch and the
+        # cursor would never move.
+        late_events = list(
+            relevant.filter(pk__lte=cursor.last_event_id, created_at__gte=now - webhooks.LOOKBACK).order_by(
+                "pk"
+            )[:POLL_BATCH]
+        )
+        events = late_events + new_events
+        if not events:
+            return 0
+        rows = []
+        for event in events:
+            for subscription in subscriptions:
+                event_type = webhooks.matches(subscription, event)
+                if event_type:
+                    rows.append(
+                        WebhookDelivery(
+                            subscription=subscription,
+                            event=event,
+                            event_type=event_type,
+                            payload=webhooks.payload(event, event_type, subscription),
+                            next_attempt_at=now,
+                        )
+                    )
+        existing = set(
+            WebhookDelivery.objects.filter(event__in=[e.pk for e in events]).values_list(
+                "subscription_id", "event_id"
+            )
+        )
+        fresh = [r for r in rows if (r.subscription.pk, r.event.pk) not in existing]
+        # ignore_conflicts: a concurrent poller (or a re-read) may have queued the same pair.
+        WebhookDelivery.objects.bulk_create(fresh, ignore_conflicts=True)
+        if new_events:
+            cursor.last_event_id = new_events[-1].pk
+            cursor.save(update_fields=["last_event_id", "updated_at"])
+        ids = list(
+            WebhookDelivery.objects.filter(
+                event__in=[e.pk for e in events], status=DeliveryStatus.PENDING, attempts=0
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(partial(_enqueue, ids), robust=True)
+    return len(fresh)
+
+
+def resend_webhook_deliveries(*, deliveries, actor):
+    """Put failed deliveries back in the queue for a fresh round of attempts; return how many."""
+    with transaction.atomic():
+        ids = list(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in deliveries], status=DeliveryStatus.FAILED)
+            .values_list("pk", flat=True)
+        )
+        now = timezone.now()
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+        )
+        transaction.on_commit(partial(_enqueue, ids), robust=True)
+    return len(ids)

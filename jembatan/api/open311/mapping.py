@@ -1,0 +1,203 @@
+"""Jembatan in Open311's words: categories as services, reports as service requests.
+
+| Open311            | Jembatan                                                             |
+|--------------------|----------------------------------------------------------------------|
+| service            | an active category without active sub-categories; group = its parent |
+| service_request_id | the tracking number                                                  |
+| status             | open / closed (presenters.OPEN311_CLOSED: answered, closed, archived) |
+| status_notes       | the latest public follow-up (else the public note that closed it)   |
+| agency_responsible | the agencies the report is disposed to (working it, else answered)   |
+| service_notice     | the verification promise (PermenPANRB 62/2018: 3 working days)       |
+| expected_datetime  | the SLA deadline that currently runs                                 |
+| address_id         | the Kemendagri region code                                           |
+| media_url          | the first public attachment (an agency's follow-up photo)            |
+| extensions=true    | notes = the public timeline; extended_attributes                     |
+
+The reporter never appears in any of it; free text goes through the PII filter.
+"""
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jembatan.api import presenters
+from jembatan.directory.models import Category
+from jembatan.reports.models import Attachment, Disposition, Event, Report, ReportType, Visibility
+from jembatan.reports.sla import policy
+
+DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
+
+
+def services():
+    """The active leaf categories, grouped."""
+    children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    rows = (
+        Category.objects.filter(is_active=True)
+        .filter(~Exists(children))
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+    return [s for s in rows if s.parent_id is None or s.parent.is_active]
+
+
+def service_by_code(code):
+    return next((s for s in services() if s.code == code), None)
+
+
+def service(category):
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": (f"{category.parent.name}: {category.name}" if category.parent_id else category.name),
+        "metadata": True,
+        "type": "realtime",
+        "keywords": category.keywords or None,
+        "group": category.parent.name if category.parent_id else None,
+    }
+
+
+# Every service takes the same extra fields; all optional.
+ATTRIBUTES = (
+    (
+        "title",
+        "string",
+        gettext_lazy("Judul laporan"),
+        gettext_lazy("Paling sedikit 5 karakter; bila kosong, diambil dari awal deskripsi."),
+    ),
+    (
+        "incident_date",
+        "datetime",
+        gettext_lazy("Tanggal kejadian"),
+        gettext_lazy("Tanggal ISO 8601, tidak di masa depan."),
+    ),
+    ("report_type", "singlevaluelist", gettext_lazy("Jenis laporan"), None),
+    ("anonymous", "singlevaluelist", gettext_lazy("Rahasiakan identitas pelapor dari instansi"), None),
+)
+
+
+def service_definition(category):
+    values = {
+        "report_type": [{"key": value, "name": str(label)} for value, label in ReportType.choices],
+        "anonymous": [{"key": "false", "name": _("Tidak")}, {"key": "true", "name": _("Ya")}],
+    }
+    attributes = []
+    for order, (code, datatype, description, hint) in enumerate(ATTRIBUTES, start=1):
+        attribute = {
+            "variable": True,
+            "code": code,
+            "datatype": datatype,
+            "required": False,
+            "datatype_description": str(hint) if hint else None,
+            "order": order,
+            "description": str(description),
+        }
+        if code in values:
+            attribute["values"] = values[code]
+        attributes.append(attribute)
+    return {"service_code": category.code, "attributes": attributes}
+
+
+def service_notice():
+    return _(
+        "Laporan diverifikasi paling lambat %(n)d hari kerja setelah diterima, lalu diteruskan ke "
+        "instansi yang berwenang."
+    ) % {"n": policy().verification_days}
+
+
+CLOSING_ACTIONS = ("closed", "archived", "marked_duplicate", "closed_by_system", "archived_by_system")
+
+
+def requests_queryset(*, extensions=False):
+    """Reports as Open311 may show them: never a confidential one; relations fetched in bulk.
+
+    Without extensions only the public events status_notes can come from are fetched: the whole
+    public timeline of a thousand reports is most of the cost of a list.
+    """
+    events = Event.objects.filter(visibility=Visibility.PUBLIC)
+    if not extensions:
+        events = events.filter(action__in=("follow_up_posted", *CLOSING_ACTIONS)).exclude(text="")
+    return (
+        Report.objects.filter(is_confidential=False)
+        .select_related("category", "region")
+        .prefetch_related(
+            Prefetch("dispositions", queryset=Disposition.objects.select_related("agency").order_by("pk")),
+            Prefetch("events", queryset=events.order_by("created_at", "pk"), to_attr="public_events"),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(visibility=Visibility.PUBLIC).order_by("pk"),
+                to_attr="public_attachments",
+            ),
+        )
+    )
+
+
+def _status_notes(report, status):
+    events = [e for e in report.public_events if e.text]
+    answers = [e for e in events if e.action == "follow_up_posted"]
+    if answers:
+        return presenters.public_text(answers[-1].text)
+    closing = [e for e in events if e.action in CLOSING_ACTIONS]
+    if closing and status == "closed":
+        return presenters.public_text(closing[-1].text)
+    return None
+
+
+def _updated(report, status):
+    if status == "closed":
+        return report.closed_at or report.answered_at or report.updated_at
+    return report.updated_at
+
+
+def _note(event):
+    text = presenters.event_label(event.action)
+    agency = presenters.event_agency(event)
+    if agency:
+        text = f"{text} ({agency})"
+    if event.text:
+        text = f"{text}: {presenters.public_text(event.text)}"
+    return text
+
+
+def request(report, *, extensions=False, notice=None):
+    """One service request (a report fetched through requests_queryset)."""
+    status = presenters.open_or_closed(report.status)
+    agencies = presenters.handling_agencies(report)
+    media = report.public_attachments[0] if report.public_attachments else None
+    item = {
+        "service_request_id": report.tracking_number,
+        "status": status,
+        "status_notes": _status_notes(report, status),
+        "service_name": report.category.name if report.category_id else None,
+        "service_code": report.category.code if report.category_id else "",
+        "description": presenters.public_text(report.description)[:DESCRIPTION_LIMIT],
+        "agency_responsible": ", ".join(a.name for a in agencies) or None,
+        "service_notice": notice or service_notice(),
+        "requested_datetime": report.submitted_at,
+        "updated_datetime": _updated(report, status),
+        "expected_datetime": report.sla_due_at,
+        "address": presenters.public_text(report.address) or None,
+        "address_id": report.region_id,
+        "zipcode": None,
+        "lat": float(report.latitude) if report.latitude is not None else None,
+        "long": float(report.longitude) if report.longitude is not None else None,
+        "media_url": settings.SITE_URL + reverse("portal:attachment", args=[media.pk]) if media else None,
+    }
+    if extensions:
+        item["extended_attributes"] = {
+            "tracking_number": report.tracking_number,
+            "title": presenters.public_text(report.title),
+            "report_type": report.kind,
+            "jembatan_status": report.status,
+            "support_count": report.support_count,
+        }
+        item["notes"] = [
+            {
+                "datetime": event.created_at,
+                "description": _note(event),
+                "type": event.action,
+            }
+            for event in report.public_events
+        ]
+    return item

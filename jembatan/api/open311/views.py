@@ -1,0 +1,426 @@
+"""Open311 GeoReport v2 at /open311/v2/, by the spec (GeoReport/v2/index.md, open311.github.io).
+
+Plain Django views: the protocol fixes its own formats and error bodies, which DRF's content
+negotiation would only fight. Protocol rules kept here:
+
+- Every resource exists as .xml and .json; errors come in the format asked for.
+- jurisdiction_id is optional (one jurisdiction); if given it must be ours, else 404.
+- An empty parameter is the same as a missing one.
+- 403 for a missing or bad api_key, 404 for an unknown service / request / token, 400 for
+  anything else that stops a request (missing location, bad dates, a rule of reports/actions.py).
+- All services are "realtime": POST returns the service_request_id at once, so a token is
+  simply the service_request_id and tokens/{token} maps it to itself.
+- GET requests lists public reports (verified, not confidential, not archived) of the last 90
+  days by default; a report's own number (requests/{id}, or service_request_id=…) also opens a
+  non-confidential report that is not yet public, as the portal's tracking page does, so a client
+  can follow what it posted. Confidential reports never appear, anywhere.
+- Idempotency-Key is honoured on POST, as on the REST API (a reused key with a different
+  request is a 400 here, by this spec's rule).
+"""
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from jembatan.accounts.throttle import client_ip
+from jembatan.api import idempotency, presenters
+from jembatan.api.auth import find_key, touch
+from jembatan.api.models import KeyKind
+from jembatan.api.open311 import formats, mapping
+from jembatan.api.throttles import hit
+from jembatan.channels.grammar import first_words
+from jembatan.channels.media import MediaRejected
+from jembatan.channels.media import fetch as fetch_media
+from jembatan.directory.models import Region
+from jembatan.reports import actions
+from jembatan.reports.models import Channel, ReportType
+
+logger = logging.getLogger(__name__)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When the discovery document or the service definitions last changed in a way clients should
+# notice (the spec's "changeset"); bump it with such a change.
+CHANGESET = "2026-11-28T00:00:00Z"
+DEFAULT_SPAN = timedelta(days=90)  # GeoReport v2: "a span of 90 days or first 1000 requests"
+MAX_PAGE_SIZE = 1000
+MAX_IDS = 100
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,64})\](\[\])?$")
+_NUMBER = re.compile(r"^\d{6,12}$")
+
+
+class Open311Error(Exception):
+    def __init__(self, status, description):
+        super().__init__(description)
+        self.status = status
+        self.description = str(description)
+
+
+def jurisdiction():
+    """Our jurisdiction_id: OPEN311_JURISDICTION, else SITE_URL's host without "www."."""
+    configured = getattr(settings, "OPEN311_JURISDICTION", "")
+    if configured:
+        return configured.strip().lower()
+    host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def param(data, name):
+    """The parameter's value, or None when it is missing or empty (the spec treats both alike)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _merged(request):
+    """POST parameters, falling back to the query string (some clients send api_key there)."""
+    if request.method != "POST":
+        return request.GET
+    merged = request.GET.copy()
+    for key in request.POST:
+        merged.setlist(key, request.POST.getlist(key))
+    return merged
+
+
+def endpoint(methods):
+    """Method check, rate limit, jurisdiction_id and Open311Error → the spec's error body."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, fmt, *args, **kwargs):
+            if request.method not in methods:
+                response = formats.error(fmt, 405, _("Metode HTTP ini tidak didukung di sini."))
+                response["Allow"] = ", ".join(methods)
+                return response
+            wait = hit("open311_ip", client_ip(request) or "unknown")
+            if wait:
+                return formats.error(
+                    fmt,
+                    429,
+                    _("Terlalu banyak permintaan. Coba lagi nanti."),
+                    headers={"Retry-After": str(wait)},
+                )
+            data = _merged(request)
+            given = param(data, "jurisdiction_id")
+            if given is not None and given.lower() != jurisdiction():
+                return formats.error(
+                    fmt, 404, _("jurisdiction_id tidak dikenal: %(id)s") % {"id": given[:100]}
+                )
+            try:
+                return view(request, fmt, data, *args, **kwargs)
+            except Open311Error as exc:
+                return formats.error(fmt, exc.status, exc.description)
+
+        return wrapper
+
+    return decorator
+
+
+# --- Discovery and services --------------------------------------------------------------------------
+
+
+@endpoint(["GET"])
+def discovery(request, fmt, data):
+    contact = (
+        getattr(settings, "OPEN311_CONTACT", "") or f"{settings.INSTANCE_NAME}: {settings.DEFAULT_FROM_EMAIL}"
+    )
+    document = {
+        "changeset": CHANGESET,
+        "contact": contact,
+        "key_service": _(
+            "api_key diberikan per aplikasi klien oleh admin %(site)s; mintalah melalui kontak di atas."
+        )
+        % {"site": settings.INSTANCE_NAME},
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": settings.SITE_URL + "/open311/v2",
+                "changeset": CHANGESET,
+                "type": "test" if settings.DEVELOPMENT else "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return formats.render(fmt, "discovery", document)
+
+
+@endpoint(["GET"])
+def service_list(request, fmt, data):
+    return formats.render(fmt, "services", [mapping.service(s) for s in mapping.services()])
+
+
+@endpoint(["GET"])
+def service_definition(request, fmt, data, code):
+    category = mapping.service_by_code(code)
+    if category is None:
+        raise Open311Error(404, _("service_code tidak dikenal: %(code)s") % {"code": code[:60]})
+    return formats.render(fmt, "service_definition", mapping.service_definition(category))
+
+
+# --- Requests ----------------------------------------------------------------------------------------
+
+
+def _parse_moment(name, raw):
+    """A w3c datetime with its offset (or a bare date, taken as midnight here)."""
+    if raw is None:
+        return None
+    # "+07:00" in an unencoded query string arrives as " 07:00".
+    value = raw.replace(" ", "+") if "T" in raw else raw
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is not None:
+                return timezone.make_aware(datetime.combine(day, time.min))
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(
+            400, _("%(name)s bukan tanggal w3c/ISO 8601: %(value)s") % {"name": name, "value": raw[:40]}
+        )
+    if moment.tzinfo is None:
+        raise Open311Error(400, _("%(name)s harus memuat zona waktu (Z atau +07:00).") % {"name": name})
+    return moment
+
+
+def _positive_int(data, name, default, maximum):
+    raw = param(data, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise Open311Error(400, _("%(name)s harus bilangan 1–%(max)d.") % {"name": name, "max": maximum})
+    return int(raw)
+
+
+def _csv(raw):
+    return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+
+def _extensions(data):
+    return (param(data, "extensions") or "").lower() == "true"
+
+
+def _render_requests(fmt, reports, data):
+    extensions = _extensions(data)
+    notice = mapping.service_notice()
+    items = [mapping.request(report, extensions=extensions, notice=notice) for report in reports]
+    return formats.render(fmt, "service_requests", items)
+
+
+def _list_requests(request, fmt, data):
+    ids = _csv(param(data, "service_request_id"))
+    reports = mapping.requests_queryset(extensions=_extensions(data))
+    if ids:
+        # "This overrides all other arguments." The number opens a non-confidential report,
+        # public or not yet (see the module docstring).
+        if len(ids) > MAX_IDS:
+            raise Open311Error(400, _("Paling banyak %(n)d service_request_id sekaligus.") % {"n": MAX_IDS})
+        numbers = [i for i in ids if _NUMBER.match(i)]
+        reports = reports.filter(tracking_number__in=numbers).order_by("-submitted_at", "-pk")
+        return _render_requests(fmt, reports, data)
+    reports = reports.public()
+    codes = _csv(param(data, "service_code"))
+    if codes:
+        reports = reports.filter(category__code__in=codes)
+    statuses = {s.lower() for s in _csv(param(data, "status"))}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, _("status hanya boleh open atau closed."))
+    if statuses == {"open"}:
+        reports = reports.exclude(status__in=presenters.OPEN311_CLOSED)
+    elif statuses == {"closed"}:
+        reports = reports.filter(status__in=presenters.OPEN311_CLOSED)
+    start = _parse_moment("start_date", param(data, "start_date"))
+    end = _parse_moment("end_date", param(data, "end_date"))
+    if start and end:
+        if end < start:
+            raise Open311Error(400, _("end_date lebih awal dari start_date."))
+        if end - start > DEFAULT_SPAN:
+            raise Open311Error(400, _("Rentang start_date–end_date paling lama 90 hari."))
+    elif start:
+        end = start + DEFAULT_SPAN
+    elif end:
+        start = end - DEFAULT_SPAN
+    else:
+        end = timezone.now()
+        start = end - DEFAULT_SPAN
+    reports = reports.filter(submitted_at__gte=start, submitted_at__lte=end)
+    page = _positive_int(data, "page", 1, 100_000)
+    size = _positive_int(data, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    reports = reports.order_by("-submitted_at", "-pk")[(page - 1) * size : page * size]
+    return _render_requests(fmt, reports, data)
+
+
+def _attributes(data):
+    values = {}
+    for key in data:
+        match = _ATTRIBUTE.match(key)
+        if match:
+            items = [v.strip() for v in data.getlist(key) if v.strip()]
+            if items:
+                values[match.group(1)] = items if match.group(2) else items[-1]
+    return values
+
+
+def _create_request(request, fmt, data, api_key):
+    code = param(data, "service_code")
+    if code is None:
+        raise Open311Error(400, _("service_code wajib diisi."))
+    category = mapping.service_by_code(code)
+    if category is None:
+        raise Open311Error(404, _("service_code tidak dikenal: %(code)s") % {"code": code[:60]})
+    lat, long_ = param(data, "lat"), param(data, "long")
+    address, address_id = param(data, "address_string"), param(data, "address_id")
+    if (lat is None) != (long_ is None):
+        raise Open311Error(400, _("lat dan long harus dikirim bersama."))
+    if lat is None and address is None and address_id is None:
+        raise Open311Error(400, _("Lokasi wajib: lat & long, address_string, atau address_id."))
+    try:
+        latitude = float(lat) if lat is not None else None
+        longitude = float(long_) if long_ is not None else None
+    except ValueError:
+        raise Open311Error(400, _("lat/long harus angka.")) from None
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise Open311Error(400, _("lat/long di luar rentang WGS84."))
+    region = None
+    if address_id is not None:
+        region = Region.objects.filter(code=address_id).first()
+        if region is None:
+            raise Open311Error(400, _("address_id harus kode wilayah Kemendagri yang dikenal, mis. 13.71."))
+    email = param(data, "email") or ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Open311Error(400, _("email tidak sah.")) from None
+    attributes = _attributes(data)
+    kind = attributes.get("report_type") or ReportType.PENGADUAN
+    if kind not in ReportType.values:
+        raise Open311Error(400, _("attribute[report_type] tidak dikenal."))
+    anonymous = str(attributes.get("anonymous", "false")).lower()
+    if anonymous not in ("true", "false"):
+        raise Open311Error(400, _("attribute[anonymous] harus true atau false."))
+    incident = _parse_moment("attribute[incident_date]", attributes.get("incident_date"))
+    description = param(data, "description") or ""
+    title = attributes.get("title") or first_words(description)
+    uploads = []
+    media_url = param(data, "media_url")
+    if media_url:
+        try:
+            uploads.append(fetch_media(media_url))
+        except MediaRejected as exc:
+            raise Open311Error(400, f"media_url: {exc.message}") from None
+    name = " ".join(filter(None, [param(data, "first_name"), param(data, "last_name")]))
+    try:
+        report = actions.submit_report(
+            kind=kind,
+            title=title,
+            description=description,
+            actor=None,
+            channel=Channel.OPEN311,
+            category=category,
+            region=region,
+            address=address or "",
+            latitude=round(latitude, 6) if latitude is not None else None,
+            longitude=round(longitude, 6) if longitude is not None else None,
+            incident_date=timezone.localdate(incident) if incident else None,
+            is_anonymous=anonymous == "true",
+            reporter_name=name,
+            reporter_email=email,
+            reporter_phone=param(data, "phone") or "",
+            attachments=uploads,
+            source_instance=f"open311:{api_key.name}"[:100],
+        )
+    except actions.ReportError as exc:
+        raise Open311Error(400, f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
+    item = {
+        "service_request_id": report.tracking_number,
+        "service_notice": mapping.service_notice(),
+        "account_id": None,
+    }
+    return formats.render(fmt, "service_requests", [item])
+
+
+@endpoint(["GET", "POST"])
+def requests(request, fmt, data):
+    if request.method == "GET":
+        return _list_requests(request, fmt, data)
+    api_key = find_key(param(data, "api_key"), kinds=(KeyKind.OPEN311,))
+    if api_key is None:
+        return formats.error(fmt, 403, _("api_key tidak sah atau tidak ada: permintaan tidak dapat dibuat."))
+    touch(api_key)
+    wait = hit("open311_key", api_key.pk)
+    if wait:
+        return formats.error(
+            fmt, 429, _("Terlalu banyak permintaan. Coba lagi nanti."), headers={"Retry-After": str(wait)}
+        )
+    raw_key = request.headers.get(idempotency.HEADER)
+    if raw_key is None:
+        return _create_request(request, fmt, data, api_key)
+    try:
+        key = idempotency.clean_key(raw_key)
+    except ValueError:
+        raise Open311Error(400, _("Idempotency-Key harus 1–255 karakter ASCII yang dapat dicetak.")) from None
+
+    def call():
+        try:
+            return _create_request(request, fmt, data, api_key)
+        except Open311Error as exc:
+            return formats.error(fmt, exc.status, exc.description)
+
+    try:
+        return idempotency.run(
+            owner=f"open311:{api_key.pk}",
+            key=key,
+            method="POST",
+            path=request.path,
+            request_hash=idempotency.fingerprint(
+                "POST", request.path, {"data": data, "files": request.FILES}
+            ),
+            call=call,
+        )
+    except idempotency.KeyReused:
+        raise Open311Error(
+            400, _("Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru.")
+        ) from None
+
+
+def _one(number, *, extensions=False):
+    if not _NUMBER.match(number):
+        return None
+    return mapping.requests_queryset(extensions=extensions).filter(tracking_number=number).first()
+
+
+@endpoint(["GET"])
+def request_detail(request, fmt, data, number):
+    report = _one(number, extensions=_extensions(data))
+    if report is None:
+        raise Open311Error(404, _("service_request_id tidak ditemukan: %(id)s") % {"id": number[:20]})
+    return _render_requests(fmt, [report], data)
+
+
+@endpoint(["GET"])
+def token_detail(request, fmt, data, token):
+    report = _one(token)
+    if report is None:
+        raise Open311Error(404, _("token tidak ditemukan: %(token)s") % {"token": token[:20]})
+    return formats.render(
+        fmt, "service_requests", [{"service_request_id": report.tracking_number, "token": token}]
+    )
+
+
+@csrf_exempt
+def not_found(request, path=""):
+    fmt = "json" if path.endswith(".json") else "xml"
+    return formats.error(fmt, 404, _("Sumber daya Open311 ini tidak ada."))

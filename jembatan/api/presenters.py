@@ -1,0 +1,166 @@
+"""How a report reads through the API and Open311: labels, timelines, public text.
+
+Only presentation. Who may see what is decided by accounts.access before anything here runs;
+these helpers only make sure the public forms never carry personal data.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+# The portal's display-time PII filter (NIK, phone numbers, e-mail addresses); shared so a report
+# reads the same on the public pages, the REST API and Open311.
+from jembatan.accounts import access
+from jembatan.portal.redaction import redact
+from jembatan.reports.models import (
+    ARCHIVED_STATUSES,
+    CLOSED_STATUSES,
+    Status,
+    Visibility,
+)
+
+EVENT_LABELS = {
+    "submitted": _("Laporan diterima"),
+    "information_requested": _("Meminta kelengkapan informasi"),
+    "information_completed": _("Pelapor melengkapi informasi"),
+    "reporter_replied": _("Pelapor membalas"),
+    "verified": _("Diverifikasi"),
+    "reclassified": _("Klasifikasi diubah"),
+    "disposed": _("Didisposisikan"),
+    "forwarded_to_agency": _("Diteruskan ke instansi"),
+    "liaison_assigned": _("Penghubung ditetapkan"),
+    "follow_up_started": _("Tindak lanjut dimulai"),
+    "follow_up_posted": _("Tindak lanjut"),
+    "disposition_returned": _("Dikembalikan: bukan wewenang"),
+    "disposition_forwarded": _("Dilimpahkan"),
+    "note": _("Catatan internal"),
+    "closed": _("Ditutup"),
+    "archived": _("Diarsipkan"),
+    "marked_duplicate": _("Ditandai duplikat"),
+    "duplicate_merged": _("Duplikat digabungkan"),
+    "reopened": _("Dibuka kembali"),
+    "rated": _("Penilaian pelapor"),
+    "supported": _("Dukungan warga"),
+    "sla_reminder": _("Pengingat SLA"),
+    "sla_escalated": _("Eskalasi SLA"),
+    "closed_by_system": _("Ditutup oleh sistem"),
+    "archived_by_system": _("Diarsipkan oleh sistem"),
+    "ombudsman_flagged": _("Ditandai untuk Ombudsman"),
+    "ombudsman_consent": _("Persetujuan Ombudsman"),
+}
+
+# Open311 knows two states. "Selesai Ditindaklanjuti" counts as closed: the agency has answered
+# ("it has been resolved"); if the reporter replies, the report goes back to "open" and its
+# updated_datetime moves. Archived reports (rejected, duplicates, withdrawn) are closed too.
+OPEN311_CLOSED = (Status.SELESAI, *CLOSED_STATUSES, *ARCHIVED_STATUSES)
+
+
+def open_or_closed(status):
+    return "closed" if status in OPEN311_CLOSED else "open"
+
+
+def event_label(action):
+    return str(EVENT_LABELS.get(action, action))
+
+
+def public_text(text):
+    return redact(text or "")
+
+
+def code_matches(report, code):
+    """Does `code` open this guest's report (constant time, case-insensitive)?"""
+    return access.holds_access_code(report, code)
+
+
+def open_dispositions(report):
+    """The report's open dispositions (uses a prefetch of dispositions→agency when there is one)."""
+    return [d for d in report.dispositions.all() if d.is_open]
+
+
+def handling_agencies(report):
+    """The agencies working the report now, else the last ones that answered it."""
+    dispositions = list(report.dispositions.all())
+    working = [d.agency for d in dispositions if d.is_open]
+    if working:
+        return working
+    return [d.agency for d in dispositions if d.status == "selesai"]
+
+
+def event_agency(event):
+    data = event.data or {}
+    return data.get("agency") or ", ".join(data.get("agencies") or []) or ""
+
+
+def citizen_timeline(report, *, for_reporter):
+    """The timeline a citizen reads: public events, plus the reporter's own exchange for them."""
+    events = report.events.for_reporter() if for_reporter else report.events.public()
+    entries = []
+    for event in events.order_by("created_at", "pk"):
+        text = event.text if for_reporter else public_text(event.text)
+        if event.visibility == Visibility.REPORTER and not for_reporter:
+            continue
+        entries.append(
+            {
+                "at": event.created_at,
+                "action": event.action,
+                "label": event_label(event.action),
+                "text": text,
+                "agency": event_agency(event),
+            }
+        )
+    return entries
+
+
+def staff_timeline(report, *, may_see_identity):
+    """Every event, internal notes included, for staff in scope; the reporter named only to those
+    who may see their identity."""
+    entries = []
+    events = report.events.select_related("actor", "disposition").prefetch_related("attachments")
+    for event in events.order_by("created_at", "pk"):
+        if event.actor_role == "pelapor":
+            who = str(_("Pelapor"))
+            if may_see_identity:
+                who = f"{who} ({report.reporter_display_name})"
+        elif event.actor_role == "warga":
+            who = str(_("Warga"))
+        elif event.actor_id is None:
+            who = str(_("Sistem")) if event.actor_role == "sistem" else event.actor_role
+        else:
+            who = event.actor.display_name
+        entries.append(
+            {
+                "id": event.pk,
+                "at": event.created_at,
+                "action": event.action,
+                "label": event_label(event.action),
+                "actor": who,
+                "actor_role": event.actor_role,
+                "visibility": event.visibility,
+                "status_before": event.status_before,
+                "status_after": event.status_after,
+                "text": event.text,
+                "data": event.data or {},
+                "disposition": event.disposition_id,
+                "attachments": [a.pk for a in event.attachments.all()],
+            }
+        )
+    return entries
+
+
+def latest_public_follow_up(report):
+    """The newest public answer of an agency, else the public note that closed the report."""
+    public = report.events.public().exclude(text="")
+    event = public.filter(action="follow_up_posted").order_by("-created_at", "-pk").first()
+    if event is None and report.status in OPEN311_CLOSED:
+        event = (
+            public.filter(
+                action__in=(
+                    "closed",
+                    "archived",
+                    "marked_duplicate",
+                    "closed_by_system",
+                    "archived_by_system",
+                )
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    return public_text(event.text) if event else None

@@ -1,0 +1,29 @@
+import pytest
+
+from jembatan.api.tests.httpserver import LocalServer
+from jembatan.reports.tests import factories as rf
+
+SMS_SECRET = "rahasia-gateway-sms"
+WA_SECRET = "rahasia-gateway-wa"
+MAIL_SECRET = "rahasia-surel"
+
+
+@pytest.fixture(autouse=True)
+def _channels_on(settings):
+    from django.core.cache import cache
+
+    cache.clear()  # rate-limit counters
+    settings.CHANNELS_SMS_SECRET = SMS_SECRET
+    settings.CHANNELS_WHATSAPP_SECRET = WA_SECRET
+    settings.CHANNELS_EMAIL_SECRET = MAIL_SECRET
+
+
+@pytest.fixture
+def w(db):
+    return rf.build_world()
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as running:
+        yield running
