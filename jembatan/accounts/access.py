@@ -203,7 +203,10 @@ def visible_reports_filter(user):
     """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
     # A subquery, not a join on dispositions: a report disposed to two offices in scope would
     # otherwise come back twice, and every count and page built on this filter would be off.
+    # Agency ids of the subtree first (an indexed prefix scan on the small agency table), so the
+    # big tables are filtered by indexed foreign keys instead of a join and a LIKE per row.
     Disposition = apps.get_model("reports", "Disposition")
+    Agency = apps.get_model("directory", "Agency")
     q = Q(pk__in=[])
     for r in roles_of(user):
         if Action.VIEW_REPORTS not in ROLE_ACTIONS[r.role] and Action.VERIFY not in ROLE_ACTIONS[r.role]:
@@ -212,8 +215,9 @@ def visible_reports_filter(user):
             if r.role in (Role.ADMIN_NASIONAL, Role.AUDITOR):
                 return Q()
             continue
-        q |= Q(verifying_agency__path__startswith=r.agency.path)
-        q |= Q(pk__in=Disposition.objects.filter(agency__path__startswith=r.agency.path).values("report_id"))
+        subtree = Agency.objects.subtree(r.agency).values("pk")
+        q |= Q(verifying_agency_id__in=subtree)
+        q |= Q(pk__in=Disposition.objects.filter(agency_id__in=subtree).values("report_id"))
     return q
 
 

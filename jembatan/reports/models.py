@@ -370,7 +370,12 @@ class Disposition(models.Model):
         verbose_name = _("disposisi")
         verbose_name_plural = _("disposisi")
         ordering = ["disposed_at", "pk"]
-        indexes = [models.Index(fields=["agency", "status"])]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            # The workbench inbox / in-progress queues read dispositions in deadline order per status.
+            models.Index(fields=["status", "first_response_due_at"]),
+            models.Index(fields=["status", "completion_due_at"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "agency"],

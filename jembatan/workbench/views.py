@@ -1,7 +1,1232 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The officer workbench (meja kerja petugas): queues, the report page, and one POST view per action.
+
+Views parse, authorize through accounts/access.py, call reports/actions.py (or workbench/actions.py
+for the workbench's own data and bulk loops), and render. They never save a report model.
+"""
+
+import csv
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import parse_qsl, urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from jembatan.accounts import access
+from jembatan.accounts.access import Action
+from jembatan.accounts.models import Role, StaffRole, User
+from jembatan.directory.models import Agency
+from jembatan.directory.routing import propose_agency
+from jembatan.reports import actions
+from jembatan.reports.models import (
+    ACTIVE_STATUSES,
+    VERIFICATION_STATUSES,
+    Attachment,
+    Channel,
+    Classification,
+    Disposition,
+    DispositionStatus,
+    Report,
+    Status,
+    Visibility,
+)
+from jembatan.reports.sla import WorkingCalendar
+from jembatan.workbench import actions as wb_actions
+from jembatan.workbench import forms as wf
+from jembatan.workbench.clock import outcome, sla_clock
+from jembatan.workbench.models import ResponseTemplate, SavedFilter, TemplatePurpose
+from jembatan.workbench.performance import month_start, performance
+from jembatan.workbench.queues import (
+    QUEUES_BY_SLUG,
+    count_rows,
+    decode_cursor,
+    format_count,
+    iterate,
+    loader,
+    paginate,
+    queues_for,
+    with_related,
+)
+from jembatan.workbench.similar import similar_reports
+
+CSV_MAX_ROWS = 10_000
+MAX_FAILURES_SHOWN = 20
 
 
-@login_required
+# --- Guards ------------------------------------------------------------------------------------------
+
+
+def forbidden(request, message=None):
+    """The workbench's 403 page, in the user's language."""
+    response = render(
+        request,
+        "workbench/403.html",
+        {"message": str(message or "") or _("Anda tidak berwenang membuka halaman ini.")},
+        status=403,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def workbench_view(view):
+    """Staff only; PermissionDenied from an access check or an action becomes the 403 page.
+
+    Pages hold personal data, so nothing here may be cached by a browser or a proxy.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.is_staff_member(request.user):
+            return forbidden(request, _("Meja kerja hanya untuk petugas instansi."))
+        try:
+            response = view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return forbidden(request, exc)
+        add_never_cache_headers(response)
+        return response
+
+    return wrapper
+
+
+# --- Menu --------------------------------------------------------------------------------------------
+
+
+def _menu(user, now, current=None):
+    """The queues that apply to `user`, each with its (capped) count: one small query per queue."""
+    items = []
+    for queue, qs in queues_for(user, now):
+        items.append(
+            {
+                "queue": queue,
+                "count": format_count(count_rows(queue, qs, user)),
+                "current": queue.slug == current,
+                "url": reverse("workbench:queue", args=[queue.slug]),
+            }
+        )
+    return items
+
+
+def _common(request, now, current=None):
+    user = request.user
+    return {
+        "menu": _menu(user, now, current),
+        "may_enter": bool(access.scopes_for(user, Action.ENTER_REPORT)),
+        "may_manage_templates": bool(access.scopes_for(user, Action.MANAGE_TEMPLATES)),
+    }
+
+
+# --- Index and quick find ----------------------------------------------------------------------------
+
+
+@workbench_view
+@require_GET
 def index(request):
-    return render(request, "workbench/index.html")
+    now = timezone.now()
+    context = _common(request, now)
+    context["performance"] = _cached_performance(request.user, now)
+    context["scopes"] = [r for r in access.roles_of(request.user)]
+    return render(request, "workbench/index.html", context)
+
+
+PERFORMANCE_CACHE_SECONDS = 300
+
+
+def _cached_performance(user, now):
+    # A month's on-time rate moves slowly, and counting it reads every answer and verification of
+    # the month in the officer's scope: computed at most every five minutes per officer.
+    key = f"workbench:performance:{user.pk}:{month_start(now):%Y%m}"
+    result = cache.get(key)
+    if result is None:
+        result = performance(user, now)
+        cache.set(key, result, PERFORMANCE_CACHE_SECONDS)
+    return result
+
+
+@workbench_view
+@require_GET
+def find(request):
+    number = (request.GET.get("nomor") or "").strip().lstrip("#")
+    report = Report.objects.filter(tracking_number=number).select_related("verifying_agency").first()
+    if report is not None and access.can_view_report_internal(request.user, report):
+        return redirect("workbench:report", tracking_number=report.tracking_number)
+    messages.error(request, _("Laporan #%(number)s tidak ditemukan di cakupan Anda.") % {"number": number})
+    return redirect("workbench:index")
+
+
+# --- Queues ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    obj: object  # the Report or Disposition the row is
+    report: Report
+    disposition: Disposition | None
+    clock: object
+    reporter: str  # what the officer may read in the reporter column
+    may_see_identity: bool
+
+    @property
+    def selection(self):
+        return f"{self.obj.pk}:{self.report.version}"
+
+
+def _row(queue, obj, user, now, cal):
+    report = obj.report if queue.of_dispositions else obj
+    disposition = obj if queue.of_dispositions else None
+    if not queue.shows_clock:
+        clock = None
+    elif disposition is not None:
+        clock = sla_clock(disposition.sla_due_at, now, cal)
+    else:
+        clock = sla_clock(report.sla_due_at, now, cal)
+    may_see = access.can_see_identity(user, report)
+    if may_see:
+        reporter = str(report.reporter_display_name)
+    else:
+        reporter = _("Anonim") if report.is_anonymous else "—"
+    return Row(obj, report, disposition, clock, reporter, may_see)
+
+
+def _queue_or_403(request, slug, now):
+    queue = QUEUES_BY_SLUG.get(slug)
+    if queue is None:
+        raise Http404
+    base = queue.base(request.user, now)
+    if base is None:
+        raise PermissionDenied(_("Antrean ini bukan untuk peran Anda."))
+    return queue, base
+
+
+def _liaison_choices(user):
+    """Liaisons an officer may assign: penghubung roles inside their ASSIGN_LIAISON scopes."""
+    scopes = access.scopes_for(user, Action.ASSIGN_LIAISON)
+    if not scopes:
+        return User.objects.none()
+    roles = StaffRole.objects.filter(role=Role.PENGHUBUNG, is_active=True)
+    if None not in scopes:
+        roles = roles.filter(agency_id__in=wf.scope_agencies(user, Action.ASSIGN_LIAISON).values("pk"))
+    return User.objects.filter(is_active=True, pk__in=roles.values("user_id")).order_by(
+        "full_name", "username"
+    )
+
+
+def _bulk_actions_for(queue, user):
+    allowed = []
+    for action in queue.bulk:
+        if action in (wf.BulkForm.VERIFY_DISPOSE, wf.BulkForm.DUPLICATE):
+            if access.scopes_for(user, Action.VERIFY):
+                allowed.append(action)
+        elif action == wf.BulkForm.ASSIGN_LIAISON and access.scopes_for(user, Action.ASSIGN_LIAISON):
+            allowed.append(action)
+    return allowed
+
+
+def _bulk_form(queue, user, data=None):
+    allowed = _bulk_actions_for(queue, user)
+    if not allowed:
+        return None
+    options = []
+    if wf.BulkForm.VERIFY_DISPOSE in allowed:
+        options = wf.agency_choices(wf.scope_agencies(user, Action.VERIFY))
+    liaisons = _liaison_choices(user) if wf.BulkForm.ASSIGN_LIAISON in allowed else None
+    return wf.BulkForm(data, allowed_actions=allowed, agency_options=options, liaisons=liaisons)
+
+
+@workbench_view
+@require_GET
+def queue_view(request, slug):
+    user, now = request.user, timezone.now()
+    queue, base = _queue_or_403(request, slug, now)
+    filters = wf.QueueFilterForm(request.GET or None, user=user)
+    filtered = filters.apply(base, of_dispositions=queue.of_dispositions)
+    page = paginate(
+        queue.streams(filtered, user),
+        load=loader(queue),
+        after=decode_cursor(request.GET.get("setelah")),
+        before=decode_cursor(request.GET.get("sebelum")),
+    )
+    cal = WorkingCalendar.load()
+    rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
+    query = filters.querystring()
+    context = {
+        **_common(request, now, current=slug),
+        "queue": queue,
+        "filters": filters,
+        "filter_count": format_count(count_rows(queue, filtered, user)) if filters.active else None,
+        "rows": rows,
+        "page": page,
+        "query": query,
+        "next_url": _page_url(filters, "setelah", page.next_cursor),
+        "prev_url": _page_url(filters, "sebelum", page.prev_cursor),
+        "first_url": _page_url(filters, None, None),
+        "csv_url": reverse("workbench:queue-csv", args=[slug]) + (f"?{query}" if query else ""),
+        "saved_filters": list(SavedFilter.objects.filter(user=user)),
+        "save_form": wf.SaveFilterForm(initial={"query": query}),
+        "bulk_form": _bulk_form(queue, user) if rows else None,
+        "back": request.get_full_path(),
+    }
+    return render(request, "workbench/queue.html", context)
+
+
+def _page_url(filters, key, cursor):
+    """The queue URL with the current filters and a cursor (None when there is no such page)."""
+    items = parse_qsl(filters.querystring())
+    if key and cursor:
+        items.append((key, cursor))
+    elif key:
+        return None
+    return "?" + urlencode(items) if items else "?"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value):
+    # Spreadsheet formula injection: a cell a citizen wrote that starts with = + - @ would run.
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@workbench_view
+@require_GET
+def queue_csv(request, slug):
+    user, now = request.user, timezone.now()
+    queue, base = _queue_or_403(request, slug, now)
+    filters = wf.QueueFilterForm(request.GET or None, user=user)
+    rows = iterate(
+        queue.streams(filters.apply(base, of_dispositions=queue.of_dispositions), user),
+        load=loader(queue),
+        limit=CSV_MAX_ROWS,
+    )
+    cal = WorkingCalendar.load()
+    header = [
+        _("Nomor"),
+        _("Judul"),
+        _("Status"),
+        _("Klasifikasi"),
+        _("Kategori"),
+        _("Wilayah"),
+        _("Kanal"),
+        _("Diterima"),
+        _("Instansi"),
+        _("Batas waktu"),
+        _("SLA"),
+        _("Anonim"),
+        _("Nama pelapor"),
+        _("E-mail pelapor"),
+        _("Ponsel pelapor"),
+    ]
+
+    # Labels resolved once, here, in the request's language: the body is written after the view
+    # returns, and per-row translation lookups were most of the export's time.
+    statuses = {value: str(label) for value, label in Status.choices}
+    classifications = {value: str(label) for value, label in Classification.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    yes, no = _("ya"), _("tidak")
+    local = timezone.get_current_timezone()
+
+    def stamp(moment):
+        return moment.astimezone(local).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    def lines():
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # so spreadsheet programs open the file as UTF-8
+        yield writer.writerow(header)
+        for obj in rows:
+            row = _row(queue, obj, user, now, cal)
+            report = row.report
+            if row.disposition is not None:
+                agency = row.disposition.agency.name
+                due = row.disposition.sla_due_at
+            else:
+                agency = ", ".join(d.agency.name for d in report.dispositions.all() if d.is_open) or (
+                    report.verifying_agency.name if report.verifying_agency_id else ""
+                )
+                due = report.sla_due_at
+            identity = ("", "", "")
+            if row.may_see_identity:
+                identity = (report.reporter_display_name, report.contact_email, report.contact_phone)
+            values = [
+                report.tracking_number,
+                report.title,
+                statuses.get(report.status, report.status),
+                classifications.get(report.classification, ""),
+                str(report.category) if report.category_id else "",
+                report.region.name if report.region_id else "",
+                channels.get(report.channel, report.channel),
+                stamp(report.submitted_at),
+                agency,
+                stamp(due),
+                row.clock.label if row.clock else "",
+                yes if report.is_anonymous else no,
+                *identity,
+            ]
+            yield writer.writerow([_csv_cell(v) for v in values])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="antrean-{slug}-{stamp(now)[:10]}.csv"'
+    return response
+
+
+@workbench_view
+@require_POST
+def queue_bulk(request, slug):
+    user, now = request.user, timezone.now()
+    queue, base = _queue_or_403(request, slug, now)
+    back = request.POST.get("back") or reverse("workbench:queue", args=[slug])
+    if not back.startswith("/kerja/"):
+        back = reverse("workbench:queue", args=[slug])
+    form = _bulk_form(queue, user, request.POST)
+    if form is None:
+        raise PermissionDenied(_("Tidak ada tindakan massal yang boleh Anda lakukan di antrean ini."))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    data = form.cleaned_data
+    versions = dict(data["items"])
+    found = {obj.pk: obj for obj in with_related(queue, base.filter(pk__in=list(versions)))}
+    items = []
+    result = wb_actions.BulkResult()
+    for pk, version in data["items"]:
+        obj = found.get(pk)
+        if obj is None:
+            result.failed.append((f"id {pk}", _("Tidak ada lagi di antrean ini.")))
+            continue
+        report = obj.report if queue.of_dispositions else obj
+        items.append((obj, version, report.tracking_number))
+    action = data["action"]
+    if action == wf.BulkForm.VERIFY_DISPOSE:
+        outcome_ = wb_actions.bulk_verify_and_dispose(
+            actor=user,
+            items=items,
+            classification=data["classification"],
+            agencies=data["agencies"] or None,
+            instruction=data["instruction"],
+        )
+    elif action == wf.BulkForm.DUPLICATE:
+        number = data["original"].strip().lstrip("#")
+        original = Report.objects.filter(tracking_number=number).select_related("verifying_agency").first()
+        if original is None or not access.can_view_report_internal(user, original):
+            messages.error(request, _("Laporan asal #%(number)s tidak ditemukan.") % {"number": number})
+            return redirect(back)
+        outcome_ = wb_actions.bulk_mark_duplicate(actor=user, items=items, original=original)
+    else:
+        outcome_ = wb_actions.bulk_assign_liaison(actor=user, items=items, liaison=data["liaison"])
+    result.done += outcome_.done
+    result.failed += outcome_.failed
+    if result.done:
+        messages.success(
+            request,
+            _("%(n)d laporan berhasil diproses; setiap laporan dicatat di riwayatnya.")
+            % {"n": len(result.done)},
+        )
+    for number, message in result.failed[:MAX_FAILURES_SHOWN]:
+        messages.error(request, _("#%(number)s gagal: %(message)s") % {"number": number, "message": message})
+    if len(result.failed) > MAX_FAILURES_SHOWN:
+        messages.error(
+            request, _("… dan %(n)d kegagalan lain.") % {"n": len(result.failed) - MAX_FAILURES_SHOWN}
+        )
+    return redirect(back)
+
+
+# --- Saved filters -----------------------------------------------------------------------------------
+
+
+@workbench_view
+@require_POST
+def filter_save(request):
+    slug = request.POST.get("queue", "")
+    if slug not in QUEUES_BY_SLUG:
+        raise Http404
+    form = wf.SaveFilterForm(request.POST)
+    target = reverse("workbench:queue", args=[slug])
+    if not form.is_valid():
+        messages.error(request, _("Beri nama filter ini."))
+        return redirect(target)
+    # Re-parse the query through the filter form, so only known filters are stored.
+    from django.http import QueryDict
+
+    parsed = wf.QueueFilterForm(QueryDict(form.cleaned_data["query"]), user=request.user)
+    query = parsed.querystring()
+    try:
+        wb_actions.save_filter(user=request.user, name=form.cleaned_data["name"], queue=slug, query=query)
+    except actions.ReportError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Filter “%(name)s” disimpan.") % {"name": form.cleaned_data["name"]})
+    return redirect(target + (f"?{query}" if query else ""))
+
+
+@workbench_view
+@require_POST
+def filter_delete(request, pk):
+    saved = get_object_or_404(SavedFilter, pk=pk, user=request.user)
+    wb_actions.delete_filter(user=request.user, saved_filter=saved)
+    messages.success(request, _("Filter “%(name)s” dihapus.") % {"name": saved.name})
+    return redirect("workbench:queue", slug=saved.queue if saved.queue in QUEUES_BY_SLUG else "verifikasi")
+
+
+# --- The report page ---------------------------------------------------------------------------------
+
+
+def _load_report(tracking_number):
+    return get_object_or_404(
+        Report.objects.select_related(
+            "category__parent",
+            "region",
+            "verifying_agency",
+            "target_agency",
+            "reporter",
+            "archive_reason",
+            "duplicate_of",
+        ).prefetch_related(
+            Prefetch(
+                "dispositions",
+                queryset=Disposition.objects.select_related("agency", "liaison", "disposed_by").order_by(
+                    "disposed_at", "pk"
+                ),
+            )
+        ),
+        tracking_number=tracking_number,
+    )
+
+
+def _get_report(request, tracking_number):
+    report = _load_report(tracking_number)
+    access.require(
+        access.can_view_report_internal(request.user, report),
+        _("Laporan ini di luar cakupan instansi Anda."),
+    )
+    return report
+
+
+def _get_disposition(request, pk):
+    disposition = get_object_or_404(Disposition.objects.select_related("agency", "report"), pk=pk)
+    report = _get_report(request, disposition.report.tracking_number)
+    disposition = next(d for d in report.dispositions.all() if d.pk == disposition.pk)
+    disposition.report = report
+    return report, disposition
+
+
+def _dispose_options(user, report, proposal):
+    agencies = wf.scope_agencies(user, Action.VERIFY)
+    return wf.agency_choices(agencies, extra=[proposal.agency] if proposal else [])
+
+
+def _forward_options(report):
+    if report.verifying_agency_id:
+        government = report.verifying_agency
+        agencies = Agency.objects.active().subtree(government).order_by("path")
+    else:
+        agencies = Agency.objects.active().order_by("path")
+    return wf.agency_choices(agencies)
+
+
+def _template_options(templates, report, agency, now):
+    return [
+        {"id": t.pk, "name": t.name, "text": t.render(report=report, agency=agency, now=now)}
+        for t in templates
+    ]
+
+
+def _prefill(request, key, templates):
+    """The text of the template chosen with ?templat=…&untuk=key (the no-JavaScript insert)."""
+    if request.GET.get("untuk") != key:
+        return None
+    try:
+        chosen = int(request.GET.get("templat", ""))
+    except ValueError:
+        return None
+    return next((t["text"] for t in templates if t["id"] == chosen), None)
+
+
+EVENT_LABELS = {
+    "submitted": _("Laporan diterima"),
+    "information_requested": _("Meminta kelengkapan informasi"),
+    "information_completed": _("Pelapor melengkapi informasi"),
+    "reporter_replied": _("Pelapor membalas"),
+    "verified": _("Diverifikasi"),
+    "reclassified": _("Klasifikasi diubah"),
+    "disposed": _("Didisposisikan"),
+    "forwarded_to_agency": _("Diteruskan ke instansi"),
+    "liaison_assigned": _("Penghubung ditetapkan"),
+    "follow_up_started": _("Tindak lanjut dimulai"),
+    "follow_up_posted": _("Tindak lanjut"),
+    "disposition_returned": _("Dikembalikan: bukan wewenang"),
+    "disposition_forwarded": _("Dilimpahkan"),
+    "note": _("Catatan internal"),
+    "closed": _("Ditutup"),
+    "archived": _("Diarsipkan"),
+    "marked_duplicate": _("Ditandai duplikat"),
+    "duplicate_merged": _("Duplikat digabungkan"),
+    "reopened": _("Dibuka kembali"),
+    "rated": _("Penilaian pelapor"),
+    "supported": _("Dukungan warga"),
+    "sla_reminder": _("Pengingat SLA"),
+    "sla_escalated": _("Eskalasi SLA"),
+    "closed_by_system": _("Ditutup oleh sistem"),
+    "archived_by_system": _("Diarsipkan oleh sistem"),
+    "ombudsman_flagged": _("Ditandai untuk Ombudsman"),
+    "ombudsman_consent": _("Persetujuan Ombudsman"),
+}
+CLASSIFICATIONS = Classification.choices
+
+
+def _timeline(report, may_see_identity):
+    events = list(
+        report.events.select_related("actor", "disposition__agency")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+    entries = []
+    for event in events:
+        if event.actor_role == "pelapor":
+            who = _("Pelapor")
+            if may_see_identity:
+                who = f"{who} ({report.reporter_display_name})"
+        elif event.actor_role == "warga":
+            who = _("Warga")  # a supporter, or a guest reporter: never named here
+        elif event.actor_id is None:
+            who = _("Sistem") if event.actor_role == "sistem" else event.actor_role
+        else:
+            who = event.actor.display_name
+        entries.append(
+            {
+                "event": event,
+                "detail": _event_detail(event),
+                "label": EVENT_LABELS.get(event.action, event.action),
+                "who": who,
+                "is_internal": event.visibility == Visibility.INTERNAL,
+                "visibility": event.get_visibility_display(),
+                "attachments": list(event.attachments.all()),
+            }
+        )
+    return entries
+
+
+def _event_detail(event):
+    """One line from the event's data: where it went, to whom, what changed."""
+    data = event.data or {}
+    action = event.action
+    if action in ("disposed", "follow_up_started", "follow_up_posted", "disposition_returned"):
+        return data.get("agency", "")
+    if action == "forwarded_to_agency":
+        return ", ".join(data.get("agencies", []))
+    if action == "disposition_forwarded":
+        return f"{data.get('from', '')} → {data.get('to', '')}"
+    if action == "liaison_assigned":
+        return data.get("liaison", "")
+    if action in ("verified", "reclassified"):
+        return str(dict(CLASSIFICATIONS).get(data.get("classification"), ""))
+    if action == "sla_escalated":
+        return _("tingkat %(level)s → %(agency)s") % {
+            "level": data.get("level", ""),
+            "agency": data.get("to_agency") or _("admin nasional"),
+        }
+    if action == "rated":
+        return f"{data.get('rating', '')}/5"
+    if action == "duplicate_merged":
+        return f"#{data.get('duplicate', '')}"
+    return ""
+
+
+def _report_context(request, report, bound=None, now=None):
+    user = request.user
+    bound = bound or {}
+    now = now or timezone.now()
+    cal = WorkingCalendar.load()
+    version = {"version": report.version}
+
+    def form(key, cls, **kwargs):
+        if key in bound:
+            return bound[key]
+        initial = {**version, **kwargs.pop("initial", {})}
+        return cls(prefix=key, initial=initial, **kwargs)
+
+    may_verify = access.can_verify(user, report)
+    may_see_identity = access.can_see_identity(user, report)
+    status = report.status
+    proposal = propose_agency(category=report.category, region_code=report.region_id) if may_verify else None
+    ctx = {
+        "report": report,
+        "now": now,
+        "may_verify": may_verify,
+        "may_see_identity": may_see_identity,
+        "report_clock": sla_clock(report.sla_due_at, now, cal),
+        "verification_outcome": outcome(report.verification_due_at, report.verified_at),
+        "proposal": proposal,
+        "timeline": _timeline(report, may_see_identity),
+        "attachments": list(report.attachments.order_by("created_at", "pk")),
+        "similar": similar_reports(report, user=user, now=now) if may_verify else [],
+        "open_key": next(iter(bound), None) or request.GET.get("untuk"),
+    }
+    if may_verify:
+        options = _dispose_options(user, report, proposal)
+        proposed = [proposal.agency.pk] if proposal else []
+        if status in (Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES):
+            ctx["verify_form"] = form(
+                "verify",
+                wf.VerifyForm,
+                agency_options=options,
+                initial={
+                    "classification": report.classification,
+                    "category": report.category_id if report.category and report.category.parent_id else None,
+                    "title": report.title,
+                    "is_anonymous": report.is_anonymous,
+                    "is_confidential": report.is_confidential,
+                    "agencies": proposed,
+                },
+            )
+        if status == Status.BELUM_TERVERIFIKASI:
+            templates = _template_options(
+                wf.templates_for(report.verifying_agency, TemplatePurpose.REQUEST_INFORMATION),
+                report,
+                report.verifying_agency,
+                now,
+            )
+            ctx["request_templates"] = templates
+            ctx["request_form"] = form(
+                "request",
+                wf.RequestInformationForm,
+                initial={"message": _prefill(request, "request", templates) or ""},
+            )
+        if status in VERIFICATION_STATUSES:
+            ctx["archive_form"] = form("archive", wf.ArchiveForm)
+        if report.classification and status in (
+            Status.BELUM_TERVERIFIKASI,
+            Status.TERDISPOSISI,
+            Status.DIPROSES,
+        ):
+            open_agencies = {d.agency_id for d in report.dispositions.all() if d.is_open}
+            ctx["dispose_form"] = form(
+                "dispose",
+                wf.DisposeForm,
+                agency_options=options,
+                initial={"agencies": [pk for pk in proposed if pk not in open_agencies]},
+            )
+        if status in (Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI):
+            ctx["close_form"] = form("close", wf.CloseForm)
+        if status in ACTIVE_STATUSES:
+            ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
+    if access.can_add_note(user, report):
+        ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
+    ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
+    return ctx
+
+
+def _disposition_panels(request, report, bound, now, cal, form, open_key):
+    user = request.user
+    panels = []
+    forward_options = None
+    for d in report.dispositions.all():
+        panel = {
+            "d": d,
+            "key": f"d{d.pk}",
+            "clock": sla_clock(d.sla_due_at, now, cal) if d.is_open else None,
+            "first_response_outcome": outcome(d.first_response_due_at, d.first_response_at),
+            "completion_outcome": outcome(d.completion_due_at, d.answered_at),
+            "open": (open_key or "").removeprefix(f"d{d.pk}-")
+            if (open_key or "").startswith(f"d{d.pk}-")
+            else None,
+        }
+        if d.is_open:
+            if access.can_assign_liaison(user, d):
+                panel["assign_form"] = form(
+                    f"d{d.pk}-assign",
+                    wf.AssignLiaisonForm,
+                    liaisons=wf.eligible_liaisons(d.agency),
+                    initial={"liaison": d.liaison_id},
+                )
+            if access.can_work_disposition(user, d):
+                if d.status == DispositionStatus.TERDISPOSISI:
+                    panel["start_form"] = form(f"d{d.pk}-start", wf.StartFollowUpForm)
+                templates = _template_options(
+                    wf.templates_for(d.agency, TemplatePurpose.FOLLOW_UP), report, d.agency, now
+                )
+                panel["templates"] = templates
+                panel["followup_form"] = form(
+                    f"d{d.pk}-followup",
+                    wf.FollowUpForm,
+                    initial={"text": _prefill(request, f"d{d.pk}-followup", templates) or ""},
+                )
+                panel["return_form"] = form(f"d{d.pk}-return", wf.ReturnForm)
+                if forward_options is None:
+                    forward_options = _forward_options(report)
+                panel["forward_form"] = form(
+                    f"d{d.pk}-forward", wf.ForwardForm, agency_options=forward_options
+                )
+        panels.append(panel)
+    return panels
+
+
+def _report_page(request, report, *, bound=None, status=200):
+    now = timezone.now()
+    context = {**_common(request, now), **_report_context(request, report, bound, now)}
+    shown = [v for v in context.values() if isinstance(v, forms.Form)]
+    shown += [v for panel in context["dispositions"] for v in panel.values() if isinstance(v, forms.Form)]
+    for form in (bound or {}).values():
+        if not any(form is s for s in shown):
+            # The report changed so that this form is no longer offered: say why it failed anyway.
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+    return render(request, "workbench/report.html", context, status=status)
+
+
+@workbench_view
+@require_GET
+def report_view(request, tracking_number):
+    return _report_page(request, _get_report(request, tracking_number))
+
+
+@workbench_view
+@require_GET
+def attachment_view(request, pk):
+    attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
+    _get_report(request, attachment.report.tracking_number)
+    inline = attachment.content_type.startswith("image/")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+# --- Actions on a report -----------------------------------------------------------------------------
+
+
+def _add_error(form, exc):
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _perform(request, report, key, form, call, success):
+    """Validate, call the action, and either redirect (success) or re-render the page with the form.
+
+    A stale form (ReportConflict) re-renders with 409, the officer's input kept and the hidden
+    version moved to the current one: they read the fresh page, then decide to send it again.
+    """
+    if not form.is_valid():
+        return _report_page(request, report, bound={key: form}, status=400)
+    try:
+        call(form.cleaned_data)
+    except actions.ReportConflict as exc:
+        fresh = _load_report(report.tracking_number)
+        data = form.data.copy()
+        data[form.add_prefix("version")] = str(fresh.version)
+        form.data = data
+        form.add_error(None, exc.message)
+        return _report_page(request, fresh, bound={key: form}, status=409)
+    except actions.ReportError as exc:
+        _add_error(form, exc)
+        fresh = _load_report(report.tracking_number)
+        return _report_page(request, fresh, bound={key: form}, status=400)
+    messages.success(request, success)
+    fresh = Report.objects.select_related("verifying_agency").get(pk=report.pk)
+    if access.can_view_report_internal(request.user, fresh):
+        return redirect("workbench:report", tracking_number=report.tracking_number)
+    return redirect("workbench:index")
+
+
+def _verifier_report(request, tracking_number):
+    report = _get_report(request, tracking_number)
+    access.require(
+        access.can_verify(request.user, report), _("Hanya verifikator laporan ini yang dapat melakukannya.")
+    )
+    return report
+
+
+@workbench_view
+@require_POST
+def verify_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    proposal = propose_agency(category=report.category, region_code=report.region_id)
+    form = wf.VerifyForm(
+        request.POST, prefix="verify", agency_options=_dispose_options(request.user, report, proposal)
+    )
+
+    def call(data):
+        common = dict(
+            report=report,
+            actor=request.user,
+            classification=data["classification"],
+            category=data["category"],
+            title=data["title"],
+            is_anonymous=data["is_anonymous"],
+            is_confidential=data["is_confidential"],
+            expected_version=data["version"],
+        )
+        if data["then"] == wf.VerifyForm.THEN_DISPOSE:
+            wb_actions.verify_and_dispose(
+                **common, agencies=data["agencies"], instruction=data["instruction"]
+            )
+        else:
+            actions.verify_report(**common)
+
+    dispose = request.POST.get("verify-then") == wf.VerifyForm.THEN_DISPOSE
+    return _perform(
+        request,
+        report,
+        "verify",
+        form,
+        call,
+        _("Laporan diverifikasi dan didisposisikan.") if dispose else _("Laporan diverifikasi."),
+    )
+
+
+@workbench_view
+@require_POST
+def request_information_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.RequestInformationForm(request.POST, prefix="request")
+    return _perform(
+        request,
+        report,
+        "request",
+        form,
+        lambda data: actions.request_information(
+            report=report, actor=request.user, message=data["message"], expected_version=data["version"]
+        ),
+        _("Permintaan kelengkapan informasi dikirim ke pelapor."),
+    )
+
+
+@workbench_view
+@require_POST
+def archive_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.ArchiveForm(request.POST, prefix="archive")
+    return _perform(
+        request,
+        report,
+        "archive",
+        form,
+        lambda data: actions.archive_report(
+            report=report,
+            actor=request.user,
+            reason=data["reason"],
+            note=data["note"],
+            expected_version=data["version"],
+        ),
+        _("Laporan diarsipkan."),
+    )
+
+
+@workbench_view
+@require_POST
+def dispose_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    proposal = propose_agency(category=report.category, region_code=report.region_id)
+    form = wf.DisposeForm(
+        request.POST, prefix="dispose", agency_options=_dispose_options(request.user, report, proposal)
+    )
+    return _perform(
+        request,
+        report,
+        "dispose",
+        form,
+        lambda data: actions.dispose_report(
+            report=report,
+            actor=request.user,
+            agencies=data["agencies"],
+            instruction=data["instruction"],
+            expected_version=data["version"],
+        ),
+        _("Laporan didisposisikan."),
+    )
+
+
+@workbench_view
+@require_POST
+def close_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.CloseForm(request.POST, prefix="close")
+    return _perform(
+        request,
+        report,
+        "close",
+        form,
+        lambda data: actions.close_report(
+            report=report, actor=request.user, note=data["note"], expected_version=data["version"]
+        ),
+        _("Laporan ditutup."),
+    )
+
+
+@workbench_view
+@require_POST
+def duplicate_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.DuplicateForm(request.POST, prefix="duplicate")
+
+    def call(data):
+        original = (
+            Report.objects.filter(tracking_number=data["original"]).select_related("verifying_agency").first()
+        )
+        if original is None or not access.can_view_report_internal(request.user, original):
+            raise actions.ReportError(
+                _("Laporan #%(number)s tidak ditemukan di cakupan Anda.") % {"number": data["original"]},
+                field="original",
+            )
+        actions.mark_duplicate(
+            report=report,
+            original=original,
+            actor=request.user,
+            note=data["note"],
+            expected_version=data["version"],
+        )
+
+    return _perform(request, report, "duplicate", form, call, _("Laporan ditandai sebagai duplikat."))
+
+
+@workbench_view
+@require_POST
+def note_view(request, tracking_number):
+    report = _get_report(request, tracking_number)
+    access.require(access.can_add_note(request.user, report))
+    form = wf.NoteForm(request.POST, prefix="note")
+    return _perform(
+        request,
+        report,
+        "note",
+        form,
+        lambda data: actions.add_note(report=report, actor=request.user, text=data["text"]),
+        _("Catatan ditambahkan."),
+    )
+
+
+# --- Actions on a disposition ------------------------------------------------------------------------
+
+
+@workbench_view
+@require_POST
+def assign_liaison_view(request, pk):
+    report, disposition = _get_disposition(request, pk)
+    access.require(access.can_assign_liaison(request.user, disposition))
+    key = f"d{pk}-assign"
+    form = wf.AssignLiaisonForm(request.POST, prefix=key, liaisons=wf.eligible_liaisons(disposition.agency))
+    return _perform(
+        request,
+        report,
+        key,
+        form,
+        lambda data: actions.assign_liaison(
+            disposition=disposition,
+            actor=request.user,
+            liaison=data["liaison"],
+            expected_version=data["version"],
+        ),
+        _("Penghubung ditetapkan."),
+    )
+
+
+def _worker_disposition(request, pk):
+    report, disposition = _get_disposition(request, pk)
+    access.require(
+        access.can_work_disposition(request.user, disposition),
+        _("Hanya penghubung atau admin %(agency)s yang dapat menindaklanjuti disposisi ini.")
+        % {"agency": disposition.agency.name},
+    )
+    return report, disposition
+
+
+@workbench_view
+@require_POST
+def start_follow_up_view(request, pk):
+    report, disposition = _worker_disposition(request, pk)
+    key = f"d{pk}-start"
+    return _perform(
+        request,
+        report,
+        key,
+        wf.StartFollowUpForm(request.POST, prefix=key),
+        lambda data: actions.start_follow_up(
+            disposition=disposition, actor=request.user, expected_version=data["version"]
+        ),
+        _("Tindak lanjut dimulai; laporan kini Sedang Diproses."),
+    )
+
+
+@workbench_view
+@require_POST
+def follow_up_view(request, pk):
+    report, disposition = _worker_disposition(request, pk)
+    key = f"d{pk}-followup"
+    form = wf.FollowUpForm(request.POST, request.FILES, prefix=key)
+    return _perform(
+        request,
+        report,
+        key,
+        form,
+        lambda data: actions.post_follow_up(
+            disposition=disposition,
+            actor=request.user,
+            text=data["text"],
+            attachments=data["attachments"],
+            expected_version=data["version"],
+        ),
+        _("Tindak lanjut dikirim ke pelapor."),
+    )
+
+
+@workbench_view
+@require_POST
+def return_view(request, pk):
+    report, disposition = _worker_disposition(request, pk)
+    key = f"d{pk}-return"
+    return _perform(
+        request,
+        report,
+        key,
+        wf.ReturnForm(request.POST, prefix=key),
+        lambda data: actions.return_disposition(
+            disposition=disposition,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+        _("Disposisi dikembalikan ke verifikator."),
+    )
+
+
+@workbench_view
+@require_POST
+def forward_view(request, pk):
+    report, disposition = _worker_disposition(request, pk)
+    key = f"d{pk}-forward"
+    form = wf.ForwardForm(request.POST, prefix=key, agency_options=_forward_options(report))
+    return _perform(
+        request,
+        report,
+        key,
+        form,
+        lambda data: actions.forward_disposition(
+            disposition=disposition,
+            actor=request.user,
+            agency=data["agency"],
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+        _("Disposisi dilimpahkan."),
+    )
+
+
+# --- Entering a report for a citizen -----------------------------------------------------------------
+
+
+@workbench_view
+def enter_report_view(request):
+    user = request.user
+    access.require(
+        bool(access.scopes_for(user, Action.ENTER_REPORT)),
+        _("Hanya admin instansi yang dapat mencatat laporan atas nama warga."),
+    )
+    now = timezone.now()
+    form = wf.EnterReportForm(request.POST or None, request.FILES or None, user=user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = actions.submit_report(
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    actor=user,
+                    channel=Channel.OFFICER,
+                    region=data["region"],
+                    category=data["category"],
+                    incident_date=data["incident_date"],
+                    address=data["address"],
+                    is_anonymous=data["is_anonymous"],
+                    is_confidential=data["is_confidential"],
+                    reporter_name=data["reporter_name"],
+                    reporter_email=data["reporter_email"],
+                    reporter_phone=data["reporter_phone"],
+                    attachments=data["attachments"],
+                )
+            except actions.ReportError as exc:
+                _add_error(form, exc)
+            else:
+                report = Report.objects.select_related("verifying_agency").get(pk=report.pk)
+                context = {
+                    **_common(request, now),
+                    "report": report,
+                    "may_open": access.can_view_report_internal(user, report),
+                }
+                # The access code is shown once, here, for the officer to give to the citizen.
+                return render(request, "workbench/entered.html", context)
+        status = 400
+    context = {**_common(request, now), "form": form}
+    return render(request, "workbench/enter_report.html", context, status=status)
+
+
+# --- Response templates ------------------------------------------------------------------------------
+
+
+def _manageable_templates(user):
+    scopes = access.scopes_for(user, Action.MANAGE_TEMPLATES)
+    qs = ResponseTemplate.objects.select_related("agency").order_by("agency__path", "name", "pk")
+    if None in scopes:
+        return qs
+    return qs.filter(agency_id__in=wf.scope_agencies(user, Action.MANAGE_TEMPLATES).values("pk"))
+
+
+@workbench_view
+def templates_view(request, pk=None):
+    user = request.user
+    access.require(
+        bool(access.scopes_for(user, Action.MANAGE_TEMPLATES)),
+        _("Hanya admin instansi yang dapat mengelola templat jawaban."),
+    )
+    template = get_object_or_404(_manageable_templates(user), pk=pk) if pk else None
+    initial = wf.ResponseTemplateForm.initial_for(template) if template else None
+    form = wf.ResponseTemplateForm(request.POST or None, user=user, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = wb_actions.save_response_template(
+                    actor=user,
+                    template=template,
+                    agency=data["agency"],
+                    name=data["name"],
+                    purpose=data["purpose"],
+                    body=data["body"],
+                    is_active=data["is_active"],
+                )
+            except actions.ReportError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, _("Templat “%(name)s” disimpan.") % {"name": saved.name})
+                return redirect("workbench:templates")
+        status = 400
+    context = {
+        **_common(request, timezone.now()),
+        "form": form,
+        "template": template,
+        "templates": list(_manageable_templates(user)),
+    }
+    return render(request, "workbench/templates.html", context, status=status)

@@ -1,0 +1,505 @@
+"""The officer's work queues: who sees which rows, in what order, a page at a time.
+
+Each queue is a QuerySet over reports or over dispositions (a report disposed to two offices is
+two pieces of work) for one officer's scopes. Rows are sorted by SLA urgency, which for a
+deadline is simply "earliest first": an overdue row's deadline is in the past, so it comes before
+every row still on time. Rows without a running deadline (paused, waiting) come last.
+
+A queue is read as a few ordered streams, one per (status, deadline column), each of which an
+existing (status, deadline) index returns in order; a page merges them (see Order). Pages are cut
+with keyset (seek) pagination on (due, pk): page 500 costs what page 1 costs. A page first reads
+only (pk, due), then loads its 50 rows with everything they show in a fixed number of queries.
+No page view counts a million-report table: the menu's counts stop at COUNT_CAP.
+"""
+
+import base64
+import datetime as dt
+import operator
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models.fields import DateTimeField
+from django.utils.translation import gettext_lazy as _
+
+from jembatan.accounts import access
+from jembatan.accounts.access import Action
+from jembatan.directory.models import Agency, prefix_q
+from jembatan.reports.models import (
+    ACTIVE_STATUSES,
+    OPEN_DISPOSITION_STATUSES,
+    VERIFICATION_STATUSES,
+    Disposition,
+    DispositionStatus,
+    Escalation,
+    Report,
+    Status,
+)
+
+PAGE_SIZE = 50
+COUNT_CAP = 999
+
+
+# --- Scopes ------------------------------------------------------------------------------------------
+
+
+def _within(scopes, field):
+    """A Q for "`field` (an agency FK) lies in one of these subtrees"; None when there is no scope.
+
+    One subquery over the agency tree's materialized paths (indexed), not a join per scope.
+    """
+    if not scopes:
+        return None
+    if None in scopes:
+        return Q()
+    agencies = Agency.objects.all()
+    paths = reduce(operator.or_, (prefix_q(agencies, "path", a.path) for a in scopes))
+    return Q(**{f"{field}__in": agencies.filter(paths).values("pk")})
+
+
+def verify_scope(user, field="verifying_agency"):
+    return _within(access.scopes_for(user, Action.VERIFY), field)
+
+
+def follow_up_scope(user, field="agency"):
+    return _within(access.scopes_for(user, Action.FOLLOW_UP), field)
+
+
+def escalation_scope(user):
+    # Escalations go to coordinators (admin instansi) and, at the top, the national admins: the
+    # roles that verify or assign liaisons. Liaisons hear about their own deadlines by reminder.
+    scopes = access.scopes_for(user, Action.VERIFY) + access.scopes_for(user, Action.ASSIGN_LIAISON)
+    return _within(scopes, "to_agency")
+
+
+def _is_read_only(user):
+    return bool(access.scopes_for(user, Action.VIEW_REPORTS)) and not (
+        access.scopes_for(user, Action.VERIFY) or access.scopes_for(user, Action.FOLLOW_UP)
+    )
+
+
+def _or(*parts):
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return reduce(operator.or_, parts)
+
+
+# --- The queues --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Order:
+    """How a queue sorts: one index-ordered stream per (status, deadline column), plus the rows
+    that have no running deadline (paused, waiting), which come last in id order.
+
+    Each stream is `status = S AND <field> IS NOT NULL ORDER BY <field>, id`: the shape the
+    (status, deadline) indexes answer in order, stopping after a page. Sorting one CASE
+    expression over every row instead would make the database read and sort the whole queue
+    (tens of thousands of rows at a million reports) on every page.
+    """
+
+    streams: tuple  # ((status, deadline field, extra Q or None), ...)
+    undated: Q | None = None  # the rows listed after the dated ones (None: no such rows)
+    # Statuses that only reach the queue through the VERIFY scope: skipped for an officer without
+    # one (a liaison's overdue list holds no unverified report), instead of searched in vain.
+    verify_only: tuple = ()
+
+
+# Overdue rows all have a running deadline, by definition.
+OVERDUE = Order(
+    streams=(
+        (Status.BELUM_TERVERIFIKASI, "verification_due_at", Q(paused_at__isnull=True)),
+        (Status.TERDISPOSISI, "completion_due_at", None),
+        (Status.DIPROSES, "completion_due_at", None),
+    ),
+    verify_only=(Status.BELUM_TERVERIFIKASI,),
+)
+DEADLINES = Order(
+    streams=(
+        (Status.BELUM_TERVERIFIKASI, "verification_due_at", Q(paused_at__isnull=True)),
+        (Status.TERDISPOSISI, "completion_due_at", None),
+        (Status.DIPROSES, "completion_due_at", None),
+    ),
+    undated=Q(status__in=(Status.MENUNGGU_KELENGKAPAN, Status.SELESAI)),
+)
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    label: str
+    help: str
+    accesskey: str
+    model: type  # Report or Disposition: what one row is
+    order: Order
+    bulk: tuple = ()  # the bulk actions offered on this queue
+    shows_clock: bool = True  # False where no SLA deadline runs (the reporter owes the next move)
+
+    @property
+    def of_dispositions(self):
+        return self.model is Disposition
+
+    def base(self, user, now):
+        """The queue's rows for `user`, unordered (None when the queue does not apply to them)."""
+        return getattr(self, "_" + self.slug.replace("-", "_"))(user, now)
+
+    def streams(self, queryset, user):
+        """[(queryset annotated with `due`, dated?)]: the ordered pieces of a (filtered) queue."""
+        result = []
+        verifies = bool(access.scopes_for(user, Action.VERIFY))
+        for status, field, extra in self.order.streams:
+            if status in self.order.verify_only and not verifies:
+                continue
+            qs = queryset.filter(status=status, **{f"{field}__isnull": False})
+            if extra is not None:
+                qs = qs.filter(extra)
+            result.append((qs.annotate(due=F(field)), True))
+        if self.order.undated is not None:
+            undated = queryset.filter(self.order.undated)
+            result.append((undated.annotate(due=Value(None, output_field=DateTimeField())), False))
+        return result
+
+    # Each method below returns the queue's QuerySet for the user, or None.
+
+    def _verifikasi(self, user, now):
+        scope = verify_scope(user)
+        if scope is None:
+            return None
+        return Report.objects.filter(status__in=VERIFICATION_STATUSES).filter(scope)
+
+    def _masuk(self, user, now):
+        scope = follow_up_scope(user)
+        if scope is None:
+            return None
+        return Disposition.objects.filter(status=DispositionStatus.TERDISPOSISI).filter(scope)
+
+    def _diproses(self, user, now):
+        scope = follow_up_scope(user)
+        if scope is None:
+            return None
+        return Disposition.objects.filter(status=DispositionStatus.DIPROSES).filter(scope)
+
+    def _dikembalikan(self, user, now):
+        scope = verify_scope(user)
+        if scope is None:
+            return None
+        # Driven from the returned dispositions (few) rather than from every report awaiting work
+        # (many): "has a returned disposition" is a list of ids; "no open one" is checked per row.
+        returned = Disposition.objects.filter(status=DispositionStatus.BUKAN_WEWENANG).values("report_id")
+        still_open = Disposition.objects.filter(report=OuterRef("pk"), status__in=OPEN_DISPOSITION_STATUSES)
+        return (
+            Report.objects.filter(status=Status.TERDISPOSISI, pk__in=returned)
+            .filter(scope)
+            .filter(~Exists(still_open))
+        )
+
+    def _menunggu_pelapor(self, user, now):
+        waiting = Q(status__in=(Status.SELESAI, Status.MENUNGGU_KELENGKAPAN))
+        verify = verify_scope(user)
+        follow_up = follow_up_scope(user)
+        pieces = []
+        if verify is not None:
+            pieces.append(waiting & verify)
+        if follow_up is not None:
+            # An office waits on the reporter once it has answered: driven from its own answered
+            # dispositions, not from every answered report in the province.
+            answered = Disposition.objects.filter(follow_up, status=DispositionStatus.SELESAI)
+            pieces.append(Q(status=Status.SELESAI, pk__in=answered.values("report_id")))
+        if _is_read_only(user):
+            pieces.append(waiting & access.visible_reports_filter(user))
+        where = _or(*pieces)
+        return None if where is None else Report.objects.filter(where)
+
+    def _terlambat(self, user, now):
+        verify = verify_scope(user)
+        follow_up = follow_up_scope(user)
+        pieces = []
+        if verify is not None:
+            pieces.append(
+                verify
+                & Q(status=Status.BELUM_TERVERIFIKASI, paused_at__isnull=True, verification_due_at__lt=now)
+            )
+            pieces.append(
+                verify & Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), completion_due_at__lt=now)
+            )
+        if follow_up is not None:
+            late = Disposition.objects.filter(follow_up).filter(
+                Q(status=DispositionStatus.TERDISPOSISI, first_response_due_at__lt=now)
+                | Q(status__in=OPEN_DISPOSITION_STATUSES, completion_due_at__lt=now)
+            )
+            pieces.append(Q(pk__in=late.values("report_id")))
+        if _is_read_only(user):
+            pieces.append(
+                access.visible_reports_filter(user)
+                & Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), completion_due_at__lt=now)
+            )
+        where = _or(*pieces)
+        if where is None:
+            return None
+        # Every piece names its statuses (an open disposition means an active report), so there is
+        # no status filter around them: for a liaison the late dispositions' ids drive the query.
+        return Report.objects.filter(where)
+
+    def _eskalasi(self, user, now):
+        scope = escalation_scope(user)
+        if scope is None:
+            return None
+        escalated = Escalation.objects.filter(scope).values("report_id")
+        return Report.objects.filter(status__in=ACTIVE_STATUSES).filter(pk__in=escalated)
+
+
+QUEUES = [
+    Queue(
+        "verifikasi",
+        _("Verifikasi"),
+        _("Belum terverifikasi dan menunggu kelengkapan informasi."),
+        "1",
+        Report,
+        Order(
+            streams=((Status.BELUM_TERVERIFIKASI, "verification_due_at", Q(paused_at__isnull=True)),),
+            # Paused: the reporter owes an answer and the clock stands still; listed after the rest.
+            # (request_information pauses and sets this status together; complete_information
+            # resumes and clears both, so a paused report is always in this status.)
+            undated=Q(status=Status.MENUNGGU_KELENGKAPAN),
+        ),
+        bulk=("verify_dispose", "duplicate"),
+    ),
+    Queue(
+        "masuk",
+        _("Kotak masuk instansi"),
+        _("Disposisi yang belum ditindaklanjuti."),
+        "2",
+        Disposition,
+        Order(streams=((DispositionStatus.TERDISPOSISI, "first_response_due_at", None),)),
+        bulk=("assign_liaison",),
+    ),
+    Queue(
+        "diproses",
+        _("Sedang diproses"),
+        _("Disposisi yang sedang ditindaklanjuti."),
+        "3",
+        Disposition,
+        Order(streams=((DispositionStatus.DIPROSES, "completion_due_at", None),)),
+        bulk=("assign_liaison",),
+    ),
+    Queue(
+        "dikembalikan",
+        _("Dikembalikan"),
+        _("Dikembalikan instansi karena bukan wewenangnya; perlu didisposisikan ulang."),
+        "4",
+        Report,
+        Order(streams=((Status.TERDISPOSISI, "completion_due_at", None),)),
+    ),
+    Queue(
+        "menunggu-pelapor",
+        _("Menunggu pelapor"),
+        _("Sudah dijawab, atau menunggu kelengkapan informasi dari pelapor."),
+        "5",
+        Report,
+        # Waiting longest first: the system closes an answered report 10 working days after the
+        # answer, and archives an unanswered request 30 days after it was made.
+        Order(
+            streams=(
+                (Status.SELESAI, "answered_at", None),
+                (Status.MENUNGGU_KELENGKAPAN, "paused_at", None),
+            )
+        ),
+        shows_clock=False,
+    ),
+    Queue(
+        "terlambat",
+        _("Terlambat"),
+        _("Batas waktunya sudah lewat."),
+        "6",
+        Report,
+        OVERDUE,
+    ),
+    Queue(
+        "eskalasi",
+        _("Eskalasi"),
+        _("Laporan aktif yang dieskalasikan ke instansi Anda."),
+        "7",
+        Report,
+        DEADLINES,
+    ),
+]
+QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
+
+
+def queues_for(user, now):
+    """[(queue, base queryset)] for the queues that apply to `user`, in menu order."""
+    result = []
+    for queue in QUEUES:
+        qs = queue.base(user, now)
+        if qs is not None:
+            result.append((queue, qs))
+    return result
+
+
+def capped_count(queryset, cap=COUNT_CAP):
+    """COUNT(*) over at most cap + 1 rows: "999+" costs what 999 costs, even at a million rows."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def count_rows(queue, queryset, user, cap=COUNT_CAP):
+    """The queue's rows, counted stream by stream (each anchored on one status and its index, which
+    both databases plan well), stopping once past `cap`."""
+    total = 0
+    for qs, _dated in queue.streams(queryset, user):
+        total += capped_count(qs, cap - total)
+        if total > cap:
+            break
+    return total
+
+
+def format_count(n, cap=COUNT_CAP):
+    return f"{cap}+" if n > cap else str(n)
+
+
+# --- Rows: what the page needs, in a fixed number of queries ----------------------------------------
+
+
+def with_related(queue, queryset):
+    """Load everything a row shows (and the access checks need) without a query per row."""
+    dispositions = Prefetch("dispositions", queryset=Disposition.objects.select_related("agency", "liaison"))
+    if queue.of_dispositions:
+        return queryset.select_related(
+            "agency",
+            "liaison",
+            "report",
+            "report__category__parent",
+            "report__region",
+            "report__verifying_agency",
+            "report__reporter",
+        ).prefetch_related(Prefetch("report__dispositions", queryset=dispositions.queryset))
+    return queryset.select_related(
+        "category__parent", "region", "verifying_agency", "reporter"
+    ).prefetch_related(dispositions)
+
+
+# --- Keyset pagination -------------------------------------------------------------------------------
+
+
+def encode_cursor(due, pk):
+    raw = f"{due.isoformat() if due else '-'}|{pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token):
+    """(due or None, pk) from a cursor token, or None for a token that is not ours."""
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        due_text, pk_text = raw.split("|")
+        due = None if due_text == "-" else dt.datetime.fromisoformat(due_text)
+        if due is not None and due.tzinfo is None:
+            return None
+        return due, int(pk_text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+    prev_cursor: str | None
+    is_first: bool
+
+
+def _key(pair):
+    pk, due = pair
+    return (due is None, due or dt.datetime.min.replace(tzinfo=dt.UTC), pk)
+
+
+def _load(keys, load):
+    """The full rows for [(pk, due)], in that order, each with its `due` set."""
+    by_pk = {obj.pk: obj for obj in load([pk for pk, _due in keys])}
+    rows = []
+    for pk, due in keys:
+        obj = by_pk.get(pk)
+        if obj is not None:  # gone between the two queries: skip it rather than fail the page
+            obj.due = due
+            rows.append(obj)
+    return rows
+
+
+def _after(qs, dated, cursor):
+    """The part of one stream that comes after `cursor` (None: the whole stream)."""
+    if cursor is None:
+        return qs
+    due, pk = cursor
+    if dated:
+        if due is None:
+            return None  # the cursor is already among the undated rows, after every dated one
+        # "due >= d and not (due = d and pk <= p)": a range the (status, due) index can seek to.
+        return qs.filter(due__gte=due).exclude(due=due, pk__lte=pk)
+    return qs if due is not None else qs.filter(pk__gt=pk)
+
+
+def _before(qs, dated, cursor):
+    due, pk = cursor
+    if dated:
+        if due is None:
+            return qs
+        return qs.filter(due__lte=due).exclude(due=due, pk__gte=pk)
+    return None if due is not None else qs.filter(pk__lt=pk)
+
+
+def _keys(streams, cursor, size, *, backward=False):
+    """Up to `size` (pk, due) keys after (or before) `cursor`, merged across the streams."""
+    keys = []
+    for qs, dated in streams:
+        part = _before(qs, dated, cursor) if backward else _after(qs, dated, cursor)
+        if part is None:
+            continue
+        if dated:
+            order = ["-due", "-pk"] if backward else ["due", "pk"]
+        else:
+            order = ["-pk"] if backward else ["pk"]
+        keys += part.order_by(*order).values_list("pk", "due")[:size]
+    return sorted(keys, key=_key, reverse=backward)[:size]
+
+
+def paginate(streams, *, load, after=None, before=None, size=PAGE_SIZE):
+    """One page of a queue, in (due, pk) order with undated rows last.
+
+    Two steps: narrow queries order and cut (pk, due) only, one per stream, each walking its
+    index and stopping after a page; then `load(pks)` fetches the page's rows with everything
+    they show. `after`/`before` are decoded cursors: the rows strictly after the last row of the
+    previous page, or strictly before the first row of the next one. size + 1 keys are read to
+    learn whether another page exists, never a count.
+    """
+    if before is not None:
+        keys = _keys(streams, before, size + 1, backward=True)
+        has_more_before = len(keys) > size
+        rows = _load(list(reversed(keys[:size])), load)
+        return Page(
+            rows=rows,
+            next_cursor=encode_cursor(rows[-1].due, rows[-1].pk) if rows else None,
+            prev_cursor=encode_cursor(rows[0].due, rows[0].pk) if rows and has_more_before else None,
+            is_first=not has_more_before,
+        )
+    keys = _keys(streams, after, size + 1)
+    has_more = len(keys) > size
+    rows = _load(keys[:size], load)
+    return Page(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1].due, rows[-1].pk) if rows and has_more else None,
+        prev_cursor=encode_cursor(rows[0].due, rows[0].pk) if rows and after is not None else None,
+        is_first=after is None,
+    )
+
+
+def iterate(streams, *, load, limit, chunk=500):
+    """Every row of a queue in queue order (at most `limit`), loaded `chunk` at a time."""
+    keys = _keys(streams, None, limit)
+    for start in range(0, len(keys), chunk):
+        yield from _load(keys[start : start + chunk], load)
+
+
+def loader(queue):
+    """load(pks) for paginate/iterate: the queue's rows with everything a row shows."""
+    return lambda pks: with_related(queue, queue.model.objects.filter(pk__in=pks))

@@ -1,0 +1,67 @@
+"""Fixtures for the workbench tests: the small world, and a Chromium for the browser flow.
+
+Browser fixtures live here, not in a shared conftest: pytest only shares fixtures down a directory,
+and the portal's tests have their own.
+"""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from jembatan.reports.tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The performance strip is cached per officer; user ids repeat from one test to the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def w(db):
+    return f.build_world()
+
+
+@pytest.fixture
+def as_user(client):
+    """Log the test client in as `user` (or out, with None) and return it."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
