@@ -29,8 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _setup  # noqa: E402
 
+sys.path.insert(0, str(_setup.ROOT))
+from jembatan.shared_data import shared_data_path  # noqa: E402
+
 DEFAULT_DATABASE_URL = f"sqlite:///{_setup.BENCH_DIR / 'public-list.sqlite3'}"
-CORPUS = _setup.ROOT.parent / "shared" / "data" / "lapor-2017-reports.csv"
+CORPUS = shared_data_path("lapor-2017-reports.csv")
 SEED = 20260301
 
 

@@ -2,21 +2,20 @@
 
 import csv
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jembatan.directory.models import AgencyKind, Category
 from jembatan.directory.sources import CATEGORIES_FILE
+from jembatan.shared_data import shared_data_path
 
 pytestmark = pytest.mark.django_db
 
 # A real SP4N-LAPOR! export, kept outside the project (no licence to ship it): see ../shared/data/README.md.
-LAPOR_EXPORT = Path(settings.BASE_DIR).parent / "shared" / "data" / "lapor-export-samarinda-2024.csv"
+LAPOR_EXPORT = shared_data_path("lapor-export-samarinda-2024.csv")
 
 
 def load(*args):
