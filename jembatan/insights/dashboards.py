@@ -1,0 +1,857 @@
+"""What each dashboard shows, as tables (and the charts drawn from them), built from the cubes.
+
+Views, the monthly report and the public statistics page all call these; each returns plain data
+(Table objects), so a table on a page, in a CSV and in an XLSX is the same table. Every number
+that can be traced to reports carries the URL of the drill-down list behind it.
+"""
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlencode
+
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from jembatan.directory.models import Category, Region
+from jembatan.insights import emerging, queries
+from jembatan.insights.models import (
+    Grain,
+    ReportFact,
+    RollupState,
+    ScopeWordCube,
+    TopicSnapshot,
+    WordSnapshot,
+)
+from jembatan.insights.queries import Catalog, Period, Scope, fetch, fetch_by_child, total
+from jembatan.insights.svg import bar_chart, choropleth, line_chart
+from jembatan.reports.models import ACTIVE_STATUSES, Channel, ReportType, Status
+from jembatan.reports.sla import WorkingCalendar
+
+BACKLOG_BUCKETS = [(0, 5), (6, 10), (11, 20), (21, None)]  # working days since disposal
+OPEN_DISPOSITION = ["terdisposisi", "diproses"]
+
+
+# --- Tables ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    value: object
+    url: str = ""
+    text: str | None = None
+    numeric: bool = True
+
+    def display(self, numbers=None):
+        if self.text is not None:
+            return self.text
+        if self.value is None:
+            return "–"
+        if isinstance(self.value, int | float):
+            return (numbers or NumberFormat()).format(self.value)
+        return str(self.value)
+
+
+class NumberFormat:
+    """The current language's separators, looked up once per table (formats.number_format per cell
+    costs more than the whole query behind a dashboard)."""
+
+    def __init__(self):
+        self.thousands = formats.get_format("THOUSAND_SEPARATOR")
+        self.decimal = formats.get_format("DECIMAL_SEPARATOR")
+
+    def format(self, value):
+        if isinstance(value, float):
+            whole, _dot, fraction = f"{value:,.1f}".partition(".")
+            return whole.replace(",", self.thousands) + self.decimal + fraction
+        return f"{value:,}".replace(",", self.thousands)
+
+
+def label(text):
+    return Cell(text, numeric=False)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list
+    rows: list = field(default_factory=list)
+    note: str = ""
+
+    def export_rows(self):
+        yield list(self.columns)
+        for row in self.rows:
+            yield [c.value if c.text is None or c.numeric else c.text for c in row]
+
+    def html(self, *, links=True, downloads=True, query=""):
+        """The table as HTML, built here rather than in a template loop: a league table has a
+        thousand cells, and Django's template engine takes longer to render them than the cubes
+        take to answer."""
+        numbers = NumberFormat()
+        out = [f'<div class="dash-table" id="tabel-{escape(self.key)}">']
+        out.append(f"<table><caption>{escape(self.title)}</caption>")
+        out.append("<thead><tr>")
+        for i, column in enumerate(self.columns):
+            out.append(f'<th scope="col"{"" if i == 0 else " class=num"}>{escape(column)}</th>')
+        out.append("</tr></thead><tbody>")
+        for row in self.rows:
+            out.append("<tr>")
+            for i, cell in enumerate(row):
+                text = escape(cell.display(numbers))
+                if links and cell.url and cell.value is not None:
+                    text = f'<a href="{escape(cell.url)}">{text}</a>'
+                if i == 0:
+                    out.append(f'<th scope="row">{text}</th>')
+                else:
+                    out.append(f"<td{' class=num' if cell.numeric else ''}>{text}</td>")
+            out.append("</tr>")
+        if not self.rows:
+            empty = escape(_("Tidak ada data untuk pilihan ini."))
+            out.append(f'<tr><td colspan="{len(self.columns)}">{empty}</td></tr>')
+        out.append("</tbody></table>")
+        if self.note:
+            out.append(f'<p class="note">{escape(self.note)}</p>')
+        prefix = f"?{escape(query)}&amp;" if query else "?"
+        if not downloads:
+            out.append("</div>")
+            return mark_safe("".join(out))
+        out.append(
+            f'<p class="downloads">{escape(_("Unduh tabel"))}: '
+            f'<a href="{prefix}unduh=csv&amp;tabel={escape(self.key)}">CSV</a> · '
+            f'<a href="{prefix}unduh=xlsx&amp;tabel={escape(self.key)}">XLSX</a></p></div>'
+        )
+        return mark_safe("".join(out))
+
+
+def _change(current, previous):
+    if not previous:
+        return None
+    return round(100 * (current - previous) / previous, 1)
+
+
+def _pct(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+# --- Drill-down links --------------------------------------------------------------------------------
+
+
+class Links:
+    """Builds the drill-down URL of a number from the dashboard's filters plus the number's own terms.
+
+    Hundreds of numbers per page: the filters' part of the query string is encoded once, and a
+    number's own terms are appended (QueryDict.dict() keeps the last value, so they override).
+    """
+
+    _path = None
+
+    def __init__(self, filters, period=None):
+        if Links._path is None:
+            Links._path = reverse("insights:reports")
+        period = period or filters.period
+        base = {"dari": period.start.isoformat(), "sampai": period.end.isoformat()}
+        if filters.region:
+            base["wilayah"] = filters.region
+        if filters.agency is not None:
+            base["instansi"] = filters.agency.code
+        if filters.category is not None:
+            base["kategori"] = filters.category.pk
+        self.prefix = self._path + "?" + urlencode(base)
+
+    def __call__(self, **terms):
+        extra = "&".join(f"{k}={quote_plus(str(v))}" for k, v in terms.items() if v is not None)
+        return f"{self.prefix}&{extra}" if extra else self.prefix
+
+    def for_period(self, start, end, **terms):
+        return self(dari=start.isoformat(), sampai=end.isoformat(), **terms)
+
+
+# --- Names -------------------------------------------------------------------------------------------
+
+
+def region_names(codes):
+    codes = {c for c in codes if c}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def category_names(ids):
+    return {c.pk: c.name for c in Category.objects.filter(pk__in={i for i in ids if i})}
+
+
+CHANNELS = dict(Channel.choices)
+KINDS = dict(ReportType.choices)
+STATUSES = dict(Status.choices)
+
+
+def _bucket_label(period, start, end):
+    if period.grain == Grain.MONTH:
+        return formats.date_format(start, "M Y")
+    if start == end:
+        return formats.date_format(start, "j M")
+    return f"{formats.date_format(start, 'j M')}–{formats.date_format(end, 'j M')}"
+
+
+def _buckets(period):
+    """[(start, end)] display buckets: days, weeks (periods over 45 days) or months."""
+    if period.grain == Grain.MONTH:
+        return [(k, queries.month_end(k)) for k in period.keys()]
+    step = 7 if period.days > 45 else 1
+    result, day = [], period.start
+    while day <= period.end:
+        end = min(day + dt.timedelta(days=step - 1), period.end)
+        result.append((day, end))
+        day = end + dt.timedelta(days=1)
+    return result
+
+
+def _bucket_map(period, buckets):
+    """{cube period key: index of its display bucket}."""
+    result = {}
+    for key in period.keys():
+        for i, (start, end) in enumerate(buckets):
+            if start <= key <= end:
+                result[key] = i
+                break
+    return result
+
+
+# --- Overview (volume) -------------------------------------------------------------------------------
+
+
+def overview(scopes, filters, catalog=None):
+    """Volume against the previous period: KPIs, the line over time, by channel, type, status, category."""
+    catalog = catalog or Catalog()
+    period, previous = filters.period, filters.period.previous
+    links = Links(filters)
+    prev_links = Links(filters, previous)
+    cover = period.covering(previous)
+    windows = [(period.first_key, period.last_key), (previous.first_key, previous.last_key)]
+    # Several narrow queries rather than one wide one: one row per period for the line and the
+    # KPIs, then one row per channel (type, status) with both periods side by side. Turning rows
+    # into Python objects is what costs, and these return a few hundred at most.
+    measures = ["reports", "answered", "answered_on_time", "rated", "rating_sum"]
+    rows = fetch("report", scopes, filters, ["period"], period=cover, catalog=catalog, measures=measures)
+    now_rows = [r for r in rows if period.first_key <= r["period"] <= period.last_key]
+    prev_rows = [r for r in rows if previous.first_key <= r["period"] <= previous.last_key]
+    verification = ["verified", "verified_on_time", "verify_overdue"]
+    both = fetch(
+        "verifier", scopes, filters, period=cover, catalog=catalog, measures=verification, windows=windows
+    )
+    verifier_now = [{m: sum(r.get(f"{m}__0") or 0 for r in both) for m in verification}]
+    verifier_prev = [{m: sum(r.get(f"{m}__1") or 0 for r in both) for m in verification}]
+
+    def split(column):
+        found = fetch(
+            "report",
+            scopes,
+            filters,
+            [column],
+            period=cover,
+            catalog=catalog,
+            measures=["reports"],
+            windows=windows,
+        )
+        return (
+            {r[column]: r["reports__0"] or 0 for r in found},
+            {r[column]: r["reports__1"] or 0 for r in found},
+        )
+
+    splits = {column: split(column) for column in ("channel", "kind", "status")}
+
+    n_now, n_prev = total(now_rows, "reports"), total(prev_rows, "reports")
+    kpis = Table(
+        "ringkasan",
+        _("Ringkasan"),
+        [_("Ukuran"), _("Periode ini"), _("Periode sebelumnya"), _("Perubahan (%)")],
+    )
+    kpis.rows.append(
+        [
+            label(_("Laporan masuk")),
+            Cell(n_now, links()),
+            Cell(n_prev, prev_links()),
+            Cell(_change(n_now, n_prev)),
+        ]
+    )
+
+    def ratio_row(text, rows_now, rows_prev, part, whole_parts, fact, measure):
+        whole_now = sum(total(rows_now, w) for w in whole_parts)
+        whole_prev = sum(total(rows_prev, w) for w in whole_parts)
+        pct_now = _pct(total(rows_now, part), whole_now)
+        pct_prev = _pct(total(rows_prev, part), whole_prev)
+        return [
+            label(text),
+            Cell(pct_now, links(fakta=fact, ukuran=measure)),
+            Cell(pct_prev, prev_links(fakta=fact, ukuran=measure)),
+            Cell(round(pct_now - pct_prev, 1) if pct_now is not None and pct_prev is not None else None),
+        ]
+
+    kpis.rows.append(
+        ratio_row(
+            _("% diverifikasi ≤ 3 hari kerja"),
+            verifier_now,
+            verifier_prev,
+            "verified_on_time",
+            ["verified", "verify_overdue"],
+            "verifikasi",
+            "verified_late",
+        )
+    )
+    kpis.rows.append(
+        ratio_row(
+            _("% selesai sebelum batas waktu"),
+            now_rows,
+            prev_rows,
+            "answered_on_time",
+            ["answered"],
+            "laporan",
+            "answered_late",
+        )
+    )
+    rated_now, rated_prev = total(now_rows, "rated"), total(prev_rows, "rated")
+    avg_now = round(total(now_rows, "rating_sum") / rated_now, 2) if rated_now else None
+    avg_prev = round(total(prev_rows, "rating_sum") / rated_prev, 2) if rated_prev else None
+    kpis.rows.append(
+        [
+            label(_("Rata-rata kepuasan (1–5)")),
+            Cell(avg_now, links(ukuran="rated")),
+            Cell(avg_prev, prev_links(ukuran="rated")),
+            Cell(round(avg_now - avg_prev, 2) if avg_now is not None and avg_prev is not None else None),
+        ]
+    )
+    open_now = sum(n for status, n in splits["status"][0].items() if status in ACTIVE_STATUSES)
+    kpis.rows.append(
+        [
+            label(_("Masih terbuka (dari laporan periode ini)")),
+            Cell(open_now, links(status="terbuka")),
+            Cell(None),
+            Cell(None),
+        ]
+    )
+
+    # Over time: this period's buckets against the same buckets of the previous period.
+    buckets, prev_buckets = _buckets(period), _buckets(previous)
+    series, prev_series = [0] * len(buckets), [0] * len(prev_buckets)
+    where, prev_where = _bucket_map(period, buckets), _bucket_map(previous, prev_buckets)
+    for row in rows:
+        i = where.get(row["period"])
+        if i is not None:
+            series[i] += row["reports"]
+        j = prev_where.get(row["period"])
+        if j is not None:
+            prev_series[j] += row["reports"]
+    time_table = Table(
+        "waktu",
+        _("Laporan masuk menurut waktu"),
+        [_("Periode ini"), _("Jumlah"), _("Periode sebelumnya"), _("Jumlah sebelumnya")],
+    )
+    labels = []
+    for i, (start, end) in enumerate(buckets):
+        text = _bucket_label(period, start, end)
+        labels.append(text)
+        row = [label(text), Cell(series[i], links.for_period(start, end))]
+        if i < len(prev_buckets):
+            pstart, pend = prev_buckets[i]
+            row += [
+                label(_bucket_label(previous, pstart, pend)),
+                Cell(prev_series[i], links.for_period(pstart, pend)),
+            ]
+        else:
+            row += [label(""), Cell(None)]
+        time_table.rows.append(row)
+    chart = line_chart(
+        labels,
+        series,
+        prev_series[: len(series)],
+        title=_("Laporan masuk menurut waktu"),
+        current_label=_("Periode ini"),
+        previous_label=_("Periode sebelumnya"),
+    )
+
+    def breakdown(key, title, column, names, param):
+        now_counts, prev_counts = splits[column]
+        table = Table(key, title, [_("Nilai"), _("Periode ini"), _("Periode sebelumnya"), _("Perubahan (%)")])
+        order = sorted(set(now_counts) | set(prev_counts), key=lambda k: (-now_counts.get(k, 0), str(k)))
+        for value in order:
+            a, b = now_counts.get(value, 0), prev_counts.get(value, 0)
+            table.rows.append(
+                [
+                    label(str(names.get(value, value))),
+                    Cell(a, links(**{param: value})),
+                    Cell(b, prev_links(**{param: value})),
+                    Cell(_change(a, b)),
+                ]
+            )
+        return table
+
+    by_channel = breakdown("kanal", _("Menurut kanal"), "channel", CHANNELS, "kanal")
+    by_kind = breakdown("jenis", _("Menurut jenis laporan"), "kind", KINDS, "jenis")
+    by_status = breakdown("status", _("Menurut status saat ini"), "status", STATUSES, "status")
+    by_category = categories_table(scopes, filters, catalog, links)
+    return {
+        "kpis": kpis,
+        "chart": chart,
+        "time": time_table,
+        "channel": by_channel,
+        "channel_chart": bar_chart(
+            [(r[0].display, r[1].value, r[2].value) for r in by_channel.rows], title=_("Menurut kanal")
+        ),
+        "kind": by_kind,
+        "kind_chart": bar_chart(
+            [(r[0].display(), r[1].value, r[2].value) for r in by_kind.rows], title=_("Menurut jenis laporan")
+        ),
+        "status": by_status,
+        "category": by_category,
+        "tables": [kpis, time_table, by_channel, by_kind, by_status, by_category],
+    }
+
+
+def categories_table(scopes, filters, catalog, links, limit=15):
+    period, previous = filters.period, filters.period.previous
+    windows = [(period.first_key, period.last_key), (previous.first_key, previous.last_key)]
+    both = fetch(
+        "topic",
+        scopes,
+        filters,
+        ["category"],
+        period=period.covering(previous),
+        catalog=catalog,
+        measures=["reports"],
+        windows=windows,
+    )
+    now = [{"category": r["category"], "reports": r["reports__0"] or 0} for r in both if r["reports__0"]]
+    prev = {r["category"]: r["reports__1"] or 0 for r in both}
+    prev_links = Links(filters, previous)
+    names = category_names([r["category"] for r in now])
+    table = Table(
+        "kategori",
+        _("Kategori terbanyak"),
+        [_("Kategori"), _("Periode ini"), _("Periode sebelumnya"), _("Perubahan (%)")],
+    )
+    for row in sorted(now, key=lambda r: -r["reports"])[:limit]:
+        cat = row["category"]
+        table.rows.append(
+            [
+                label(names.get(cat, _("Tanpa kategori"))),
+                Cell(row["reports"], links(kategori=cat or "0")),
+                Cell(prev.get(cat, 0), prev_links(kategori=cat or "0")),
+                Cell(_change(row["reports"], prev.get(cat, 0))),
+            ]
+        )
+    return table
+
+
+# --- Map ---------------------------------------------------------------------------------------------
+
+
+def places(scopes, filters, catalog=None, drill=True):
+    """Where complaints come from: the province choropleth and the table by kabupaten/kota."""
+    catalog = catalog or Catalog()
+    links = Links(filters)
+    rows = fetch("place", scopes, filters, ["province", "region"], catalog=catalog)
+    prev = {
+        r["region"]: r["reports"]
+        for r in fetch("place", scopes, filters, ["region"], period=filters.period.previous, catalog=catalog)
+    }
+    by_province = {}
+    for row in rows:
+        by_province[row["province"]] = by_province.get(row["province"], 0) + row["reports"]
+    names = region_names([r["region"] for r in rows] + list(by_province))
+    province_table = Table("provinsi", _("Menurut provinsi"), [_("Kode"), _("Provinsi"), _("Laporan")])
+    for code, n in sorted(by_province.items(), key=lambda kv: (-kv[1], kv[0])):
+        province_table.rows.append(
+            [
+                label(code or "–"),
+                label(names.get(code, _("Tidak diketahui") if not code else code)),
+                Cell(n, links(wilayah=code or "-")),
+            ]
+        )
+    region_table = Table(
+        "kabkota",
+        _("Menurut kabupaten/kota"),
+        [
+            _("Kode"),
+            _("Kabupaten/kota"),
+            _("Provinsi"),
+            _("Laporan"),
+            _("Periode sebelumnya"),
+            _("Perubahan (%)"),
+        ],
+    )
+    for row in sorted(rows, key=lambda r: (-r["reports"], r["region"])):
+        code = row["region"]
+        is_city = "." in code
+        region_table.rows.append(
+            [
+                label(code or "–"),
+                label(names.get(code, code) if is_city else _("(tanpa kabupaten/kota)")),
+                label(names.get(row["province"], row["province"] or _("Tidak diketahui"))),
+                Cell(row["reports"], links(wilayah=code or "-")),
+                Cell(prev.get(code, 0)),
+                Cell(_change(row["reports"], prev.get(code, 0))),
+            ]
+        )
+    svg = choropleth(
+        {k: v for k, v in by_province.items() if k},
+        title=_("Peta laporan menurut provinsi"),
+        link=(lambda code: links(wilayah=code)) if drill else None,
+    )
+    return {
+        "map": svg,
+        "provinces": province_table,
+        "regions": region_table,
+        "tables": [province_table, region_table],
+    }
+
+
+# --- SLA league table --------------------------------------------------------------------------------
+
+
+def _median_from_histogram(rows):
+    values = []
+    for row in rows:
+        if row["wd"] >= 0 and row["completed"]:
+            values.extend([row["wd"]] * row["completed"])
+    return statistics.median(values) if values else None
+
+
+def _age_buckets(today, cal):
+    """[(label, oldest day, newest day)] of disposal days aged 0–5, 6–10, 11–20, > 20 working days.
+
+    A disposition's age is the number of working days after its day up to today (sla.py's rule).
+    """
+    ranges = {}
+    day, age = today, 0
+    last = len(BACKLOG_BUCKETS) - 1
+    while True:
+        index = next(i for i, (low, high) in enumerate(BACKLOG_BUCKETS) if high is None or age <= high)
+        if index == last:
+            ranges[last] = (dt.date(2000, 1, 1), day)
+            break
+        newest = ranges.get(index, (None, day))[1]
+        ranges[index] = (day, newest)
+        if cal.is_working_day(day):
+            age += 1
+        day -= dt.timedelta(days=1)
+    result = []
+    for i, (low, high) in enumerate(BACKLOG_BUCKETS):
+        text = (
+            _("> %(n)d hari kerja") % {"n": low - 1}
+            if high is None
+            else _("%(a)d–%(b)d hari kerja") % {"a": low, "b": high}
+        )
+        oldest, newest = ranges[i]
+        result.append((text, oldest, newest))
+    return result
+
+
+def league(viewer_scopes, filters, catalog=None, today=None):
+    """One table per scope root: a row per child agency (and the root's own reports)."""
+    catalog = catalog or Catalog()
+    today = today or timezone.localdate()
+    cal = WorkingCalendar.load()
+    buckets = _age_buckets(today, cal)
+    roots = [Scope(filters.agency)] if filters.agency is not None else viewer_scopes
+    tables = []
+    for root in roots:
+        tables.append(_league_table(root, filters, catalog, buckets))
+    return {"tables": tables, "buckets": buckets}
+
+
+def _league_table(root, filters, catalog, buckets):
+    links = Links(filters)
+    league_path = reverse("insights:league") + "?" + urlencode(_filter_params(filters)) + "&instansi="
+    children, verif = fetch_by_child("verifier", root, filters, catalog=catalog)
+    _children, reports = fetch_by_child("report", root, filters, catalog=catalog)
+    _children, disp = fetch_by_child("disposition", root, filters, ["wd"], catalog=catalog)
+    backlog_period = Period(buckets[-1][1], buckets[0][2], Grain.DAY)
+    _children, backlog = fetch_by_child(
+        "disposition",
+        root,
+        filters,
+        ["period"],
+        period=backlog_period,
+        extra={"status": OPEN_DISPOSITION},
+        catalog=catalog,
+    )
+    root_name = root.agency.name if root.agency else _("Seluruh instansi")
+    columns = [
+        _("Instansi"),
+        _("Laporan"),
+        _("% diverifikasi ≤ 3 hari kerja"),
+        _("Disposisi"),
+        _("% tindak lanjut pertama ≤ 5 hari kerja"),
+        _("% selesai sebelum batas waktu"),
+        _("Median hari kerja sampai selesai"),
+        *[_("Tunggakan %(age)s") % {"age": text} for text, _a, _b in buckets],
+        _("% dikembalikan (bukan wewenang)"),
+        _("Rata-rata kepuasan"),
+    ]
+    table = Table(
+        f"kinerja-{root.key}", _("Kinerja instansi di bawah %(name)s") % {"name": root_name}, columns
+    )
+    entries = [(c, c.pk) for c in children] + [(root.agency, "self")]
+    for agency, key in entries:
+        v, r, d, b = verif.get(key, []), reports.get(key, []), disp.get(key, []), backlog.get(key, [])
+        if not any((v, r, d, b)):
+            continue
+        if key == "self":
+            name = (_("%(name)s (langsung)") % {"name": agency.name}) if agency else _("(tanpa instansi)")
+            code = agency.code if agency else None
+            own = {"instansi": code, "langsung": 1} if code else {"langsung": 1}
+        else:
+            name, code, own = agency.name, agency.code, {"instansi": agency.code}
+        verified_whole = total(v, "verified") + total(v, "verify_overdue")
+        responded_whole = total(d, "responded") + total(d, "response_overdue")
+        completed_whole = total(d, "completed") + total(d, "completion_overdue")
+        rated = total(r, "rated")
+        row = [
+            Cell(name, league_path + code if code and key != "self" else "", numeric=False),
+            Cell(total(r, "reports"), links(**own)),
+            Cell(
+                _pct(total(v, "verified_on_time"), verified_whole),
+                links(fakta="verifikasi", ukuran="verified_late", **own),
+            ),
+            Cell(total(d, "dispositions"), links(fakta="disposisi", **own)),
+            Cell(
+                _pct(total(d, "responded_on_time"), responded_whole),
+                links(fakta="disposisi", ukuran="responded_late", **own),
+            ),
+            Cell(
+                _pct(total(d, "completed_on_time"), completed_whole),
+                links(fakta="disposisi", ukuran="completed_late", **own),
+            ),
+            Cell(_median_from_histogram(d), links(fakta="disposisi", ukuran="completed", **own)),
+        ]
+        for _text, oldest, newest in buckets:
+            n = sum(x["dispositions"] for x in b if oldest <= x["period"] <= newest)
+            row.append(
+                Cell(
+                    n,
+                    links(
+                        fakta="disposisi",
+                        ukuran="open",
+                        dari=oldest.isoformat(),
+                        sampai=newest.isoformat(),
+                        **own,
+                    ),
+                )
+            )
+        row.append(
+            Cell(
+                _pct(total(d, "returned"), total(d, "dispositions")),
+                links(fakta="disposisi", ukuran="returned", **own),
+            )
+        )
+        row.append(
+            Cell(round(total(r, "rating_sum") / rated, 2) if rated else None, links(ukuran="rated", **own))
+        )
+        table.rows.append(row)
+    table.note = _(
+        "Persentase tepat waktu dihitung dari yang sudah selesai ditambah yang masih terbuka dan sudah "
+        "melewati batas. Tunggakan: disposisi yang masih terbuka hari ini, menurut umurnya."
+    )
+    return table
+
+
+def _filter_params(filters):
+    params = {"dari": filters.period.start.isoformat(), "sampai": filters.period.end.isoformat()}
+    if filters.region:
+        params["wilayah"] = filters.region
+    if filters.category is not None:
+        params["kategori"] = filters.category.pk
+    return params
+
+
+# --- Emerging issues ---------------------------------------------------------------------------------
+
+
+def trends(scopes, filters, window="minggu", catalog=None, today=None):
+    """Rising categories, regions and words (emerging.py's statistic), and topic clusters."""
+    catalog = catalog or Catalog()
+    today = today or timezone.localdate()
+    bounds = emerging.window_bounds(today, window)
+    k = len(bounds) - 1
+    span = Period(bounds[-1][0], bounds[0][1], Grain.DAY)
+    window_links = Links(filters.with_period(Period(bounds[0][0], bounds[0][1])))
+
+    def series(kind, column):
+        # One row per category (region), with its count in each window summed by the database.
+        rows = fetch(
+            kind,
+            scopes,
+            filters,
+            [column],
+            period=span,
+            catalog=catalog,
+            measures=["reports"],
+            windows=bounds,
+        )
+        return {row[column]: [row[f"reports__{i}"] or 0 for i in range(k + 1)] for row in rows}
+
+    cat_rises = emerging.rising(series("topic", "category"), k)
+    reg_rises = [
+        emerging.Rise(r.key or "-", r.count, r.baseline, r.expected, r.p_value, r.flagged)
+        for r in emerging.rising(series("place", "region"), k)
+    ]
+    cat_names = category_names([r.key for r in cat_rises])
+    reg_names = region_names([r.key for r in reg_rises])
+    columns = [_("Topik"), _("Jumlah sekarang"), _("Rata-rata dasar"), _("Rasio"), _("z"), _("p")]
+
+    def rise_table(key, title, rises, name_of, param):
+        table = Table(key, title, columns)
+        for rise in rises:
+            table.rows.append(
+                [
+                    label(name_of(rise.key)),
+                    Cell(rise.count, window_links(**({param: rise.key} if param else {}))),
+                    Cell(round(rise.baseline, 2)),
+                    Cell(round(rise.ratio, 2)),
+                    Cell(round(rise.z, 2)),
+                    Cell(rise.p_value, text=f"{rise.p_value:.1e}"),
+                ]
+            )
+        return table
+
+    categories = rise_table(
+        "naik-kategori",
+        _("Kategori yang naik"),
+        cat_rises,
+        lambda c: cat_names.get(c, _("Tanpa kategori")),
+        "kategori",
+    )
+    regions = rise_table(
+        "naik-wilayah",
+        _("Wilayah yang naik"),
+        reg_rises,
+        lambda c: reg_names.get(c, _("Tidak diketahui") if c == "-" else c),
+        "wilayah",
+    )
+    word_rises = emerging.rising(_word_series(scopes, filters, window, bounds, catalog), k)
+    words = rise_table("naik-kata", _("Kata yang naik (judul laporan)"), word_rises, lambda w: w, None)
+    for row, rise in zip(words.rows, word_rises, strict=True):
+        row[1].url = window_links(kata=rise.key)
+    return {
+        "window": window,
+        "bounds": bounds,
+        "categories": categories,
+        "regions": regions,
+        "words": words,
+        "tables": [categories, regions, words],
+    }
+
+
+def hub_word_series(scope_key, bounds):
+    """{word: [count per window]} of a hub scope from the word cube (words that reach the minimum
+    count in the current window only: no other word can be flagged)."""
+    start, end = bounds[-1][0], bounds[0][1]
+    sums = {f"w{i}": Sum("reports", filter=Q(day__gte=s, day__lte=e)) for i, (s, e) in enumerate(bounds)}
+    found = (
+        ScopeWordCube.objects.filter(scope=scope_key, day__gte=start, day__lte=end)
+        .values("word")
+        .annotate(**sums)
+        .filter(w0__gte=emerging.MIN_COUNT)
+        .order_by()
+    )
+    return {row["word"]: [row[f"w{i}"] or 0 for i in range(len(bounds))] for row in found}
+
+
+def word_snapshot(scope_key, window, today, fresh_after=None):
+    """The stored word series of a hub scope for today's windows, recomputed when missing or older
+    than `fresh_after` (the last rollup refresh)."""
+    snapshot = WordSnapshot.objects.filter(scope=scope_key, window=window, day=today).first()
+    if snapshot is not None and (fresh_after is None or snapshot.computed_at >= fresh_after):
+        return snapshot.series
+    series = hub_word_series(scope_key, emerging.window_bounds(today, window))
+    WordSnapshot.objects.update_or_create(
+        scope=scope_key,
+        window=window,
+        defaults={"day": today, "series": series, "computed_at": timezone.now()},
+    )
+    return series
+
+
+def refresh_word_snapshots(scope_keys, today=None):
+    """Recompute the word series of these hub scopes (the refresh task, after the rollups)."""
+    today = today or timezone.localdate()
+    for key in scope_keys:
+        for window in emerging.WINDOWS:
+            WordSnapshot.objects.filter(scope=key, window=window).delete()
+            word_snapshot(key, window, today)
+
+
+def _word_series(scopes, filters, window, bounds, catalog):
+    k = len(bounds) - 1
+    start, end = bounds[-1][0], bounds[0][1]
+    result = {}
+
+    def add(word, day, n):
+        index = emerging.bucket_of(bounds, day)
+        if index is not None:
+            result.setdefault(word, [0] * (k + 1))[index] += n
+
+    plain = not filters.region and filters.category is None
+    fresh_after = RollupState.objects.values_list("last_run_at", flat=True).first()
+    for scope in scopes:
+        if plain and catalog.is_hub(scope):
+            for word, counts in word_snapshot(scope.key, window, end, fresh_after).items():
+                target = result.setdefault(word, [0] * (k + 1))
+                for i, n in enumerate(counts):
+                    target[i] += n
+            continue
+        facts = ReportFact.objects.filter(day__gte=start, day__lte=end)
+        if not scope.is_national:
+            if catalog.is_hub(scope):
+                facts = facts.filter(agency__in=catalog.subtree_ids(scope.agency))
+            else:
+                facts = facts.filter(agency=scope.agency.pk)
+        if filters.region:
+            facts = facts.filter(**{filters.region_column: filters.region})
+        if filters.category is not None:
+            facts = facts.filter(**{filters.category_column: filters.category.pk})
+        for day, words in facts.values_list("day", "words"):
+            for word in words.split():
+                add(word, day, 1)
+    return result
+
+
+def topic_clusters(scopes, catalog=None):
+    """The stored clusters of each scope (computed on first view when missing)."""
+    from jembatan.insights import topics
+
+    catalog = catalog or Catalog()
+    result = []
+    for scope in scopes:
+        snapshot = TopicSnapshot.objects.filter(scope=scope.key).first()
+        if snapshot is None:
+            ids = None
+            if not scope.is_national:
+                ids = catalog.subtree_ids(scope.agency) if catalog.is_hub(scope) else [scope.agency.pk]
+            snapshot = topics.compute_snapshot(scope.key, ids)
+        result.append((scope, snapshot))
+    return result
+
+
+def last_complete_months(today, n):
+    """The period of the n calendar months before today's month."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    first = last.replace(day=1)
+    for _i in range(n - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return Period(first, last, Grain.MONTH)
+
+
+def public_overview(scopes, filters, catalog=None):
+    """The public statistics page: volume, places and categories of the whole instance."""
+    catalog = catalog or Catalog()
+    summary = overview(scopes, filters, catalog)
+    where = places(scopes, filters, catalog, drill=False)
+    return {"overview": summary, "places": where, "tables": summary["tables"] + where["tables"]}
+
+
+def scope_name(scope):
+    return scope.agency.name if scope.agency else _("Seluruh instansi")

@@ -1,0 +1,213 @@
+"""The reports behind a number: the same terms as the cube row it came from, applied to the facts.
+
+A dashboard number is a sum over cube rows that were aggregated from facts; the drill-down applies
+the same conditions to the same facts, so the list holds exactly the reports that were counted.
+Every listed report is then checked with access.can_view_report_internal (belt and braces: the
+scope already only admits reports the viewer may see).
+
+Query parameters (Indonesian, as in the URLs): dari, sampai, wilayah ("-" unknown), instansi (an
+agency code; with langsung=1 the agency itself, not its subtree), kategori ("0" none), kanal,
+jenis, status ("terbuka" = still active), kata (a title word), fakta (laporan | verifikasi |
+disposisi), ukuran (a measure, below).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jembatan.accounts import access
+from jembatan.accounts.access import Action
+from jembatan.directory.models import Agency, Category
+from jembatan.insights.models import DispositionFact, ReportFact
+from jembatan.insights.queries import Catalog, viewer_scopes
+from jembatan.reports.models import ACTIVE_STATUSES, Channel, Report, ReportType, Status
+
+REPORT_MEASURES = {
+    "verified": Q(verified=True),
+    "verified_on_time": Q(verified_on_time=True),
+    "verified_late": Q(verified=True, verified_on_time=False) | Q(verify_overdue=True),
+    "verify_overdue": Q(verify_overdue=True),
+    "answered": Q(answered=True),
+    "answered_on_time": Q(answered_on_time=True),
+    "answered_late": Q(answered=True, answered_on_time=False),
+    "rated": Q(rating__gt=0),
+}
+DISPOSITION_MEASURES = {
+    "responded": Q(responded=True),
+    "responded_on_time": Q(responded_on_time=True),
+    "responded_late": Q(responded=True, responded_on_time=False) | Q(response_overdue=True),
+    "completed": Q(completed=True),
+    "completed_on_time": Q(completed_on_time=True),
+    "completed_late": Q(completed=True, completed_on_time=False) | Q(completion_overdue=True),
+    "returned": Q(returned=True),
+    "open": Q(status__in=["terdisposisi", "diproses"]),
+}
+MEASURE_LABELS = {
+    "verified": gettext_lazy("sudah diverifikasi"),
+    "verified_on_time": gettext_lazy("diverifikasi tepat waktu"),
+    "verified_late": gettext_lazy("verifikasi terlambat atau lewat batas"),
+    "verify_overdue": gettext_lazy("belum diverifikasi dan lewat batas"),
+    "answered": gettext_lazy("sudah ditindaklanjuti"),
+    "answered_on_time": gettext_lazy("ditindaklanjuti tepat waktu"),
+    "answered_late": gettext_lazy("ditindaklanjuti terlambat"),
+    "rated": gettext_lazy("sudah dinilai pelapor"),
+    "responded": gettext_lazy("sudah ada tindak lanjut pertama"),
+    "responded_on_time": gettext_lazy("tindak lanjut pertama tepat waktu"),
+    "responded_late": gettext_lazy("tindak lanjut pertama terlambat atau lewat batas"),
+    "completed": gettext_lazy("selesai"),
+    "completed_on_time": gettext_lazy("selesai tepat waktu"),
+    "completed_late": gettext_lazy("selesai terlambat atau lewat batas"),
+    "returned": gettext_lazy("dikembalikan (bukan wewenang)"),
+    "open": gettext_lazy("masih terbuka"),
+}
+
+
+class DrillError(ValueError):
+    """A parameter that makes no sense; shown to the user as a 400."""
+
+
+@dataclass
+class Drill:
+    fact: str  # laporan | verifikasi | disposisi
+    facts: object  # the fact queryset
+    terms: list  # [(label, value)] for the page heading
+    user: object = None
+
+    def report_ids(self):
+        """The matching report ids, newest first (a report once, however many dispositions)."""
+        if self.fact == "disposisi":
+            return self.facts.order_by("-report_id").values_list("report_id", flat=True).distinct()
+        return self.facts.order_by("-day", "-report_id").values_list("report_id", flat=True)
+
+    def reports(self, ids):
+        """These reports in this order, each one checked with access.py: belt and braces, the scope
+        of the facts already only admits what the viewer may see."""
+        found = (
+            Report.objects.filter(pk__in=list(ids))
+            .select_related("category", "region", "verifying_agency")
+            .prefetch_related("dispositions__agency")
+        )
+        by_id = {r.pk: r for r in found if access.can_view_report_internal(self.user, r)}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _date(params, name):
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DrillError(_("Tanggal tidak valid: %(value)s") % {"value": value}) from None
+
+
+def _word_q(word):
+    return (
+        Q(words=word)
+        | Q(words__startswith=word + " ")
+        | Q(words__endswith=" " + word)
+        | Q(words__contains=f" {word} ")
+    )
+
+
+def build(user, params):
+    """The Drill for these query parameters, or PermissionDenied / DrillError."""
+    fact = params.get("fakta") or "laporan"
+    if fact not in ("laporan", "verifikasi", "disposisi"):
+        raise DrillError(_("Jenis data tidak dikenal."))
+    model = DispositionFact if fact == "disposisi" else ReportFact
+    column = "verifier" if fact == "verifikasi" else "agency"
+    scopes = viewer_scopes(user)
+    if not scopes:
+        raise PermissionDenied(_("Anda tidak berwenang membuka dasbor."))
+    catalog = Catalog()
+    terms = []
+    qs = model.objects.all()
+
+    start, end = _date(params, "dari"), _date(params, "sampai")
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    if start or end:
+        terms.append((_("Periode"), f"{start or '…'} – {end or '…'}"))
+
+    code = params.get("instansi")
+    direct = params.get("langsung") == "1"
+    if code:
+        agency = Agency.objects.filter(code=code).first()
+        if agency is None:
+            raise DrillError(_("Instansi tidak dikenal."))
+        if not access.can(user, Action.VIEW_DASHBOARD, agency):
+            raise PermissionDenied(_("Instansi ini di luar cakupan Anda."))
+        if direct:
+            qs = qs.filter(**{column: agency.pk})
+        else:
+            qs = qs.filter(**{f"{column}__in": catalog.subtree_ids(agency)})
+        terms.append((_("Instansi"), agency.name + (_(" (langsung)") if direct else "")))
+    elif direct:
+        if not scopes[0].is_national:
+            raise PermissionDenied(_("Hanya pengguna nasional yang melihat laporan tanpa instansi."))
+        qs = qs.filter(**{column: 0})
+        terms.append((_("Instansi"), _("(tanpa instansi)")))
+    elif not scopes[0].is_national:
+        ids = set()
+        for scope in scopes:
+            ids.update(catalog.subtree_ids(scope.agency))
+        qs = qs.filter(**{f"{column}__in": sorted(ids)})
+
+    region = params.get("wilayah")
+    if region:
+        if region == "-":
+            qs = qs.filter(province="")
+        elif "." in region:
+            qs = qs.filter(region=region)
+        else:
+            qs = qs.filter(province=region)
+        terms.append((_("Wilayah"), region))
+
+    category = params.get("kategori")
+    if category:
+        if category == "0":
+            qs = qs.filter(category=0)
+            terms.append((_("Kategori"), _("Tanpa kategori")))
+        else:
+            try:
+                cat = Category.objects.get(pk=int(category))
+            except (ValueError, Category.DoesNotExist):
+                raise DrillError(_("Kategori tidak dikenal.")) from None
+            qs = qs.filter(**({"category": cat.pk} if cat.parent_id else {"category_group": cat.pk}))
+            terms.append((_("Kategori"), cat.name))
+
+    if model is ReportFact:
+        for name, field, label, names in (
+            ("kanal", "channel", _("Kanal"), dict(Channel.choices)),
+            ("jenis", "kind", _("Jenis"), dict(ReportType.choices)),
+        ):
+            if params.get(name):
+                qs = qs.filter(**{field: params[name]})
+                terms.append((label, names.get(params[name], params[name])))
+        status = params.get("status")
+        if status == "terbuka":
+            qs = qs.filter(status__in=ACTIVE_STATUSES)
+            terms.append((_("Status"), _("masih terbuka")))
+        elif status:
+            qs = qs.filter(status=status)
+            terms.append((_("Status"), dict(Status.choices).get(status, status)))
+        if params.get("kata"):
+            qs = qs.filter(_word_q(params["kata"].lower()))
+            terms.append((_("Kata"), params["kata"]))
+
+    measure = params.get("ukuran")
+    if measure:
+        measures = DISPOSITION_MEASURES if model is DispositionFact else REPORT_MEASURES
+        if measure not in measures:
+            raise DrillError(_("Ukuran tidak dikenal."))
+        qs = qs.filter(measures[measure])
+        terms.append((_("Ukuran"), str(MEASURE_LABELS[measure])))
+
+    return Drill(fact=fact, facts=qs, terms=terms, user=user)

@@ -1,0 +1,400 @@
+"""Rollups for the dashboards, and the jobs and snapshots built from them.
+
+Three layers, each derived from the one before and rebuildable from the reports alone
+(`manage.py rebuild_rollups`):
+
+1. Facts: one row per report (ReportFact) and per disposition (DispositionFact), holding the
+   dimensions and the derived values that are costly to compute at query time: the local day, the
+   kabupaten/kota, the responsible agency, working-day durations, on-time flags.
+2. Cubes: counts and duration sums per period (day, and month) × dimensions, aggregated from the
+   facts by SQL. Two shapes per family:
+   - the *full* cube keeps every dimension (region, agency, category, channel, type, status) at the
+     leaf agency; it answers filtered questions (one kabupaten/kota, one category) through an index
+     on the filter, and scopes by `agency IN (subtree)`;
+   - the *scope* cubes drop the fine dimensions and fan each fact out to every "hub" above its
+     agency (an agency with children, and the national scope 0), so "everything under Pemprov
+     Sumatera Barat" is a handful of rows per day however many offices and reports it has.
+3. Snapshots: topic clusters, monthly reports, export files, open data, written by tasks.
+
+A dashboard query never reads Report: its cost follows the number of periods and categories
+shown, not the number of reports (see bench/bench_dashboards.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+NATIONAL = 0  # the scope/agency value of "no agency": the whole instance
+
+
+class Grain(models.TextChoices):
+    DAY = "d", _("Hari")
+    MONTH = "m", _("Bulan")
+
+
+# --- Facts -------------------------------------------------------------------------------------------
+
+
+class ReportFact(models.Model):
+    """One report as the dashboards count it (derived; never edited by hand)."""
+
+    report = models.OneToOneField(
+        "reports.Report", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()  # submitted_at, Asia/Jakarta
+    month = models.DateField()  # first day of `day`'s month
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)  # kabupaten/kota code, else the province's
+    # The agency that answers for the report: its primary live disposition, else its verifier.
+    agency = models.IntegerField(default=NATIONAL)
+    verifier = models.IntegerField(default=NATIONAL)
+    category = models.IntegerField(default=0)
+    category_group = models.IntegerField(default=0)
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=24)
+    verified = models.BooleanField(default=False)
+    verified_on_time = models.BooleanField(default=False)
+    verify_overdue = models.BooleanField(default=False)  # still unverified, deadline breached
+    verify_wd = models.IntegerField(default=-1)
+    answered = models.BooleanField(default=False)
+    answered_on_time = models.BooleanField(default=False)
+    answer_wd = models.IntegerField(default=-1)
+    rating = models.IntegerField(default=0)  # 0: not rated
+    words = models.CharField(max_length=400, blank=True)  # distinct title words, for emerging issues
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["agency", "day"]),
+            models.Index(fields=["verifier", "day"]),
+            models.Index(fields=["region", "day"]),
+            models.Index(fields=["category", "day"]),
+            models.Index(fields=["category_group", "day"]),
+        ]
+
+
+class DispositionFact(models.Model):
+    """One disposition (disposisi) as the SLA league table counts it."""
+
+    disposition = models.OneToOneField(
+        "reports.Disposition", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # disposed_at, Asia/Jakarta
+    month = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+    category = models.IntegerField(default=0)
+    category_group = models.IntegerField(default=0)
+    status = models.CharField(max_length=20)
+    responded = models.BooleanField(default=False)
+    responded_on_time = models.BooleanField(default=False)
+    response_overdue = models.BooleanField(default=False)
+    completed = models.BooleanField(default=False)
+    completed_on_time = models.BooleanField(default=False)
+    completion_overdue = models.BooleanField(default=False)
+    returned = models.BooleanField(default=False)
+    wd = models.IntegerField(default=-1)  # working days from disposal to answer; -1 unanswered
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "day"]), models.Index(fields=["day"])]
+
+
+class ScopeLink(models.Model):
+    """agency → each hub containing it (itself if it is one, its ancestors that are, and 0).
+
+    A hub is an agency with children, or the national scope: the places where a subtree's numbers
+    are worth pre-summing. Rebuilt when the agency tree changes.
+    """
+
+    agency = models.IntegerField()
+    hub = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "hub"], name="insights_scopelink_unique")]
+        indexes = [models.Index(fields=["hub"])]
+
+
+# --- Cubes -------------------------------------------------------------------------------------------
+
+
+class ReportMeasures(models.Model):
+    reports = models.IntegerField(default=0)
+    verified = models.IntegerField(default=0)
+    verified_on_time = models.IntegerField(default=0)
+    verify_overdue = models.IntegerField(default=0)
+    verify_wd_sum = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_on_time = models.IntegerField(default=0)
+    answer_wd_sum = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DispositionMeasures(models.Model):
+    dispositions = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_on_time = models.IntegerField(default=0)
+    response_overdue = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_on_time = models.IntegerField(default=0)
+    completion_overdue = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    wd_sum = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ReportCube(ReportMeasures):
+    """Full report cube: period × province × kab/kota × agency × verifier × category × channel × type
+    × status."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+    verifier = models.IntegerField()
+    category = models.IntegerField()
+    category_group = models.IntegerField()
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grain", "period"]),
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["verifier", "grain", "period"]),
+            models.Index(fields=["region", "grain", "period"]),
+            models.Index(fields=["category", "grain", "period"]),
+            models.Index(fields=["category_group", "grain", "period"]),
+        ]
+
+
+class ScopeReportCube(ReportMeasures):
+    """Reports per hub (by responsible agency): period × province × channel × type × status."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "grain", "period"])]
+
+
+class ScopeVerifierCube(ReportMeasures):
+    """Reports per hub of their verifying agency: period × province (verification measures)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "grain", "period"])]
+
+
+class ScopePlaceCube(ReportMeasures):
+    """Reports per hub: period × province × kabupaten/kota (the map)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "grain", "period"])]
+
+
+class ScopeTopicCube(ReportMeasures):
+    """Reports per hub: period × province × category (categories table, emerging categories)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    category = models.IntegerField()
+    category_group = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "grain", "period"])]
+
+
+class DispositionCube(DispositionMeasures):
+    """Full disposition cube: period × province × kab/kota × agency × category × status × working days."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+    category = models.IntegerField()
+    category_group = models.IntegerField()
+    status = models.CharField(max_length=20)
+    wd = models.IntegerField()  # the median needs the distribution, not a sum
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grain", "period"]),
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["agency", "grain", "status", "period"]),
+            models.Index(fields=["region", "grain", "period"]),
+            models.Index(fields=["category", "grain", "period"]),
+            models.Index(fields=["category_group", "grain", "period"]),
+        ]
+
+
+class ScopeDispositionCube(DispositionMeasures):
+    """Dispositions per hub of the disposed agency: period × province × status × working days."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    status = models.CharField(max_length=20)
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            # The backlog reads the open dispositions of every day since the beginning.
+            models.Index(fields=["scope", "grain", "status", "period"]),
+        ]
+
+
+class ScopeWordCube(models.Model):
+    """Reports per hub and day whose title uses a word (recent days only: emerging issues)."""
+
+    day = models.DateField()
+    scope = models.IntegerField()
+    word = models.CharField(max_length=40)
+    reports = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "day"]),
+            models.Index(fields=["word", "scope", "day"]),
+            models.Index(fields=["day"]),  # pruning the days no window reaches any more
+        ]
+
+
+class RollupState(models.Model):
+    """Where the incremental refresh stopped (a single row)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    agency_signature = models.CharField(max_length=200, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+
+# --- Snapshots and jobs ------------------------------------------------------------------------------
+
+
+class TopicSnapshot(models.Model):
+    """Topic clusters of a scope's recent reports (TF-IDF + k-means), computed by a task."""
+
+    scope = models.IntegerField(unique=True)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    reports = models.IntegerField(default=0)
+    clusters = models.JSONField(default=list)  # [{"size", "words": [...], "examples": [report ids]}]
+    computed_at = models.DateTimeField()
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Menunggu")
+    RUNNING = "running", _("Sedang dibuat")
+    DONE = "done", _("Selesai")
+    FAILED = "failed", _("Gagal")
+
+
+class ExportJob(models.Model):
+    """A large export built in the background; its file is private to the user who asked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=200)
+    format = models.CharField(max_length=4)  # csv | xlsx
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    total = models.IntegerField(default=0)
+    done = models.IntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self):
+        if self.status == ExportStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class MonthlyReport(models.Model):
+    """A "Laporan Bulanan" as generated on the 1st of the month (or on demand), kept as HTML."""
+
+    scope = models.IntegerField()  # agency id, or 0 for the whole instance
+    month = models.DateField()
+    html = models.TextField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "month"], name="insights_monthlyreport_unique")
+        ]
+
+
+class DirtyPeriod(models.Model):
+    """A period whose cubes must be re-aggregated, written with the facts that changed it.
+
+    Written in the same transaction as the facts, consumed in the transaction that re-aggregates:
+    a refresh that dies half-way leaves the list behind, and the next run finishes the job.
+    """
+
+    family = models.CharField(max_length=1)  # r: report cubes, d: disposition cubes, w: words
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["family", "grain", "period"], name="insights_dirtyperiod_unique")
+        ]
+
+
+class WordSnapshot(models.Model):
+    """Title-word counts per window of a hub scope, for emerging words (refreshed with the rollups).
+
+    Only the words that reach the minimum count in the current window are kept: the statistic
+    (emerging.py) is applied when the page is shown. Reading them from the word cube takes longer
+    than a dashboard may take for a province or the whole instance.
+    """
+
+    scope = models.IntegerField()
+    window = models.CharField(max_length=10)
+    day = models.DateField()  # the last day of the current window
+    series = models.JSONField(default=dict)  # {word: [current window, baseline 1, …]}
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "window"], name="insights_wordsnapshot_unique")
+        ]

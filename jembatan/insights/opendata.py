@@ -1,0 +1,227 @@
+"""Anonymised open data: public reports as CSV and JSON, with a data dictionary.
+
+What is published, and why:
+- Only reports anyone may already read on the portal (Report.objects.public(): not confidential,
+  verified, not archived). Confidential (Rahasia) reports never appear, not even as a row.
+- No personal data: no reporter name, contact, account, or access code; no coordinates, address,
+  kecamatan or village (a street in a small village can point at a person): the place is given
+  down to the kabupaten/kota only; dates are days, not times.
+- Free text (title and text) goes through redaction.redact (NIK, phone numbers, e-mail addresses).
+
+The files are written by a daily task (publish_open_data_task) to INSIGHTS_OPEN_DATA_DIR, each
+to a temporary name then renamed, so a download never sees half a file.
+"""
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jembatan.directory.models import Agency, Category, Region
+from jembatan.insights.facts import local_day, region_parts
+from jembatan.insights.models import ReportFact
+from jembatan.insights.redaction import redact
+from jembatan.reports.models import Report
+from jembatan.reports.sla import WorkingCalendar
+
+BATCH = 2000
+
+# The data dictionary: (field, type, description). Order = column order of the CSV.
+DICTIONARY = [
+    ("nomor_pelacakan", "teks", _("Nomor pelacakan laporan, sama dengan di halaman laporan publik.")),
+    ("tanggal_diterima", "tanggal (YYYY-MM-DD)", _("Tanggal laporan diterima (WIB).")),
+    ("jenis", "teks", _("Jenis laporan menurut pelapor: pengaduan, aspirasi, permintaan_informasi.")),
+    ("klasifikasi", "teks", _("Klasifikasi oleh verifikator (PermenPANRB 62/2018).")),
+    ("kode_kategori", "teks", _("Kode kategori SP4N-LAPOR!.")),
+    ("kategori", "teks", _("Nama kategori.")),
+    ("kelompok_kategori", "teks", _("Nama kelompok kategori.")),
+    ("kode_provinsi", "teks", _("Kode provinsi Kemendagri.")),
+    ("provinsi", "teks", _("Nama provinsi.")),
+    ("kode_kabupaten_kota", "teks", _("Kode kabupaten/kota Kemendagri (tidak lebih rinci, demi privasi).")),
+    ("kabupaten_kota", "teks", _("Nama kabupaten/kota.")),
+    ("kanal", "teks", _("Kanal masuk: web, android, sms, whatsapp, email, open311, api, officer, import.")),
+    ("status", "teks", _("Status saat data dibuat (status SP4N-LAPOR!).")),
+    (
+        "instansi_penanggung_jawab",
+        "teks",
+        _("Instansi yang menangani laporan (disposisi utama, atau verifikator)."),
+    ),
+    ("tanggal_diverifikasi", "tanggal", _("Tanggal verifikasi; kosong bila belum.")),
+    ("hari_kerja_verifikasi", "bilangan", _("Hari kerja dari diterima sampai diverifikasi.")),
+    ("tanggal_ditindaklanjuti", "tanggal", _("Tanggal tindak lanjut (selesai); kosong bila belum.")),
+    ("hari_kerja_tindak_lanjut", "bilangan", _("Hari kerja dari diterima sampai ditindaklanjuti.")),
+    ("tanggal_ditutup", "tanggal", _("Tanggal laporan ditutup; kosong bila belum.")),
+    ("penilaian", "bilangan 1–5", _("Penilaian pelapor atas tindak lanjut; kosong bila belum dinilai.")),
+    ("jumlah_dukungan", "bilangan", _("Jumlah warga yang mendukung laporan.")),
+    ("judul", "teks", _("Judul laporan; NIK, nomor telepon dan e-mail disamarkan.")),
+    ("isi", "teks", _("Isi laporan; NIK, nomor telepon dan e-mail disamarkan.")),
+]
+FIELDS = [name for name, _type, _description in DICTIONARY]
+
+
+def open_data_dir():
+    path = Path(getattr(settings, "INSIGHTS_OPEN_DATA_DIR", settings.VAR_DIR / "opendata"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def licence():
+    return getattr(settings, "INSIGHTS_OPEN_DATA_LICENCE", "CC BY 4.0")
+
+
+def dictionary():
+    return [{"nama": name, "tipe": kind, "keterangan": str(text)} for name, kind, text in DICTIONARY]
+
+
+def public_reports():
+    return Report.objects.public().order_by("pk")
+
+
+def records(cal=None):
+    """Every open-data record, in id order (a generator: a million rows never sit in memory)."""
+    cal = cal or WorkingCalendar.load()
+    regions = dict(
+        Region.objects.filter(level__in=("provinsi", "kabupaten_kota")).values_list("code", "name")
+    )
+    categories = {c.pk: c for c in Category.objects.all()}
+    agencies = dict(Agency.objects.values_list("pk", "name"))
+    last = 0
+    while True:
+        batch = list(
+            public_reports()
+            .filter(pk__gt=last)
+            .only(
+                "pk",
+                "tracking_number",
+                "submitted_at",
+                "kind",
+                "classification",
+                "category_id",
+                "region_id",
+                "channel",
+                "status",
+                "verified_at",
+                "answered_at",
+                "closed_at",
+                "rating",
+                "support_count",
+                "title",
+                "description",
+            )[:BATCH]
+        )
+        if not batch:
+            return
+        responsible = dict(
+            ReportFact.objects.filter(report_id__in=[r.pk for r in batch]).values_list("report_id", "agency")
+        )
+        for report in batch:
+            province, region = region_parts(report.region_id)
+            category = categories.get(report.category_id)
+            group = categories.get(category.parent_id) if category and category.parent_id else category
+            yield {
+                "nomor_pelacakan": report.tracking_number,
+                "tanggal_diterima": local_day(report.submitted_at).isoformat(),
+                "jenis": report.kind,
+                "klasifikasi": report.classification,
+                "kode_kategori": category.code if category else "",
+                "kategori": category.name if category else "",
+                "kelompok_kategori": group.name if group else "",
+                "kode_provinsi": province,
+                "provinsi": regions.get(province, ""),
+                "kode_kabupaten_kota": region if "." in region else "",
+                "kabupaten_kota": regions.get(region, "") if "." in region else "",
+                "kanal": report.channel,
+                "status": report.status,
+                "instansi_penanggung_jawab": agencies.get(responsible.get(report.pk), ""),
+                "tanggal_diverifikasi": _day(report.verified_at),
+                "hari_kerja_verifikasi": cal.working_days_between(report.submitted_at, report.verified_at)
+                if report.verified_at
+                else None,
+                "tanggal_ditindaklanjuti": _day(report.answered_at),
+                "hari_kerja_tindak_lanjut": cal.working_days_between(report.submitted_at, report.answered_at)
+                if report.answered_at
+                else None,
+                "tanggal_ditutup": _day(report.closed_at),
+                "penilaian": report.rating,
+                "jumlah_dukungan": report.support_count,
+                "judul": redact(report.title),
+                "isi": redact(report.description),
+            }
+        last = batch[-1].pk
+
+
+def _day(moment):
+    return local_day(moment).isoformat() if moment else ""
+
+
+def _tmp(path):
+    return path.with_suffix(path.suffix + ".tmp")
+
+
+def _text_cell(value):
+    # Formula injection: a title starting with "=" must stay text in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def publish(now=None):
+    """Write laporan.csv, laporan.json, kamus-data.json and metadata.json; return the record count.
+
+    One pass over the reports writes both data files, so they always hold the same rows.
+    """
+    now = now or timezone.now()
+    folder = open_data_dir()
+    csv_path, json_path = folder / "laporan.csv", folder / "laporan.json"
+    count = 0
+    with (
+        open(_tmp(csv_path), "w", encoding="utf-8", newline="") as csv_file,
+        open(_tmp(json_path), "w", encoding="utf-8") as json_file,
+    ):
+        writer = csv.DictWriter(csv_file, fieldnames=FIELDS)
+        writer.writeheader()
+        # Streamed by hand: json.dump of a million records would hold them all in memory.
+        json_file.write('{"data": [')
+        for record in records():
+            writer.writerow({k: _text_cell(v) for k, v in record.items()})
+            json_file.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
+            count += 1
+        info = {
+            "judul": str(_("Laporan pengaduan pelayanan publik (data terbuka)")),
+            "penerbit": getattr(settings, "INSTANCE_NAME", "Jembatan"),
+            "lisensi": licence(),
+            "dibuat": now.isoformat(),
+            "jumlah_baris": count,
+            "cakupan": str(
+                _(
+                    "Laporan publik saja: laporan rahasia, belum diverifikasi dan diarsipkan tidak dimuat. "
+                    "Tanpa data pribadi; lokasi sampai kabupaten/kota; teks disamarkan."
+                )
+            ),
+        }
+        json_file.write("\n], " + '"kamus_data": ' + json.dumps(dictionary(), ensure_ascii=False))
+        json_file.write(', "metadata": ' + json.dumps(info, ensure_ascii=False) + "}\n")
+    os.replace(_tmp(csv_path), csv_path)
+    os.replace(_tmp(json_path), json_path)
+    for name, content in (("kamus-data.json", dictionary()), ("metadata.json", info)):
+        path = folder / name
+        _tmp(path).write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(_tmp(path), path)
+    return count
+
+
+def metadata():
+    path = open_data_dir() / "metadata.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data["dibuat_pada"] = dt.datetime.fromisoformat(data["dibuat"])
+    except (KeyError, ValueError):
+        data["dibuat_pada"] = None
+    return data

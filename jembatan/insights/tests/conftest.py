@@ -1,0 +1,63 @@
+"""Fixtures for the insights tests: the small government of reports/tests, grown a little."""
+
+import pytest
+
+from jembatan.accounts.models import Role
+from jembatan.accounts.tests.factories import make_staff
+from jembatan.directory.models import AgencyKind
+from jembatan.directory.tests.factories import make_agency, make_category, make_region
+from jembatan.reports.tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(settings, tmp_path):
+    settings.INSIGHTS_EXPORT_DIR = tmp_path / "exports"
+    settings.INSIGHTS_OPEN_DATA_DIR = tmp_path / "opendata"
+
+
+def build_insights_world():
+    """reports/tests' world (Pemprov Sumbar > Kota Padang > PUPR, Dinkes) plus:
+
+    - a Puskesmas under Dinkes (so Dinkes is a hub: depth 4),
+    - Kota Bukittinggi with its own Dinas (a second city under the province),
+    - Pemprov Riau (another province, with a pimpinan) to check that scopes never leak,
+    - a category group with two categories, and one pimpinan per government.
+    """
+    w = f.build_world()
+    w.region_bukittinggi = make_region("13.75", "Kota Bukittinggi")
+    w.region_bkt_village = make_region("13.75.01.1001", "Kelurahan Bukit")
+    w.region_riau = make_region("14", "Riau")
+    w.region_pekanbaru = make_region("14.71", "Kota Pekanbaru")
+    w.puskesmas = make_agency(
+        "Puskesmas Andalas", kind=AgencyKind.PUSKESMAS, parent=w.dinkes, code="pkm-andalas"
+    )
+    w.bukittinggi = make_agency(
+        "Pemerintah Kota Bukittinggi",
+        kind=AgencyKind.PEMKAB_PEMKOT,
+        parent=w.prov,
+        region=w.region_bukittinggi,
+        code="bukittinggi",
+    )
+    w.bkt_pupr = make_agency("Dinas PUPR Kota Bukittinggi", parent=w.bukittinggi, code="bkt-pupr")
+    w.riau = make_agency("Pemprov Riau", kind=AgencyKind.PEMPROV, region=w.region_riau, code="riau")
+    w.riau_dinas = make_agency("Dinas PU Riau", parent=w.riau, code="riau-pu")
+    w.group = make_category("Infrastruktur", code="G-TEST")
+    w.category.parent = w.group
+    w.category.save()
+    w.category2 = make_category("Drainase", parent=w.group, code="C-DRAIN")
+    w.health = make_category("Pelayanan Puskesmas", code="C-PKM")
+    w.verifier_bkt = make_staff(Role.ADMIN_INSTANSI, w.bukittinggi, username="verif.bkt")
+    w.verifier_riau = make_staff(Role.ADMIN_INSTANSI, w.riau, username="verif.riau")
+    w.liaison_bkt = make_staff(Role.PENGHUBUNG, w.bkt_pupr, username="hub.bkt")
+    w.liaison_riau = make_staff(Role.PENGHUBUNG, w.riau_dinas, username="hub.riau")
+    w.liaison_pkm = make_staff(Role.PENGHUBUNG, w.puskesmas, username="hub.pkm")
+    w.pimpinan_prov = make_staff(Role.PIMPINAN, w.prov, username="pimpinan.sumbar")
+    w.pimpinan_padang = make_staff(Role.PIMPINAN, w.padang, username="pimpinan.padang")
+    w.pimpinan_riau = make_staff(Role.PIMPINAN, w.riau, username="pimpinan.riau")
+    w.auditor_national = make_staff(Role.AUDITOR, None, username="auditor.nasional")
+    return w
+
+
+@pytest.fixture
+def w(db):
+    return build_insights_world()

@@ -1,0 +1,165 @@
+"""Dashboards: who may see them, what they show, and the reports behind every number."""
+
+import csv
+import datetime as dt
+import io
+import re
+from html import unescape
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from jembatan.insights import rollups
+from jembatan.reports import actions
+from jembatan.reports.models import Channel, Classification
+from jembatan.reports.sla import JAKARTA
+from jembatan.reports.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def data(w):
+    """Five reports in Sumatera Barat (three in Padang, two in Bukittinggi) and two in Riau."""
+    with time_machine.travel(NOW - dt.timedelta(days=6), tick=False):
+        w.padang_reports = [f.submit(w, title=f"Jalan berlubang di Padang {i}") for i in range(3)]
+        actions.verify_report(
+            report=w.padang_reports[0],
+            actor=w.verifier,
+            classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+        )
+        actions.dispose_report(report=w.padang_reports[0], actor=w.verifier, agencies=[w.pupr])
+        w.bkt_reports = [
+            f.submit(w, region=w.region_bkt_village, channel=Channel.ANDROID, title=f"Drainase tersumbat {i}")
+            for i in range(2)
+        ]
+        w.riau_reports = [
+            f.submit(w, region=w.region_pekanbaru, title=f"Banjir di Pekanbaru nomor {i}") for i in range(2)
+        ]
+    with time_machine.travel(NOW, tick=False):
+        rollups.refresh()
+    return w
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def get(client, user, url, **params):
+    client.force_login(user)
+    return client.get(url, params)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, data, frozen):
+    response = client.get("/data/")
+    assert response.status_code == 302 and "/akun/" in response["Location"]
+
+
+@pytest.mark.parametrize("who", ["citizen", "liaison_pupr"])
+def test_citizens_and_liaisons_do_not_get_the_dashboards(client, data, frozen, who):
+    response = get(client, getattr(data, who), "/data/")
+    assert response.status_code == 403
+
+
+PAGES = [
+    ("/data/", "<table"),
+    ("/data/peta/", "<svg"),
+    ("/data/kinerja/", "<table"),
+    ("/data/tren/", "Klaster topik"),
+    ("/data/laporan-bulanan/", "Laporan Bulanan"),
+    ("/data/laporan-bulanan/lihat/?bulan=2026-02", "Laporan Bulanan"),
+    ("/data/laporan/?dari=2026-03-01", "/kerja/laporan/"),
+]
+
+
+@pytest.mark.parametrize(
+    "who", ["pimpinan_prov", "verifier", "auditor", "auditor_national", "admin_nasional"]
+)
+def test_every_dashboard_page_renders_for_every_dashboard_role(client, data, frozen, who):
+    client.force_login(getattr(data, who))
+    for url, marker in PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content[:300])
+        assert marker in response.content.decode(), url
+
+
+def _summary_count(client, user, **params):
+    response = get(client, user, "/data/", unduh="csv", tabel="ringkasan", **params)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return int(rows[1][1])
+
+
+def test_a_province_pimpinan_counts_only_reports_of_their_province(client, data, frozen):
+    assert _summary_count(client, data.pimpinan_prov) == 5
+    assert _summary_count(client, data.pimpinan_riau) == 2
+    assert _summary_count(client, data.pimpinan_padang) == 3
+    assert _summary_count(client, data.auditor_national) == 7
+
+
+def test_a_pimpinan_of_riau_never_sees_sumatera_barat_on_any_page(client, data, frozen):
+    client.force_login(data.pimpinan_riau)
+    for url, _marker in PAGES:
+        html = client.get(url).content.decode()
+        assert "Padang" not in html and "Bukittinggi" not in html, url
+    html = client.get("/data/peta/").content.decode()
+    assert "Kota Pekanbaru" in html
+
+
+def test_choosing_an_agency_outside_ones_scope_is_refused(client, data, frozen):
+    assert get(client, data.pimpinan_riau, "/data/", instansi="padang").status_code == 403
+    assert get(client, data.pimpinan_riau, "/data/laporan/", instansi="padang").status_code == 403
+    assert get(client, data.pimpinan_prov, "/data/", instansi="padang").status_code == 200
+
+
+def test_drill_down_lists_exactly_the_reports_behind_the_number(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/").content.decode()
+    link = unescape(re.search(r'href="(/data/laporan/\?[^"]+)"', html).group(1))
+    listing = get(client, data.pimpinan_prov, link).content.decode()
+    shown = set(re.findall(r"/kerja/laporan/(\d+)/", listing))
+    expected = {r.tracking_number for r in data.padang_reports + data.bkt_reports}
+    assert shown == expected
+
+
+def test_drill_down_from_the_android_channel_lists_bukittinggi_reports(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/").content.decode()
+    link = unescape(re.search(r'href="(/data/laporan/\?[^"]*kanal=android[^"]*)"', html).group(1))
+    listing = get(client, data.pimpinan_prov, link).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in data.bkt_reports}
+
+
+def test_the_league_table_has_a_row_per_city_with_its_numbers(client, data, frozen):
+    response = get(client, data.pimpinan_prov, "/data/kinerja/", unduh="csv", tabel=f"kinerja-{data.prov.pk}")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert rows["Pemerintah Kota Padang"][1] == "3"
+    assert rows["Pemerintah Kota Bukittinggi"][1] == "2"
+    assert rows["Pemerintah Kota Padang"][3] == "1"  # one disposition (to Dinas PUPR)
+
+
+def test_the_map_is_an_svg_with_the_attribution(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+    assert "<svg" in html and 'class="map"' in html
+    assert "CC BY 4.0" in html and "denyherianto" in html
+
+
+def test_a_dashboard_table_downloads_as_xlsx_with_the_same_numbers(client, data, frozen):
+    response = get(client, data.pimpinan_prov, "/data/", unduh="xlsx", tabel="kanal")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values == {"Situs web": 3, "Android": 2}
+
+
+def test_the_report_list_downloads_without_reporter_identity(client, data, frozen):
+    response = get(
+        client, data.pimpinan_prov, "/data/laporan/", dari="2026-03-01", sampai="2026-03-31", unduh="csv"
+    )
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 1 + 5
+    assert "Siti" not in text and "siti@example.id" not in text and "081234567890" not in text

@@ -1,0 +1,139 @@
+"""Personal data in free text: NIK, phone numbers, e-mail addresses and "nama saya X".
+
+UU 27/2022 (Pelindungan Data Pribadi): a citizen who pastes their NIK or a neighbour's phone number
+into a complaint must not see it published. `detect_personal_data` finds the spans; `redact` hides
+them for public pages (it replaces portal/redaction.py, same signature); the routing model masks
+them before it learns, so it never keys on one person's number.
+
+Precision matters as much as recall: amounts of money, dates, times, RT/RW and postal codes are
+ordinary numbers in a complaint and are left alone.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+class Kind:
+    NIK = "nik"
+    PHONE = "phone"
+    EMAIL = "email"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class Span:
+    """One piece of personal data: `text[start:end]` is of `kind`."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+# NIK (and the 16-digit KK number, which has the same shape): 16 digits, sometimes typed in
+# groups of four ("1371 0123 4567 8901", with dots or dashes). It never starts with 0 (the first
+# two digits are a province code, 11–94), which keeps it apart from a phone number.
+_NIK = re.compile(r"(?<![\d])[1-9]\d{3}(?:[ .\-]?\d{4}){3}(?![\d])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# Indonesian phone numbers: +62 / 62 / 0, then 8–12 more digits with spaces, dots, dashes or
+# brackets between groups ("0812-3456-7890", "+62 812 3456 7890", "(0751) 123456"). Amounts of
+# money do not start with 0 or 62; the digit count (9–15) then rules out dates ("12-03-2026" has
+# no leading 0 anyway) and times.
+_PHONE = re.compile(r"(?<![\w+])(?:\+62|62|\(?0)[ \-]?\d{1,4}\)?(?:[ .\-]?\d{2,5}){1,4}(?![\d])")
+
+# "nama saya Budi Santoso", "saya bernama budi", "nama lengkap saya: Siti"; a bare "nama" (or "nama
+# pelapor") only when a colon follows ("Nama: Siti Rahma"), since "nama" alone is common in complaints
+# ("nama jalan", "nama sekolah"). The name is the next one to four words, stopping at punctuation or
+# at a word that starts the rest of the sentence ("dari", "warga", "tinggal", …): informal text often
+# has no capitals to go by.
+_NAME_INTRO = re.compile(
+    r"\b(?:(?:nama\s+(?:lengkap\s+)?saya(?:\s+adalah)?|saya\s+bernama)\s*:?"
+    r"|nama(?:\s+(?:lengkap|pelapor))?\s*:)\s*",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
+_NAME_STOP = frozenset(
+    """
+    dari warga tinggal beralamat alamat yang di ke dan dengan umur usia selaku sebagai adalah ingin
+    mau akan sudah telah pekerjaan mahasiswa pelajar nik no nomor hp telp telepon wa email saya kami
+    ini itu tersebut melaporkan mengadukan menyampaikan bertempat berdomisili domisili rt rw jl jalan
+    kelurahan desa kecamatan kabupaten kota asal pada tanggal bin binti disamarkan mohon
+    """.split()
+)  # fmt: skip
+_MAX_NAME_WORDS = 4
+
+
+def _names(text):
+    for intro in _NAME_INTRO.finditer(text):
+        pos = intro.end()
+        start = end = None
+        for _i in range(_MAX_NAME_WORDS):
+            m = _NAME_WORD.match(text, pos)
+            if not m or m.group(0).rstrip(".").lower() in _NAME_STOP:
+                break
+            start = m.start() if start is None else start
+            end = m.end()
+            if m.group(0).endswith(".") and len(m.group(0)) > 3:
+                end -= 1  # "… Budi." ends the sentence; "Ir." or "H." is a title inside the name
+                break
+            gap = re.match(r"[ \t]+", text[end:])
+            if not gap:
+                break
+            pos = end + gap.end()
+        if start is not None:
+            yield Span(Kind.NAME, start, end, text[start:end])
+
+
+def detect_personal_data(text):
+    """Return the spans of personal data in `text`, in reading order, without overlaps."""
+    if not text:
+        return []
+    text = str(text)
+    spans = []
+    spans += [Span(Kind.NIK, m.start(), m.end(), m.group(0)) for m in _NIK.finditer(text)]
+    spans += [Span(Kind.EMAIL, m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 9 <= len(digits) <= 15:
+            spans.append(Span(Kind.PHONE, m.start(), m.end(), m.group(0)))
+    spans += list(_names(text))
+    # Earlier, then longer, wins: an e-mail address that contains digits is one e-mail, not a phone.
+    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    kept = []
+    for span in spans:
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept
+
+
+def _placeholders():
+    return {
+        Kind.NIK: _("[NIK disembunyikan]"),
+        Kind.PHONE: _("[nomor telepon disembunyikan]"),
+        Kind.EMAIL: _("[e-mail disembunyikan]"),
+        Kind.NAME: _("[nama disembunyikan]"),
+    }
+
+
+def replace_spans(text, spans, replacement):
+    """Return `text` with each span replaced by `replacement(span)`."""
+    out = []
+    last = 0
+    for span in spans:
+        out.append(text[last : span.start])
+        out.append(replacement(span))
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def redact(text):
+    """Return `text` with NIK, phone numbers, e-mail addresses and introduced names replaced by a label."""
+    if not text:
+        return ""
+    text = str(text)
+    labels = _placeholders()
+    return replace_spans(text, detect_personal_data(text), lambda span: labels[span.kind])

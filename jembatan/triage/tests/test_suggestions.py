@@ -1,0 +1,196 @@
+"""Suggestions from a model trained on the instance's own verified history."""
+
+import pytest
+from django.db import transaction
+
+from jembatan.reports import actions as report_actions
+from jembatan.reports.models import DispositionStatus
+from jembatan.triage import actions, services, training
+from jembatan.triage.models import TriageModel
+from jembatan.triage.quality import FlagKind
+from jembatan.triage.tests import factories as tf
+from jembatan.triage.text import STOPWORDS
+
+pytestmark = pytest.mark.django_db
+
+COMPLAINT = "Jalan berlubang. aspal jalan di depan sekolah hancur, lubangnya dalam, motor sering jatuh"
+
+
+@pytest.fixture(scope="module")
+def trained(django_db_setup, django_db_blocker):
+    """A province with 20 settled reports, one misrouted then corrected, and a trained model."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = tf.build_world()
+        tf.build_history(w)
+        # Disposed to the wrong office, returned as "bukan wewenang", disposed again to the right one.
+        w.corrected = tf.submit(
+            w,
+            title="Puskesmas kekurangan dokter",
+            description="Puskesmas di kelurahan kami tidak punya dokter jaga, pasien dirujuk jauh sekali.",
+            region=w.village_padang,
+        )
+        tf.settle(w, w.corrected, category=w.cat_health, agency=w.pupr_padang)
+        disposition = w.corrected.dispositions.get()
+        report_actions.return_disposition(
+            disposition=disposition,
+            actor=make_liaison(w.pupr_padang),
+            reason="Bukan kewenangan Dinas PUPR, ini urusan kesehatan.",
+        )
+        report_actions.dispose_report(report=w.corrected, actor=w.admin, agencies=[w.dinkes_padang])
+        # Reports the verifier archived as unclear: the archive model learns what they look like.
+        for i in range(6):
+            unclear = tf.submit(
+                w,
+                title=f"Halo admin {i}",
+                description=f"halo admin cek cek saja ya, coba kirim pesan nomor {i} dulu",
+                region=w.village_padang,
+            )
+            report_actions.archive_report(report=unclear, actor=w.admin, reason=w.reason_unclear)
+        w.model = actions.train_model(note="uji")
+        yield w
+        transaction.set_rollback(True)
+
+
+def make_liaison(agency):
+    from jembatan.accounts.models import Role
+    from jembatan.accounts.tests.factories import make_staff
+
+    return make_staff(Role.PENGHUBUNG, agency)
+
+
+def new_report(w, title, description, region):
+    return tf.submit(w, title=title, description=description, region=region)
+
+
+def test_training_learns_the_final_agency_after_a_return_not_the_mistake(trained):
+    w = trained
+    assert w.corrected.dispositions.filter(status=DispositionStatus.BUKAN_WEWENANG).exists()
+    assert training.final_agencies([w.corrected.pk]) == {w.corrected.pk: w.dinkes_padang.pk}
+
+
+def test_archive_model_flags_what_verifiers_used_to_archive_and_keeps_word_flags(trained):
+    found = services.flags("halo admin, cek cek saja ya, coba kirim pesan dulu")
+    model_flags = [f for f in found if f.source == "model"]
+    assert [f.kind for f in model_flags] == [FlagKind.UNACTIONABLE]
+    assert "Tidak Jelas" in model_flags[0].reason and 0.5 <= model_flags[0].score <= 1
+    assert services.flags(COMPLAINT) == []
+
+
+def test_new_model_is_version_one_and_active(trained):
+    model = trained.model
+    assert (model.version, model.is_active) == (1, True)
+    assert model.trained_on["agency"] == 21 and model.trained_on["classes"]["agency"] == 4
+    assert model.size_bytes == len(bytes(TriageModel.objects.get(pk=model.pk).payload))
+
+
+def test_suggestion_gives_top_three_agencies_and_categories_with_probabilities(trained):
+    w = trained
+    report = new_report(
+        w,
+        "Jalan berlubang di depan sekolah",
+        "jalan di depan sekolah berlubang besar dan aspal hancur, motor sering jatuh",
+        w.village_padang,
+    )
+    suggestion = services.suggest(report)
+    assert suggestion.model_version == trained.model.version
+    assert len(suggestion.agencies) == 3 and len(suggestion.categories) == 3
+    assert suggestion.agency.item == w.pupr_padang and suggestion.category.item == w.cat_road
+    probabilities = [c.probability for c in suggestion.agencies]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert 0 < sum(probabilities) <= 1.0001 and suggestion.confidence == probabilities[0]
+    assert suggestion.words and all(isinstance(word, str) for word in suggestion.words)
+    assert any(
+        word in {"jalan", "berlubang", "aspal", "hancur", "jalan berlubang"} for word in suggestion.words
+    )
+    # Never a placeholder or a bare function word ("di", "dan") as the reason.
+    assert not [w for w in suggestion.words if w.startswith("zz") or w in STOPWORDS]
+
+
+def test_same_complaint_goes_to_the_office_of_its_own_city(trained):
+    w = trained
+    text = "aspal jalan sudah hancur dan lubangnya dalam, tolong diperbaiki"
+    padang = services.suggest(new_report(w, "Jalan rusak", text, w.village_padang))
+    bukittinggi = services.suggest(new_report(w, "Jalan rusak", text, w.village_bukittinggi))
+    assert padang.agency.item == w.pupr_padang
+    assert bukittinggi.agency.item == w.pupr_bukittinggi
+
+
+def test_suggestion_works_for_text_not_yet_saved(trained):
+    suggestion = services.suggest(
+        text="Pelayanan puskesmas lambat. pasien menunggu dokter berjam-jam", region=trained.village_padang
+    )
+    assert suggestion.agency.item == trained.dinkes_padang
+
+
+def test_inactive_agencies_are_never_suggested(trained):
+    w = trained
+    w.dishub_padang.is_active = False
+    w.dishub_padang.save()
+    suggestion = services.suggest(
+        text="juru parkir liar memungut biaya tanpa karcis", region=w.village_padang
+    )
+    assert w.dishub_padang not in [c.item for c in suggestion.agencies]
+    # The explaining words were about the hidden first choice: they are not shown either.
+    assert suggestion.words == [] and suggestion.category_words
+
+
+def test_no_suggestion_without_an_active_model(trained):
+    TriageModel.objects.update(is_active=False)
+    assert services.suggest(text="jalan rusak parah") is None
+
+
+def test_activating_an_older_version_switches_suggestions_and_keeps_both(trained):
+    second = actions.train_model(note="kedua")
+    assert second.version == 2 and second.is_active
+    assert services.active_model()[0] == 2
+    actions.activate_model(version=1)
+    assert services.active_model()[0] == 1
+    assert services.suggest(text="jalan rusak", region=trained.village_padang).model_version == 1
+    assert list(TriageModel.objects.order_by("version").values_list("version", "is_active")) == [
+        (1, True),
+        (2, False),
+    ]
+
+
+def test_activating_an_unknown_version_is_refused(trained):
+    with pytest.raises(actions.TriageError):
+        actions.activate_model(version=99)
+
+
+def test_training_the_same_history_twice_gives_the_same_model(trained):
+    second = actions.train_model(activate=False)
+    assert second.fingerprint == trained.model.fingerprint
+    assert bytes(second.payload) == bytes(TriageModel.objects.get(pk=trained.model.pk).payload)
+
+
+@pytest.mark.parametrize(
+    ("enabled", "minimum", "expected"),
+    [(False, 0.3, False), (True, 0.3, True), (True, 0.99, False)],
+)
+def test_auto_routing_is_off_by_default_and_needs_the_confidence(
+    trained, settings, enabled, minimum, expected
+):
+    suggestion = services.suggest(
+        text="Jalan berlubang. aspal jalan hancur, lubang dalam", region=trained.village_padang
+    )
+    assert 0.3 < suggestion.confidence < 0.99
+    settings.TRIAGE_AUTO_ROUTE = enabled
+    settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = minimum
+    assert services.should_auto_route(suggestion) is expected
+
+
+def test_auto_routing_setting_defaults_to_off(trained, settings):
+    del settings.TRIAGE_AUTO_ROUTE
+    suggestion = services.suggest(text="jalan rusak berlubang", region=trained.village_padang)
+    assert services.should_auto_route(suggestion) is False
+    assert services.should_auto_route(None) is False
+
+
+def test_prune_keeps_the_active_and_newest_versions(trained):
+    for _i in range(3):
+        actions.train_model(activate=False)
+    assert actions.prune_models(keep=1) == 2
+    kept = TriageModel.objects.filter(payload__isnull=False).values_list("version", flat=True)
+    assert sorted(kept) == [1, 4]
+    with pytest.raises(actions.TriageError):
+        actions.activate_model(version=2)
