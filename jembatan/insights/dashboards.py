@@ -6,10 +6,10 @@ that can be traced to reports carries the URL of the drill-down list behind it.
 """
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode
 
+from django.db import connections
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +34,16 @@ from jembatan.reports.sla import WorkingCalendar
 
 BACKLOG_BUCKETS = [(0, 5), (6, 10), (11, 20), (21, None)]  # working days since disposal
 OPEN_DISPOSITION = ["terdisposisi", "diproses"]
+DISPOSITION_TOTALS = [
+    "dispositions",
+    "responded",
+    "responded_on_time",
+    "response_overdue",
+    "completed",
+    "completed_on_time",
+    "completion_overdue",
+    "returned",
+]
 
 
 # --- Tables ------------------------------------------------------------------------------------------
@@ -245,23 +255,24 @@ def overview(scopes, filters, catalog=None):
     verifier_now = [{m: sum(r.get(f"{m}__0") or 0 for r in both) for m in verification}]
     verifier_prev = [{m: sum(r.get(f"{m}__1") or 0 for r in both) for m in verification}]
 
-    def split(column):
-        found = fetch(
-            "report",
-            scopes,
-            filters,
-            [column],
-            period=cover,
-            catalog=catalog,
-            measures=["reports"],
-            windows=windows,
-        )
-        return (
-            {r[column]: r["reports__0"] or 0 for r in found},
-            {r[column]: r["reports__1"] or 0 for r in found},
-        )
-
-    splits = {column: split(column) for column in ("channel", "kind", "status")}
+    # Channel, type and status in one pass (a few hundred rows), both periods side by side.
+    combined = fetch(
+        "report",
+        scopes,
+        filters,
+        ["channel", "kind", "status"],
+        period=cover,
+        catalog=catalog,
+        measures=["reports"],
+        windows=windows,
+    )
+    splits = {}
+    for column in ("channel", "kind", "status"):
+        now_counts, prev_counts = {}, {}
+        for row in combined:
+            now_counts[row[column]] = now_counts.get(row[column], 0) + (row["reports__0"] or 0)
+            prev_counts[row[column]] = prev_counts.get(row[column], 0) + (row["reports__1"] or 0)
+        splits[column] = (now_counts, prev_counts)
 
     n_now, n_prev = total(now_rows, "reports"), total(prev_rows, "reports")
     kpis = Table(
@@ -512,11 +523,27 @@ def places(scopes, filters, catalog=None, drill=True):
 
 
 def _median_from_histogram(rows):
-    values = []
+    """The median of working days from {wd, completed} rows (statistics.median, without expanding)."""
+    counts = {}
     for row in rows:
         if row["wd"] >= 0 and row["completed"]:
-            values.extend([row["wd"]] * row["completed"])
-    return statistics.median(values) if values else None
+            counts[row["wd"]] = counts.get(row["wd"], 0) + row["completed"]
+    n = sum(counts.values())
+    if not n:
+        return None
+
+    def nth(k):  # the k-th smallest value, from 0
+        seen = 0
+        for value in sorted(counts):
+            seen += counts[value]
+            if seen > k:
+                return value
+        raise IndexError(k)
+
+    if n % 2:
+        return nth(n // 2)
+    low, high = nth(n // 2 - 1), nth(n // 2)
+    return low if low == high else (low + high) / 2
 
 
 def _age_buckets(today, cal):
@@ -565,18 +592,33 @@ def league(viewer_scopes, filters, catalog=None, today=None):
 def _league_table(root, filters, catalog, buckets):
     links = Links(filters)
     league_path = reverse("insights:league") + "?" + urlencode(_filter_params(filters)) + "&instansi="
-    children, verif = fetch_by_child("verifier", root, filters, catalog=catalog)
-    _children, reports = fetch_by_child("report", root, filters, catalog=catalog)
-    _children, disp = fetch_by_child("disposition", root, filters, ["wd"], catalog=catalog)
-    backlog_period = Period(buckets[-1][1], buckets[0][2], Grain.DAY)
+    children, verif = fetch_by_child(
+        "verifier",
+        root,
+        filters,
+        catalog=catalog,
+        measures=["verified", "verified_on_time", "verify_overdue"],
+    )
+    _children, reports = fetch_by_child(
+        "report", root, filters, catalog=catalog, measures=["reports", "rated", "rating_sum"]
+    )
+    _children, disp = fetch_by_child(
+        "disposition", root, filters, catalog=catalog, measures=DISPOSITION_TOTALS
+    )
+    # The median needs the distribution: completed dispositions per number of working days.
+    _children, hist = fetch_by_child(
+        "disposition", root, filters, ["wd"], extra={"wd__gte": 0}, catalog=catalog, measures=["completed"]
+    )
+    # Backlog as of today: open dispositions per age bucket, summed per bucket by the database.
     _children, backlog = fetch_by_child(
         "disposition",
         root,
         filters,
-        ["period"],
-        period=backlog_period,
+        period=Period(buckets[-1][1], buckets[0][2], Grain.DAY),
         extra={"status": OPEN_DISPOSITION},
         catalog=catalog,
+        measures=["dispositions"],
+        windows=[(oldest, newest) for _text, oldest, newest in buckets],
     )
     root_name = root.agency.name if root.agency else _("Seluruh instansi")
     columns = [
@@ -597,6 +639,7 @@ def _league_table(root, filters, catalog, buckets):
     entries = [(c, c.pk) for c in children] + [(root.agency, "self")]
     for agency, key in entries:
         v, r, d, b = verif.get(key, []), reports.get(key, []), disp.get(key, []), backlog.get(key, [])
+        h = hist.get(key, [])
         if not any((v, r, d, b)):
             continue
         if key == "self":
@@ -625,10 +668,10 @@ def _league_table(root, filters, catalog, buckets):
                 _pct(total(d, "completed_on_time"), completed_whole),
                 links(fakta="disposisi", ukuran="completed_late", **own),
             ),
-            Cell(_median_from_histogram(d), links(fakta="disposisi", ukuran="completed", **own)),
+            Cell(_median_from_histogram(h), links(fakta="disposisi", ukuran="completed", **own)),
         ]
-        for _text, oldest, newest in buckets:
-            n = sum(x["dispositions"] for x in b if oldest <= x["period"] <= newest)
+        for i, (_text, oldest, newest) in enumerate(buckets):
+            n = total(b, f"dispositions__{i}")
             row.append(
                 Cell(
                     n,
@@ -652,8 +695,11 @@ def _league_table(root, filters, catalog, buckets):
         )
         table.rows.append(row)
     table.note = _(
+        "Laporan: yang ditangani instansi ini (disposisi utama, atau verifikasi bila belum didisposisikan); "
+        "verifikasi: laporan yang diverifikasinya; disposisi: yang didisposisikan kepadanya pada periode "
+        "ini. "
         "Persentase tepat waktu dihitung dari yang sudah selesai ditambah yang masih terbuka dan sudah "
-        "melewati batas. Tunggakan: disposisi yang masih terbuka hari ini, menurut umurnya."
+        "melewati batas. Tunggakan: disposisi yang masih terbuka hari ini, menurut umurnya (hari kerja)."
     )
     return table
 
@@ -789,11 +835,6 @@ def _word_series(scopes, filters, window, bounds, catalog):
     start, end = bounds[-1][0], bounds[0][1]
     result = {}
 
-    def add(word, day, n):
-        index = emerging.bucket_of(bounds, day)
-        if index is not None:
-            result.setdefault(word, [0] * (k + 1))[index] += n
-
     plain = not filters.region and filters.category is None
     fresh_after = RollupState.objects.values_list("last_run_at", flat=True).first()
     for scope in scopes:
@@ -813,9 +854,26 @@ def _word_series(scopes, filters, window, bounds, catalog):
             facts = facts.filter(**{filters.region_column: filters.region})
         if filters.category is not None:
             facts = facts.filter(**{filters.category_column: filters.category.pk})
-        for day, words in facts.values_list("day", "words"):
-            for word in words.split():
-                add(word, day, 1)
+        # Tens of thousands of titles for a province: read them with a bare cursor, and find each
+        # day's window in a dict rather than through Django's converters and a search per row.
+        window_of = {}
+        for index, (first, last) in enumerate(bounds):
+            day = first
+            while day <= last:
+                window_of[day.isoformat()] = index
+                day += dt.timedelta(days=1)
+        sql, params = facts.values_list("day", "words").query.sql_with_params()
+        with connections[facts.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            for day, words in cursor.fetchall():
+                index = window_of.get(day if isinstance(day, str) else day.isoformat())
+                if index is None or not words:
+                    continue
+                for word in words.split():
+                    counts = result.get(word)
+                    if counts is None:
+                        counts = result[word] = [0] * (k + 1)
+                    counts[index] += 1
     return result
 
 

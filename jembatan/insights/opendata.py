@@ -6,7 +6,8 @@ What is published, and why:
 - No personal data: no reporter name, contact, account, or access code; no coordinates, address,
   kecamatan or village (a street in a small village can point at a person): the place is given
   down to the kabupaten/kota only; dates are days, not times.
-- Free text (title and text) goes through redaction.redact (NIK, phone numbers, e-mail addresses).
+- Free text (title and text) goes through triage.pii.redact (NIK, phone numbers, e-mail addresses,
+  "nama saya …").
 
 The files are written by a daily task (publish_open_data_task) to INSIGHTS_OPEN_DATA_DIR, each
 to a temporary name then renamed, so a download never sees half a file.
@@ -25,9 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from jembatan.directory.models import Agency, Category, Region
 from jembatan.insights.facts import local_day, region_parts
 from jembatan.insights.models import ReportFact
-from jembatan.insights.redaction import redact
 from jembatan.reports.models import Report
 from jembatan.reports.sla import WorkingCalendar
+from jembatan.triage.pii import redact
 
 BATCH = 2000
 

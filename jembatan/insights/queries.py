@@ -237,6 +237,7 @@ class Catalog:
     def __init__(self):
         self._hubs = None
         self._subtrees = {}
+        self._paths = None
 
     @property
     def hubs(self):
@@ -252,6 +253,21 @@ class Catalog:
             self._subtrees[agency.pk] = list(Agency.objects.subtree(agency).values_list("pk", flat=True))
         return self._subtrees[agency.pk]
 
+    def children(self, parent):
+        qs = Agency.objects.filter(parent=parent) if parent else Agency.objects.filter(parent=None)
+        return list(qs.order_by("name"))
+
+    def child_under(self, agency_id, depth):
+        """The ancestor of `agency_id` at `depth` below the root ("self" for the parent itself,
+        and for reports without an agency): which league row a leaf's numbers belong to."""
+        if self._paths is None:
+            self._paths = {
+                pk: [int(p) for p in path.strip("/").split("/") if p]
+                for pk, path in Agency.objects.values_list("pk", "path")
+            }
+        chain = self._paths.get(agency_id)
+        return chain[depth] if chain and len(chain) > depth else "self"
+
 
 def _filter_q(filters, extra=None):
     q = Q()
@@ -260,6 +276,7 @@ def _filter_q(filters, extra=None):
     if filters.category is not None:
         q &= Q(**{filters.category_column: filters.category.pk})
     for column, value in (extra or {}).items():
+        # Plain columns are equalities (IN-lists are split by _expand); "wd__gte" is a lookup.
         q &= Q(**{f"{column}__in" if isinstance(value, list | tuple | set) else column: value})
     return q
 
@@ -278,7 +295,7 @@ def _expand(extra):
 
 
 def _needed_dims(filters, group_by, extra):
-    dims = {d for d in group_by if d != "period"} | set(extra or {})
+    dims = {d for d in group_by if d != "period"} | {key.split("__")[0] for key in extra or {}}
     if filters.region_column:
         dims.add(filters.region_column)
     if filters.category_column:
@@ -392,48 +409,52 @@ def fetch(
     return _merge(rows, group_by, _names(measures, windows)) if parts > 1 else rows
 
 
-def fetch_by_child(kind_name, parent_scope, filters, group_by=(), period=None, extra=None, catalog=None):
+def fetch_by_child(
+    kind_name,
+    parent_scope,
+    filters,
+    group_by=(),
+    period=None,
+    extra=None,
+    catalog=None,
+    measures=None,
+    windows=None,
+):
     """Like fetch(), but one result per child agency of `parent_scope` (plus the parent's own, key
-    "self"): the rows of a league table. Returns {child id or "self": [rows]}."""
+    "self"): the rows of a league table. Returns (children, {child id or "self": [rows]})."""
     kind = KINDS[kind_name]
     period = period or filters.period
     catalog = catalog or Catalog()
     group_by = list(group_by)
+    measures = list(measures or kind.measures)
+    names = _names(measures, windows)
     needed = _needed_dims(filters, group_by, extra)
     parent = parent_scope.agency
-    children = list(
-        Agency.objects.filter(parent=parent).order_by("name")
-        if parent
-        else Agency.objects.filter(parent=None)
-    )
+    children = catalog.children(parent)
     result = {c.pk: [] for c in children}
     result["self"] = []
     col = kind.scope_column
     combos = _expand(extra)
     if len(combos) > 1:
         for combo in combos:
-            _c, part = fetch_by_child(kind_name, parent_scope, filters, group_by, period, combo, catalog)
+            _c, part = fetch_by_child(
+                kind_name, parent_scope, filters, group_by, period, combo, catalog, measures, windows
+            )
             for key, rows in part.items():
                 result[key] += rows
-        return children, {key: _merge(rows, group_by, kind.measures) for key, rows in result.items()}
+        return children, {key: _merge(rows, group_by, names) for key, rows in result.items()}
     base = Q(grain=period.grain, period__gte=period.first_key, period__lte=period.last_key)
     base &= _filter_q(filters, extra)
     if needed <= kind.hub_dims:
         hub_children = [c.pk for c in children if c.pk in catalog.hubs]
         leaf_children = [c.pk for c in children if c.pk not in catalog.hubs]
         if hub_children:
-            for row in _run(
-                kind.hub_model.objects.filter(base, scope__in=hub_children),
-                ["scope", *group_by],
-                kind.measures,
-            ):
+            hub_rows = kind.hub_model.objects.filter(base, scope__in=hub_children)
+            for row in _run(hub_rows, ["scope", *group_by], measures, windows):
                 result[row.pop("scope")].append(row)
         own = [parent.pk if parent else NATIONAL]
-        for row in _run(
-            kind.full_model.objects.filter(base, **{f"{col}__in": leaf_children + own}),
-            [col, *group_by],
-            kind.measures,
-        ):
+        leaf_rows = kind.full_model.objects.filter(base, **{f"{col}__in": leaf_children + own})
+        for row in _run(leaf_rows, [col, *group_by], measures, windows):
             key = row.pop(col)
             result["self" if key in own else key].append(row)
         return children, result
@@ -442,18 +463,12 @@ def fetch_by_child(kind_name, parent_scope, filters, group_by=(), period=None, e
     if parent is not None:
         qs = qs.filter(**{f"{col}__in": catalog.subtree_ids(parent)})
     parent_depth = len(parent.path.strip("/").split("/")) if parent else 0
-    child_of = {}
-    for pk, path in Agency.objects.filter(pk__in=qs.values(col).distinct()).values_list("pk", "path"):
-        parts = [int(p) for p in path.strip("/").split("/") if p]
-        child_of[pk] = parts[parent_depth] if len(parts) > parent_depth else "self"
-    for row in _run(qs, [col, *group_by], kind.measures):
+    for row in _run(qs, [col, *group_by], measures, windows):
         key = row.pop(col)
-        target = child_of.get(key, "self")
+        target = catalog.child_under(key, parent_depth)
         if target in result:
             result[target].append(row)
-    for key, rows in result.items():
-        result[key] = _merge(rows, group_by, kind.measures)
-    return children, result
+    return children, {key: _merge(rows, group_by, names) for key, rows in result.items()}
 
 
 def total(rows, measure):

@@ -133,11 +133,12 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-def _aggregate(spec, grain, periods=None):
-    """Replace the cube rows of these periods (all periods when None) by a fresh aggregation."""
+def _aggregate_days(spec, periods=None):
+    """Replace the day rows of these days (all days when None) by a fresh aggregation of the facts."""
+    grain = Grain.DAY
     table = _q(spec.model._meta.db_table)
     fact_table = _q(spec.fact._meta.db_table)
-    period_column = "day" if grain == Grain.DAY else "month"
+    period_column = "day"
     group = [f"f.{period_column}"]
     columns = ["grain", "period"]
     source = f"{fact_table} f"
@@ -165,9 +166,16 @@ def _aggregate(spec, grain, periods=None):
             cursor.execute(f"DELETE FROM {table} {delete_where}", [grain, *(chunk or [])])
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "
-                f"SELECT {', '.join(select)} FROM {source} {where} GROUP BY {', '.join(group)}",
+                f"SELECT {', '.join(select)} FROM {source} {where} GROUP BY {', '.join(group)} "
+                f"ORDER BY {_cluster(spec, 'l.hub', 'f.region', 'f.day')}",
                 params,
             )
+
+
+def _cluster(spec, scope, region, period):
+    """The order rows are written in: a question reads one scope (or, in the full cubes, one
+    kabupaten/kota) over consecutive periods, and finds them on neighbouring pages."""
+    return f"{scope}, {period}" if spec.fan_out else f"{region}, {period}"
 
 
 def _month_of(column):
@@ -205,7 +213,8 @@ def _aggregate_months(spec, months=None):
             cursor.execute(f"DELETE FROM {table} {delete_where}", [Grain.MONTH, *(chunk or [])])
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "
-                f"SELECT {', '.join(select)} FROM {table} c {where} GROUP BY {', '.join(group)}",
+                f"SELECT {', '.join(select)} FROM {table} c {where} GROUP BY {', '.join(group)} "
+                f"ORDER BY {_cluster(spec, 'c.scope', 'c.region', month)}",
                 params,
             )
 
@@ -298,7 +307,7 @@ def reaggregate_scopes():
     """Rebuild every scope cube (and the word cube) from the facts."""
     for spec in CUBES:
         if spec.fan_out:
-            _aggregate(spec, Grain.DAY)
+            _aggregate_days(spec)
             _aggregate_months(spec)
     days = ReportFact.objects.filter(day__gte=word_window_start()).values_list("day", flat=True).distinct()
     ScopeWordCube.objects.all().delete()
@@ -368,7 +377,7 @@ def aggregate_dirty():
                         if spec.family == family:
                             with transaction.atomic():
                                 if grain == Grain.DAY:
-                                    _aggregate(spec, grain, periods)
+                                    _aggregate_days(spec, periods)
                                 else:
                                     _aggregate_months(spec, periods)
                 DirtyPeriod.objects.filter(pk__in=[pk for pk, _p in chunk]).delete()
@@ -409,17 +418,21 @@ def refresh(now=None):
     return result
 
 
-def rebuild(progress=None, now=None):
-    """Recompute every fact and every cube from the reports (manage.py rebuild_rollups)."""
+def rebuild(progress=None, now=None, facts=True):
+    """Recompute every fact and every cube from the reports (manage.py rebuild_rollups).
+
+    With facts=False only the cubes are rebuilt from the stored facts (after a change to the cube
+    definitions or their indexes: much faster than recomputing a million facts)."""
     now = now or timezone.now()
     state = _state()
     high = Event.objects.aggregate(m=Max("pk"))["m"] or 0
     relink()
     state.agency_signature = agency_signature()
     cal = WorkingCalendar.load()
-    ids = list(Report.objects.order_by("pk").values_list("pk", flat=True))
-    # Facts of reports that no longer exist (only possible after manual deletes) go too.
-    ReportFact.objects.exclude(report_id__in=Report.objects.values("pk")).delete()
+    ids = list(Report.objects.order_by("pk").values_list("pk", flat=True)) if facts else []
+    if facts:
+        # Facts of reports that no longer exist (only possible after manual deletes) go too.
+        ReportFact.objects.exclude(report_id__in=Report.objects.values("pk")).delete()
     for start in range(0, len(ids), FACT_BATCH):
         batch = ids[start : start + FACT_BATCH]
         with transaction.atomic():
@@ -429,14 +442,16 @@ def rebuild(progress=None, now=None):
     with transaction.atomic():
         DirtyPeriod.objects.all().delete()
         for spec in CUBES:
-            _aggregate(spec, Grain.DAY)
+            _aggregate_days(spec)
             _aggregate_months(spec)
         ScopeWordCube.objects.all().delete()
         floor = word_window_start(timezone.localdate(now))
         days = ReportFact.objects.filter(day__gte=floor).values_list("day", flat=True).distinct()
         _aggregate_words(set(days))
-    state.last_event_id = high
-    state.last_run_at = now
+    if facts:
+        # Only a full rebuild may move the cursor: the cubes-only one did not look at the timeline.
+        state.last_event_id = high
+        state.last_run_at = now
     state.rebuilt_at = now
     state.save()
     return len(ids)

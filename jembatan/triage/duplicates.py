@@ -245,25 +245,26 @@ def find_duplicates(
     # The cursor first: every report at or below it had its keys committed before the lookup below
     # starts, and everything above it is checked directly, so none falls between the two.
     position = cursor_position(using)
-    candidate_ids = list(
+    # The best-matching reports by shared bands, and their signatures, in one round trip.
+    best_by_bands = (
         DuplicateKey.objects.using(using)
         .filter(key__in=keys_of(query_signature), submitted_at__range=(low, high))
         .values("report_id")
         .annotate(hits=Count("id"))
         .order_by("-hits", "-report_id")
-        .values_list("report_id", flat=True)[:MAX_CANDIDATES]
+        .values("report_id")[:MAX_CANDIDATES]
     )
-    if candidate_ids:
-        # Compare signatures first: only the close candidates' texts are read and normalized.
-        signatures = IndexedReport.objects.using(using).filter(report_id__in=candidate_ids)
-        candidate_ids = [
-            pk
-            for pk, stored in signatures.values_list("report_id", "signature")
-            if estimated_similarity(query_signature, stored) >= PREFILTER
-        ]
-    fields = ("pk", "description", "region_id", "submitted_at")
-    rows = list(base.filter(pk__in=candidate_ids).values_list(*fields)) if candidate_ids else []
+    signatures = IndexedReport.objects.using(using).filter(report_id__in=best_by_bands)
+    # Compare signatures first: only the close candidates' texts are read and normalized.
+    close = [
+        pk
+        for pk, stored in signatures.values_list("report_id", "signature")
+        if estimated_similarity(query_signature, stored) >= PREFILTER
+    ]
+    candidates = {r.pk: r for r in base.filter(pk__in=close)} if close else {}
+    rows = [(r.pk, r.description, r.region_id, r.submitted_at) for r in candidates.values()]
     # Reports above the cursor may not be in the index yet: check them directly.
+    fields = ("pk", "description", "region_id", "submitted_at")
     tail = list(base.filter(pk__gt=position).order_by("-pk").values_list(*fields)[: TAIL_LIMIT + 1])
     if len(tail) > TAIL_LIMIT:
         logger.warning("duplicate index is %s+ reports behind: is the triage worker running?", TAIL_LIMIT)
@@ -281,5 +282,6 @@ def find_duplicates(
         if score >= SIMILARITY:
             scored[pk] = (score, submitted_at)
     best = sorted(scored, key=lambda pk: (-scored[pk][0], -scored[pk][1].timestamp(), -pk))[:limit]
-    objects = base.in_bulk(best)
+    missing = [pk for pk in best if pk not in candidates]  # matches found in the tail
+    objects = {**candidates, **(base.in_bulk(missing) if missing else {})}
     return [(objects[pk], round(scored[pk][0], 4)) for pk in best if pk in objects]

@@ -144,11 +144,9 @@ def words(text, *, stem=False):
     text = _DIGITS.sub("0", text)
     out = []
     for word in _NON_WORD.sub(" ", text).split():
-        word = SLANG.get(word, word)
-        if stem:
-            out.extend(part if part.startswith("zz") else _stem(part) for part in word.split())
-        else:
-            out.append(word)
+        # An expansion may be two words ("trims" → "terima kasih").
+        for part in SLANG.get(word, word).split():
+            out.append(_stem(part) if stem and not part.startswith("zz") else part)
     return out
 
 

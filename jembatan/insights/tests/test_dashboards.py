@@ -163,3 +163,27 @@ def test_the_report_list_downloads_without_reporter_identity(client, data, froze
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 1 + 5
     assert "Siti" not in text and "siti@example.id" not in text and "081234567890" not in text
+
+
+def test_drill_down_from_the_league_lists_the_disposed_report_and_the_backlog(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/kinerja/").content.decode()
+    links = [unescape(u) for u in re.findall(r'href="(/data/laporan/\?[^"]+)"', html)]
+    dispositions = next(
+        u for u in links if "fakta=disposisi" in u and "instansi=padang" in u and "ukuran" not in u
+    )
+    listing = get(client, data.pimpinan_prov, dispositions).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {data.padang_reports[0].tracking_number}
+    assert "1 disposisi pada 1 laporan" in listing
+    backlog = [u for u in links if "ukuran=open" in u and "instansi=padang" in u]
+    shown = []
+    for url in backlog:
+        shown += re.findall(r"/kerja/laporan/(\d+)/", get(client, data.pimpinan_prov, url).content.decode())
+    assert len(backlog) == 4
+    assert shown == [data.padang_reports[0].tracking_number]  # open, and in exactly one age bucket
+
+
+def test_the_site_menu_can_ask_whether_to_show_the_dashboards(data):
+    from jembatan.insights.templatetags.insights import may_view_dashboards
+
+    assert may_view_dashboards(data.pimpinan_riau) and may_view_dashboards(data.auditor_national)
+    assert not may_view_dashboards(data.liaison_pupr) and not may_view_dashboards(data.citizen)

@@ -2,8 +2,11 @@
 
 import datetime as dt
 import math
+import statistics
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jembatan.insights import emerging
 
@@ -65,3 +68,12 @@ def test_windows_are_the_last_days_up_to_today_then_equal_windows_before():
     assert len(bounds) == 9
     assert emerging.bucket_of(bounds, dt.date(2026, 3, 1)) == 2
     assert emerging.bucket_of(bounds, dt.date(2025, 1, 1)) is None
+
+
+@given(st.lists(st.tuples(st.integers(min_value=-1, max_value=60), st.integers(min_value=0, max_value=9))))
+def test_the_league_median_from_a_histogram_equals_the_median_of_the_values(pairs):
+    from jembatan.insights.dashboards import _median_from_histogram
+
+    values = [wd for wd, n in pairs if wd >= 0 for _i in range(n)]
+    expected = statistics.median(values) if values else None
+    assert _median_from_histogram([{"wd": wd, "completed": n} for wd, n in pairs]) == expected

@@ -261,6 +261,8 @@ def test_the_command_and_the_periodic_task_build_the_same_cubes(w):
         by_task = stored()
         out = io.StringIO()
         call_command("rebuild_rollups", "--no-progress", stdout=out)
-    assert "2 laporan" in out.getvalue()
+        assert "2 laporan" in out.getvalue()
+        assert stored() == by_task
+        call_command("rebuild_rollups", "--cubes-only", stdout=out)
     assert stored() == by_task
     assert_cubes_match_recount()

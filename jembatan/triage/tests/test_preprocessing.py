@@ -42,6 +42,10 @@ def test_slang_and_abbreviations_are_normalised():
     )
 
 
+def test_an_expansion_gives_separate_words():
+    assert text.words("trims pak") == ["terima", "kasih", "bapak"]
+
+
 def test_ambiguous_abbreviations_are_left_alone():
     # "smp" is a school and "dr" may be a doctor: expanding them would change the meaning.
     assert text.normalize("SMP 5 dan dr Budi") == "smp 0 dan dr budi"

@@ -13,15 +13,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--cubes-only",
+            action="store_true",
+            help="Hanya hitung ulang kubus dari fakta yang tersimpan (setelah perubahan definisi kubus).",
+        )
 
-    def handle(self, *args, no_progress, verbosity, **options):
+    def handle(self, *args, no_progress, cubes_only, verbosity, **options):
         bar = tqdm(
-            total=Report.objects.count(),
+            total=0 if cubes_only else Report.objects.count(),
             unit=_("laporan"),
-            disable=no_progress or verbosity == 0,
+            disable=no_progress or verbosity == 0 or cubes_only,
             file=self.stderr,
         )
-        count = rollups.rebuild(progress=bar.update)
+        count = rollups.rebuild(progress=bar.update, facts=not cubes_only)
         bar.close()
-        if verbosity:
+        if verbosity and cubes_only:
+            self.stdout.write(_("Kubus rekapitulasi dihitung ulang dari fakta yang tersimpan."))
+        elif verbosity:
             self.stdout.write(_("Rekapitulasi dihitung ulang dari %(n)d laporan.") % {"n": count})
