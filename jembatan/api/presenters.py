@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 # The portal's display-time PII filter (NIK, phone numbers, e-mail addresses); shared so a report
 # reads the same on the public pages, the REST API and Open311.
 from jembatan.accounts import access
-from jembatan.portal.redaction import redact
+from jembatan.triage.pii import redact
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jembatan.portal.redaction import redact
+from jembatan.triage.pii import redact
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,

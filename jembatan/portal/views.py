@@ -45,7 +45,7 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.portal.redaction import redact
+from jembatan.triage.pii import redact
 from jembatan.reports import actions
 from jembatan.reports.models import (
     CLOSED_STATUSES,

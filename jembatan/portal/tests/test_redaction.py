@@ -2,7 +2,7 @@
 
 import pytest
 
-from jembatan.portal.redaction import redact
+from jembatan.triage.pii import redact
 
 
 @pytest.mark.parametrize(
