@@ -210,6 +210,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1)
 PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)
 PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)
+PORTAL_SIMILAR_LIMIT_PER_IP = env_int("PORTAL_SIMILAR_LIMIT_PER_IP", 120, minimum=1)  # per 15 minutes
+
+# --- Triage -----------------------------------------------------------------------------------------
+# Automatic routing of new reports the model is sure about: off by default (an instance decision).
+TRIAGE_AUTO_ROUTE = env_bool("TRIAGE_AUTO_ROUTE", False)
+TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = (
+    env_int("TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE_PERCENT", 95, minimum=50, maximum=100) / 100
+)
 
 # --- Open311, API and intake channels ---------------------------------------------------------------
 OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")  # default: SITE_URL's host without "www."

@@ -3,6 +3,8 @@
 Submissions are counted from SubmissionToken rows (one per created report), per address and per
 account; wrong access codes from Hit rows. Mobile carriers in Indonesia put many phones behind one
 address (carrier-grade NAT), so the per-address limit is generous and the per-account one tight.
+Lookups of similar reports (the submit page's "Laporan serupa" box) are counted from Hit rows too:
+generous as well, and a throttled lookup only loses the inline hint, not the server's own check.
 """
 
 import datetime as dt
@@ -14,6 +16,7 @@ from jembatan.portal.models import Hit, SubmissionToken
 
 SUBMIT_WINDOW = dt.timedelta(hours=1)
 ACCESS_CODE_WINDOW = dt.timedelta(minutes=15)
+SIMILAR_WINDOW = dt.timedelta(minutes=15)
 
 
 def submit_limit_per_ip():
@@ -26,6 +29,10 @@ def submit_limit_per_user():
 
 def access_code_limit():
     return getattr(settings, "PORTAL_ACCESS_CODE_LIMIT", 10)
+
+
+def similar_limit_per_ip():
+    return getattr(settings, "PORTAL_SIMILAR_LIMIT_PER_IP", 120)
 
 
 def submission_throttled(*, user, ip_address, now=None):
@@ -46,4 +53,15 @@ def access_code_throttled(*, ip_address, now=None):
     return (
         Hit.objects.filter(kind="access_code", key=ip_address, created_at__gt=since).count()
         >= access_code_limit()
+    )
+
+
+def similar_lookup_throttled(*, ip_address, now=None):
+    """Has this address asked for similar reports too often lately?"""
+    if not ip_address:
+        return False
+    since = (now or timezone.now()) - SIMILAR_WINDOW
+    return (
+        Hit.objects.filter(kind="similar", key=ip_address, created_at__gt=since).count()
+        >= similar_limit_per_ip()
     )

@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jembatan.triage.pii import redact
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
@@ -21,6 +22,7 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.sla import WorkingCalendar
+from jembatan.triage.pii import redact
 
 STATUS_PLAIN = {
     Status.BELUM_TERVERIFIKASI: gettext_lazy(
@@ -173,6 +175,36 @@ def public_name(report):
     if not first or "[" in first or "@" in first:
         return _("Warga")
     return first[:30]
+
+
+EXCERPT_LENGTH = 200
+
+
+def public_excerpt(text, length=EXCERPT_LENGTH):
+    """The start of a report's text for a public list: personal data hidden first, then cut.
+
+    In that order: cutting first could leave half a phone number that the detector no longer
+    recognises.
+    """
+    return Truncator(" ".join(redact(text or "").split())).chars(length)
+
+
+def similar_item(report):
+    """A public report as the "Laporan serupa" lookup returns it: public fields only, redacted.
+
+    Nothing about the reporter (not even the public first name): the list is about the problem.
+    """
+    return {
+        "number": report.tracking_number,
+        "title": redact(report.title),
+        "excerpt": public_excerpt(report.description),
+        "status": report.status,
+        "status_label": str(report.get_status_display()),
+        "submitted_at": timezone.localdate(report.submitted_at).isoformat(),
+        "supports": report.support_count,
+        "region": report.region.name if report.region_id else "",
+        "url": reverse("portal:report", args=[report.tracking_number]),
+    }
 
 
 def month_numbers(now=None):

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,8 +46,8 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.triage.pii import redact
 from jembatan.reports import actions
+from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
     Attachment,
@@ -57,10 +58,16 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.search import search_reports
+from jembatan.triage.pii import redact
+from jembatan.triage.services import find_duplicates
 
 PAGE_SIZE = 20
 SESSION_CODES = "portal_access_codes"  # tracking number -> access code the visitor proved
 SESSION_NEW_CODE = "portal_new_access_code"  # shown once on the "terkirim" page
+CONFIRM_FIELD = "tetap_kirim"  # "1": the citizen saw the similar reports and sends anyway
+SIMILAR_LIMIT = 5
+SIMILAR_MAX_TEXT = 10000  # the description's own cap
+SIMILAR_MAX_REGION = 20  # longer than any Kemendagri code ("13.71.01.1001")
 
 
 def _forbidden(request, exc=None):
@@ -143,6 +150,8 @@ def _region_step(request, data):
 def submit(request):
     user = request.user
     results = None
+    confirmed = request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "1"
+    render_submit = functools.partial(_render_submit, confirmed=confirmed)
     if request.method == "POST" and request.POST.get("step"):
         initial, results = _region_step(request, request.POST)
         form = SubmitForm(initial=initial, user=user)
@@ -163,9 +172,17 @@ def submit(request):
                 None,
                 _("Terlalu banyak laporan dikirim dalam satu jam terakhir. Coba lagi nanti."),
             )
-            return _render_submit(request, form, results, status=429)
+            return render_submit(request, form, results, status=429)
         if form.is_valid():
             d = form.cleaned_data
+            similar = [] if confirmed else similar_public_reports(d["description"], d["region"])
+            if similar:
+                # "Laporan serupa sudah ada: dukung saja?" Nothing is saved and the token stays
+                # unclaimed, so "Tetap kirim" (same token) still creates exactly one report.
+                lost_files = len(request.FILES.getlist("attachments"))
+                return _render_submit(
+                    request, form, results, confirmed=True, similar=similar, lost_files=lost_files
+                )
             fields = dict(
                 kind=d["kind"],
                 title=d["title"],
@@ -204,10 +221,10 @@ def submit(request):
             messages.error(
                 request, _("Isian Anda tetap tersimpan di formulir ini, tetapi lampiran perlu dipilih ulang.")
             )
-        return _render_submit(request, form, results, status=400)
+        return render_submit(request, form, results, status=400)
     else:
         form = SubmitForm(initial={"token": new_token()}, user=user)
-    return _render_submit(request, form, results)
+    return render_submit(request, form, results)
 
 
 def _report_for_token(token):
@@ -219,8 +236,11 @@ def _report_for_token(token):
     return claim.report if claim else None
 
 
-def _render_submit(request, form, results, status=200):
+def _render_submit(request, form, results, status=200, confirmed=False, similar=None, lost_files=0):
     context = {
+        "confirmed": confirmed,
+        "similar": similar or [],
+        "lost_files": lost_files,
         "form": form,
         "region_levels": form.chain.choices(),
         "region_chain_label": region_label(form.chain.region) if form.chain.region else "",
@@ -229,6 +249,53 @@ def _render_submit(request, form, results, status=200):
         "region_query": (form.data if form.is_bound else form.initial).get("region_q", ""),
     }
     return render(request, "portal/submit.html", context, status=status)
+
+
+def similar_public_reports(text, region):
+    """Public reports that look like `text` sent in `region`, most similar first (at most 5).
+
+    Only Report.objects.public(): never a confidential, unverified or archived report, whoever
+    asks, so neither the submit page nor its JSON endpoint can be used to probe hidden texts. The
+    description alone is compared: the duplicate index holds descriptions, and adding the title
+    would only add word pairs the stored texts lack and push real duplicates under the threshold.
+    """
+    if region is None or len((text or "").strip()) < MIN_DESCRIPTION_LENGTH:
+        return []
+    public = Report.objects.public().select_related("region")
+    found = find_duplicates(text=text, region=region, queryset=public, limit=SIMILAR_LIMIT)
+    return [report for report, _score in found]
+
+
+@require_POST
+@never_cache
+def similar(request):
+    """The similar public reports for portal.js while the citizen types (POST: the text is long).
+
+    Bad input is answered, never a 500: an unknown region or a short text finds nothing, an
+    over-long text is a 400. Lookups per address are limited; a throttled page only loses the
+    inline hint, since the submit view asks again before saving.
+    """
+    text = request.POST.get("teks", "")
+    code = request.POST.get("wilayah", "").strip()
+    if len(text) > SIMILAR_MAX_TEXT:
+        message = _("Isi laporan terlalu panjang: paling banyak %(n)d karakter.") % {"n": SIMILAR_MAX_TEXT}
+        return JsonResponse({"results": [], "html": "", "error": message}, status=400)
+    region = Region.objects.filter(code=code).first() if 0 < len(code) <= SIMILAR_MAX_REGION else None
+    if region is None or len(text.strip()) < MIN_DESCRIPTION_LENGTH:
+        return JsonResponse({"results": [], "html": ""})
+    ip = client_ip(request)
+    if limits.similar_lookup_throttled(ip_address=ip):
+        message = _("Terlalu banyak pencarian laporan serupa. Coba lagi beberapa menit lagi.")
+        return JsonResponse({"results": [], "html": "", "error": message}, status=429)
+    if ip:
+        portal_actions.record_hit(kind="similar", key=ip)
+    reports = similar_public_reports(text, region)
+    html = (
+        render_to_string("portal/_similar_inline.html", {"similar": reports}, request=request)
+        if reports
+        else ""
+    )
+    return JsonResponse({"results": [presenters.similar_item(r) for r in reports], "html": html})
 
 
 @never_cache

@@ -15,6 +15,12 @@ def redact(text):
 
 
 @register.filter
+def excerpt(text):
+    """The redacted start of a report's text, for lists."""
+    return presenters.public_excerpt(text)
+
+
+@register.filter
 def status_tone(status):
     return presenters.status_tone(status)
 

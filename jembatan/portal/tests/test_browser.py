@@ -160,6 +160,63 @@ def test_submit_works_without_javascript(chromium, live_server, bw):
         context.close()
 
 
+SIMILAR = (
+    "Jalan di depan SDN 12 Padang berlubang besar sejak dua minggu, berbahaya sekali untuk pengendara motor."
+)
+
+
+def test_similar_public_report_is_shown_while_typing_and_the_report_still_goes_through(browser_page, bw):
+    existing = rf.disposed(bw)
+    page = browser_page
+    page.goto("/lapor/")
+    page.get_by_label("Judul laporan", exact=True).fill("Lubang besar di depan SDN 12")
+    page.get_by_label("Isi laporan", exact=True).fill(SIMILAR)
+    page.locator("#id_prov").select_option("13")
+    page.locator("#id_kab").select_option("13.71")
+    box = page.locator("#similar-box")
+    expect(box.get_by_role("heading", name="Laporan serupa sudah ada: dukung saja?")).to_be_visible()
+    expect(box.get_by_role("link", name="Jalan berlubang di depan SDN 12")).to_have_attribute(
+        "href", f"/laporan/{existing.tracking_number}/"
+    )
+    expect(box.get_by_role("link", name="Lihat dan dukung")).to_be_visible()
+    expect(page.locator("#id_tetap_kirim")).to_have_value("1")
+    no_horizontal_scroll(page)
+    # The citizen decides theirs is different: the server does not stop them a second time.
+    page.get_by_label("E-mail", exact=True).fill("tamu@example.id")
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_url(re.compile(r"/lapor/terkirim/\d+/$"))
+    assert Report.objects.exclude(pk=existing.pk).get().description == SIMILAR
+
+
+def test_similar_public_report_is_shown_before_saving_without_javascript(chromium, live_server, bw):
+    existing = rf.disposed(bw)
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=False,
+        locale="id-ID",
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    try:
+        page.goto("/lapor/")
+        page.get_by_label("Judul laporan", exact=True).fill("Lubang besar di depan SDN 12")
+        page.get_by_label("Isi laporan", exact=True).fill(SIMILAR)
+        page.locator("#id_prov").select_option("13")
+        page.get_by_label("E-mail", exact=True).fill("tamu@example.id")
+        page.get_by_role("button", name="Kirim laporan").click()
+        notice = page.locator("#serupa")
+        expect(notice.get_by_role("heading", name="Laporan serupa sudah ada: dukung saja?")).to_be_visible()
+        expect(notice.get_by_role("button", name="Dukung laporan ini")).to_be_visible()
+        no_horizontal_scroll(page)
+        assert Report.objects.count() == 1
+        expect(page.get_by_label("Isi laporan", exact=True)).to_have_value(SIMILAR)
+        notice.get_by_role("button", name="Tetap kirim laporan saya").click()
+        page.wait_for_url(re.compile(r"/lapor/terkirim/\d+/$"))
+        assert Report.objects.exclude(pk=existing.pk).get().region_id == "13"
+    finally:
+        context.close()
+
+
 def test_keyboard_focus_is_visible_from_the_first_tab(browser_page, bw):
     page = browser_page
     page.goto("/lapor/")

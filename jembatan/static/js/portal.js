@@ -64,6 +64,7 @@
     });
     return chain.then(function () {
       clearBelow(path.length - 1);
+      similarSoon();
       if (path.length < 4) children(path[path.length - 1]).then(function (items) { fill(selects[path.length], items); });
     });
   }
@@ -93,6 +94,46 @@
     q.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 250); });
     var findButton = form.querySelector("button[value=region_search]");
     if (findButton) findButton.addEventListener("click", function (e) { e.preventDefault(); search(); });
+  }
+
+  // "Laporan serupa sudah ada": once the description is long enough and a region is chosen, show the
+  // similar public reports under it. Once some were shown, the form says so (tetap_kirim) and the
+  // server does not stop the submission to show them again.
+  var box = document.getElementById("similar-box");
+  var confirmed = document.getElementById("id_tetap_kirim");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+  var similarOn = !!(box && area && confirmed && csrf && t.similarUrl) && confirmed.value !== "1";
+  var lastAsked = "", asked = 0, similarTimer;
+  function region() {
+    var code = "";
+    selects.forEach(function (s) { if (s.value && !s.disabled) code = s.value; });
+    return code;
+  }
+  function similar() {
+    var text = area.value.trim(), code = region(), key = code + "|" + text;
+    if (text.length < 80 || !code || key === lastAsked) return;
+    lastAsked = key;
+    var mine = ++asked, body = new FormData();
+    body.append("teks", text);
+    body.append("wilayah", code);
+    fetch(t.similarUrl, { method: "POST", body: body, headers: { "X-CSRFToken": csrf.value, Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (!d || mine !== asked) return;
+        box.innerHTML = d.html; // the server's template, escaped there
+        if (d.results.length) confirmed.value = "1";
+      })
+      .catch(function () { lastAsked = ""; });
+  }
+  function similarSoon() {
+    if (!similarOn) return;
+    clearTimeout(similarTimer);
+    similarTimer = setTimeout(similar, 700);
+  }
+  if (similarOn) {
+    area.addEventListener("input", similarSoon);
+    selects.forEach(function (s) { s.addEventListener("change", similarSoon); });
+    similarSoon(); // a form sent back with an error may already be complete
   }
 
   // Enter in a one-line field must not send the form (or run a picker step) by accident.
@@ -128,7 +169,8 @@
   // One click sends once (the form token also guards the server side).
   form.addEventListener("submit", function (e) {
     var button = e.submitter;
-    if (files && files.validationMessage && (!button || !button.name)) { e.preventDefault(); files.reportValidity(); return; }
-    if (button && !button.name) setTimeout(function () { button.disabled = true; button.textContent = t.sending; }, 0);
+    var sends = !button || !button.name || button.name === "tetap_kirim";
+    if (files && files.validationMessage && sends) { e.preventDefault(); files.reportValidity(); return; }
+    if (button && sends) setTimeout(function () { button.disabled = true; button.textContent = t.sending; }, 0);
   });
 })();
