@@ -134,13 +134,18 @@ def _predict(report=None, *, text=None, region=None, channel=None, kind=None):
 
 def _words(words, limit=EXPLAIN_WORDS):
     """The explaining words a person can read: no placeholders (a masked phone number, the footer's
-    kind marker), no function words alone ("di", "dan")."""
-    readable = [
-        w
-        for w in words
-        if not any(part.startswith("zz") for part in w.split())
-        and not all(part in textprep.STOPWORDS or part.isdigit() for part in w.split())
-    ]
+    kind marker), no function words or lone letters ("di", "dan", the "e" of "e-KTP"); a
+    two-word phrase loses its lone letter ("e ktp" reads "ktp"), and each word is shown once."""
+    readable = []
+    for w in words:
+        parts = [p for p in w.split() if len(p) > 1]
+        if not parts or any(p.startswith("zz") for p in parts):
+            continue
+        if all(p in textprep.STOPWORDS or p.isdigit() for p in parts):
+            continue
+        phrase = " ".join(parts)
+        if phrase not in readable:
+            readable.append(phrase)
     return readable[:limit]
 
 

@@ -1,68 +1,81 @@
-"""Reports that look like this one: same category, same kabupaten/kota, recent, sharing title words.
+"""Reports that may be the same complaint as this one, for the verifier's "Laporan serupa" card.
 
-A stand-in until the triage issue brings real duplicate detection; it lives in this one function
-so triage can replace it without touching the views.
+The finding is triage's (triage.find_duplicates: near-identical text, same kabupaten/kota, within
+90 days), limited to the reports the verifier may see in the workbench. This module adds what the
+card shows for each match (the kabupaten/kota) and which way a merge goes:
+
+- The newer report is the duplicate: it is archived and its reporter and supporters back the older
+  original (reports/actions.mark_duplicate).
+- When the match is older, the current report is offered as its duplicate.
+- When the match is newer and the verifier may verify it, the match is offered as the duplicate of
+  the current report (the form posts to the match's own duplicate view).
+- When the match is newer but verified elsewhere, the verifier cannot archive it: the current report
+  may still be marked as its duplicate, and the card says the direction is reversed.
 """
 
-import datetime as dt
-import re
-
-from django.utils import timezone
+from dataclasses import dataclass
 
 from jembatan.accounts import access
-from jembatan.directory.models import prefix_q
-from jembatan.reports.models import ARCHIVED_STATUSES, Report
-from jembatan.reports.search import search_reports
+from jembatan.directory.models import Region
+from jembatan.reports.models import ACTIVE_STATUSES, Report
+from jembatan.triage import services as triage
 
-RECENT_DAYS = 90
-CANDIDATES = 200
-MAX_WORDS = 4
+LIMIT = 5
 
-# Words too common in complaint titles to say anything about similarity.
-STOPWORDS = {
-    "yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "tidak", "belum", "sudah", "ada",
-    "ini", "itu", "atau", "oleh", "dalam", "mohon", "tolong", "minta", "sangat", "sekali", "karena",
-    "depan", "jalan", "warga", "kami", "saya", "tentang", "masalah", "laporan",
-}  # fmt: skip
+# Which report a merge archives.
+MERGE_THIS = "this"  # the current report is the duplicate of the match
+MERGE_OTHER = "other"  # the match is the duplicate of the current report
 
 
-def _title_words(title):
-    words = [w for w in re.findall(r"[^\W\d_]{4,}", (title or "").lower()) if w not in STOPWORDS]
-    # Longest first: long words carry more meaning ("drainase" over "rusak").
-    return sorted(dict.fromkeys(words), key=len, reverse=True)[:MAX_WORDS]
+@dataclass(frozen=True)
+class Match:
+    report: Report
+    similarity: float  # 0..1, the Jaccard similarity triage computed
+    city: str  # the kabupaten/kota (or province) name, "" when the report has no region
+    merge: str | None  # MERGE_THIS, MERGE_OTHER, or None when no merge is possible from this page
+    is_newer: bool  # the match was submitted after the current report
+
+    @property
+    def percent(self):
+        return round(self.similarity * 100)
 
 
 def _city_code(region_code):
-    return ".".join(region_code.split(".")[:2]) if region_code else None
+    if not region_code:
+        return None
+    parts = region_code.split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 else parts[0]
 
 
-def similar_reports(report, *, user, limit=5, now=None):
-    """Up to `limit` reports `user` may see that resemble `report`, most alike first.
+def _is_newer(other, report):
+    return (other.submitted_at, other.pk) > (report.submitted_at, report.pk)
 
-    Returns [(report, shared_word_count)].
-    """
-    if report.category_id is None:
+
+def similar_reports(report, *, user, limit=LIMIT):
+    """Up to `limit` likely duplicates of `report` that `user` may see, most similar first: [Match]."""
+    visible = Report.objects.filter(access.visible_reports_filter(user)).select_related("verifying_agency")
+    found = triage.find_duplicates(report, queryset=visible, limit=limit)
+    if not found:
         return []
-    now = now or timezone.now()
-    candidates = (
-        Report.objects.filter(access.visible_reports_filter(user))
-        .filter(category_id=report.category_id, submitted_at__gte=now - dt.timedelta(days=RECENT_DAYS))
-        .exclude(pk=report.pk)
-        .exclude(status__in=ARCHIVED_STATUSES)
-    )
-    city = _city_code(report.region_id)
-    if city:
-        candidates = candidates.filter(prefix_q(candidates, "region__code", city))
-    ids = list(candidates.order_by("-submitted_at", "-pk").values_list("pk", flat=True)[:CANDIDATES])
-    if not ids:
-        return []
-    scores = dict.fromkeys(ids, 0)
-    pool = Report.objects.filter(pk__in=ids)
-    for word in _title_words(report.title):
-        for pk in search_reports(pool, word).values_list("pk", flat=True):
-            if pk in scores:
-                scores[pk] += 1
-    # ids are newest first, and sorted() is stable: equal scores keep the newest on top.
-    best = sorted(ids, key=lambda pk: -scores[pk])[:limit]
-    rows = Report.objects.in_bulk(best)
-    return [(rows[pk], scores[pk]) for pk in best if pk in rows]
+    cities = {_city_code(other.region_id) for other, _score in found} - {None}
+    names = dict(Region.objects.filter(code__in=cities).values_list("code", "name")) if cities else {}
+    this_mergeable = report.status in ACTIVE_STATUSES and access.can_verify(user, report)
+    matches = []
+    for other, score in found:
+        newer = _is_newer(other, report)
+        if newer and other.status in ACTIVE_STATUSES and access.can_verify(user, other):
+            merge = MERGE_OTHER
+        elif this_mergeable:
+            merge = MERGE_THIS
+        else:
+            merge = None
+        matches.append(
+            Match(
+                report=other,
+                similarity=score,
+                city=names.get(_city_code(other.region_id), ""),
+                merge=merge,
+                is_newer=newer,
+            )
+        )
+    return matches

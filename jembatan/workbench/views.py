@@ -5,6 +5,7 @@ for the workbench's own data and bulk loops), and render. They never save a repo
 """
 
 import csv
+import logging
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import parse_qsl, urlencode
@@ -42,6 +43,7 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.sla import WorkingCalendar
+from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
 from jembatan.workbench.clock import outcome, sla_clock
@@ -58,7 +60,9 @@ from jembatan.workbench.queues import (
     queues_for,
     with_related,
 )
-from jembatan.workbench.similar import similar_reports
+from jembatan.workbench.similar import MERGE_OTHER, MERGE_THIS, similar_reports
+
+logger = logging.getLogger(__name__)
 
 CSV_MAX_ROWS = 10_000
 MAX_FAILURES_SHOWN = 20
@@ -528,9 +532,49 @@ def _get_disposition(request, pk):
     return report, disposition
 
 
-def _dispose_options(user, report, proposal):
+def _suggestion(report):
+    """The triage model's proposal for `report`: None without an active model.
+
+    A hint, not part of the work: a model that cannot be read (say, saved by another library
+    version) is logged and the page is shown without it.
+    """
+    try:
+        return triage.suggest(report)
+    except Exception:
+        logger.exception("triage suggestion failed for report %s", report.pk)
+        return None
+
+
+def _flags(report):
+    try:
+        return triage.flags(report)
+    except Exception:
+        logger.exception("triage flags failed for report %s", report.pk)
+        return []
+
+
+def _proposals(report):
+    """The routing rule's proposal and the triage model's suggestion, for a verifier's forms."""
+    return propose_agency(category=report.category, region_code=report.region_id), _suggestion(report)
+
+
+def _dispose_options(user, report, proposal, suggestion=None):
+    """Agencies in the verifier's scope, with the rule's and the model's proposals first."""
     agencies = wf.scope_agencies(user, Action.VERIFY)
-    return wf.agency_choices(agencies, extra=[proposal.agency] if proposal else [])
+    extra = [proposal.agency] if proposal else []
+    if suggestion is not None:
+        extra += [choice.item for choice in suggestion.agencies]
+    unique = list({a.pk: a for a in extra if a is not None}.values())
+    return wf.agency_choices(agencies, extra=unique)
+
+
+def _proposed_agencies(proposal, suggestion):
+    """What the dispose forms preselect: the rule's agency, else the model's first; never acted on."""
+    if proposal is not None:
+        return [proposal.agency.pk]
+    if suggestion is not None and suggestion.agency is not None:
+        return [suggestion.agency.pk]
+    return []
 
 
 def _forward_options(report):
@@ -666,7 +710,7 @@ def _report_context(request, report, bound=None, now=None):
     may_verify = access.can_verify(user, report)
     may_see_identity = access.can_see_identity(user, report)
     status = report.status
-    proposal = propose_agency(category=report.category, region_code=report.region_id) if may_verify else None
+    proposal, suggestion = _proposals(report) if may_verify else (None, None)
     ctx = {
         "report": report,
         "now": now,
@@ -675,14 +719,22 @@ def _report_context(request, report, bound=None, now=None):
         "report_clock": sla_clock(report.sla_due_at, now, cal),
         "verification_outcome": outcome(report.verification_due_at, report.verified_at),
         "proposal": proposal,
+        "suggestion": suggestion,
         "timeline": _timeline(report, may_see_identity),
         "attachments": list(report.attachments.order_by("created_at", "pk")),
-        "similar": similar_reports(report, user=user, now=now) if may_verify else [],
+        "similar": similar_reports(report, user=user) if may_verify else [],
+        "merge_this": MERGE_THIS,
+        "merge_other": MERGE_OTHER,
         "open_key": next(iter(bound), None) or request.GET.get("untuk"),
     }
     if may_verify:
-        options = _dispose_options(user, report, proposal)
-        proposed = [proposal.agency.pk] if proposal else []
+        options = _dispose_options(user, report, proposal, suggestion)
+        proposed = _proposed_agencies(proposal, suggestion)
+        # Hints for the verifier; nothing is hidden, archived or sent because of them.
+        if status in ACTIVE_STATUSES:
+            ctx["flags"] = _flags(report)
+        if status in VERIFICATION_STATUSES:
+            ctx["completeness"] = triage.completeness(report)
         if status in (Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES):
             ctx["verify_form"] = form(
                 "verify",
@@ -705,10 +757,12 @@ def _report_context(request, report, bound=None, now=None):
                 now,
             )
             ctx["request_templates"] = templates
+            # A chosen template wins; otherwise what triage found missing, ready to send.
+            missing = ctx["completeness"].message
             ctx["request_form"] = form(
                 "request",
                 wf.RequestInformationForm,
-                initial={"message": _prefill(request, "request", templates) or ""},
+                initial={"message": _prefill(request, "request", templates) or missing},
             )
         if status in VERIFICATION_STATUSES:
             ctx["archive_form"] = form("archive", wf.ArchiveForm)
@@ -861,9 +915,10 @@ def _verifier_report(request, tracking_number):
 @require_POST
 def verify_view(request, tracking_number):
     report = _verifier_report(request, tracking_number)
-    proposal = propose_agency(category=report.category, region_code=report.region_id)
     form = wf.VerifyForm(
-        request.POST, prefix="verify", agency_options=_dispose_options(request.user, report, proposal)
+        request.POST,
+        prefix="verify",
+        agency_options=_dispose_options(request.user, report, *_proposals(report)),
     )
 
     def call(data):
@@ -937,9 +992,10 @@ def archive_view(request, tracking_number):
 @require_POST
 def dispose_view(request, tracking_number):
     report = _verifier_report(request, tracking_number)
-    proposal = propose_agency(category=report.category, region_code=report.region_id)
     form = wf.DisposeForm(
-        request.POST, prefix="dispose", agency_options=_dispose_options(request.user, report, proposal)
+        request.POST,
+        prefix="dispose",
+        agency_options=_dispose_options(request.user, report, *_proposals(report)),
     )
     return _perform(
         request,
@@ -996,8 +1052,15 @@ def duplicate_view(request, tracking_number):
             note=data["note"],
             expected_version=data["version"],
         )
+        merged.append(original)
 
-    return _perform(request, report, "duplicate", form, call, _("Laporan ditandai sebagai duplikat."))
+    merged = []
+    response = _perform(request, report, "duplicate", form, call, _("Laporan ditandai sebagai duplikat."))
+    # Merged from the original's page ("Laporan serupa" offers a newer report as the duplicate of
+    # the one being read): go back to that page, not to the report just archived.
+    if merged and request.POST.get("kembali") == "asal":
+        return redirect("workbench:report", tracking_number=merged[0].tracking_number)
+    return response
 
 
 @workbench_view

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jembatan.directory.tests.factories import make_category, make_region, make_rule
+from jembatan.directory.tests.factories import make_rule
 from jembatan.reports import actions
 from jembatan.reports.models import Classification
 from jembatan.reports.tests import factories as f
@@ -91,24 +91,6 @@ def test_attachments_are_listed_and_served_only_to_staff_in_scope(w, as_user):
     assert response["Content-Disposition"].startswith("attachment")
     assert as_user(w.liaison_dinkes).get(f"/kerja/lampiran/{attachment.pk}/").status_code == 403
     assert as_user(w.citizen).get(f"/kerja/lampiran/{attachment.pk}/").status_code == 403
-
-
-def test_similar_reports_are_same_category_same_city_recent(w, as_user):
-    other_category = make_category("Sampah")
-    other_city = make_region("13.72.01.1001", "Kelurahan di Bukittinggi")
-    plain = "Kondisinya sudah lama dibiarkan dan membahayakan pengguna jalan setiap hari."
-    with time_machine.travel(at(2026, 11, 20, 9), tick=False):
-        alike = f.submit(w, title="Jalan berlubang di depan pasar raya", description=plain)
-    with time_machine.travel(at(2026, 11, 23, 9), tick=False):
-        same_place = f.submit(w, title="Aspal rusak dekat sekolah", description=plain)
-        f.submit(w, title="Jalan berlubang tapi kategori lain", category=other_category)
-        f.submit(w, title="Jalan berlubang di kota lain", region=other_city, target_agency=w.padang)
-        report = f.submit(w, title="Jalan berlubang depan SD")
-        body = page(as_user(w.verifier), report)
-    box = re.search(r'class="card wb-similar">.*?</section>', body, re.S).group(0)
-    numbers = re.findall(r"#(\d{9})", box)
-    # The one sharing a title word first, though older; then the rest of the same category and city.
-    assert numbers == [alike.tracking_number, same_place.tracking_number]
 
 
 def test_a_similar_report_can_be_marked_as_the_original_in_one_click(w, as_user):
