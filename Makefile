@@ -22,6 +22,8 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py load_regions --if-empty
 	@JEMBATAN_ENV=development $(PY) manage.py seed_demo
 	@JEMBATAN_ENV=development $(PY) manage.py seed_demo_reports
+	@JEMBATAN_ENV=development $(PY) manage.py triage train --if-none --note demo >/dev/null && echo "Model triase siap."
+	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
 
 run: setup
 	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)

@@ -6,16 +6,17 @@ these helpers only make sure the public forms never carry personal data.
 
 from django.utils.translation import gettext_lazy as _
 
-# The portal's display-time PII filter (NIK, phone numbers, e-mail addresses); shared so a report
-# reads the same on the public pages, the REST API and Open311.
 from jembatan.accounts import access
-from jembatan.triage.pii import redact
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
     Status,
     Visibility,
 )
+
+# The public-page personal-data filter (NIK, phone numbers, e-mail addresses, introduced names),
+# shared so a report reads the same on the public pages, the REST API and Open311.
+from jembatan.triage.pii import redact
 
 EVENT_LABELS = {
     "submitted": _("Laporan diterima"),

@@ -1,15 +1,18 @@
-"""State changes of the map of government: loading the reference data.
+"""State changes of the map of government: loading the reference data, and adding agencies.
 
 Agencies and routing rules are edited one by one in the Django admin; regions and categories
 arrive in bulk from the files in directory/data (read by sources.py), through these functions.
+Agencies found in other systems' data (an SP4N-LAPOR! import) are added with `create_agency`.
 """
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jembatan.directory.models import Category, Region
+from jembatan.directory.models import Agency, AgencyKind, Category, Region
 from jembatan.directory.names import normalize_region_name
 
 # bulk_create splits further when the database limits query parameters; 2,000 rows keep each
@@ -19,6 +22,10 @@ _BATCH = 2000
 
 class RegionLoadError(ValueError):
     """The rows cannot be loaded as they are; nothing was written."""
+
+
+class AgencyError(ValueError):
+    """The agency cannot be added as asked; the message says why, in the user's language."""
 
 
 @dataclass(frozen=True)
@@ -139,3 +146,40 @@ def load_categories(*, rows):
                 category.save(update_fields=changed)
                 updated += 1
     return CategoryLoadResult(created=created, updated=updated, unchanged=len(rows) - created - updated)
+
+
+def create_agency(*, code, name, kind, parent=None, region=None, short_name="", actor=None):
+    """Add one agency (instansi) to the tree, under `parent`; return it.
+
+    `region` is its service area; when not given it inherits the parent's (an office of a kota
+    serves that kota). `actor` is who asked, for the callers' own records: agencies keep no
+    timeline of their own (the Django admin keeps its log of admin edits).
+    """
+    code, name, short_name = (code or "").strip(), (name or "").strip(), (short_name or "").strip()
+    if not name:
+        raise AgencyError(_("Nama instansi wajib diisi."))
+    if len(name) > Agency._meta.get_field("name").max_length:
+        raise AgencyError(_("Nama instansi terlalu panjang: %(name)s") % {"name": name})
+    try:
+        validate_slug(code)
+        if len(code) > Agency._meta.get_field("code").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        raise AgencyError(
+            _("Kode instansi tidak valid: “%(code)s” (huruf, angka dan tanda hubung).") % {"code": code}
+        ) from None
+    if kind not in AgencyKind.values:
+        raise AgencyError(_("Jenis instansi tidak dikenal: %(kind)s") % {"kind": kind})
+    if region is None and parent is not None:
+        region = parent.region
+    with transaction.atomic():
+        if Agency.objects.filter(code=code).exists():
+            raise AgencyError(_("Kode instansi %(code)s sudah dipakai.") % {"code": code})
+        return Agency.objects.create(
+            code=code,
+            name=name,
+            short_name=short_name[:60],
+            kind=kind,
+            parent=parent,
+            region=region,
+        )

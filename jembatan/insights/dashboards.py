@@ -409,7 +409,7 @@ def overview(scopes, filters, catalog=None):
         "time": time_table,
         "channel": by_channel,
         "channel_chart": bar_chart(
-            [(r[0].display, r[1].value, r[2].value) for r in by_channel.rows], title=_("Menurut kanal")
+            [(r[0].display(), r[1].value, r[2].value) for r in by_channel.rows], title=_("Menurut kanal")
         ),
         "kind": by_kind,
         "kind_chart": bar_chart(
@@ -540,10 +540,10 @@ def _median_from_histogram(rows):
                 return value
         raise IndexError(k)
 
+    # Always a float, so every row of a column shows one decimal ("3,0" next to "3,5").
     if n % 2:
-        return nth(n // 2)
-    low, high = nth(n // 2 - 1), nth(n // 2)
-    return low if low == high else (low + high) / 2
+        return float(nth(n // 2))
+    return (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
 def _age_buckets(today, cal):

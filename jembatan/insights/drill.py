@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
-from jembatan.directory.models import Agency, Category
+from jembatan.directory.models import Agency, Category, Region
 from jembatan.insights.models import DispositionFact, ReportFact
 from jembatan.insights.queries import Catalog, viewer_scopes
 from jembatan.reports.models import ACTIVE_STATUSES, Channel, Report, ReportType, Status
@@ -105,6 +106,10 @@ def _date(params, name):
         raise DrillError(_("Tanggal tidak valid: %(value)s") % {"value": value}) from None
 
 
+def _day(day):
+    return date_format(day, "j M Y") if day else "…"
+
+
 def _word_q(word):
     return (
         Q(words=word)
@@ -134,7 +139,7 @@ def build(user, params):
     if end:
         qs = qs.filter(day__lte=end)
     if start or end:
-        terms.append((_("Periode"), f"{start or '…'} – {end or '…'}"))
+        terms.append((_("Periode"), f"{_day(start)} – {_day(end)}"))
 
     code = params.get("instansi")
     direct = params.get("langsung") == "1"
@@ -168,7 +173,11 @@ def build(user, params):
             qs = qs.filter(region=region)
         else:
             qs = qs.filter(province=region)
-        terms.append((_("Wilayah"), region))
+        if region == "-":
+            terms.append((_("Wilayah"), _("Tidak diketahui")))
+        else:
+            name = Region.objects.filter(code=region).values_list("name", flat=True).first()
+            terms.append((_("Wilayah"), f"{name} ({region})" if name else region))
 
     category = params.get("kategori")
     if category:

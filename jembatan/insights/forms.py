@@ -62,9 +62,10 @@ class FilterForm(forms.Form):
     kategori = forms.CharField(label=_("Kategori"), required=False, max_length=12)
 
     def __init__(self, data=None, *, user, today=None):
-        if data is not None and not data.get("periode") and not data.get("dari") and not data.get("sampai"):
+        if data is not None and not data.get("periode"):
+            # Drill-down links carry only dates: show them as "Atur sendiri", else the default.
             data = data.copy()
-            data["periode"] = "30"  # the default, shown as chosen
+            data["periode"] = "atur" if data.get("dari") or data.get("sampai") else "30"
         super().__init__(data)
         self.user = user
         self.today = today or timezone.localdate()

@@ -7,17 +7,18 @@ is made in two steps, both writing the timeline in their own transaction:
 
 1. `reports.actions.submit_report(channel=Channel.IMPORT, submitted_at=…, external_id=…,
    source_instance=…)`: the report as it was received (no notification is sent for imports);
-2. `apply_imported_state()` below: the state LAPOR! reports now, applied as one change with one
-   "imported" timeline event listing what changed. On a re-import it compares first and writes
-   nothing (no event, no new version) when nothing changed: importing twice is idempotent.
+2. `reports.actions.apply_imported_report()`: the state LAPOR! reports now, applied as one change
+   with one "imported" timeline event listing what changed. On a re-import it compares first and
+   writes nothing (no event, no new version) when nothing changed: importing twice is idempotent.
 
 Dates LAPOR! does not export stay empty (verified_at, answered_at, closed_at), so imported reports
 never count for or against an agency's SLA percentages; they do count in volumes, maps and
 categories. Their SLA clock is off (next_check_at empty): the source system owns their lifecycle.
 
 Rows are read into `LaporRow`s, resolved to directory objects by a `Resolver` (regions by name,
-categories by LAPOR! id, agencies by mapping, by LAPOR! id, by name, or created under a parent),
-and imported one per savepoint: a bad row is reported and never stops the others.
+categories by LAPOR! id, agencies by mapping, by LAPOR! id, by name, or created under a parent
+with `directory.actions.create_agency`), and imported one per savepoint: a bad row is reported and
+never stops the others. This module only reads and resolves; every write is one of those actions.
 """
 
 import csv
@@ -29,25 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from jembatan.directory import actions as directory_actions
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel
 from jembatan.directory.names import normalize_region_name
-from jembatan.reports import actions, search
+from jembatan.reports import actions
 from jembatan.reports.models import (
     ArchiveReason,
     Channel,
     Classification,
-    Disposition,
-    DispositionStatus,
-    Event,
     Report,
     ReportType,
     Status,
-    Visibility,
 )
 
 SOURCE_INSTANCE = "lapor.go.id"
@@ -110,15 +106,6 @@ STATUSES = {_norm(label): value for value, label in Status.choices} | {
     "selesai ditindaklanjuti": Status.SELESAI,
     "selesai": Status.SELESAI,
 }
-# Disposition status implied by the report's status (None: the report never reached an agency).
-DISPOSITION_OF = {
-    Status.TERDISPOSISI: DispositionStatus.TERDISPOSISI,
-    Status.DIPROSES: DispositionStatus.DIPROSES,
-    Status.SELESAI: DispositionStatus.SELESAI,
-    Status.DITUTUP_PELAPOR: DispositionStatus.SELESAI,
-    Status.DITUTUP_SISTEM: DispositionStatus.SELESAI,  # closed by the system 10 days after an answer
-    Status.DITUTUP_ADMIN: DispositionStatus.DIBATALKAN,
-}
 # "Sumber Laporan": the first word decides ("Website - pemerintah-kota-samarinda" is the web).
 CHANNELS = {
     "website": Channel.WEB,
@@ -176,6 +163,69 @@ KIND_BY_NAME = [
     ("pemerintah provinsi", AgencyKind.PEMPROV),
     ("kementerian", AgencyKind.KEMENTERIAN_LEMBAGA),
 ]
+
+
+def guess_agency_kind(name):
+    """The AgencyKind a name suggests ("Dinas …" is a dinas); LAINNYA when it says nothing."""
+    return next((kind for key, kind in KIND_BY_NAME if key in _norm(name)), AgencyKind.LAINNYA)
+
+
+def _agencies_named(name):
+    # Once per command run: a scan of the agency table is cheap, and it matches names the way
+    # the importer does (case, punctuation and "&"/"dan" aside), which no SQL lookup does.
+    wanted = _norm(name)
+    return [a for a in Agency.objects.only("pk", "code", "name", "region_id") if _norm(a.name) == wanted]
+
+
+def find_agency(code_or_name):
+    """The agency with this code, else the only one with this name.
+
+    Raises ValueError, in the user's language, when there is none or the name is ambiguous.
+    """
+    text = (code_or_name or "").strip()
+    agency = Agency.objects.filter(code=text).first()
+    if agency is not None:
+        return agency
+    matches = _agencies_named(text)
+    if len(matches) == 1:
+        return Agency.objects.get(pk=matches[0].pk)
+    if matches:
+        raise ValueError(
+            _("Ada %(n)d instansi bernama “%(name)s”; sebut kodenya: %(codes)s")
+            % {"n": len(matches), "name": text, "codes": ", ".join(a.code for a in matches)}
+        )
+    raise ValueError(_("Instansi “%(name)s” tidak ada (dicari menurut kode dan nama).") % {"name": text})
+
+
+def find_or_create_parent(*, name, region_code, actor=None):
+    """The import's parent agency: the one named `name` serving `region_code`, created when missing.
+
+    Returns (agency, created). Running the same command again finds the agency it created.
+    """
+    name = (name or "").strip()
+    region = Region.objects.filter(code=(region_code or "").strip()).first()
+    if region is None:
+        raise ValueError(_("Wilayah dengan kode %(code)s tidak ada.") % {"code": region_code})
+    matches = _agencies_named(name)
+    here = [a for a in matches if a.region_id == region.code]
+    if len(here) == 1:
+        return Agency.objects.get(pk=here[0].pk), False
+    if matches:
+        raise ValueError(
+            _("Instansi bernama “%(name)s” sudah ada (%(codes)s); pakai --parent dengan kodenya.")
+            % {"name": name, "codes": ", ".join(a.code for a in matches)}
+        )
+    try:
+        agency = directory_actions.create_agency(
+            code=slugify(name)[:60].strip("-"),
+            name=name,
+            kind=guess_agency_kind(name),
+            region=region,
+            actor=actor,
+        )
+    except directory_actions.AgencyError as exc:
+        raise ValueError(str(exc)) from None
+    return agency, True
 
 
 # --- Reading -----------------------------------------------------------------------------------------
@@ -453,10 +503,8 @@ class Resolver:
             (code for code, patterns in ARCHIVE_REASONS if any(p in text for p in patterns)),
             DEFAULT_ARCHIVE_REASON[row.status],
         )
-        if code not in self.reasons:
-            self.reasons[code], _created = ArchiveReason.objects.get_or_create(
-                code=code, defaults={"name": code.replace("-", " ").title()}
-            )
+        if code not in self.reasons:  # the managed reasons come with the reports migrations
+            raise RowError(_("Alasan arsip “%(code)s” tidak ada di basis data.") % {"code": code})
         return self.reasons[code]
 
     # Agencies --------------------------------------------------------------------------------------
@@ -480,13 +528,12 @@ class Resolver:
         return self._codes[code]
 
     def _create(self, *, name, code, under):
-        agency = Agency.objects.create(
-            code=code,
-            name=name,
-            kind=next((kind for key, kind in KIND_BY_NAME if key in _norm(name)), AgencyKind.LAINNYA),
-            parent=under,
-            region_id=under.region_id if under else None,
-        )
+        try:
+            agency = directory_actions.create_agency(
+                code=code, name=name[:200], kind=guess_agency_kind(name), parent=under
+            )
+        except directory_actions.AgencyError as exc:
+            raise RowError(str(exc)) from None
         self.created_agencies.append(agency)
         self._names().setdefault(_norm(name), []).append(agency)
         self._codes[code] = agency
@@ -547,123 +594,6 @@ class Resolver:
         return self._create(name=name or code, code=code, under=parent or self.parent)
 
 
-# --- The state change --------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportedState:
-    """What the source system says about a report now."""
-
-    title: str
-    description: str
-    kind: str
-    classification: str
-    category: object
-    region: object
-    is_anonymous: bool
-    is_confidential: bool
-    channel: str
-    status: str
-    archive_reason: object
-    agencies: list  # where it was disposed (empty when it never reached an agency)
-    reporter_name: str = ""
-
-
-REPORT_FIELDS = (
-    "title",
-    "description",
-    "kind",
-    "classification",
-    "category",
-    "region",
-    "is_anonymous",
-    "is_confidential",
-    "channel",
-    "status",
-    "archive_reason",
-    "reporter_name",
-)
-
-
-FOREIGN_KEYS = {"category", "region", "archive_reason"}
-
-
-def _current(report, name):
-    # Foreign keys by id: reading report.category would cost a query per field per row.
-    return getattr(report, f"{name}_id") if name in FOREIGN_KEYS else getattr(report, name)
-
-
-def _wanted(state, name):
-    value = getattr(state, name)
-    return value.pk if name in FOREIGN_KEYS and value is not None else value
-
-
-def apply_imported_state(*, report, state, source_instance, actor=None):
-    """Bring an imported report to the state its source system reports, in one timeline event.
-
-    Returns (report, changed). Writes nothing at all when nothing differs, so a re-import of the
-    same file leaves every report (its version, updated_at and timeline) untouched.
-    """
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        if report.source_instance != source_instance:
-            raise RowError(_("Laporan ini bukan impor dari %(source)s.") % {"source": source_instance})
-        changes = {}
-        for name in REPORT_FIELDS:
-            old, new = _current(report, name), _wanted(state, name)
-            if old != new:
-                changes[name] = [str(old) if old is not None else None, str(new) if new is not None else None]
-        disposition_status = DISPOSITION_OF.get(state.status)
-        wanted = {a.pk: disposition_status for a in state.agencies} if disposition_status else {}
-        current = {d.agency_id: d for d in report.dispositions.all()}
-        to_create = [a for a in state.agencies if a.pk not in current and a.pk in wanted]
-        to_update = [
-            d for pk, d in current.items() if wanted.get(pk, DispositionStatus.DIBATALKAN) != d.status
-        ]
-        if to_create or to_update:
-            changes["dispositions"] = {
-                "before": {str(pk): d.status for pk, d in current.items()},
-                "after": {str(pk): s for pk, s in wanted.items()},
-            }
-        if not changes:
-            return report, False
-        before = report.status
-        for name in REPORT_FIELDS:
-            setattr(report, name, getattr(state, name))
-        # The source system runs this report's clock; the SLA sweep must leave it alone.
-        report.next_check_at = None
-        report.paused_at = None
-        report.version = F("version") + 1
-        report.save(update_fields=[*REPORT_FIELDS, "next_check_at", "paused_at", "version", "updated_at"])
-        report.refresh_from_db(fields=["version"])
-        for agency in to_create:
-            Disposition.objects.create(
-                report=report,
-                agency=agency,
-                status=wanted[agency.pk],
-                disposed_at=report.submitted_at,  # LAPOR! does not export the disposal date
-                instruction=_("Diimpor dari %(source)s.") % {"source": source_instance},
-            )
-        for disposition in to_update:
-            disposition.status = wanted.get(disposition.agency_id, DispositionStatus.DIBATALKAN)
-            disposition.next_check_at = None
-            disposition.save(update_fields=["status", "next_check_at", "updated_at"])
-        if "title" in changes or "description" in changes:
-            search.index_report(report)
-        Event.objects.create(
-            report=report,
-            actor=actor,
-            actor_role="sistem",
-            action="imported",
-            status_before=before,
-            status_after=report.status,
-            visibility=Visibility.INTERNAL,
-            data={"source": source_instance, "external_id": report.external_id, "changes": changes},
-            created_at=timezone.now(),
-        )
-    return report, True
-
-
 # --- The import --------------------------------------------------------------------------------------
 
 
@@ -682,44 +612,46 @@ def import_row(row, resolver, source_instance):
     """Create or update one report from a parsed row; returns "created" | "updated" | "unchanged"."""
     parent = resolver.parent_agency(row)
     agency = resolver.disposed_agency(row, parent)
-    state = ImportedState(
-        title=row.title,
-        description=row.description,
-        kind=row.kind,
-        classification=row.classification,
-        category=resolver.category(row),
-        region=resolver.region(row),
-        is_anonymous=row.is_anonymous,
-        is_confidential=row.is_confidential,
-        channel=row.channel,
-        status=row.status,
-        archive_reason=resolver.archive_reason(row),
-        agencies=[agency] if agency is not None else [],
-        reporter_name=row.reporter_name,
-    )
-    existing = Report.objects.filter(source_instance=source_instance, external_id=row.tracking_id).first()
-    if existing is None:
-        try:
+    state = {
+        "title": row.title,
+        "description": row.description,
+        "kind": row.kind,
+        "classification": row.classification,
+        "category": resolver.category(row),
+        "region": resolver.region(row),
+        "is_anonymous": row.is_anonymous,
+        "is_confidential": row.is_confidential,
+        "channel": row.channel,
+        "status": row.status,
+        "archive_reason": resolver.archive_reason(row),
+        "agencies": [agency] if agency is not None else [],
+        "reporter_name": row.reporter_name,
+    }
+    report = Report.objects.filter(source_instance=source_instance, external_id=row.tracking_id).first()
+    try:
+        if report is None:
             report = actions.submit_report(
-                kind=state.kind,
-                title=state.title,
-                description=state.description,
+                kind=state["kind"],
+                title=state["title"],
+                description=state["description"],
                 channel=Channel.IMPORT,
-                region=state.region,
-                category=state.category,
+                region=state["region"],
+                category=state["category"],
                 target_agency=agency or parent,
-                is_anonymous=state.is_anonymous,
-                is_confidential=state.is_confidential,
-                reporter_name=state.reporter_name,
+                is_anonymous=state["is_anonymous"],
+                is_confidential=state["is_confidential"],
+                reporter_name=state["reporter_name"],
                 source_instance=source_instance,
                 external_id=row.tracking_id,
                 submitted_at=row.submitted_at,
             )
-        except actions.ReportError as exc:
-            raise RowError(exc.message) from None
-        apply_imported_state(report=report, state=state, source_instance=source_instance)
-        return "created"
-    _report, changed = apply_imported_state(report=existing, state=state, source_instance=source_instance)
+            actions.apply_imported_report(report=report, source_instance=source_instance, **state)
+            return "created"
+        _report, changed = actions.apply_imported_report(
+            report=report, source_instance=source_instance, **state
+        )
+    except actions.ReportError as exc:
+        raise RowError(exc.message) from None
     return "updated" if changed else "unchanged"
 
 

@@ -27,7 +27,9 @@ EXAMPLES = 3
 # Words of the text (not the title) that carry no topic: greetings and the LAPOR! closing formula.
 TEXT_STOPWORDS = STOPWORDS | frozenset(
     "selamat pagi siang sore malam assalamualaikum wassalam terimakasih kasih hormat izin ijin "
-    "menyampaikan sampaikan disampaikan dimohon memohon mohon ditindaklanjuti tindaklanjuti".split()
+    "menyampaikan sampaikan disampaikan dimohon memohon mohon ditindaklanjuti tindaklanjuti "
+    # function words that survive the length minimum and otherwise top a cluster's word list
+    "hanya saja yaitu bahwa jika kalau ketika seperti secara begitu sehingga".split()
 )
 
 

@@ -953,79 +953,127 @@ def dispose_report(*, report, actor, agencies, instruction="", expected_version=
     with transaction.atomic():
         report = _lock(report, expected_version)
         access.require(access.can_verify(actor, report))
-        _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
-        if not report.classification:
-            raise IllegalTransition(_("Verifikasi laporan (klasifikasi) sebelum mendisposisikannya."))
-        open_agencies = set(
-            report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES).values_list(
-                "agency_id", flat=True
-            )
+        return _dispose_locked(report, actor=actor, agencies=agencies, instruction=instruction)
+
+
+def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
+    """The disposal itself, on a report already locked (inside the caller's transaction)."""
+    _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
+    if not report.classification:
+        raise IllegalTransition(_("Verifikasi laporan (klasifikasi) sebelum mendisposisikannya."))
+    open_agencies = set(
+        report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES).values_list("agency_id", flat=True)
+    )
+    duplicates = [a for a in agencies if a.pk in open_agencies]
+    if duplicates:
+        raise IllegalTransition(_("Laporan sudah didisposisikan ke %(name)s.") % {"name": duplicates[0].name})
+    now = _now()
+    cal = WorkingCalendar.load()
+    pol = policy()
+    before = report.status
+    if report.completion_due_at is None:
+        # The completion clock starts at the first disposal and follows the report through
+        # returns and pelimpahan, so a bounced report does not earn a fresh deadline.
+        report.completion_due_at = cal.add_working_days(
+            now, pol.completion_days(report.classification, report.kind)
         )
-        duplicates = [a for a in agencies if a.pk in open_agencies]
-        if duplicates:
-            raise IllegalTransition(
-                _("Laporan sudah didisposisikan ke %(name)s.") % {"name": duplicates[0].name}
-            )
-        now = _now()
-        cal = WorkingCalendar.load()
-        pol = policy()
-        before = report.status
-        if report.completion_due_at is None:
-            # The completion clock starts at the first disposal and follows the report through
-            # returns and pelimpahan, so a bounced report does not earn a fresh deadline.
-            report.completion_due_at = cal.add_working_days(
-                now, pol.completion_days(report.classification, report.kind)
-            )
-        created = []
-        for agency in agencies:
-            first_due = min(cal.add_working_days(now, pol.first_response_days), report.completion_due_at)
-            disposition = Disposition.objects.create(
-                report=report,
-                agency=agency,
-                instruction=(instruction or "").strip(),
-                disposed_by=actor,
-                disposed_at=now,
-                first_response_due_at=first_due,
-                completion_due_at=report.completion_due_at,
-            )
-            _reschedule_disposition(disposition, cal)
-            created.append(disposition)
-        report.status = _derive_status(report)
-        _schedule_report(report, cal, pol)
-        _save(report, "status", "completion_due_at", "next_check_at")
-        for disposition in created:
-            _record(
-                report,
-                actor=actor,
-                action="disposed",
-                before=before,
-                disposition=disposition,
-                text=disposition.instruction,
-                visibility=Visibility.INTERNAL,
-                data={"agency": disposition.agency.name, "agency_id": disposition.agency_id},
-            )
-            notify.notify_staff(
-                users=recipients.coordinators_of(disposition.agency)
-                + recipients.liaisons_of(disposition.agency),
-                template="disposition_new",
-                report=report,
-                disposition=disposition,
-                extra={"text": disposition.instruction},
-            )
-        public_event = _record(
+    created = []
+    for agency in agencies:
+        first_due = min(cal.add_working_days(now, pol.first_response_days), report.completion_due_at)
+        disposition = Disposition.objects.create(
+            report=report,
+            agency=agency,
+            instruction=(instruction or "").strip(),
+            disposed_by=actor,
+            disposed_at=now,
+            first_response_due_at=first_due,
+            completion_due_at=report.completion_due_at,
+        )
+        _reschedule_disposition(disposition, cal)
+        created.append(disposition)
+    report.status = _derive_status(report)
+    _schedule_report(report, cal, pol)
+    _save(report, "status", "completion_due_at", "next_check_at")
+    for disposition in created:
+        _record(
             report,
             actor=actor,
-            action="forwarded_to_agency",
+            action="disposed",
             before=before,
-            visibility=Visibility.PUBLIC,
-            data={"agencies": [a.name for a in agencies]},
+            disposition=disposition,
+            text=disposition.instruction,
+            visibility=Visibility.INTERNAL,
+            data={"agency": disposition.agency.name, "agency_id": disposition.agency_id, **(data or {})},
         )
-        notify.notify_reporter(
+        notify.notify_staff(
+            users=recipients.coordinators_of(disposition.agency) + recipients.liaisons_of(disposition.agency),
+            template="disposition_new",
             report=report,
-            template="report_disposed",
-            event=public_event,
+            disposition=disposition,
+            extra={"text": disposition.instruction},
         )
+    public_event = _record(
+        report,
+        actor=actor,
+        action="forwarded_to_agency",
+        before=before,
+        visibility=Visibility.PUBLIC,
+        data={"agencies": [a.name for a in agencies]},
+    )
+    notify.notify_reporter(
+        report=report,
+        template="report_disposed",
+        event=public_event,
+    )
     return report
+
+
+# A report routed without a verifier gets the classification its type implies; a complaint is taken
+# as not involving misconduct by officials (berkadar pengawasan is a verifier's judgement, who can
+# reclassify it afterwards).
+AUTO_ROUTE_CLASSIFICATION = {
+    ReportType.PENGADUAN: Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+    ReportType.ASPIRASI: Classification.ASPIRASI,
+    ReportType.PERMINTAAN_INFORMASI: Classification.PERMINTAAN_INFORMASI,
+}
+
+
+def auto_route_report(*, report, agency, category=None, confidence, model_version):
+    """Verify and dispose a new report without a verifier, on the routing model's word.
+
+    Only the triage auto-router calls this, when the instance switched TRIAGE_AUTO_ROUTE on and the
+    model is sure enough. It acts only on a report nobody has touched yet (unverified, no
+    disposition, not waiting for the reporter); otherwise it returns None and changes nothing. The
+    citizen's own category is kept; the model's fills it only when there is none. The events say
+    that the system routed it, with the model version and its confidence, and verifiers can still
+    reclassify or dispose further as usual.
+    """
+    if agency is None or not agency.is_active:
+        return None
+    with transaction.atomic():
+        report = _lock(report)
+        if (
+            report.status != Status.BELUM_TERVERIFIKASI
+            or report.verified_at is not None
+            or report.dispositions.exists()
+        ):
+            return None
+        basis = {"auto": True, "model_version": model_version, "confidence": round(float(confidence), 4)}
+        changes = {"classification": [report.classification, AUTO_ROUTE_CLASSIFICATION[report.kind]]}
+        report.classification = AUTO_ROUTE_CLASSIFICATION[report.kind]
+        if report.category_id is None and category is not None and category.is_active:
+            changes["category"] = [None, category.pk]
+            report.category = category
+        report.verified_at = _now()
+        _save(report, "classification", "category", "verified_at")
+        _record(
+            report,
+            actor=None,
+            action="verified",
+            visibility=Visibility.INTERNAL,
+            data={"changes": changes, "classification": report.classification, **basis},
+        )
+        return _dispose_locked(report, actor=None, agencies=[agency], data=basis)
 
 
 def mark_duplicate(*, report, original, actor, note="", expected_version=None):
@@ -1503,3 +1551,145 @@ def check_disposition_deadlines(*, disposition, now=None):
             )
         _reschedule_disposition(disposition, cal)
     return disposition
+
+
+# --- Reports imported from another system (SP4N-LAPOR! exports) --------------------------------------
+
+# The disposition status implied by an imported report's status (absent: it never reached an agency).
+_IMPORTED_DISPOSITION_STATUS = {
+    Status.TERDISPOSISI: DispositionStatus.TERDISPOSISI,
+    Status.DIPROSES: DispositionStatus.DIPROSES,
+    Status.SELESAI: DispositionStatus.SELESAI,
+    Status.DITUTUP_PELAPOR: DispositionStatus.SELESAI,
+    Status.DITUTUP_SISTEM: DispositionStatus.SELESAI,  # closed by the system 10 days after an answer
+    Status.DITUTUP_ADMIN: DispositionStatus.DIBATALKAN,
+}
+_IMPORTED_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "classification",
+    "category",
+    "region",
+    "is_anonymous",
+    "is_confidential",
+    "channel",
+    "status",
+    "archive_reason",
+    "reporter_name",
+)
+_IMPORTED_FOREIGN_KEYS = {"category", "region", "archive_reason"}
+
+
+def apply_imported_report(
+    *,
+    report,
+    source_instance,
+    title,
+    description,
+    kind,
+    classification,
+    category,
+    region,
+    is_anonymous,
+    is_confidential,
+    channel,
+    status,
+    archive_reason,
+    agencies,
+    reporter_name="",
+    actor=None,
+):
+    """Bring an imported report to the state its source system reports now, in one timeline event.
+
+    An export (SP4N-LAPOR!) holds each report's current state but not its history, so the state is
+    set as it is rather than replayed through the lifecycle actions (which would invent dates and
+    SLA results): verified_at, answered_at and closed_at stay empty, and the SLA clock is off
+    (next_check_at empty) because the source system owns the report's lifecycle. `agencies` are
+    where it was disposed; their dispositions follow the report's status.
+
+    Returns (report, changed). Writes nothing at all when nothing differs, so importing the same file
+    again leaves every report (its version, updated_at and timeline) untouched.
+    """
+    if kind not in ReportType.values:
+        raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
+    if channel not in Channel.values:
+        raise ReportError(_("Kanal tidak dikenal."), field="channel")
+    if status not in Status.values:
+        raise ReportError(_("Status tidak dikenal."), field="status")
+    if classification and classification not in Classification.values:
+        raise ReportError(_("Klasifikasi tidak dikenal."), field="classification")
+    wanted_values = {
+        "title": _clean_text(title, field="title", minimum=MIN_TITLE_LENGTH, maximum=200, label=_("Judul")),
+        "description": _clean_text(
+            description,
+            field="description",
+            minimum=MIN_DESCRIPTION_LENGTH,
+            maximum=10000,
+            label=_("Isi laporan"),
+        ),
+        "kind": kind,
+        "classification": classification or "",
+        "category": category,
+        "region": region,
+        "is_anonymous": bool(is_anonymous),
+        "is_confidential": bool(is_confidential),
+        "channel": channel,
+        "status": status,
+        "archive_reason": archive_reason,
+        "reporter_name": (reporter_name or "").strip()[:150],
+    }
+    disposition_status = _IMPORTED_DISPOSITION_STATUS.get(status)
+    wanted = {agency.pk: disposition_status for agency in agencies} if disposition_status else {}
+    with transaction.atomic():
+        report = _lock(report)
+        if not report.external_id or report.source_instance != source_instance:
+            raise ReportError(_("Laporan ini bukan impor dari %(source)s.") % {"source": source_instance})
+        changes = {}
+        for name in _IMPORTED_FIELDS:
+            if name in _IMPORTED_FOREIGN_KEYS:  # by id: reading report.category costs a query per row
+                old, new = getattr(report, f"{name}_id"), getattr(wanted_values[name], "pk", None)
+            else:
+                old, new = getattr(report, name), wanted_values[name]
+            if old != new:
+                changes[name] = [str(old) if old is not None else None, str(new) if new is not None else None]
+        current = {d.agency_id: d for d in report.dispositions.all()}
+        to_create = [a for a in agencies if a.pk not in current and a.pk in wanted]
+        to_update = [
+            d for pk, d in current.items() if wanted.get(pk, DispositionStatus.DIBATALKAN) != d.status
+        ]
+        if to_create or to_update:
+            changes["dispositions"] = {
+                "before": {str(pk): d.status for pk, d in current.items()},
+                "after": {str(pk): s for pk, s in wanted.items()},
+            }
+        if not changes:
+            return report, False
+        before = report.status
+        for name, value in wanted_values.items():
+            setattr(report, name, value)
+        report.next_check_at = None
+        report.paused_at = None
+        _save(report, *_IMPORTED_FIELDS, "next_check_at", "paused_at")
+        for agency in to_create:
+            Disposition.objects.create(
+                report=report,
+                agency=agency,
+                status=wanted[agency.pk],
+                disposed_at=report.submitted_at,  # the export does not say when it was disposed
+                instruction=_("Diimpor dari %(source)s.") % {"source": source_instance},
+            )
+        for disposition in to_update:
+            disposition.status = wanted.get(disposition.agency_id, DispositionStatus.DIBATALKAN)
+            disposition.next_check_at = None
+            disposition.save(update_fields=["status", "next_check_at", "updated_at"])
+        if "title" in changes or "description" in changes:
+            search.index_report(report)
+        _record(
+            report,
+            actor=actor,
+            action="imported",
+            before=before,
+            data={"source": source_instance, "external_id": report.external_id, "changes": changes},
+        )
+    return report, True

@@ -34,3 +34,17 @@ def retrain_triage_model_task():
         "triage model v%s trained (%s s, active: %s)", model.version, model.train_seconds, model.is_active
     )
     return model.version
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("triage-auto-route")
+def auto_route_task():
+    """Every minute, when TRIAGE_AUTO_ROUTE is on: route new reports the model is sure about."""
+    from jembatan.triage import autoroute
+
+    if not autoroute.enabled():
+        return 0
+    routed = autoroute.route_new_reports()
+    if routed:
+        logger.info("auto-routed %s reports", routed)
+    return routed

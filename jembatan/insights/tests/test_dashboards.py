@@ -187,3 +187,23 @@ def test_the_site_menu_can_ask_whether_to_show_the_dashboards(data):
 
     assert may_view_dashboards(data.pimpinan_riau) and may_view_dashboards(data.auditor_national)
     assert not may_view_dashboards(data.liaison_pupr) and not may_view_dashboards(data.citizen)
+
+
+def test_the_site_menu_links_the_dashboards_for_leaders_and_the_statistics_for_everyone(client, data, frozen):
+    anonymous = client.get("/").content.decode()
+    assert 'href="/data/statistik/"' in anonymous and 'href="/data/"' not in anonymous
+    assert 'href="/data/"' not in get(client, data.liaison_pupr, "/").content.decode()
+    assert 'href="/data/"' in get(client, data.pimpinan_prov, "/").content.decode()
+
+
+def test_the_charts_are_labelled_with_the_names_in_their_tables(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/").content.decode()
+    assert "bound method" not in html
+    assert re.search(r"<svg[^>]*>.*Android.*</svg>", html, re.S)
+
+
+def test_dates_without_a_preset_are_shown_as_a_chosen_range(client, data, frozen):
+    html = get(
+        client, data.pimpinan_prov, "/data/peta/", dari="2026-03-01", sampai="2026-03-18"
+    ).content.decode()
+    assert '<option value="atur" selected>' in html

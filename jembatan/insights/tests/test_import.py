@@ -6,7 +6,7 @@ import io
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from jembatan.directory.actions import load_categories, load_regions
@@ -15,6 +15,7 @@ from jembatan.directory.sources import read_categories, read_regions
 from jembatan.directory.tests.factories import make_agency
 from jembatan.insights import importing, rollups
 from jembatan.insights.models import ReportFact
+from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Disposition, Event, Report, Status
 from jembatan.reports.sla import JAKARTA
 from jembatan.shared_data import shared_data_path
@@ -32,9 +33,13 @@ def region_rows():
 
 
 @pytest.fixture
-def directory(region_rows):
+def reference_data(region_rows):
     load_regions(rows=region_rows)
     load_categories(rows=read_categories())
+
+
+@pytest.fixture
+def directory(reference_data):
     prov = make_agency(
         "Pemerintah Provinsi Kalimantan Timur", kind=AgencyKind.PEMPROV, region="64", code="kaltim"
     )
@@ -207,3 +212,67 @@ def test_imported_reports_feed_the_dashboards(directory, small_sample):
     assert ReportFact.objects.filter(province="64").count() == 30
     # Imported reports carry no SLA dates: they never count as verified late or on time.
     assert not ReportFact.objects.filter(verified=True).exists()
+
+
+def test_the_command_creates_a_missing_parent_once_and_finds_it_by_name_afterwards(
+    reference_data, small_sample
+):
+    args = [str(small_sample), "--create-parent", "Pemerintah Kota Samarinda", "--parent-region", "64.72"]
+    output = run(*args, "--dry-run")
+    assert "Instansi induk akan dibuat: Pemerintah Kota Samarinda" in output
+    assert not Agency.objects.exists()
+
+    output = run(*args)
+    assert "Instansi induk dibuat: Pemerintah Kota Samarinda (kode pemerintah-kota-samarinda" in output
+    assert "30 baris: 30 baru" in output
+    parent = Agency.objects.get(code="pemerintah-kota-samarinda")
+    assert (parent.kind, parent.region_id, parent.parent) == (AgencyKind.PEMKAB_PEMKOT, "64.72", None)
+    assert Agency.objects.filter(parent=parent, code__startswith="lapor-").exists()
+    agencies = Agency.objects.count()
+
+    output = run(*args)  # the same command again: the parent is found, nothing changes
+    assert "dibuat" not in output and "30 baris: 0 baru, 0 diperbarui, 30 tetap" in output
+    output = run(str(small_sample), "--parent", "pemerintah kota SAMARINDA")  # by name
+    assert "30 baris: 0 baru, 0 diperbarui, 30 tetap" in output
+    assert Agency.objects.count() == agencies
+
+
+def test_the_command_refuses_an_unusable_parent_before_importing_anything(reference_data, small_sample):
+    with pytest.raises(CommandError, match="--parent-region"):
+        run(str(small_sample), "--create-parent", "Pemerintah Kota Samarinda")
+    with pytest.raises(CommandError, match="99.99"):
+        run(str(small_sample), "--create-parent", "Pemerintah Kota Samarinda", "--parent-region", "99.99")
+    with pytest.raises(CommandError, match="--create-parent"):
+        run(str(small_sample), "--parent", "Pemerintah Kota Samarinda")
+    make_agency("Dinas Kesehatan", code="dinkes-a", region="64.72")
+    make_agency("Dinas Kesehatan", code="dinkes-b", region="64.71")
+    with pytest.raises(CommandError, match="dinkes-a, dinkes-b"):
+        run(str(small_sample), "--parent", "Dinas Kesehatan")
+    assert not Report.objects.exists()
+
+
+def test_the_import_action_refuses_a_report_that_was_not_imported(directory, small_sample):
+    importing.import_file(small_sample, parent=directory)
+    report = Report.objects.get(external_id="7248223")
+    state = dict(
+        title="Judul yang lain sama sekali",
+        description="Isi laporan yang cukup panjang untuk diterima.",
+        kind=report.kind,
+        classification=report.classification,
+        category=None,
+        region=None,
+        is_anonymous=False,
+        is_confidential=False,
+        channel=Channel.WEB,
+        status=Status.SELESAI,
+        archive_reason=None,
+        agencies=[],
+    )
+    with pytest.raises(actions.ReportError, match="bukan impor dari example.org"):
+        actions.apply_imported_report(report=report, source_instance="example.org", **state)
+    with pytest.raises(actions.ReportError, match="Isi laporan terlalu pendek"):
+        actions.apply_imported_report(
+            report=report, source_instance="lapor.go.id", **(state | {"description": "x"})
+        )
+    report.refresh_from_db()
+    assert report.title != state["title"] and report.events.filter(action="imported").count() == 1

@@ -180,6 +180,10 @@ def test_auto_routing_is_off_by_default_and_needs_the_confidence(
 
 
 def test_auto_routing_setting_defaults_to_off(trained, settings):
+    from django.conf import settings as real_settings
+
+    assert real_settings.TRIAGE_AUTO_ROUTE is False  # no TRIAGE_AUTO_ROUTE in the environment
+    assert real_settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE == 0.95
     del settings.TRIAGE_AUTO_ROUTE
     suggestion = services.suggest(text="jalan rusak berlubang", region=trained.village_padang)
     assert services.should_auto_route(suggestion) is False
@@ -194,3 +198,118 @@ def test_prune_keeps_the_active_and_newest_versions(trained):
     assert sorted(kept) == [1, 4]
     with pytest.raises(actions.TriageError):
         actions.activate_model(version=2)
+
+
+# --- Automatic routing (off by default) --------------------------------------------------------------
+
+ROAD = (
+    "Jalan berlubang di Jl. Sudirman",
+    "aspal jalan di depan sekolah hancur sejak kemarin, lubangnya dalam dan motor sering jatuh di sana",
+)
+
+
+def _later():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(hours=1)
+
+
+def _new_complete_report(w, **extra):
+    import datetime as dt
+
+    title, description = ROAD
+    return tf.submit(
+        w,
+        title=title,
+        description=description,
+        region=w.village_padang,
+        incident_date=dt.date(2026, 11, 2),
+        **extra,
+    )
+
+
+def test_auto_routing_routes_a_sure_complete_new_report_and_says_so(trained, settings):
+    from jembatan.reports.models import Event, Report, Status
+    from jembatan.triage import autoroute
+
+    settings.TRIAGE_AUTO_ROUTE = True
+    settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = 0.3
+    waiting = _new_complete_report(trained)
+    # Switched on now: the cursor starts after the reports already waiting, those stay with verifiers.
+    assert autoroute.route_new_reports() == 0
+    fresh = _new_complete_report(trained)
+    assert autoroute.route_new_reports(now=_later()) == 1
+    fresh = Report.objects.get(pk=fresh.pk)
+    assert fresh.status == Status.TERDISPOSISI
+    assert fresh.verified_at is not None
+    assert [d.agency for d in fresh.dispositions.all()] == [trained.pupr_padang]
+    verified = Event.objects.get(report=fresh, action="verified")
+    assert verified.actor is None and verified.actor_role == "sistem"
+    assert verified.data["auto"] is True and verified.data["model_version"] == trained.model.version
+    assert 0.3 <= verified.data["confidence"] <= 1
+    assert Event.objects.get(report=fresh, action="disposed").data["auto"] is True
+    assert Report.objects.get(pk=waiting.pk).status == Status.BELUM_TERVERIFIKASI
+    # A second run finds nothing new, and never routes a report twice.
+    assert autoroute.route_new_reports(now=_later()) == 0
+    assert fresh.dispositions.count() == 1
+
+
+@pytest.mark.parametrize("case", ["off", "unsure", "incomplete", "flagged", "addressed"])
+def test_auto_routing_leaves_a_report_to_the_verifiers(trained, settings, case):
+    from jembatan.reports.models import Report, Status
+    from jembatan.triage import autoroute
+
+    settings.TRIAGE_AUTO_ROUTE = True
+    settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = 0.99 if case == "unsure" else 0.3
+    autoroute.route_new_reports()  # the cursor starts here
+    if case == "incomplete":  # no place below the city, no date, no street
+        report = tf.submit(
+            trained,
+            title="Jalan berlubang",
+            description="aspal jalan hancur, lubangnya dalam dan motor sering jatuh karena lubang itu",
+            region=trained.region_padang,
+        )
+    elif case == "flagged":
+        report = _new_complete_report(trained)
+        report.description += " dasar bajingan semua pegawainya"
+        report.save(update_fields=["description"])
+    elif case == "addressed":
+        report = _new_complete_report(trained, target_agency=trained.dinkes_padang)
+    else:
+        report = _new_complete_report(trained)
+    if case == "off":
+        settings.TRIAGE_AUTO_ROUTE = False
+    if case == "flagged":
+        assert services.flags(report)
+    assert autoroute.route_new_reports(now=_later()) == 0
+    report = Report.objects.get(pk=report.pk)
+    assert report.status == Status.BELUM_TERVERIFIKASI and report.verified_at is None
+    assert not report.dispositions.exists()
+
+
+def test_auto_route_action_never_touches_a_report_a_verifier_already_took(trained):
+    report = _new_complete_report(trained)
+    report_actions.verify_report(
+        report=report, actor=trained.admin, classification="aspirasi", category=trained.cat_road
+    )
+    assert (
+        report_actions.auto_route_report(
+            report=report, agency=trained.dinkes_padang, confidence=0.99, model_version=1
+        )
+        is None
+    )
+    report.refresh_from_db()
+    assert report.classification == "aspirasi" and not report.dispositions.exists()
+
+
+def test_train_if_none_keeps_the_active_model(trained):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("triage", "train", "--if-none", stdout=out)
+    assert "already active" in out.getvalue()
+    assert TriageModel.objects.count() == 1

@@ -26,10 +26,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Periksa dan hitung, tanpa menyimpan apa pun."
         )
-        parser.add_argument(
+        parents = parser.add_mutually_exclusive_group()
+        parents.add_argument(
             "--parent",
-            metavar="KODE",
-            help="Instansi induk untuk instansi yang belum ada (dibuat di bawahnya).",
+            metavar="KODE_ATAU_NAMA",
+            help="Instansi induk (kode atau nama) untuk instansi yang belum ada (dibuat di bawahnya).",
+        )
+        parents.add_argument(
+            "--create-parent",
+            metavar="NAMA",
+            help=(
+                "Seperti --parent, tetapi instansi induk bernama NAMA dibuat bila belum ada "
+                "(wajib dengan --parent-region)."
+            ),
+        )
+        parser.add_argument(
+            "--parent-region",
+            metavar="KODE_WILAYAH",
+            help="Kode wilayah Kemendagri instansi induk yang dibuat, mis. 64.72 (Kota Samarinda).",
         )
         parser.add_argument(
             "--map-agency",
@@ -47,13 +61,32 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Tanpa bilah kemajuan.")
 
     def handle(
-        self, *args, file, dry_run, parent, map_agency, source, errors, no_progress, verbosity, **options
+        self,
+        *args,
+        file,
+        dry_run,
+        parent,
+        create_parent,
+        parent_region,
+        map_agency,
+        source,
+        errors,
+        no_progress,
+        verbosity,
+        **options,
     ):
+        if create_parent and not parent_region:
+            raise CommandError(_("--create-parent memerlukan --parent-region (kode wilayah, mis. 64.72)."))
+        if parent_region and not create_parent:
+            raise CommandError(_("--parent-region hanya berlaku bersama --create-parent."))
         parent_agency = None
         if parent:
-            parent_agency = Agency.objects.filter(code=parent).first()
-            if parent_agency is None:
-                raise CommandError(_("Instansi induk dengan kode %(code)s tidak ada.") % {"code": parent})
+            try:
+                parent_agency = importing.find_agency(parent)
+            except ValueError as exc:
+                raise CommandError(
+                    str(exc) + " " + _("Untuk membuatnya: --create-parent NAMA --parent-region KODE.")
+                ) from None
         agency_map = {}
         for item in map_agency:
             name, sep, code = item.rpartition("=")
@@ -68,8 +101,18 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         bar = tqdm(total=len(rows), unit=_("baris"), disable=no_progress or verbosity == 0, file=self.stderr)
+        parent_created = False
         try:
+            # One transaction around the whole run only so that --dry-run can roll everything back
+            # (a parent it created included); each row still has its own savepoint inside.
             with transaction.atomic():
+                if create_parent:
+                    try:
+                        parent_agency, parent_created = importing.find_or_create_parent(
+                            name=create_parent, region_code=parent_region
+                        )
+                    except ValueError as exc:
+                        raise CommandError(str(exc)) from None
                 result = importing.import_file(
                     file,
                     parent=parent_agency,
@@ -83,6 +126,16 @@ class Command(BaseCommand):
             pass
         finally:
             bar.close()
+        if parent_created and verbosity:
+            message = (
+                _("Instansi induk akan dibuat: %(name)s (kode %(code)s, wilayah %(region)s).")
+                if dry_run
+                else _("Instansi induk dibuat: %(name)s (kode %(code)s, wilayah %(region)s).")
+            )
+            self.stdout.write(
+                message
+                % {"name": parent_agency.name, "code": parent_agency.code, "region": parent_agency.region_id}
+            )
         self._report(result, dry_run, errors, verbosity)
 
     def _report(self, result, dry_run, errors_file, verbosity):

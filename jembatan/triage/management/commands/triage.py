@@ -1,6 +1,6 @@
 """`manage.py triage train|evaluate|activate|list|reindex|prune`: the routing model and duplicate index.
 
-    manage.py triage train [--no-activate] [--dry-run] [--note TEXT]
+    manage.py triage train [--no-activate] [--dry-run] [--note TEXT] [--if-none]
     manage.py triage evaluate --csv PATH --text-column C [--text-column C2] --label-column L
                               [--order-column C] [--test-fraction 0.2] [--min-class-size N]
     manage.py triage activate VERSION
@@ -36,6 +36,9 @@ class Command(BaseCommand):
         train.add_argument("--no-activate", action="store_true", help="keep the current version active")
         train.add_argument("--dry-run", action="store_true", help="train and measure, store nothing")
         train.add_argument("--note", default="")
+        train.add_argument(
+            "--if-none", action="store_true", help="only when no model is active yet (set-up scripts)"
+        )
 
         evaluate = sub.add_parser("evaluate", help="temporal-split evaluation on a labelled CSV")
         evaluate.add_argument("--csv", required=True, dest="path")
@@ -63,7 +66,10 @@ class Command(BaseCommand):
 
     # --- train / activate / list / reindex / prune ------------------------------------------------------
 
-    def handle_train(self, *, no_activate, dry_run, note, **_options):
+    def handle_train(self, *, no_activate, dry_run, note, if_none=False, **_options):
+        if if_none and TriageModel.objects.active().exists():
+            self.stdout.write("a model is already active: nothing to train")
+            return
         if dry_run:
             from jembatan.triage import training
 
