@@ -101,8 +101,12 @@ SCENARIOS = {
         Scenario("archived_by_system", Status.DIARSIPKAN_SISTEM, 3, False),
         Scenario("withdrawn", Status.DIARSIPKAN_PELAPOR, 2, False),
         Scenario("duplicate", Status.DIARSIPKAN_ADMIN, 2, False),
+        # Sent again a day or so ago and not noticed yet: the verifier finds it in the queue with its
+        # original under "Laporan serupa" (only from the "every scenario once" round: weight 0).
+        Scenario("duplicate_unnoticed", Status.BELUM_TERVERIFIKASI, 0, False),
     ]
 }
+DUPLICATE_SCENARIOS = ("duplicate", "duplicate_unnoticed")
 # Every scenario once, then these detours at least once each, before the weighted fill.
 GUARANTEED = [
     ("in_progress", ("returned", "liaison")),
@@ -365,7 +369,7 @@ class _Planner:
         chosen = chosen[:count]
         if not any(name in ORIGINAL_SCENARIOS for name, _d in chosen):
             # Too few reports for a duplicate to have an original: a fresh report instead.
-            chosen = [("fresh", ()) if name == "duplicate" else (name, d) for name, d in chosen]
+            chosen = [("fresh", ()) if name in DUPLICATE_SCENARIOS else (name, d) for name, d in chosen]
         rng.shuffle(chosen)
         return chosen
 
@@ -382,7 +386,7 @@ class _Planner:
                 d for d in scenario.detours if d not in forced and rng.random() < DETOUR_CHANCE[d]
             }
             text = None
-            if name != "duplicate":
+            if name not in DUPLICATE_SCENARIOS:
                 pick = next(
                     (i for i, t in enumerate(queue) if self._fits(self.texts[t], scenario, detours)), None
                 )
@@ -510,6 +514,8 @@ class _Planner:
             anchor, window = add("withdraw", CITIZEN, 0.05, 2, note=rng.choice(WITHDRAW_NOTES)), (1, 70)
         elif name == "duplicate":
             anchor, window = add("mark_duplicate", STAFF, 0.3, 2), (0, 0)  # placed after its original
+        elif name == "duplicate_unnoticed":
+            anchor, window = 0, (0, 0)  # placed by _after_original
         elif name in ("disposed", "first_response_overdue"):
             verification()
             disposal()
@@ -554,8 +560,12 @@ class _Planner:
         plan.address = self._address(plan)
 
     def _after_original(self, plan):
-        """A duplicate: sent a few days after its original, merged into it by the verifier."""
-        submitted = plan.original.steps[0].at + dt.timedelta(days=self.rng.uniform(1, 5))
+        """A duplicate: sent a few days after its original, merged into it by the verifier; or, not
+        noticed yet, sent again in the last day or two."""
+        if plan.scenario.name == "duplicate_unnoticed":
+            submitted = self.base - dt.timedelta(days=self.rng.uniform(0.2, 1.5))
+        else:
+            submitted = plan.original.steps[0].at + dt.timedelta(days=self.rng.uniform(1, 5))
         self._place(plan, 0, submitted)
 
     def _place(self, plan, anchor, start):

@@ -101,6 +101,18 @@ def test_demo_reports_show_overdue_work_returns_forwarding_and_duplicates(demo):
         assert duplicate.title == duplicate.duplicate_of.title
 
 
+def test_demo_has_an_unnoticed_duplicate_in_verification_that_triage_finds(demo):
+    from jembatan.triage.services import find_duplicates
+
+    found = []
+    for report in demo_reports().filter(status=Status.BELUM_TERVERIFIKASI, duplicate_of__isnull=True):
+        pairs = find_duplicates(report, queryset=demo_reports())
+        found += [(report, other) for other, _similarity in pairs if other.submitted_at < report.submitted_at]
+    assert found, "the workbench would show no duplicate for the demo data"
+    # The citizen-side prompt shows it too when the original is public.
+    assert any(find_duplicates(r, queryset=Report.objects.public()) for r, _o in found)
+
+
 def test_demo_reports_come_from_many_channels_and_kinds_of_reporter(demo):
     reports = demo_reports()
     assert set(Channel.values) - set(reports.values_list("channel", flat=True)) == {
