@@ -219,6 +219,11 @@ TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = (
     env_int("TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE_PERCENT", 95, minimum=50, maximum=100) / 100
 )
 
+# --- Insights ---------------------------------------------------------------------------------------
+INSIGHTS_EXPORT_DIR = Path(env_str("INSIGHTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # large exports (task)
+INSIGHTS_OPEN_DATA_DIR = Path(env_str("INSIGHTS_OPEN_DATA_DIR", str(VAR_DIR / "opendata")))
+INSIGHTS_OPEN_DATA_LICENCE = env_str("INSIGHTS_OPEN_DATA_LICENCE", "CC BY 4.0")
+
 # --- Open311, API and intake channels ---------------------------------------------------------------
 OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")  # default: SITE_URL's host without "www."
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
