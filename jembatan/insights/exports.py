@@ -6,6 +6,7 @@ it is for counting and following up, and the workbench shows the rest to whoever
 
 import csv
 import io
+import re
 import secrets
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def write_xlsx(rows, stream, title="Data"):
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31] or "Data")
+    # A sheet title may not hold / \ ? * : [ ] and has at most 31 characters ("Menurut kabupaten/kota").
+    sheet = workbook.create_sheet(re.sub(r"[/\\?*:\[\]]", "-", str(title))[:31].strip() or "Data")
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
     workbook.save(stream)

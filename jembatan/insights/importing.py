@@ -356,6 +356,10 @@ def parse_date(value, time_value):
     return dt.datetime.combine(day, clock, tzinfo=JAKARTA)
 
 
+# Words that may stand beside Anonim/Rahasia in the flag column without meaning anything else.
+FLAG_FILLER = {"dan", "r", "a", "ya", "biasa", "umum", "publik", "tidak", "bukan"}
+
+
 def parse_row(number, values):
     tracking = _text(values["Tracking ID"])
     if not tracking:
@@ -374,7 +378,18 @@ def parse_row(number, values):
     status_text = _norm(values["Status Laporan"])
     if status_text not in STATUSES:
         raise RowError(_("Status tidak dikenal: “%(value)s”.") % {"value": _text(values["Status Laporan"])})
-    flags = {_norm(part) for part in re.split(r"[|,/]", _text(values["Tipe Laporan (Anonim/Rahasia)"]))}
+    # "Anonim", "Rahasia", "Anonim|Rahasia" in LAPOR!'s own exports; a re-saved sheet may write
+    # "Anonim dan Rahasia", "Anonim; Rahasia", "Rahasia (R)". The words decide, wherever they stand,
+    # and anything else in the column stops the row: a confidential report must never be imported
+    # as public because its flag was spelled differently.
+    raw_flags = _text(values["Tipe Laporan (Anonim/Rahasia)"])
+    words = set(re.findall(r"[a-z]+", _norm(raw_flags)))
+    flags = words & {"anonim", "rahasia"}
+    if words - flags - FLAG_FILLER:
+        raise RowError(
+            _("Tipe laporan tidak dikenal: “%(value)s” (Anonim, Rahasia, atau keduanya).")
+            % {"value": raw_flags}
+        )
     source = _norm(values["Sumber Laporan"])
     channel = CHANNELS.get(source.split(" ")[0] if source else "", None)
     if channel is None:
@@ -603,13 +618,15 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0  # worked in Jembatan since imported: the row did not overwrite it
     errors: list = field(default_factory=list)  # [(row number, tracking id, message)]
     warnings: list = field(default_factory=list)  # [(row number, tracking id, message)]
     agencies_created: list = field(default_factory=list)
 
 
 def import_row(row, resolver, source_instance):
-    """Create or update one report from a parsed row; returns "created" | "updated" | "unchanged"."""
+    """Create or update one report from a parsed row; returns "created" | "updated" | "unchanged", or
+    "kept" when officers have worked the report here since its import (their work is not undone)."""
     parent = resolver.parent_agency(row)
     agency = resolver.disposed_agency(row, parent)
     state = {
@@ -650,6 +667,8 @@ def import_row(row, resolver, source_instance):
         _report, changed = actions.apply_imported_report(
             report=report, source_instance=source_instance, **state
         )
+    except actions.ImportedReportWorked:
+        return "kept"
     except actions.ReportError as exc:
         raise RowError(exc.message) from None
     return "updated" if changed else "unchanged"
@@ -669,6 +688,10 @@ def import_file(path, *, parent=None, agency_map=None, source_instance=SOURCE_IN
                 outcome = import_row(row, resolver, source_instance)
             setattr(result, outcome, getattr(result, outcome) + 1)
             result.warnings += [(number, tracking, w) for w in row.warnings]
+            if outcome == "kept":
+                result.warnings.append(
+                    (number, tracking, _("Sudah ditangani di Jembatan sejak diimpor: tidak ditimpa."))
+                )
         except RowError as exc:
             resolver.forget_since(mark)
             result.errors.append((number, tracking, str(exc)))

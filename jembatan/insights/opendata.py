@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.directory.models import Agency, Category, Region
+from jembatan.insights.exports import safe_cell
 from jembatan.insights.facts import local_day, region_parts
 from jembatan.insights.models import ReportFact
 from jembatan.reports.models import Report
@@ -164,13 +165,6 @@ def _tmp(path):
     return path.with_suffix(path.suffix + ".tmp")
 
 
-def _text_cell(value):
-    # Formula injection: a title starting with "=" must stay text in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def publish(now=None):
     """Write laporan.csv, laporan.json, kamus-data.json and metadata.json; return the record count.
 
@@ -189,7 +183,7 @@ def publish(now=None):
         # Streamed by hand: json.dump of a million records would hold them all in memory.
         json_file.write('{"data": [')
         for record in records():
-            writer.writerow({k: _text_cell(v) for k, v in record.items()})
+            writer.writerow({k: safe_cell(v) for k, v in record.items()})
             json_file.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
             count += 1
         info = {

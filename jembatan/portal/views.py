@@ -6,6 +6,7 @@ submits or reads work without JavaScript; portal.js only makes them nicer.
 
 import datetime as dt
 import functools
+import re
 import uuid
 
 from django.contrib import messages
@@ -175,7 +176,13 @@ def submit(request):
             return render_submit(request, form, results, status=429)
         if form.is_valid():
             d = form.cleaned_data
-            similar = [] if confirmed else similar_public_reports(d["description"], d["region"])
+            similar = []
+            # The look-up counts against the same per-address limit as portal.js's; past it the
+            # report is simply sent (the prompt is a courtesy, the lookup costs the server).
+            if not confirmed and not limits.similar_lookup_throttled(ip_address=ip):
+                if ip:
+                    portal_actions.record_hit(kind="similar", key=ip)
+                similar = similar_public_reports(d["description"], d["region"])
             if similar:
                 # "Laporan serupa sudah ada: dukung saja?" Nothing is saved and the token stays
                 # unclaimed, so "Tetap kirim" (same token) still creates exactly one report.
@@ -280,7 +287,9 @@ def similar(request):
     if len(text) > SIMILAR_MAX_TEXT:
         message = _("Isi laporan terlalu panjang: paling banyak %(n)d karakter.") % {"n": SIMILAR_MAX_TEXT}
         return JsonResponse({"results": [], "html": "", "error": message}, status=400)
-    region = Region.objects.filter(code=code).first() if 0 < len(code) <= SIMILAR_MAX_REGION else None
+    # Only a code's characters reach the database (a NUL byte would make PostgreSQL raise).
+    valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
+    region = Region.objects.filter(code=code).first() if valid else None
     if region is None or len(text.strip()) < MIN_DESCRIPTION_LENGTH:
         return JsonResponse({"results": [], "html": ""})
     ip = client_ip(request)

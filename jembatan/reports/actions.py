@@ -1043,7 +1043,8 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
 
     Only the triage auto-router calls this, when the instance switched TRIAGE_AUTO_ROUTE on and the
     model is sure enough. It acts only on a report nobody has touched yet (unverified, no
-    disposition, not waiting for the reporter); otherwise it returns None and changes nothing. The
+    disposition, not waiting for the reporter), never on a confidential or an imported one;
+    otherwise it returns None and changes nothing. The
     citizen's own category is kept; the model's fills it only when there is none. The events say
     that the system routed it, with the model version and its confidence, and verifiers can still
     reclassify or dispose further as usual.
@@ -1055,6 +1056,8 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
         if (
             report.status != Status.BELUM_TERVERIFIKASI
             or report.verified_at is not None
+            or report.is_confidential
+            or report.channel == Channel.IMPORT
             or report.dispositions.exists()
         ):
             return None
@@ -1086,9 +1089,22 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
         report = _lock(report, expected_version)
         original = _lock(original)
         access.require(access.can_verify(actor, report))
+        # The end of the chain is the report that gains the supporters: the actor must be able to
+        # see it, not only the link they chose.
+        access.require(access.can_view_report_internal(actor, original))
         _require_status(report, ACTIVE_STATUSES)
         if original.is_archived:
             raise IllegalTransition(_("Laporan asal sudah diarsipkan."))
+        if original.is_confidential and not report.is_confidential:
+            # A public report must not disappear into a confidential one (its reporter and
+            # supporters would follow a report nobody may read); merge the other way instead.
+            raise ReportError(
+                _(
+                    "Laporan asal bersifat rahasia: laporan yang tidak rahasia tidak dapat digabungkan "
+                    "ke dalamnya. Gabungkan ke arah sebaliknya."
+                ),
+                field="original",
+            )
         reason, _created = ArchiveReason.objects.get_or_create(code="duplikat", defaults={"name": "Duplikat"})
         before = report.status
         report.status = Status.DIARSIPKAN_ADMIN
@@ -1116,7 +1132,13 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
             before=before,
             actor=actor,
             action="marked_duplicate",
-            note=note or _("Laporan serupa sudah ada: #%(number)s") % {"number": original.tracking_number},
+            # The reporter reads this note: the original's number only when anyone may read it.
+            note=note
+            or (
+                _("Laporan serupa sudah ada: #%(number)s") % {"number": original.tracking_number}
+                if original.is_public
+                else _("Laporan serupa sudah ada dan sedang ditangani.")
+            ),
             reason=reason,
         )
     return report
@@ -1581,6 +1603,14 @@ _IMPORTED_FIELDS = (
 _IMPORTED_FOREIGN_KEYS = {"category", "region", "archive_reason"}
 
 
+# Timeline entries that do not count as work done here on an imported report.
+_IMPORT_OWN_ACTIONS = ("submitted", "imported", "supported")
+
+
+class ImportedReportWorked(ReportError):
+    """A re-import would overwrite what officers did in Jembatan since the report was imported."""
+
+
 def apply_imported_report(
     *,
     report,
@@ -1609,7 +1639,9 @@ def apply_imported_report(
     where it was disposed; their dispositions follow the report's status.
 
     Returns (report, changed). Writes nothing at all when nothing differs, so importing the same file
-    again leaves every report (its version, updated_at and timeline) untouched.
+    again leaves every report (its version, updated_at and timeline) untouched. Once officers have
+    worked the report here (any timeline entry beyond submission, import and citizens' support), a
+    differing row raises ImportedReportWorked and changes nothing: Jembatan's state wins.
     """
     if kind not in ReportType.values:
         raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
@@ -1665,6 +1697,16 @@ def apply_imported_report(
             }
         if not changes:
             return report, False
+        if report.events.exclude(action__in=_IMPORT_OWN_ACTIONS).exists():
+            # Officers have worked it here since it was imported: the export's older view of it
+            # must not undo that (cancel their dispositions, reset the status).
+            raise ImportedReportWorked(
+                _(
+                    "Laporan #%(number)s sudah ditangani di Jembatan sejak diimpor; "
+                    "baris ini tidak menimpanya."
+                )
+                % {"number": report.tracking_number}
+            )
         before = report.status
         for name, value in wanted_values.items():
             setattr(report, name, value)

@@ -5,6 +5,8 @@ index) and routes one without a verifier only when all of these hold:
 
 - it is new and untouched: unverified, no disposition, not waiting for the reporter;
 - the citizen did not address it to an agency themselves (that choice is for a verifier to weigh);
+- it is not confidential (a confidential complaint may be about the very office the model would
+  pick), and it came from a citizen channel (not imported from another system);
 - the active model's first agency is at least TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE sure (0.95 by default;
   `manage.py triage list` shows the confidence at which each version reached 95 % precision);
 - no quality flag is raised (spam, abuse, SARA, "usually archived") and nothing is missing (what,
@@ -26,7 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jembatan.reports import actions as report_actions
-from jembatan.reports.models import Report, Status
+from jembatan.reports.models import Channel, Report, Status
 from jembatan.triage import services
 from jembatan.triage.models import IndexCursor
 
@@ -36,6 +38,15 @@ CURSOR = "auto-route"
 # A report younger than this may sit behind an id whose transaction has not committed yet: the cursor
 # does not move past it, so it is looked at again on the next run.
 SETTLE_SECONDS = 120
+AUTO_CHANNELS = (
+    Channel.WEB,
+    Channel.ANDROID,
+    Channel.SMS,
+    Channel.WHATSAPP,
+    Channel.EMAIL,
+    Channel.OPEN311,
+    Channel.API,
+)
 
 
 def enabled():
@@ -48,6 +59,10 @@ def decide(report):
         return None, "not new"
     if report.target_agency_id is not None:
         return None, "addressed by the citizen"
+    if report.is_confidential:
+        return None, "confidential"  # a person decides who may read it (it may be about that office)
+    if report.channel not in AUTO_CHANNELS:
+        return None, "not a citizen channel"  # imported history, officer desk entries
     suggestion = services.suggest(report)
     if not services.should_auto_route(suggestion):
         return None, "not sure enough"

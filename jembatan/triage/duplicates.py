@@ -20,9 +20,10 @@ the few candidates.
   unrelated texts (similarity ≈ 0.01) almost never.
 - The keys live in a table (DuplicateKey) with an index on (key, submitted_at), so "recently"
   (WINDOW_DAYS either side) is part of the same index range scan. Candidates are ranked by how
-  many bands they share (at most MAX_CANDIDATES), their stored signatures compared with the
-  query's (an estimate of the similarity, without reading their text), and only the close ones
-  are checked exactly against their text.
+  many bands they share, a page of MAX_CANDIDATES at a time, their stored signatures compared with
+  the query's (an estimate of the similarity, without reading their text), and only the close ones
+  the caller may see, from the same kabupaten/kota, are checked exactly against their text; hidden
+  or distant look-alikes cannot crowd out a visible match.
 - Keeping it current: a report's text, place and submission time never change after
   submit_report, so the index only grows. `index_new_reports()` (every minute, tasks.py) adds
   reports by id. A report created less than SETTLE_SECONDS ago may still sit behind an earlier
@@ -52,6 +53,7 @@ WINDOW_DAYS = 90
 BANDS = 12
 ROWS_PER_BAND = 2
 MAX_CANDIDATES = 200
+MAX_PAGES = 5
 # Candidates whose signatures agree on less than this share are not read: with 24 hashes a pair at
 # similarity 0.6 falls below 0.25 once in about 5,000 times.
 PREFILTER = 0.25
@@ -245,23 +247,42 @@ def find_duplicates(
     # The cursor first: every report at or below it had its keys committed before the lookup below
     # starts, and everything above it is checked directly, so none falls between the two.
     position = cursor_position(using)
-    # The best-matching reports by shared bands, and their signatures, in one round trip.
-    best_by_bands = (
+    city = _city(region_code)
+    # The best-matching reports by shared bands, a page at a time, most shared bands first. Each page
+    # is narrowed to what the caller may see and to the same kabupaten/kota before the count of
+    # matches is taken, so reports the caller may not see (or from elsewhere) cannot crowd out a
+    # visible match; paging stops at `limit` matches, at a page with nothing close enough (the next
+    # pages share fewer bands), or after MAX_PAGES.
+    ranked = (
         DuplicateKey.objects.using(using)
         .filter(key__in=keys_of(query_signature), submitted_at__range=(low, high))
         .values("report_id")
         .annotate(hits=Count("id"))
         .order_by("-hits", "-report_id")
-        .values("report_id")[:MAX_CANDIDATES]
+        .values("report_id")
     )
-    signatures = IndexedReport.objects.using(using).filter(report_id__in=best_by_bands)
-    # Compare signatures first: only the close candidates' texts are read and normalized.
-    close = [
-        pk
-        for pk, stored in signatures.values_list("report_id", "signature")
-        if estimated_similarity(query_signature, stored) >= PREFILTER
-    ]
-    candidates = {r.pk: r for r in base.filter(pk__in=close)} if close else {}
+    candidates, known = {}, {}  # pk -> Report, pk -> exact similarity
+    for page in range(MAX_PAGES):
+        page_ids = ranked[page * MAX_CANDIDATES : (page + 1) * MAX_CANDIDATES]
+        # The page's ids and their signatures in one round trip.
+        signatures = list(
+            IndexedReport.objects.using(using)
+            .filter(report_id__in=page_ids)
+            .values_list("report_id", "signature")
+        )
+        # Compare signatures first: only the close candidates' texts are read and normalized.
+        close = [
+            pk for pk, stored in signatures if estimated_similarity(query_signature, stored) >= PREFILTER
+        ]
+        if close:
+            for r in base.filter(pk__in=close):
+                other_city = _city(r.region_id)
+                if not (city and other_city and city != other_city) and r.pk not in candidates:
+                    candidates[r.pk] = r
+                    known[r.pk] = similarity(query, shingles(r.description))
+        enough = sum(1 for score in known.values() if score >= SIMILARITY)
+        if len(signatures) < MAX_CANDIDATES or not close or enough >= limit:
+            break
     rows = [(r.pk, r.description, r.region_id, r.submitted_at) for r in candidates.values()]
     # Reports above the cursor may not be in the index yet: check them directly.
     fields = ("pk", "description", "region_id", "submitted_at")
@@ -270,7 +291,6 @@ def find_duplicates(
         logger.warning("duplicate index is %s+ reports behind: is the triage worker running?", TAIL_LIMIT)
         tail = tail[:TAIL_LIMIT]
 
-    city = _city(region_code)
     scored = {}
     for pk, description, other_region, submitted_at in rows + tail:
         if pk in scored:
@@ -278,7 +298,7 @@ def find_duplicates(
         other_city = _city(other_region)
         if city and other_city and city != other_city:
             continue
-        score = similarity(query, shingles(description))
+        score = known[pk] if pk in known else similarity(query, shingles(description))
         if score >= SIMILARITY:
             scored[pk] = (score, submitted_at)
     best = sorted(scored, key=lambda pk: (-scored[pk][0], -scored[pk][1].timestamp(), -pk))[:limit]

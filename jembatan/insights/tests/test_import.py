@@ -160,7 +160,10 @@ def test_the_command_reports_counts_and_errors_and_a_dry_run_saves_nothing(direc
         csv.writer(handle).writerows(rows)
     errors = tmp_path / "errors.csv"
     output = run(str(broken), "--parent", "samarinda", "--errors", str(errors))
-    assert "30 baris: 29 baru, 0 diperbarui, 0 tetap, 1 gagal" in output
+    assert (
+        "30 baris: 29 baru, 0 diperbarui, 0 tetap, 0 sudah ditangani di Jembatan (tidak ditimpa), 1 gagal"
+        in output
+    )
     assert "baris 2 (5282813): Isi laporan terlalu pendek" in output
     assert Report.objects.count() == 29
     assert "5282813" in errors.read_text(encoding="utf-8")

@@ -174,6 +174,7 @@ def test_the_lookup_compares_within_the_same_city(client, w):
         ({"wilayah": "99.99"}, 200),  # no such region
         ({"wilayah": "13.71'; DROP TABLE--"}, 200),
         ({"wilayah": "1" * 500}, 200),
+        ({"wilayah": "13.71\x00"}, 200),  # a NUL byte would make PostgreSQL raise
         ({"wilayah": ""}, 200),
         ({"teks": "Jalan rusak."}, 200),  # too short to compare
         ({"teks": ""}, 200),
@@ -206,6 +207,37 @@ def test_lookups_are_limited_per_address(w, settings):
     assert throttled.status_code == 429 and throttled.json()["results"] == []
     assert "Terlalu banyak pencarian laporan serupa" in throttled.json()["error"]
     assert len(lookup(Client(REMOTE_ADDR="10.2.2.3")).json()["results"]) == 1
-    # The submit page still asks on its own: the prompt does not depend on the lookup.
-    html = client.post("/lapor/", form_data(description=TYPED)).content.decode()
+    # The submit page's own look-up counts against the same limit: past it, the report is sent.
+    before = Report.objects.count()
+    response = client.post("/lapor/", form_data(description=TYPED))
+    assert response.status_code == 302 and Report.objects.count() == before + 1
+    # Another address still gets the prompt from the submit page, and that look-up is counted.
+    other = Client(REMOTE_ADDR="10.2.2.4")
+    html = other.post("/lapor/", form_data(description=TYPED)).content.decode()
     assert "Laporan serupa sudah ada: dukung saja?" in html
+    assert len(lookup(other).json()["results"]) == 1
+    assert lookup(other).status_code == 429
+
+
+def test_hidden_copies_cannot_crowd_a_public_duplicate_out_of_the_prompt(db):
+    """More unverified copies than one page of candidates: the public report is still found."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jembatan.portal.views import similar_public_reports
+    from jembatan.reports.models import Report
+    from jembatan.reports.tests import factories as rf
+    from jembatan.triage import duplicates
+
+    text = (
+        "Lampu penerangan jalan di simpang empat pasar raya sudah tiga minggu mati total, malam hari "
+        "sangat gelap dan sudah dua kali terjadi penjambretan di sana, mohon segera diperbaiki petugas."
+    )
+    w = rf.build_world()
+    public = rf.disposed(w, description=text, title="Lampu jalan mati di pasar raya")
+    assert Report.objects.public().filter(pk=public.pk).exists()
+    for i in range(duplicates.MAX_CANDIDATES + 1):  # unverified copies, never public, all newer
+        rf.submit(w, description=f"{text} ({i})", title=f"Lampu mati {i}")
+    duplicates.index_new_reports(now=timezone.now() + dt.timedelta(hours=1))
+    assert [r.pk for r in similar_public_reports(text, w.region_village)] == [public.pk]

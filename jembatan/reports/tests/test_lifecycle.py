@@ -308,6 +308,47 @@ def test_mark_duplicate_merges_supporters_into_the_original(w):
     assert set(original.supports.values_list("user__username", flat=True)) == {"pendukung", "warga2"}
 
 
+def test_mark_duplicate_tells_the_reporter_the_original_number_only_when_it_is_public(w):
+    public = f.disposed(w)
+    unverified = f.submit(w, title="Jalan berlubang lagi di depan SDN 12")
+    first = f.submit(w, actor=w.other_citizen)
+    second = f.submit(w, actor=w.other_citizen)
+    actions.mark_duplicate(report=first, original=public, actor=w.verifier)
+    actions.mark_duplicate(report=second, original=unverified, actor=w.verifier)
+    first_note = first.events.get(action="marked_duplicate").text
+    second_note = second.events.get(action="marked_duplicate").text
+    assert public.tracking_number in first_note
+    assert unverified.tracking_number not in second_note
+    assert second_note == "Laporan serupa sudah ada dan sedang ditangani."
+
+
+def test_a_public_report_is_never_merged_into_a_confidential_one(w):
+    confidential = f.disposed(w, is_confidential=True)
+    public = f.disposed(w, actor=w.other_citizen)
+    with pytest.raises(actions.ReportError) as refused:
+        actions.mark_duplicate(report=public, original=confidential, actor=w.verifier)
+    assert refused.value.field == "original"
+    public.refresh_from_db()
+    assert public.duplicate_of is None and public.status == Status.TERDISPOSISI
+    # The other way round is allowed: the confidential report's reporter backs the public one.
+    actions.mark_duplicate(report=confidential, original=public, actor=w.verifier)
+    confidential.refresh_from_db()
+    assert confidential.duplicate_of == public
+
+
+def test_mark_duplicate_checks_access_to_the_end_of_the_chain(w):
+    from django.core.exceptions import PermissionDenied
+
+    # A report of the national body, merged there into another one: outside Padang's scope.
+    root = f.submit(w, target_agency=w.national, region=None)
+    link = f.submit(w, target_agency=w.national, region=None, actor=w.other_citizen)
+    actions.mark_duplicate(report=link, original=root, actor=w.admin_nasional)
+    mine = f.submit(w)
+    with pytest.raises(PermissionDenied):
+        actions.mark_duplicate(report=mine, original=link, actor=w.verifier)
+    mine.refresh_from_db()
+    assert mine.duplicate_of is None
+
 def test_support_is_once_per_citizen_and_never_for_ones_own_report(w):
     report = f.disposed(w)
     actions.support_report(report=report, actor=w.other_citizen)

@@ -256,7 +256,7 @@ def test_auto_routing_routes_a_sure_complete_new_report_and_says_so(trained, set
     assert fresh.dispositions.count() == 1
 
 
-@pytest.mark.parametrize("case", ["off", "unsure", "incomplete", "flagged", "addressed"])
+@pytest.mark.parametrize("case", ["off", "unsure", "incomplete", "flagged", "addressed", "confidential"])
 def test_auto_routing_leaves_a_report_to_the_verifiers(trained, settings, case):
     from jembatan.reports.models import Report, Status
     from jembatan.triage import autoroute
@@ -277,6 +277,8 @@ def test_auto_routing_leaves_a_report_to_the_verifiers(trained, settings, case):
         report.save(update_fields=["description"])
     elif case == "addressed":
         report = _new_complete_report(trained, target_agency=trained.dinkes_padang)
+    elif case == "confidential":
+        report = _new_complete_report(trained, is_confidential=True)
     else:
         report = _new_complete_report(trained)
     if case == "off":
@@ -313,3 +315,13 @@ def test_train_if_none_keeps_the_active_model(trained):
     call_command("triage", "train", "--if-none", stdout=out)
     assert "already active" in out.getvalue()
     assert TriageModel.objects.count() == 1
+
+
+def test_auto_route_action_refuses_confidential_reports_even_when_called_directly(trained):
+    report = _new_complete_report(trained, is_confidential=True)
+    routed = report_actions.auto_route_report(
+        report=report, agency=trained.pupr_padang, confidence=0.99, model_version=1
+    )
+    assert routed is None
+    report.refresh_from_db()
+    assert report.verified_at is None and not report.dispositions.exists()

@@ -145,13 +145,14 @@ class Command(BaseCommand):
             heading
             + _(
                 "%(rows)d baris: %(created)d baru, %(updated)d diperbarui, %(unchanged)d tetap, "
-                "%(errors)d gagal."
+                "%(kept)d sudah ditangani di Jembatan (tidak ditimpa), %(errors)d gagal."
             )
             % {
                 "rows": result.rows,
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
+                "kept": result.kept,
                 "errors": len(result.errors),
             }
         )
