@@ -349,6 +349,7 @@ def test_mark_duplicate_checks_access_to_the_end_of_the_chain(w):
     mine.refresh_from_db()
     assert mine.duplicate_of is None
 
+
 def test_support_is_once_per_citizen_and_never_for_ones_own_report(w):
     report = f.disposed(w)
     actions.support_report(report=report, actor=w.other_citizen)
