@@ -54,6 +54,8 @@ BANDS = 12
 ROWS_PER_BAND = 2
 MAX_CANDIDATES = 200
 MAX_PAGES = 5
+# An estimated similarity from which a hidden candidate counts as crowding out a visible one.
+CROWDING = 0.45
 # Candidates whose signatures agree on less than this share are not read: with 24 hashes a pair at
 # similarity 0.6 falls below 0.25 once in about 5,000 times.
 PREFILTER = 0.25
@@ -261,6 +263,7 @@ def find_duplicates(
         .order_by("-hits", "-report_id")
         .values("report_id")
     )
+    self_pk = report.pk if report is not None else None
     candidates, known = {}, {}  # pk -> Report, pk -> exact similarity
     for page in range(MAX_PAGES):
         page_ids = ranked[page * MAX_CANDIDATES : (page + 1) * MAX_CANDIDATES]
@@ -271,17 +274,22 @@ def find_duplicates(
             .values_list("report_id", "signature")
         )
         # Compare signatures first: only the close candidates' texts are read and normalized.
-        close = [
-            pk for pk, stored in signatures if estimated_similarity(query_signature, stored) >= PREFILTER
-        ]
+        estimates = {pk: estimated_similarity(query_signature, stored) for pk, stored in signatures}
+        close = [pk for pk, estimate in estimates.items() if estimate >= PREFILTER]
+        kept = set()
         if close:
             for r in base.filter(pk__in=close):
                 other_city = _city(r.region_id)
-                if not (city and other_city and city != other_city) and r.pk not in candidates:
-                    candidates[r.pk] = r
-                    known[r.pk] = similarity(query, shingles(r.description))
+                if not (city and other_city and city != other_city):
+                    kept.add(r.pk)
+                    if r.pk not in candidates:
+                        candidates[r.pk] = r
+                        known[r.pk] = similarity(query, shingles(r.description))
+        # Another page only when this one was full and near-copies the caller may not see (or from
+        # another kabupaten/kota) took places a visible match might have had.
+        crowded = any(estimates[pk] >= CROWDING for pk in close if pk not in kept and pk != self_pk)
         enough = sum(1 for score in known.values() if score >= SIMILARITY)
-        if len(signatures) < MAX_CANDIDATES or not close or enough >= limit:
+        if len(signatures) < MAX_CANDIDATES or not crowded or enough >= limit:
             break
     rows = [(r.pk, r.description, r.region_id, r.submitted_at) for r in candidates.values()]
     # Reports above the cursor may not be in the index yet: check them directly.
