@@ -31,6 +31,7 @@ from jembatan.notify.rendering import (
     report_context,
 )
 from jembatan.notify.tasks import deliver_notification_task
+from jembatan.reports.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def reporter_routes(report):
 
     A registered reporter gets what they chose: e-mail, and WhatsApp or SMS on their phone. A guest
     (no account) gets e-mail if they left an address. Whoever would otherwise hear nothing (a guest
-    who left only a phone, a user whose chosen channel has no address) gets SMS, else e-mail; only
+    who left only a phone, a user whose chosen channel has no address) gets SMS (a guest who wrote
+    in on WhatsApp: WhatsApp), else e-mail; only
     someone who switched every channel off is left alone. Anonymity changes none of this: it hides
     the reporter from officers, not the report's news from the reporter.
     """
@@ -118,7 +120,9 @@ def reporter_routes(report):
         wants_something = user.notify_by_email or user.notify_by_sms or user.notify_by_whatsapp
     if not routes and wants_something:
         if phone:
-            routes.append((NotifyChannel.SMS, phone))
+            # A guest who wrote in on WhatsApp is answered on WhatsApp, not by SMS.
+            by_whatsapp = user is None and report.channel == Channel.WHATSAPP
+            routes.append((NotifyChannel.WHATSAPP if by_whatsapp else NotifyChannel.SMS, phone))
         elif email:
             routes.append((NotifyChannel.EMAIL, email))
     return routes

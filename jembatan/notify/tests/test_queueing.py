@@ -29,6 +29,16 @@ def test_a_guest_who_left_only_a_phone_gets_an_sms():
     assert routes(rows) == [(NotifyChannel.SMS, "6281277778888")]
 
 
+def test_a_guest_who_wrote_in_on_whatsapp_is_answered_on_whatsapp():
+    report = make_guest_report(
+        reporter_name="", reporter_email="", reporter_phone="0812-7777-8888", channel="whatsapp"
+    )
+
+    rows = notify.notify_reporter(report=report, template="report_received")
+
+    assert routes(rows) == [(NotifyChannel.WHATSAPP, "6281277778888")]
+
+
 def test_a_guest_with_e_mail_and_phone_gets_e_mail_like_a_new_account_would():
     report = make_guest_report(reporter_email="tamu@contoh.id", reporter_phone="081277778888")
 
