@@ -127,6 +127,10 @@ def can_verify(user, report):
     return can(user, Action.VERIFY, report.verifying_agency if report.verifying_agency_id else None)
 
 
+def can_manage_webhooks(user, agency):
+    """Whoever may read an agency's reports may have them announced to a URL (outgoing webhooks)."""
+    return can(user, Action.VIEW_REPORTS, agency)
+
 def can_view_report_internal(user, report):
     """The workbench view: full text, timeline with internal notes, attachments."""
     if can_verify(user, report):

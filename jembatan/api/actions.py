@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.accounts.models import Role, StaffRole, User
-from jembatan.api import permissions, webhooks
+from jembatan.api import webhooks
 from jembatan.api.auth import new_raw_key
 from jembatan.api.models import (
     ApiKey,
@@ -114,7 +114,7 @@ def subscribe_webhook(*, actor, agency, url, events, by_admin=False):
 
     `by_admin`: registered in Django admin, whose own permissions already decided.
     """
-    if not by_admin and not permissions.may_manage_webhooks(actor, agency):
+    if not by_admin and not access.can_manage_webhooks(actor, agency):
         raise PermissionDenied(_("Anda tidak berwenang atas instansi ini."))
     events = sorted(set(events))
     if not events or any(e not in WebhookEvent.values for e in events):
@@ -132,7 +132,7 @@ def subscribe_webhook(*, actor, agency, url, events, by_admin=False):
 
 def unsubscribe_webhook(*, actor, subscription, by_admin=False):
     """Stop a webhook; deliveries already queued still go out, nothing new is queued."""
-    if not by_admin and not permissions.may_manage_webhooks(actor, subscription.agency):
+    if not by_admin and not access.can_manage_webhooks(actor, subscription.agency):
         raise PermissionDenied(_("Anda tidak berwenang atas instansi ini."))
     with transaction.atomic():
         WebhookSubscription.objects.filter(pk=subscription.pk).update(

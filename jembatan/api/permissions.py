@@ -24,10 +24,3 @@ class IsCitizenCaller(BasePermission):
         auth = getattr(request, "auth", None)
         return getattr(auth, "kind", None) != "agency"
 
-
-def may_manage_webhooks(user, agency):
-    """Whoever may read an agency's reports may have them announced to a URL.
-
-    Composed from accounts.access; a candidate to move there as access.can_manage_webhooks.
-    """
-    return access.can(user, access.Action.VIEW_REPORTS, agency)
