@@ -131,6 +131,7 @@ def can_manage_webhooks(user, agency):
     """Whoever may read an agency's reports may have them announced to a URL (outgoing webhooks)."""
     return can(user, Action.VIEW_REPORTS, agency)
 
+
 def can_view_report_internal(user, report):
     """The workbench view: full text, timeline with internal notes, attachments."""
     if can_verify(user, report):

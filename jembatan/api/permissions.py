@@ -23,4 +23,3 @@ class IsCitizenCaller(BasePermission):
     def has_permission(self, request, view):
         auth = getattr(request, "auth", None)
         return getattr(auth, "kind", None) != "agency"
-

@@ -56,12 +56,12 @@ def access_code_throttled(*, ip_address, now=None):
     )
 
 
-def similar_lookup_throttled(*, ip_address, now=None):
-    """Has this address asked for similar reports too often lately?"""
+def similar_lookup_throttled(*, ip_address, now=None, kind="similar"):
+    """Has this address asked for similar reports (or, kind "suggest", category suggestions) too
+    often lately? Each kind has its own count, with the same limit per 15 minutes."""
     if not ip_address:
         return False
     since = (now or timezone.now()) - SIMILAR_WINDOW
     return (
-        Hit.objects.filter(kind="similar", key=ip_address, created_at__gt=since).count()
-        >= similar_limit_per_ip()
+        Hit.objects.filter(kind=kind, key=ip_address, created_at__gt=since).count() >= similar_limit_per_ip()
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("lapor/", views.submit, name="submit"),
     path("lapor/serupa", views.similar, name="similar"),
+    path("lapor/saran-kategori", views.suggest_category, name="suggest-category"),
     path("lapor/terkirim/<str:number>/", views.submitted, name="submitted"),
     path("lacak/", views.track_lookup, name="track-lookup"),
     path("lacak/<str:number>/", views.track, name="track"),

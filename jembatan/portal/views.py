@@ -52,6 +52,7 @@ from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
     Attachment,
+    Channel,
     Disposition,
     DispositionStatus,
     Report,
@@ -59,6 +60,7 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.search import search_reports
+from jembatan.triage import services as triage
 from jembatan.triage.pii import redact
 from jembatan.triage.services import find_duplicates
 
@@ -305,6 +307,41 @@ def similar(request):
         else ""
     )
     return JsonResponse({"results": [presenters.similar_item(r) for r in reports], "html": html})
+
+
+SUGGEST_MIN_TEXT = 40
+SUGGEST_MIN_PROBABILITY = 0.1  # below this a suggestion is more noise than help
+
+
+@require_POST
+def suggest_category(request):
+    """Category suggestions for portal.js while the citizen types: the triage model's top
+    categories (leaf categories a citizen can choose) with their percentages, from 10 % up.
+
+    An empty list when there is no active model, the text is short or the input is bad; limited
+    per address like the similar-report look-up. Only category names leave the server.
+    """
+    text = request.POST.get("teks", "")
+    code = request.POST.get("wilayah", "").strip()
+    if len(text) > SIMILAR_MAX_TEXT:
+        message = _("Isi laporan terlalu panjang: paling banyak %(n)d karakter.") % {"n": SIMILAR_MAX_TEXT}
+        return JsonResponse({"categories": [], "error": message}, status=400)
+    if len(text.strip()) < SUGGEST_MIN_TEXT:
+        return JsonResponse({"categories": []})
+    ip = client_ip(request)
+    if limits.similar_lookup_throttled(ip_address=ip, kind="suggest"):
+        message = _("Terlalu banyak permintaan saran. Coba lagi beberapa menit lagi.")
+        return JsonResponse({"categories": [], "error": message}, status=429)
+    if ip:
+        portal_actions.record_hit(kind="suggest", key=ip)
+    valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
+    suggestion = triage.suggest(text=text, region=code if valid else None, channel=Channel.WEB)
+    categories = [
+        {"id": choice.pk, "name": choice.item.name, "percent": choice.percent}
+        for choice in (suggestion.categories if suggestion else [])
+        if choice.item.parent_id is not None and choice.probability >= SUGGEST_MIN_PROBABILITY
+    ]
+    return JsonResponse({"categories": categories})
 
 
 @never_cache
