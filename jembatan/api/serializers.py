@@ -21,7 +21,7 @@ from jembatan.api.models import WebhookEvent
 from jembatan.directory.models import Agency, Category, Region
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
-from jembatan.reports.models import ArchiveReason, Classification, ReportType, Status
+from jembatan.reports.models import ArchiveReason, Classification, ReceivedVia, ReportType, Status
 
 MAX_VERSION = 2**31 - 1
 
@@ -443,6 +443,13 @@ class TokenSerializer(serializers.Serializer):
 
 class EnterReportSerializer(SubmitReportSerializer):
     """A report an officer records for a citizen (walk-in, phone call, letter)."""
+
+    received_via = serializers.ChoiceField(
+        choices=ReceivedVia.choices,
+        required=False,
+        default=ReceivedVia.LAINNYA,
+        help_text=_("Bagaimana laporan sampai ke petugas."),
+    )
 
 
 class VerifySerializer(serializers.Serializer):

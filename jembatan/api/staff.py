@@ -200,6 +200,7 @@ def enter_report(request):
         description=data["description"],
         actor=request.user,
         channel=Channel.OFFICER,
+        received_via=data["received_via"],
         region=data.get("region"),
         category=data.get("category"),
         target_agency=data.get("target_agency"),

@@ -48,6 +48,7 @@ from jembatan.reports.models import (
     ArchiveReason,
     Channel,
     Classification,
+    ReceivedVia,
     Report,
     ReportType,
     Status,
@@ -63,6 +64,8 @@ DAY = dt.timedelta(days=1)
 MINUTE = dt.timedelta(minutes=1)
 CITIZEN = "citizen"
 STAFF = "staff"
+# How the reports officers record reached them, in turn.
+OFFICER_INTAKE = (ReceivedVia.TELEPON, ReceivedVia.DATANG_LANGSUNG, ReceivedVia.SURAT, ReceivedVia.TELEPON)
 
 
 # --- Scenarios -----------------------------------------------------------------------------------------
@@ -926,7 +929,10 @@ class _Runner:
             values["target_agency"] = w.routes(text).agency
         if plan.channel == Channel.OFFICER:
             values.update(
-                actor=w.officer(region), reporter_name=plan.guest_name, reporter_phone=plan.guest_phone
+                actor=w.officer(region),
+                reporter_name=plan.guest_name,
+                reporter_phone=plan.guest_phone,
+                received_via=OFFICER_INTAKE[plan.number % len(OFFICER_INTAKE)],
             )
         elif plan.reporter == "warga":
             values["actor"] = w.citizen

@@ -44,6 +44,7 @@ from jembatan.reports.models import (
     Escalation,
     EscalationKind,
     Event,
+    ReceivedVia,
     Report,
     ReportType,
     Status,
@@ -385,8 +386,10 @@ def submit_report(
     source_instance="",
     external_id="",
     submitted_at=None,
+    received_via="",
 ):
-    """Receive a new report from a citizen (or from an officer recording it for one)."""
+    """Receive a new report from a citizen (or from an officer recording it for one; `received_via`
+    then says how it reached them: ReceivedVia, required for Channel.OFFICER)."""
 
     if kind not in ReportType.values:
         raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
@@ -406,6 +409,12 @@ def submit_report(
     if channel == Channel.OFFICER:
         if actor is None or not access.scopes_for(actor, Action.ENTER_REPORT):
             raise PermissionDenied(_("Hanya petugas yang dapat mencatat laporan atas nama warga."))
+        if received_via not in ReceivedVia.values:
+            raise ReportError(_("Pilih bagaimana laporan ini diterima."), field="received_via")
+    elif received_via:
+        raise ReportError(
+            _("Cara penerimaan hanya untuk laporan yang dicatat petugas."), field="received_via"
+        )
     elif actor is not None and actor.is_authenticated and reporter is None:
         reporter = actor
     if reporter is None:
@@ -481,7 +490,7 @@ def submit_report(
             before="",
             text="",
             visibility=Visibility.PUBLIC,
-            data={"channel": channel},
+            data={"channel": channel, **({"received_via": received_via} if received_via else {})},
             actor_role="petugas" if channel == Channel.OFFICER else ("pelapor" if reporter else "warga"),
             at=submitted,
         )

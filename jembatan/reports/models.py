@@ -28,6 +28,16 @@ class Classification(models.TextChoices):
     PERMINTAAN_INFORMASI = "permintaan_informasi", _("Permintaan Informasi")
 
 
+class ReceivedVia(models.TextChoices):
+    """How a report an officer records reached them (kept in the "submitted" event's data)."""
+
+    TELEPON = "telepon", _("Telepon")
+    DATANG_LANGSUNG = "datang_langsung", _("Datang langsung")
+    SURAT = "surat", _("Surat")
+    MEDIA_SOSIAL = "media_sosial", _("Media sosial")
+    LAINNYA = "lainnya", _("Lainnya")
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Situs web")
     ANDROID = "android", _("Android")

@@ -19,6 +19,7 @@ from jembatan.reports.models import (
     Channel,
     Classification,
     Disposition,
+    ReceivedVia,
     Report,
     ReportType,
 )
@@ -329,6 +330,7 @@ class ForwardForm(VersionedForm):
 
 
 class EnterReportForm(forms.Form):
+    received_via = forms.ChoiceField(label=_("Diterima melalui"), choices=[("", "—"), *ReceivedVia.choices])
     kind = forms.ChoiceField(label=_("Jenis laporan"), choices=ReportType.choices)
     title = forms.CharField(label=_("Judul"), max_length=200)
     description = forms.CharField(label=_("Isi laporan"), widget=text_area(6), max_length=10000)

@@ -38,6 +38,7 @@ from jembatan.reports.models import (
     Classification,
     Disposition,
     DispositionStatus,
+    ReceivedVia,
     Report,
     Status,
     Visibility,
@@ -785,6 +786,9 @@ def _report_context(request, report, bound=None, now=None):
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
+    submitted = next((e["event"] for e in ctx["timeline"] if e["event"].action == "submitted"), None)
+    via = (submitted.data or {}).get("received_via") if submitted else None
+    ctx["received_via"] = ReceivedVia(via).label if via in ReceivedVia.values else ""
     return ctx
 
 
@@ -1218,6 +1222,7 @@ def enter_report_view(request):
                     description=data["description"],
                     actor=user,
                     channel=Channel.OFFICER,
+                    received_via=data["received_via"],
                     region=data["region"],
                     category=data["category"],
                     incident_date=data["incident_date"],

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jembatan.accounts import access
 from jembatan.reports import actions
 from jembatan.reports.models import (
     Channel,
@@ -237,6 +238,7 @@ def test_each_action_is_taken_exactly_by_the_roles_allowed(w, as_user, case, rol
 
 
 ENTER_DATA = {
+    "received_via": "telepon",
     "kind": "pengaduan",
     "title": "Lampu jalan mati di Jalan Khatib",
     "description": "Sudah seminggu lampu jalan di depan pasar mati, jalan sangat gelap di malam hari.",
@@ -260,6 +262,10 @@ def test_entering_a_report_for_a_citizen_is_for_admins_only(w, as_user, role):
         body = response.content.decode()
         assert entered.tracking_number in body and entered.access_code in body
         assert entered.events.get(action="submitted").actor == _actor(w, role)
+        assert entered.events.get(action="submitted").data["received_via"] == "telepon"
+        if access.can_view_report_internal(_actor(w, role), entered):
+            shown = client.get(f"/kerja/laporan/{entered.tracking_number}/").content.decode()
+            assert "Dicatat petugas (Telepon)" in shown
     else:
         assert page.status_code == 403 and response.status_code == 403
         assert entered is None
@@ -271,6 +277,19 @@ def test_an_entered_report_needs_a_way_to_reach_the_citizen(w, as_user):
     assert response.status_code == 400
     assert "Isi e-mail atau nomor ponsel pelapor" in response.content.decode()
     assert not Report.objects.filter(title=ENTER_DATA["title"]).exists()
+
+
+def test_an_entered_report_says_how_it_arrived(w, as_user):
+    data = {**ENTER_DATA, "received_via": ""}
+    response = as_user(w.verifier).post("/kerja/laporan/baru/", data)
+    assert response.status_code == 400
+    assert not Report.objects.filter(title=ENTER_DATA["title"]).exists()
+
+
+def test_only_officers_record_how_a_report_arrived(w):
+    with pytest.raises(actions.ReportError) as refused:
+        f.submit(w, received_via="telepon")
+    assert refused.value.field == "received_via"
 
 
 def test_an_entered_report_with_a_bad_phone_number_shows_the_actions_message(w, as_user):
