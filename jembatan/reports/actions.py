@@ -395,11 +395,16 @@ def submit_report(
         raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
     if channel not in Channel.values:
         raise ReportError(_("Kanal tidak dikenal."), field="channel")
-    title = _clean_text(title, field="title", minimum=MIN_TITLE_LENGTH, maximum=200, label=_("Judul"))
+    # A report imported from another system keeps the text its source accepted, however short:
+    # its history must not be lost to this instance's intake rule (an empty text is still refused).
+    imported = channel == Channel.IMPORT
+    title = _clean_text(
+        title, field="title", minimum=1 if imported else MIN_TITLE_LENGTH, maximum=200, label=_("Judul")
+    )
     description = _clean_text(
         description,
         field="description",
-        minimum=MIN_DESCRIPTION_LENGTH,
+        minimum=1 if imported else MIN_DESCRIPTION_LENGTH,
         maximum=10000,
         label=_("Isi laporan"),
     )
@@ -1661,13 +1666,10 @@ def apply_imported_report(
     if classification and classification not in Classification.values:
         raise ReportError(_("Klasifikasi tidak dikenal."), field="classification")
     wanted_values = {
-        "title": _clean_text(title, field="title", minimum=MIN_TITLE_LENGTH, maximum=200, label=_("Judul")),
+        # The source system's text, however short (see submit_report); never empty.
+        "title": _clean_text(title, field="title", minimum=1, maximum=200, label=_("Judul")),
         "description": _clean_text(
-            description,
-            field="description",
-            minimum=MIN_DESCRIPTION_LENGTH,
-            maximum=10000,
-            label=_("Isi laporan"),
+            description, field="description", minimum=1, maximum=10000, label=_("Isi laporan")
         ),
         "kind": kind,
         "classification": classification or "",
