@@ -110,6 +110,11 @@ SCENARIOS = {
     ]
 }
 DUPLICATE_SCENARIOS = ("duplicate", "duplicate_unnoticed")
+# The last days bring a surge of one kind of complaint (blanko e-KTP habis, antrean Disdukcapil):
+# fresh and just-disposed reports of this category, so the dashboards' "what is rising" has a story.
+BURST_CATEGORY = "963"  # Administrasi Kependudukan dan Pencatatan Sipil
+BURST_SCENARIOS = ("fresh", "disposed")
+BURST_SIZE = 9
 # Every scenario once, then these detours at least once each, before the weighted fill.
 GUARANTEED = [
     ("in_progress", ("returned", "liaison")),
@@ -382,6 +387,7 @@ class _Planner:
         order = list(range(len(self.texts)))
         rng.shuffle(order)
         queue = order * (count // len(order) + 1)
+        burst_left = max(0, min(BURST_SIZE, count // 30))
         plans = []
         for number, (name, forced) in enumerate(chosen, start=1):
             scenario = SCENARIOS[name]
@@ -390,9 +396,23 @@ class _Planner:
             }
             text = None
             if name not in DUPLICATE_SCENARIOS:
-                pick = next(
-                    (i for i, t in enumerate(queue) if self._fits(self.texts[t], scenario, detours)), None
-                )
+                pick = None
+                if name in BURST_SCENARIOS and burst_left:
+                    # A surge of one kind of complaint in the last days, for "what is rising".
+                    pick = next(
+                        (
+                            i
+                            for i, t in enumerate(queue)
+                            if self.texts[t]["category"] == BURST_CATEGORY
+                            and self._fits(self.texts[t], scenario, detours)
+                        ),
+                        None,
+                    )
+                    burst_left -= pick is not None
+                if pick is None:
+                    pick = next(
+                        (i for i, t in enumerate(queue) if self._fits(self.texts[t], scenario, detours)), None
+                    )
                 if pick is None:  # only national bodies left, which nobody here works: they wait
                     pick, scenario, detours = 0, SCENARIOS["first_response_overdue"], set()
                 text = self.texts[queue.pop(pick)]
@@ -708,6 +728,12 @@ class _World:
     def verifier(self, report):
         return self._first(lambda u: access.can_verify(u, report))
 
+    def merger(self, report, original):
+        """A verifier of `report` who can also see `original` (else, in the end, admin nasional)."""
+        return self._first(
+            lambda u: access.can_verify(u, report) and access.can_view_report_internal(u, original)
+        )
+
     def officer(self, region):
         """The admin who records a report brought to the office (walk-in, phone) for this region."""
         agency = self.government(region)
@@ -896,7 +922,7 @@ class _Runner:
             )
         elif kind == "mark_duplicate":
             original = self.state[plan.original.number]["report"]
-            actions.mark_duplicate(report=report, original=original, actor=w.verifier(report))
+            actions.mark_duplicate(report=report, original=original, actor=w.merger(report, original))
         else:  # pragma: no cover - a planning bug
             raise ValueError(kind)
 
