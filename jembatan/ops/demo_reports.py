@@ -593,7 +593,8 @@ class _Planner:
 
     def _place(self, plan, anchor, start):
         """Put the steps in time: working hours for staff, waking hours for citizens, in order, all past."""
-        earliest = self.base - dt.timedelta(days=HISTORY_DAYS)
+        # Not before HISTORY_DAYS ago to the minute: the moves below only go forward in time.
+        earliest = self.end - dt.timedelta(days=HISTORY_DAYS)
         start = max(start, earliest)
         previous = None
         for step in plan.steps:
