@@ -56,6 +56,7 @@ MAX_CANDIDATES = 200
 MAX_PAGES = 5
 # An estimated similarity from which a hidden candidate counts as crowding out a visible one.
 CROWDING = 0.45
+FULL_PAGE = 0.9  # the share of a page that must be near-copies before the next page is read
 # Candidates whose signatures agree on less than this share are not read: with 24 hashes a pair at
 # similarity 0.6 falls below 0.25 once in about 5,000 times.
 PREFILTER = 0.25
@@ -285,11 +286,14 @@ def find_duplicates(
                     if r.pk not in candidates:
                         candidates[r.pk] = r
                         known[r.pk] = similarity(query, shingles(r.description))
-        # Another page only when this one was full and near-copies the caller may not see (or from
-        # another kabupaten/kota) took places a visible match might have had.
+        # Another page only when this one was full of near-copies (ranked by shared bands, so the
+        # next page may hold more of them) and some the caller may not see, or from another
+        # kabupaten/kota, took places a visible match might have had. A mixed page means the
+        # near-copies are all in it: stop.
+        near = sum(1 for estimate in estimates.values() if estimate >= CROWDING)
         crowded = any(estimates[pk] >= CROWDING for pk in close if pk not in kept and pk != self_pk)
         enough = sum(1 for score in known.values() if score >= SIMILARITY)
-        if len(signatures) < MAX_CANDIDATES or not crowded or enough >= limit:
+        if near < FULL_PAGE * MAX_CANDIDATES or not crowded or enough >= limit:
             break
     rows = [(r.pk, r.description, r.region_id, r.submitted_at) for r in candidates.values()]
     # Reports above the cursor may not be in the index yet: check them directly.
