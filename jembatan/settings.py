@@ -206,6 +206,10 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Jembatan <noreply@jembatan.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Account limits ---------------------------------------------------------------------------------
+ACCOUNTS_REGISTER_LIMIT_PER_IP = env_int("ACCOUNTS_REGISTER_LIMIT_PER_IP", 20, minimum=1)  # per hour
+ACCOUNTS_RESET_LIMIT_PER_IP = env_int("ACCOUNTS_RESET_LIMIT_PER_IP", 10, minimum=1)  # reset codes per hour
+
 # --- Portal limits ---------------------------------------------------------------------------------
 PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1)
 PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)

@@ -42,7 +42,26 @@ LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 
 
 def register_citizen(*, full_name, password, email="", phone="", preferred_language=None, ip_address=None):
-    """Create a citizen account and send a verification code to each contact given."""
+    """Create a citizen account and send a verification code to each contact given.
+
+    At most ACCOUNTS_REGISTER_LIMIT_PER_IP accounts an hour from one address (generous: offices and
+    mobile networks put many people behind one address), so a script cannot mass-produce accounts.
+    """
+    if ip_address:
+        recent = AccountEvent.objects.filter(
+            kind=AccountEvent.Kind.REGISTERED,
+            ip_address=ip_address,
+            created_at__gt=timezone.now() - timedelta(hours=1),
+        )
+        if recent.count() >= getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20):
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: [
+                        _("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")
+                    ]
+                },
+                code="rate_limited",
+            )
     full_name = " ".join((full_name or "").split())
     email, phone, errors = _clean_contacts(email=email, phone=phone)
     if not full_name:
@@ -206,6 +225,131 @@ def update_profile(
             except ValidationError:
                 continue  # the change stands; the citizen can ask for a code again on the verification page
             _issue_code(user=user, purpose=purpose, now=now)
+    return user
+
+
+# --- Forgotten password ------------------------------------------------------------------------------
+
+
+def _reset_contact(identifier):
+    """(user, destination, channel) for an active account whose VERIFIED e-mail or phone is
+    `identifier`, or None. A malformed identifier raises ValidationError (that says nothing about
+    any account); an unknown or unverified one is None, indistinguishable to the caller's user."""
+    identifier = (identifier or "").strip()
+    invalid = ValidationError(
+        {"identifier": [_("Isi alamat e-mail atau nomor ponsel yang valid.")]}, code="invalid"
+    )
+    if not identifier or len(identifier) > 254:
+        raise invalid
+    if "@" in identifier:
+        email = identifier.lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise invalid from None
+        user = User.objects.filter(email=email, email_verified_at__isnull=False, is_active=True).first()
+        return (user, email, "email") if user else None
+    try:
+        phone = normalize_phone(identifier)
+    except ValidationError:
+        raise invalid from None
+    user = User.objects.filter(phone=phone, phone_verified_at__isnull=False, is_active=True).first()
+    return (user, phone, "sms") if user else None
+
+
+def _reset_limit_per_ip():
+    return getattr(settings, "ACCOUNTS_RESET_LIMIT_PER_IP", 10)
+
+
+def request_password_reset(*, identifier, ip_address=None):
+    """Send a code to set a new password to the verified e-mail address or phone `identifier`.
+
+    Whether an account has it is never revealed: the caller says the same thing either way, and
+    the limits (one code a minute and five an hour per account, ACCOUNTS_RESET_LIMIT_PER_IP codes an
+    hour per address) are applied silently. Only verified contacts get a code, so a contact someone
+    typed into an account without proving it cannot be used to take that account over. Returns the
+    OneTimeCode sent, or None.
+    """
+    contact = _reset_contact(identifier)
+    if contact is None:
+        return None
+    user, destination, channel = contact
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if ip_address:
+            recent = AccountEvent.objects.filter(
+                kind=AccountEvent.Kind.RESET_REQUESTED,
+                ip_address=ip_address,
+                created_at__gt=now - timedelta(hours=1),
+            )
+            if recent.count() >= _reset_limit_per_ip():
+                return None
+        try:
+            _check_send_limits(user=user, purpose=Purpose.RESET_PASSWORD, now=now)
+        except ValidationError:
+            return None
+        AccountEvent.objects.create(
+            user=user,
+            kind=AccountEvent.Kind.RESET_REQUESTED,
+            ip_address=ip_address,
+            data={"channel": channel},
+        )
+        return _issue_code(
+            user=user, purpose=Purpose.RESET_PASSWORD, now=now, destination=destination, channel=channel
+        )
+
+
+def reset_password(*, identifier, code, password, ip_address=None):
+    """Set a new password with the code request_password_reset sent; returns the user.
+
+    A wrong code counts against the code (five tries); an unknown identifier gets the same answer
+    as a wrong code. Setting the password ends the account's other sessions (Django's session
+    hash) and voids any other reset code.
+    """
+    wrong = _("Kode salah atau sudah kedaluwarsa. Mintalah kode baru.")
+    contact = _reset_contact(identifier)
+    user = contact[0] if contact else None
+    try:
+        password_validation.validate_password(password, user or User())
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from None
+    if contact is None:
+        raise ValidationError({"code": [wrong]}, code="wrong_code")
+    user, destination, _channel = contact
+    code = re.sub(r"\s", "", str(code or ""))
+    now = timezone.now()
+    error = None
+    # As in confirm_verification_code: the failed attempt is committed, then the error raised.
+    with transaction.atomic():
+        otc = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=Purpose.RESET_PASSWORD, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if otc is None or otc.is_expired(now) or otc.destination != destination:
+            error = ValidationError({"code": [wrong]}, code="expired")
+        elif otc.attempts >= OneTimeCode.MAX_ATTEMPTS:
+            error = ValidationError({"code": [_("Kode salah terlalu sering. Mintalah kode baru.")]})
+        else:
+            otc.attempts += 1
+            expected = _hash_code(purpose=Purpose.RESET_PASSWORD, destination=otc.destination, code=code)
+            if constant_time_compare(otc.code_hash, expected):
+                otc.used_at = now
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                OneTimeCode.objects.filter(
+                    user=user, purpose=Purpose.RESET_PASSWORD, used_at__isnull=True, expires_at__gt=now
+                ).exclude(pk=otc.pk).update(expires_at=now)
+                AccountEvent.objects.create(
+                    user=user, kind=AccountEvent.Kind.PASSWORD_RESET, ip_address=ip_address
+                )
+            else:
+                error = ValidationError({"code": [wrong]}, code="wrong_code")
+            otc.save(update_fields=["attempts", "used_at"])
+    if error is not None:
+        raise error
     return user
 
 
@@ -381,9 +525,10 @@ def _hash_code(*, purpose, destination, code):
     ).hexdigest()
 
 
-def _issue_code(*, user, purpose, now):
-    field, _verified, channel = CONTACTS[purpose]
-    destination = getattr(user, field)
+def _issue_code(*, user, purpose, now, destination=None, channel=None):
+    if destination is None:
+        field, _verified, channel = CONTACTS[purpose]
+        destination = getattr(user, field)
     code = f"{secrets.randbelow(1_000_000):06d}"
     # A new code replaces the old one: whatever was sent before stops working now.
     OneTimeCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now).update(

@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts.models import OneTimeCode
 
+# The codes a logged-in citizen enters on the verification page (not the password-reset code).
+VERIFY_PURPOSES = [
+    (OneTimeCode.Purpose.VERIFY_EMAIL, OneTimeCode.Purpose.VERIFY_EMAIL.label),
+    (OneTimeCode.Purpose.VERIFY_PHONE, OneTimeCode.Purpose.VERIFY_PHONE.label),
+]
+
 
 def _attrs(autocomplete, **extra):
     return {"autocomplete": autocomplete, **extra}
@@ -78,7 +84,7 @@ class RegistrationForm(forms.Form):
 
 
 class VerifyCodeForm(forms.Form):
-    purpose = forms.ChoiceField(choices=OneTimeCode.Purpose.choices, widget=forms.HiddenInput)
+    purpose = forms.ChoiceField(choices=VERIFY_PURPOSES, widget=forms.HiddenInput)
     code = forms.CharField(
         label=_("Kode verifikasi"),
         max_length=12,
@@ -93,7 +99,51 @@ class VerifyCodeForm(forms.Form):
 
 
 class ResendCodeForm(forms.Form):
-    purpose = forms.ChoiceField(choices=OneTimeCode.Purpose.choices)
+    purpose = forms.ChoiceField(choices=VERIFY_PURPOSES)
+
+
+class PasswordResetRequestForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("E-mail atau nomor ponsel akun Anda"),
+        max_length=254,
+        widget=forms.TextInput(attrs=_attrs("username", autocapitalize="none", spellcheck="false")),
+        help_text=_("Yang sudah terverifikasi di akun Anda. Contoh: nama@contoh.id atau 0812 3456 7890."),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    code = forms.CharField(
+        label=_("Kode yang kami kirim"),
+        max_length=12,
+        widget=forms.TextInput(attrs=_attrs("one-time-code", inputmode="numeric")),
+    )
+    password = forms.CharField(
+        label=_("Kata sandi baru"),
+        strip=False,
+        widget=forms.PasswordInput(attrs=_attrs("new-password")),
+        help_text=_("Minimal 10 karakter, bukan kata sandi yang umum, dan tidak hanya angka."),
+    )
+    password_confirm = forms.CharField(
+        label=_("Ulangi kata sandi baru"),
+        strip=False,
+        widget=forms.PasswordInput(attrs=_attrs("new-password")),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"\s", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"\d{6}", code):
+            raise forms.ValidationError(_("Kode terdiri dari 6 angka."))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password")
+            and data.get("password_confirm")
+            and data["password"] != data["password_confirm"]
+        ):
+            self.add_error("password_confirm", _("Kedua kata sandi tidak sama."))
+        return data
 
 
 class ProfileForm(forms.Form):

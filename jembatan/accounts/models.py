@@ -112,6 +112,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         VERIFY_EMAIL = "verify_email", _("Verifikasi e-mail")
         VERIFY_PHONE = "verify_phone", _("Verifikasi ponsel")
+        RESET_PASSWORD = "reset_password", _("Atur ulang kata sandi")
 
     LIFETIME = timedelta(minutes=10)
     MAX_ATTEMPTS = 5
@@ -166,6 +167,8 @@ class AccountEvent(models.Model):
         LOGGED_IN = "logged_in", _("Masuk")
         TOTP_STARTED = "totp_started", _("Mulai mendaftarkan autentikator")
         TOTP_CONFIRMED = "totp_confirmed", _("Verifikasi dua langkah aktif")
+        RESET_REQUESTED = "reset_requested", _("Minta atur ulang kata sandi")
+        PASSWORD_RESET = "password_reset", _("Kata sandi diatur ulang")
 
     user = models.ForeignKey(
         User, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="account_events"

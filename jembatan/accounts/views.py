@@ -26,6 +26,8 @@ from django_otp import login as otp_login
 from jembatan.accounts import actions, throttle, twofactor
 from jembatan.accounts.forms import (
     LoginForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
     ResendCodeForm,
@@ -159,6 +161,71 @@ def register_view(request):
             )
             return redirect("accounts:verify")
     return render(request, "accounts/register.html", {"form": form})
+
+
+SESSION_RESET_IDENTIFIER = "accounts_reset_identifier"
+
+
+@never_cache
+def password_reset_request_view(request):
+    """Step 1 of a forgotten password: the citizen gives a verified e-mail address or phone.
+
+    The answer is the same whether or not an account has it (nobody can probe who is registered);
+    the identifier waits in the session for step 2.
+    """
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identifier = form.cleaned_data["identifier"]
+        try:
+            actions.request_password_reset(identifier=identifier, ip_address=throttle.client_ip(request))
+        except ValidationError as exc:
+            _add_action_errors(form, exc)
+        else:
+            request.session[SESSION_RESET_IDENTIFIER] = identifier
+            messages.info(
+                request,
+                _(
+                    "Bila e-mail atau nomor itu terverifikasi di sebuah akun, kodenya sudah kami kirim. "
+                    "Kode berlaku 10 menit."
+                ),
+            )
+            return redirect("accounts:password-reset-confirm")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_confirm")
+def password_reset_confirm_view(request):
+    """Step 2: the code that was sent, and the new password; then the citizen logs in with it."""
+    identifier = request.session.get(SESSION_RESET_IDENTIFIER)
+    if not identifier:
+        return redirect("accounts:password-reset")
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.reset_password(
+                identifier=identifier,
+                code=data["code"],
+                password=data["password"],
+                ip_address=throttle.client_ip(request),
+            )
+        except ValidationError as exc:
+            _add_action_errors(form, exc)
+        else:
+            request.session.pop(SESSION_RESET_IDENTIFIER, None)
+            if request.user.is_authenticated:
+                auth_logout(request)
+            messages.success(
+                request, _("Kata sandi Anda sudah diganti. Silakan masuk dengan kata sandi baru.")
+            )
+            return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/password_reset_confirm.html",
+        {"form": form, "identifier": identifier},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
