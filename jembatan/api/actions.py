@@ -4,8 +4,10 @@ Reports themselves change only through reports/actions.py; nothing here touches 
 """
 
 import secrets
+from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -239,3 +241,20 @@ def resend_webhook_deliveries(*, deliveries, actor):
         )
         transaction.on_commit(partial(_enqueue, ids), robust=True)
     return len(ids)
+
+
+def purge_webhook_deliveries(*, now=None):
+    """Delete finished webhook deliveries (sent, or failed for good) older than
+    WEBHOOK_LOG_RETENTION_DAYS; return how many went. Pending ones always stay.
+
+    The log holds each report's public payload for the admin's "what reached whom"; it is not the
+    record of the report (that is the timeline), and UU 27/2022 asks to keep no more than needed.
+    The poller looks back only webhooks.LOOKBACK (minutes) behind its cursor, so a delivery purged
+    days later is not queued again.
+    """
+    days = getattr(settings, "WEBHOOK_LOG_RETENTION_DAYS", 90)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _details = WebhookDelivery.objects.filter(
+        status__in=(DeliveryStatus.SENT, DeliveryStatus.FAILED), updated_at__lt=cutoff
+    ).delete()
+    return deleted

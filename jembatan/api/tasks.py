@@ -24,6 +24,12 @@ def deliver_due_webhooks_task():
     return webhooks.deliver_due()
 
 
+@db_periodic_task(crontab(hour="3", minute="27"))
+def purge_webhook_deliveries_task():
+    """Forget finished webhook deliveries past WEBHOOK_LOG_RETENTION_DAYS (default 90)."""
+    return actions.purge_webhook_deliveries()
+
+
 @db_periodic_task(crontab(hour="3", minute="17"))
 def purge_idempotency_records_task():
     """Forget Idempotency-Key records older than their 24-hour retention."""

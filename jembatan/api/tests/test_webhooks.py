@@ -81,6 +81,25 @@ def test_a_disposal_reaches_the_agency_it_went_to_and_no_other(w):
     assert "Siti" not in json.dumps(payload) and "siti@example.id" not in json.dumps(payload)
 
 
+def test_finished_deliveries_are_forgotten_after_the_retention_and_never_queued_again(w, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    subscribe(w, w.pupr)
+    rf.disposed(w)
+    rf.disposed(w)
+    api_actions.queue_webhook_deliveries()
+    sent, pending = WebhookDelivery.objects.order_by("pk")
+    WebhookDelivery.objects.filter(pk=sent.pk).update(status="sent")
+    later = timezone.now() + dt.timedelta(days=31)
+    assert api_actions.purge_webhook_deliveries(now=later - dt.timedelta(days=2)) == 0  # not old enough
+    assert api_actions.purge_webhook_deliveries(now=later) == 1
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [pending.pk]  # pending stays
+    assert api_actions.queue_webhook_deliveries(now=later) == 0
+
+
 def test_polling_again_queues_nothing_twice(w):
     subscribe(w, w.pupr)
     rf.disposed(w)
