@@ -256,6 +256,10 @@ def test_entering_a_report_for_a_citizen_is_for_admins_only(w, as_user, role):
     entered = Report.objects.filter(title=ENTER_DATA["title"]).first()
     if role in ENTER:
         assert page.status_code == 200
+        # Every field of the form is on the page (the template lists them by name).
+        form_html = page.content.decode()
+        for name in ("received_via", *ENTER_DATA, "reporter_email", "is_anonymous", "attachments"):
+            assert f'name="{name}"' in form_html, name
         assert response.status_code == 200
         assert entered is not None and entered.channel == Channel.OFFICER
         assert entered.reporter_id is None and entered.reporter_phone == "6281277771234"
