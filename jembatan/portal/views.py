@@ -310,7 +310,6 @@ def similar(request):
 
 
 SUGGEST_MIN_TEXT = 40
-SUGGEST_MIN_PROBABILITY = 0.1  # below this a suggestion is more noise than help
 
 
 @require_POST
@@ -335,13 +334,8 @@ def suggest_category(request):
     if ip:
         portal_actions.record_hit(kind="suggest", key=ip)
     valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
-    suggestion = triage.suggest(text=text, region=code if valid else None, channel=Channel.WEB)
-    categories = [
-        {"id": choice.pk, "name": choice.item.name, "percent": choice.percent}
-        for choice in (suggestion.categories if suggestion else [])
-        if choice.item.parent_id is not None and choice.probability >= SUGGEST_MIN_PROBABILITY
-    ]
-    return JsonResponse({"categories": categories})
+    choices = triage.suggest_categories(text, region=code if valid else None, channel=Channel.WEB)
+    return JsonResponse({"categories": [choice.hint() for choice in choices]})
 
 
 @never_cache

@@ -3,6 +3,7 @@
     from jembatan.triage import services as triage
 
     triage.suggest(report)               -> Suggestion | None   top-3 agencies and categories, why
+    triage.suggest_categories(text, region=...) -> [Choice]     hints while a report is written
     triage.should_auto_route(suggestion) -> bool                instance setting, off by default
     triage.find_duplicates(report)       -> [(Report, similarity)]
     triage.find_duplicates(text=..., region=..., date=...)      the same, before a report exists
@@ -56,6 +57,10 @@ class Choice:
     @property
     def percent(self):
         return round(self.probability * 100)
+
+    def hint(self):
+        """What a form's suggestion button needs (suggest.js): id, name and percent, nothing else."""
+        return {"id": self.pk, "name": self.item.name, "percent": self.percent}
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,21 @@ def suggest(report=None, *, text=None, region=None, channel=None, kind=None):
         words=words,
         category_words=category_words,
     )
+
+
+# Below this a category suggestion shown while someone writes is more noise than help.
+CATEGORY_HINT_MIN_PROBABILITY = 0.1
+
+
+def suggest_categories(text, *, region=None, channel=None, minimum=CATEGORY_HINT_MIN_PROBABILITY):
+    """Categories to offer while a report is being written (portal, officer intake): the model's
+    top categories that can be chosen on a form (leaf categories), from `minimum` up, as Choices."""
+    suggestion = suggest(text=text, region=region, channel=channel)
+    return [
+        choice
+        for choice in (suggestion.categories if suggestion else [])
+        if choice.item.parent_id is not None and choice.probability >= minimum
+    ]
 
 
 def should_auto_route(suggestion):

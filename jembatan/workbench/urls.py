@@ -13,6 +13,7 @@ urlpatterns = [
     path("filter/simpan/", views.filter_save, name="filter-save"),
     path("filter/<int:pk>/hapus/", views.filter_delete, name="filter-delete"),
     path("laporan/baru/", views.enter_report_view, name="enter-report"),
+    path("laporan/baru/saran/", views.enter_report_suggest, name="enter-report-suggest"),
     path("laporan/<str:tracking_number>/", views.report_view, name="report"),
     path("laporan/<str:tracking_number>/verifikasi/", views.verify_view, name="verify"),
     path(

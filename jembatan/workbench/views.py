@@ -6,6 +6,7 @@ for the workbench's own data and bulk loops), and render. They never save a repo
 
 import csv
 import logging
+import re
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import parse_qsl, urlencode
@@ -16,7 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -1200,6 +1201,20 @@ def forward_view(request, pk):
 
 
 # --- Entering a report for a citizen -----------------------------------------------------------------
+
+
+@workbench_view
+@require_POST
+def enter_report_suggest(request):
+    """Category suggestions for the officer writing down a citizen's report (suggest.js)."""
+    access.require(bool(access.scopes_for(request.user, Action.ENTER_REPORT)))
+    text = request.POST.get("teks", "")[:10000]
+    code = request.POST.get("wilayah", "").strip()
+    region = code if re.fullmatch(r"[0-9.]{1,20}", code) else None
+    choices = (
+        triage.suggest_categories(text, region=region, channel=Channel.OFFICER) if len(text) >= 40 else []
+    )
+    return JsonResponse({"categories": [choice.hint() for choice in choices]})
 
 
 @workbench_view

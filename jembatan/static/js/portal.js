@@ -136,44 +136,6 @@
     similarSoon(); // a form sent back with an error may already be complete
   }
 
-  // Category suggestions from the routing model while the citizen writes: buttons that pick the
-  // category in the select above; nothing is chosen unless the citizen clicks one.
-  var sBox = document.getElementById("category-suggestions");
-  var catSelect = document.getElementById("id_category");
-  var sAsked = "", sTimer;
-  function suggestCategories() {
-    var text = area.value.trim();
-    if (text.length < 40 || text === sAsked) return;
-    sAsked = text;
-    var body = new FormData();
-    body.append("teks", text);
-    body.append("wilayah", region());
-    fetch(t.suggestUrl, { method: "POST", body: body, headers: { "X-CSRFToken": csrf.value, Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (d) {
-        var chips = sBox.querySelector(".chips");
-        chips.textContent = "";
-        var shown = 0;
-        (d ? d.categories : []).forEach(function (c) {
-          if (!catSelect.querySelector("option[value='" + c.id + "']")) return;
-          var b = document.createElement("button");
-          b.type = "button"; b.className = "secondary small";
-          b.textContent = c.name + " (" + c.percent + "%)";
-          b.addEventListener("click", function () {
-            catSelect.value = String(c.id);
-            catSelect.dispatchEvent(new Event("change", { bubbles: true }));
-          });
-          chips.appendChild(b); shown++;
-        });
-        sBox.hidden = !shown;
-      })
-      .catch(function () { sAsked = ""; });
-  }
-  if (sBox && catSelect && area && csrf && t.suggestUrl) {
-    area.addEventListener("input", function () { clearTimeout(sTimer); sTimer = setTimeout(suggestCategories, 900); });
-    suggestCategories();
-  }
-
   // Enter in a one-line field must not send the form (or run a picker step) by accident.
   form.addEventListener("keydown", function (e) {
     if (e.key !== "Enter" || e.target.tagName !== "INPUT" || e.target.type === "submit") return;

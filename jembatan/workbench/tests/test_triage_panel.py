@@ -255,3 +255,20 @@ def test_asking_for_the_missing_details_takes_one_click(w, client):
     assert report.status == Status.MENUNGGU_KELENGKAPAN
     event = report.events.get(action="information_requested")
     assert event.text == triage.completeness(report).message
+
+
+def test_the_officer_recording_a_report_gets_category_suggestions(w, client):
+    group = make_category("Infrastruktur")
+    for category in (w.category, w.cat_health):
+        category.parent = group
+        category.save(update_fields=["parent"])
+    client.force_login(w.verifier)
+    form = client.get("/kerja/laporan/baru/").content.decode()
+    assert 'data-suggest-url="/kerja/laporan/baru/saran/"' in form and 'id="category-suggestions"' in form
+    response = client.post("/kerja/laporan/baru/saran/", {"teks": ROAD, "wilayah": "13.71.01.1001"})
+    categories = response.json()["categories"]
+    assert categories[0]["id"] == w.category.pk and set(categories[0]) == {"id", "name", "percent"}
+    assert client.post("/kerja/laporan/baru/saran/", {"teks": "jalan rusak"}).json() == {"categories": []}
+    assert client.get("/kerja/laporan/baru/saran/").status_code == 405
+    client.force_login(w.liaison_pupr)  # records no reports for citizens
+    assert client.post("/kerja/laporan/baru/saran/", {"teks": ROAD}).status_code == 403
