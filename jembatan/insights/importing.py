@@ -357,7 +357,7 @@ def parse_date(value, time_value):
 
 
 # Words that may stand beside Anonim/Rahasia in the flag column without meaning anything else.
-FLAG_FILLER = {"dan", "r", "a", "ya", "biasa", "umum", "publik", "tidak", "bukan"}
+FLAG_FILLER = {"dan", "biasa", "umum", "publik", "tidak", "bukan"}
 
 
 def parse_row(number, values):
@@ -383,9 +383,13 @@ def parse_row(number, values):
     # and anything else in the column stops the row: a confidential report must never be imported
     # as public because its flag was spelled differently.
     raw_flags = _text(values["Tipe Laporan (Anonim/Rahasia)"])
-    words = set(re.findall(r"[a-z]+", _norm(raw_flags)))
+    words = set(_norm(raw_flags).split())
     flags = words & {"anonim", "rahasia"}
-    if words - flags - FLAG_FILLER:
+    # "R" and "A" are read only beside the word they abbreviate ("Rahasia (R)"); alone, like "Ya"
+    # or "1", they could mean anything, and the row stops rather than guess "public".
+    abbreviations = {"r"} if "rahasia" in flags else set()
+    abbreviations |= {"a"} if "anonim" in flags else set()
+    if words - flags - FLAG_FILLER - abbreviations:
         raise RowError(
             _("Tipe laporan tidak dikenal: “%(value)s” (Anonim, Rahasia, atau keduanya).")
             % {"value": raw_flags}
@@ -667,10 +671,10 @@ def import_row(row, resolver, source_instance):
         _report, changed = actions.apply_imported_report(
             report=report, source_instance=source_instance, **state
         )
-    except actions.ImportedReportWorked:
-        return "kept"
     except actions.ReportError as exc:
         raise RowError(exc.message) from None
+    if changed == actions.IMPORT_KEPT:
+        return "kept"
     return "updated" if changed else "unchanged"
 
 

@@ -1072,6 +1072,7 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
             or report.verified_at is not None
             or report.is_confidential
             or report.channel == Channel.IMPORT
+            or report.events.filter(action="imported").exists()  # keeps the source's channel
             or report.dispositions.exists()
         ):
             return None
@@ -1621,8 +1622,9 @@ _IMPORTED_FOREIGN_KEYS = {"category", "region", "archive_reason"}
 _IMPORT_OWN_ACTIONS = ("submitted", "imported", "supported")
 
 
-class ImportedReportWorked(ReportError):
-    """A re-import would overwrite what officers did in Jembatan since the report was imported."""
+# What apply_imported_report returns instead of changed=True/False when officers have worked the
+# report here since it was imported: the row did not overwrite it.
+IMPORT_KEPT = "kept"
 
 
 def apply_imported_report(
@@ -1655,7 +1657,8 @@ def apply_imported_report(
     Returns (report, changed). Writes nothing at all when nothing differs, so importing the same file
     again leaves every report (its version, updated_at and timeline) untouched. Once officers have
     worked the report here (any timeline entry beyond submission, import and citizens' support), a
-    differing row raises ImportedReportWorked and changes nothing: Jembatan's state wins.
+    differing row returns (report, IMPORT_KEPT): Jembatan's state wins, except that a report the
+    source now marks confidential or anonymous becomes so.
     """
     if kind not in ReportType.values:
         raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
@@ -1710,14 +1713,25 @@ def apply_imported_report(
             return report, False
         if report.events.exclude(action__in=_IMPORT_OWN_ACTIONS).exists():
             # Officers have worked it here since it was imported: the export's older view of it
-            # must not undo that (cancel their dispositions, reset the status).
-            raise ImportedReportWorked(
-                _(
-                    "Laporan #%(number)s sudah ditangani di Jembatan sejak diimpor; "
-                    "baris ini tidak menimpanya."
+            # must not undo that (cancel their dispositions, reset the status). Only more
+            # protection for the reporter is taken from it: a report the source now marks Rahasia
+            # or Anonim becomes so here too (never the other way).
+            raised = {
+                flag: [False, True]
+                for flag in ("is_confidential", "is_anonymous")
+                if wanted_values[flag] and not getattr(report, flag)
+            }
+            if raised:
+                for flag in raised:
+                    setattr(report, flag, True)
+                _save(report, *raised)
+                _record(
+                    report,
+                    actor=actor,
+                    action="imported",
+                    data={"source": source_instance, "external_id": report.external_id, "changes": raised},
                 )
-                % {"number": report.tracking_number}
-            )
+            return report, IMPORT_KEPT
         before = report.status
         for name, value in wanted_values.items():
             setattr(report, name, value)

@@ -61,8 +61,8 @@ def decide(report):
         return None, "addressed by the citizen"
     if report.is_confidential:
         return None, "confidential"  # a person decides who may read it (it may be about that office)
-    if report.channel not in AUTO_CHANNELS:
-        return None, "not a citizen channel"  # imported history, officer desk entries
+    if report.channel not in AUTO_CHANNELS or report.events.filter(action="imported").exists():
+        return None, "not a citizen channel"  # imported history (its source channel), officer desk entries
     suggestion = services.suggest(report)
     if not services.should_auto_route(suggestion):
         return None, "not sure enough"

@@ -41,7 +41,7 @@ def test_the_flags_are_read_in_any_spelling(flags, anonymous, confidential):
     assert (row.is_anonymous, row.is_confidential) == (anonymous, confidential)
 
 
-@pytest.mark.parametrize("flags", ["Confidential", "Rhs", "Privat"])
+@pytest.mark.parametrize("flags", ["Confidential", "Rhs", "Privat", "R", "A", "Ya", "1", "Anonim (R)"])
 def test_an_unknown_flag_stops_the_row_rather_than_publishing_it(flags):
     with pytest.raises(RowError, match="Tipe laporan tidak dikenal"):
         parse_row(2, _row(flags))

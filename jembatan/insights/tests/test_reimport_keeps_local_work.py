@@ -70,3 +70,36 @@ def test_reimport_still_updates_a_report_nobody_worked_here(tmp_path):
     again = importing.import_file(path, parent=w.padang)
     assert (again.updated, again.kept, again.errors) == (1, 0, [])
     assert Report.objects.get(external_id="9900001").status == Status.DITUTUP_SISTEM
+
+
+def test_a_worked_report_still_becomes_confidential_when_the_source_says_so(tmp_path):
+    w = f.build_world()
+    path = tmp_path / "lapor.csv"
+    _write(path, "Belum Terverifikasi")
+    importing.import_file(path, parent=w.padang)
+    report = Report.objects.get(external_id="9900001")
+    actions.add_note(report=report, actor=w.verifier, text="Sudah saya baca.")  # any local work
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    rows[0]["Tipe Laporan (Anonim/Rahasia)"] = "Anonim|Rahasia"
+    rows[0]["Status Laporan"] = "Ditutup oleh Sistem"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=importing.COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    again = importing.import_file(path, parent=w.padang)
+    report.refresh_from_db()
+    assert again.kept == 1
+    assert report.is_confidential and report.is_anonymous  # more protection is always taken
+    assert report.status == Status.BELUM_TERVERIFIKASI  # the rest of the row is not
+
+
+def test_an_imported_report_is_never_auto_routed_whatever_its_source_channel(tmp_path):
+    from jembatan.reports.models import Channel
+
+    w = f.build_world()
+    path = tmp_path / "lapor.csv"
+    _write(path, "Belum Terverifikasi")
+    importing.import_file(path)  # no parent: nothing addressed
+    report = Report.objects.get(external_id="9900001")
+    assert report.channel == Channel.WEB  # the source channel, not "import"
+    assert actions.auto_route_report(report=report, agency=w.pupr, confidence=0.99, model_version=1) is None
