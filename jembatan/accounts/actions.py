@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jembatan.accounts import twofactor
-from jembatan.accounts.models import AccountEvent, LoginAttempt, OneTimeCode, User
+from jembatan.accounts.models import AccessHit, AccountEvent, LoginAttempt, OneTimeCode, User
 from jembatan.accounts.phones import normalize_phone
 
 Purpose = OneTimeCode.Purpose
@@ -44,24 +44,16 @@ LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 def register_citizen(*, full_name, password, email="", phone="", preferred_language=None, ip_address=None):
     """Create a citizen account and send a verification code to each contact given.
 
-    At most ACCOUNTS_REGISTER_LIMIT_PER_IP accounts an hour from one address (generous: offices and
-    mobile networks put many people behind one address), so a script cannot mass-produce accounts.
+    At most ACCOUNTS_REGISTER_LIMIT_PER_IP attempts an hour from one address (generous: offices and
+    mobile networks put many people behind one address), so a script can neither mass-produce
+    accounts nor probe which contacts are registered.
     """
-    if ip_address:
-        recent = AccountEvent.objects.filter(
-            kind=AccountEvent.Kind.REGISTERED,
-            ip_address=ip_address,
-            created_at__gt=timezone.now() - timedelta(hours=1),
+    # Every attempt counts (a refused one too): "already registered" answers must not be farmed.
+    if _limited(AccessHit.Kind.REGISTER, ip_address, getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20)):
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")]},
+            code="rate_limited",
         )
-        if recent.count() >= getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20):
-            raise ValidationError(
-                {
-                    NON_FIELD_ERRORS: [
-                        _("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")
-                    ]
-                },
-                code="rate_limited",
-            )
     full_name = " ".join((full_name or "").split())
     email, phone, errors = _clean_contacts(email=email, phone=phone)
     if not full_name:
@@ -232,7 +224,7 @@ def update_profile(
 
 
 def _reset_contact(identifier):
-    """(user, destination, channel) for an active account whose VERIFIED e-mail or phone is
+    """(user, destination, channel) for an active citizen account whose VERIFIED e-mail or phone is
     `identifier`, or None. A malformed identifier raises ValidationError (that says nothing about
     any account); an unknown or unverified one is None, indistinguishable to the caller's user."""
     identifier = (identifier or "").strip()
@@ -247,47 +239,73 @@ def _reset_contact(identifier):
             validate_email(email)
         except ValidationError:
             raise invalid from None
-        user = User.objects.filter(email=email, email_verified_at__isnull=False, is_active=True).first()
+        user = _citizens().filter(email=email, email_verified_at__isnull=False).first()
         return (user, email, "email") if user else None
     try:
         phone = normalize_phone(identifier)
     except ValidationError:
         raise invalid from None
-    user = User.objects.filter(phone=phone, phone_verified_at__isnull=False, is_active=True).first()
+    user = _citizens().filter(phone=phone, phone_verified_at__isnull=False).first()
     return (user, phone, "sms") if user else None
+
+
+def _citizens():
+    """Accounts a forgotten password may be reset for from the public page: active citizens.
+    Officers and administrators are reset by a sysadmin (their accounts open personal data)."""
+    return User.objects.filter(is_active=True, is_staff=False, is_superuser=False, staff_roles__isnull=True)
+
+
+def _limited(kind, ip_address, limit, *, now=None):
+    """Count this request from `ip_address` and say whether the hour's `limit` was already reached.
+
+    Written in its own transaction so the count stands even when the caller then fails."""
+    if not ip_address:
+        return False
+    now = now or timezone.now()
+    recent = AccessHit.objects.filter(
+        kind=kind, ip_address=ip_address, created_at__gt=now - timedelta(hours=1)
+    )
+    if recent.count() >= limit:
+        return True
+    AccessHit.objects.create(kind=kind, ip_address=ip_address)
+    return False
 
 
 def _reset_limit_per_ip():
     return getattr(settings, "ACCOUNTS_RESET_LIMIT_PER_IP", 10)
 
 
+# Reset codes per account in a day, on top of the hourly limits: 5 tries a code makes guessing a
+# code hopeless only if the codes themselves are few.
+RESET_CODES_PER_DAY = 10
+
+
 def request_password_reset(*, identifier, ip_address=None):
     """Send a code to set a new password to the verified e-mail address or phone `identifier`.
 
     Whether an account has it is never revealed: the caller says the same thing either way, and
-    the limits (one code a minute and five an hour per account, ACCOUNTS_RESET_LIMIT_PER_IP codes an
-    hour per address) are applied silently. Only verified contacts get a code, so a contact someone
-    typed into an account without proving it cannot be used to take that account over. Returns the
-    OneTimeCode sent, or None.
+    the limits (one code a minute, five an hour and ten a day per account; ACCOUNTS_RESET_LIMIT_PER_IP
+    requests an hour per address, counted whether or not they match an account) are applied
+    silently. Officers' and administrators' accounts are not reset here. Only verified contacts
+    get a code, so a contact someone typed into an account without proving it cannot be used to
+    take that account over. Returns the OneTimeCode sent, or None.
     """
     contact = _reset_contact(identifier)
-    if contact is None:
+    # Every well-formed request counts against the address, whether or not it matched an account.
+    if _limited(AccessHit.Kind.RESET, ip_address, _reset_limit_per_ip()) or contact is None:
         return None
     user, destination, channel = contact
     now = timezone.now()
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        if ip_address:
-            recent = AccountEvent.objects.filter(
-                kind=AccountEvent.Kind.RESET_REQUESTED,
-                ip_address=ip_address,
-                created_at__gt=now - timedelta(hours=1),
-            )
-            if recent.count() >= _reset_limit_per_ip():
-                return None
         try:
             _check_send_limits(user=user, purpose=Purpose.RESET_PASSWORD, now=now)
         except ValidationError:
+            return None
+        today = OneTimeCode.objects.filter(
+            user=user, purpose=Purpose.RESET_PASSWORD, created_at__gt=now - timedelta(days=1)
+        )
+        if today.count() >= RESET_CODES_PER_DAY:
             return None
         AccountEvent.objects.create(
             user=user,
@@ -296,7 +314,12 @@ def request_password_reset(*, identifier, ip_address=None):
             data={"channel": channel},
         )
         return _issue_code(
-            user=user, purpose=Purpose.RESET_PASSWORD, now=now, destination=destination, channel=channel
+            user=user,
+            purpose=Purpose.RESET_PASSWORD,
+            now=now,
+            destination=destination,
+            channel=channel,
+            template="password_reset_code",
         )
 
 
@@ -309,9 +332,10 @@ def reset_password(*, identifier, code, password, ip_address=None):
     """
     wrong = _("Kode salah atau sudah kedaluwarsa. Mintalah kode baru.")
     contact = _reset_contact(identifier)
-    user = contact[0] if contact else None
+    # Checked against nobody's details first, so the answer says nothing about whether the
+    # account exists; checked against the account's own details once the code has proved it.
     try:
-        password_validation.validate_password(password, user or User())
+        password_validation.validate_password(password, User())
     except ValidationError as exc:
         raise ValidationError({"password": exc.error_list}) from None
     if contact is None:
@@ -331,14 +355,25 @@ def reset_password(*, identifier, code, password, ip_address=None):
         if otc is None or otc.is_expired(now) or otc.destination != destination:
             error = ValidationError({"code": [wrong]}, code="expired")
         elif otc.attempts >= OneTimeCode.MAX_ATTEMPTS:
-            error = ValidationError({"code": [_("Kode salah terlalu sering. Mintalah kode baru.")]})
+            error = ValidationError({"code": [wrong]}, code="wrong_code")  # as for an unknown contact
         else:
-            otc.attempts += 1
             expected = _hash_code(purpose=Purpose.RESET_PASSWORD, destination=otc.destination, code=code)
-            if constant_time_compare(otc.code_hash, expected):
+            right = constant_time_compare(otc.code_hash, expected)
+            too_close = None
+            if right:
+                try:
+                    password_validation.validate_password(password, user)
+                except ValidationError as exc:
+                    too_close = exc  # the code stays good (and unspent) for a better password
+            if right and too_close is not None:
+                error = ValidationError({"password": too_close.error_list})
+            elif right:
+                otc.attempts += 1
                 otc.used_at = now
                 user.set_password(password)
                 user.save(update_fields=["password"])
+                # An intruder's citizen API tokens die with the old password, like its sessions.
+                user.api_keys.filter(is_active=True).update(is_active=False, revoked_at=now)
                 OneTimeCode.objects.filter(
                     user=user, purpose=Purpose.RESET_PASSWORD, used_at__isnull=True, expires_at__gt=now
                 ).exclude(pk=otc.pk).update(expires_at=now)
@@ -346,6 +381,7 @@ def reset_password(*, identifier, code, password, ip_address=None):
                     user=user, kind=AccountEvent.Kind.PASSWORD_RESET, ip_address=ip_address
                 )
             else:
+                otc.attempts += 1
                 error = ValidationError({"code": [wrong]}, code="wrong_code")
             otc.save(update_fields=["attempts", "used_at"])
     if error is not None:
@@ -375,9 +411,11 @@ def record_successful_login(*, user, username, ip_address, second_factor=False):
 
 def prune_login_attempts(*, now=None):
     """Delete failed-login records older than the retention period; return how many went."""
-    cutoff = (now or timezone.now()) - LOGIN_ATTEMPT_RETENTION
-    deleted, _detail = LoginAttempt.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    now = now or timezone.now()
+    deleted, _detail = LoginAttempt.objects.filter(created_at__lt=now - LOGIN_ATTEMPT_RETENTION).delete()
+    # Per-address counts only matter for an hour.
+    hits, _detail = AccessHit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return deleted + hits
 
 
 # --- Two-factor (TOTP) -------------------------------------------------------------------------------
@@ -525,7 +563,7 @@ def _hash_code(*, purpose, destination, code):
     ).hexdigest()
 
 
-def _issue_code(*, user, purpose, now, destination=None, channel=None):
+def _issue_code(*, user, purpose, now, destination=None, channel=None, template="one_time_code"):
     if destination is None:
         field, _verified, channel = CONTACTS[purpose]
         destination = getattr(user, field)
@@ -547,7 +585,7 @@ def _issue_code(*, user, purpose, now, destination=None, channel=None):
     notify.queue_message(
         channel=channel,
         recipient=destination,
-        template="one_time_code",
+        template=template,
         context={"code": code, "minutes": int(OneTimeCode.LIFETIME.total_seconds() // 60)},
         language=user.preferred_language,
         user=user,

@@ -154,6 +154,22 @@ class LoginAttempt(models.Model):
         return f"{self.username} @ {self.ip_address}"
 
 
+class AccessHit(models.Model):
+    """One request counted per address to limit it: a password-reset request or a registration
+    attempt, whether or not it matched an account (so the limit itself reveals nothing)."""
+
+    class Kind(models.TextChoices):
+        RESET = "reset", _("Minta atur ulang kata sandi")
+        REGISTER = "register", _("Percobaan mendaftar")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    ip_address = models.GenericIPAddressField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "ip_address", "created_at"])]
+
+
 class AccountEvent(models.Model):
     """One line of an account's security log (registration, verified contact, 2FA, login).
 

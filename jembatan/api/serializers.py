@@ -445,10 +445,7 @@ class EnterReportSerializer(SubmitReportSerializer):
     """A report an officer records for a citizen (walk-in, phone call, letter)."""
 
     received_via = serializers.ChoiceField(
-        choices=ReceivedVia.choices,
-        required=False,
-        default=ReceivedVia.LAINNYA,
-        help_text=_("Bagaimana laporan sampai ke petugas."),
+        choices=ReceivedVia.choices, help_text=_("Bagaimana laporan sampai ke petugas.")
     )
 
 

@@ -57,6 +57,7 @@ KINDS = {
     "sla_escalation": MessageKind(_STAFF),
     "ombudsman_flag": MessageKind(_STAFF),
     "one_time_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
+    "password_reset_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
 }
 
 # Keys report_context owns; `extra` may not override them (it could otherwise smuggle in, say,

@@ -63,9 +63,17 @@ def similar_reports(report, *, user, limit=LIMIT):
     matches = []
     for other, score in found:
         newer = _is_newer(other, report)
-        if newer and other.status in ACTIVE_STATUSES and access.can_verify(user, other):
+        # A public report is never merged into a confidential one (reports.actions.mark_duplicate
+        # refuses it): no button that can only fail.
+        other_into_this = (
+            other.status in ACTIVE_STATUSES
+            and access.can_verify(user, other)
+            and not (report.is_confidential and not other.is_confidential)
+        )
+        this_into_other = this_mergeable and not (other.is_confidential and not report.is_confidential)
+        if newer and other_into_this:
             merge = MERGE_OTHER
-        elif this_mergeable:
+        elif this_into_other:
             merge = MERGE_THIS
         else:
             merge = None

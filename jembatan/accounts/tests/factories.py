@@ -41,7 +41,11 @@ def last_code_sent_to(recipient):
     from jembatan.notify.models import Notification
 
     message = (
-        Notification.objects.filter(recipient=recipient, template="one_time_code").order_by("-pk").first()
+        Notification.objects.filter(
+            recipient=recipient, template__in=("one_time_code", "password_reset_code")
+        )
+        .order_by("-pk")
+        .first()
     )
     assert message is not None, f"no code was queued for {recipient}"
     return re.search(r"\b(\d{6})\b", message.body).group(1)

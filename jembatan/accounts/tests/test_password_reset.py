@@ -75,7 +75,7 @@ def test_a_wrong_code_counts_and_five_wrong_codes_end_it(client, siti):
         page = confirm(client, wrong)
         assert "Kode salah atau sudah kedaluwarsa" in page.content.decode()
     page = confirm(client, right)
-    assert "Kode salah terlalu sering" in page.content.decode()
+    assert "Kode salah atau sudah kedaluwarsa" in page.content.decode()  # as for an unknown contact
     siti.refresh_from_db()
     assert siti.check_password(PASSWORD)
 
@@ -114,7 +114,7 @@ def test_resetting_ends_the_other_sessions(siti):
 
 
 def test_codes_are_limited_per_account_and_per_address_silently(siti, settings):
-    settings.ACCOUNTS_RESET_LIMIT_PER_IP = 2
+    settings.ACCOUNTS_RESET_LIMIT_PER_IP = 3  # requests an hour, matched or not
     assert actions.request_password_reset(identifier="siti@contoh.id", ip_address="10.1.1.1")
     # A second code within the minute: nothing is sent, and nothing says so.
     assert actions.request_password_reset(identifier="siti@contoh.id", ip_address="10.1.1.1") is None
@@ -147,3 +147,66 @@ def test_registrations_are_limited_per_address(settings):
     actions.register_citizen(
         full_name="Warga 4", password=NEW_PASSWORD, email="baru4@contoh.id", ip_address="10.3.3.4"
     )
+
+
+def test_the_code_message_says_it_changes_the_password(siti):
+    actions.request_password_reset(identifier="siti@contoh.id")
+    message = Notification.objects.filter(recipient="siti@contoh.id").latest("pk")
+    assert message.template == "password_reset_code"
+    assert "mengganti kata sandi" in message.subject.lower() or "mengganti kata sandi" in message.body.lower()
+
+
+def test_officers_and_administrators_are_not_reset_from_the_public_page(siti):
+    from jembatan.accounts.models import Role
+    from jembatan.accounts.tests.factories import make_staff
+
+    now = timezone.now()
+    officer = make_staff(Role.ADMIN_NASIONAL, None, email="petugas@contoh.id", email_verified_at=now)
+    root = make_user("root", email="root@contoh.id", email_verified_at=now, is_superuser=True, is_staff=True)
+    for who in (officer, root):
+        assert actions.request_password_reset(identifier=who.email) is None
+    assert not Notification.objects.filter(recipient__in=["petugas@contoh.id", "root@contoh.id"]).exists()
+
+
+def test_a_password_like_the_account_says_nothing_until_the_code_is_right(siti):
+    """Guessing a password close to the e-mail address must not tell a real account from none."""
+    actions.request_password_reset(identifier="siti@contoh.id")
+    code = last_code_sent_to("siti@contoh.id")
+    wrong = "000000" if code != "000000" else "111111"
+    answers = []
+    for who in ("siti@contoh.id", "tidakada@contoh.id"):
+        with pytest.raises(actions.ValidationError) as refused:
+            actions.reset_password(identifier=who, code=wrong, password=who)
+        answers.append(refused.value.message_dict)
+    assert answers[0] == answers[1] and "code" in answers[0]
+    # With the right code the password is judged against the account, and the code stays usable.
+    with pytest.raises(actions.ValidationError) as close:
+        actions.reset_password(identifier="siti@contoh.id", code=code, password="siti@contoh.id")
+    assert "password" in close.value.message_dict
+    actions.reset_password(identifier="siti@contoh.id", code=code, password=NEW_PASSWORD)
+
+
+def test_a_reset_revokes_the_accounts_api_tokens(siti):
+    from jembatan.api import actions as api_actions
+    from jembatan.api.models import ApiKey
+
+    api_actions.issue_citizen_token(user=siti, name="ponsel hilang")
+    actions.request_password_reset(identifier="siti@contoh.id")
+    actions.reset_password(
+        identifier="siti@contoh.id", code=last_code_sent_to("siti@contoh.id"), password=NEW_PASSWORD
+    )
+    assert not ApiKey.objects.filter(user=siti, is_active=True).exists()
+
+
+def test_refused_registrations_count_against_the_address_too(siti, settings):
+    settings.ACCOUNTS_REGISTER_LIMIT_PER_IP = 3
+    for _attempt in range(3):  # "already registered": refused, but counted
+        with pytest.raises(actions.ValidationError):
+            actions.register_citizen(
+                full_name="Penguji", password=NEW_PASSWORD, email="siti@contoh.id", ip_address="10.4.4.4"
+            )
+    with pytest.raises(actions.ValidationError) as limited:
+        actions.register_citizen(
+            full_name="Penguji", password=NEW_PASSWORD, email="baru@contoh.id", ip_address="10.4.4.4"
+        )
+    assert "Terlalu banyak pendaftaran" in str(limited.value)

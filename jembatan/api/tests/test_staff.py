@@ -187,19 +187,21 @@ def test_an_agency_returns_or_forwards_its_disposition_and_assigns_a_liaison(w):
 
 
 def test_an_officer_enters_a_report_for_a_walk_in_citizen(verifier_key, w):
-    response = verifier_key.post(
-        "/api/v1/staff/reports/enter/",
-        {
-            "title": "Sampah menumpuk di pasar",
-            "description": "Warga datang ke kantor: sampah di Pasar Raya belum diangkut tiga hari.",
-            "reporter_name": "Bu Ani",
-            "reporter_phone": "0812 1111 2222",
-            "region": "13.71",
-        },
-    )
+    data = {
+        "title": "Sampah menumpuk di pasar",
+        "description": "Warga datang ke kantor: sampah di Pasar Raya belum diangkut tiga hari.",
+        "reporter_name": "Bu Ani",
+        "reporter_phone": "0812 1111 2222",
+        "region": "13.71",
+    }
+    missing = verifier_key.post("/api/v1/staff/reports/enter/", data)
+    assert missing.status_code == 400 and "received_via" in missing.json()["errors"]
+    response = verifier_key.post("/api/v1/staff/reports/enter/", {**data, "received_via": "datang_langsung"})
     assert response.status_code == 201, response.json()
     assert response.json()["channel"] == "officer"
     assert response.json()["reporter"]["phone"] == "6281211112222"
+    report = Report.objects.get(tracking_number=response.json()["tracking_number"])
+    assert report.events.get(action="submitted").data["received_via"] == "datang_langsung"
 
 
 def test_the_list_filters_by_status_and_change_time(verifier_key, w):

@@ -24,9 +24,9 @@
       return code;
     }
     function ask() {
-      var text = area.value.trim();
-      if (text.length < 40 || text === asked) return;
-      asked = text;
+      var text = area.value.trim(), key = region() + "|" + text;
+      if (text.length < 40 || key === asked) return;
+      asked = key;
       var body = new FormData();
       body.append("teks", text);
       body.append("wilayah", region());
@@ -50,7 +50,9 @@
         })
         .catch(function () { asked = ""; });
     }
-    area.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 900); });
+    function soon() { clearTimeout(timer); timer = setTimeout(ask, 900); }
+    area.addEventListener("input", soon);
+    if (d.suggestRegion) form.addEventListener("change", function (e) { if (e.target.matches(d.suggestRegion)) soon(); });
     ask(); // a form sent back with an error may already hold a text
   });
 })();

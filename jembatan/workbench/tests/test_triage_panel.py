@@ -272,3 +272,24 @@ def test_the_officer_recording_a_report_gets_category_suggestions(w, client):
     assert client.get("/kerja/laporan/baru/saran/").status_code == 405
     client.force_login(w.liaison_pupr)  # records no reports for citizens
     assert client.post("/kerja/laporan/baru/saran/", {"teks": ROAD}).status_code == 403
+
+
+def test_no_merge_button_would_hide_a_public_report_in_a_confidential_one(w, client):
+    public = f.disposed(w, title="Lampu jalan mati", description=STREETLIGHT)
+    confidential = f.submit(
+        w, title="Lampu jalan masih mati", description=STREETLIGHT_AGAIN, is_confidential=True
+    )
+    client.force_login(w.verifier)
+    # From the confidential (newer) report: archiving itself into the public one is the only way.
+    box = card(page(client, confidential), "wb-similar")
+    assert public.tracking_number in box and "Gabungkan: duplikat dari ini" in box
+    # From the public (older) report: the newer one is confidential and may go into it...
+    box = card(page(client, public), "wb-similar")
+    assert "Gabungkan ke laporan ini" in box
+    # ...but a public report never goes into a confidential one.
+    older_confidential = f.submit(w, title="Lampu mati", description=STREETLIGHT, is_confidential=True)
+    newer_public = f.submit(w, title="Lampu jalan mati lagi", description=STREETLIGHT_AGAIN)
+    actions.mark_duplicate(report=confidential, original=public, actor=w.verifier)
+    box = card(page(client, newer_public), "wb-similar")
+    row = re.search(rf"#{older_confidential.tracking_number}.*?</li>", box, re.S).group(0)
+    assert "Gabungkan" not in row
