@@ -26,7 +26,8 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
 
 run: setup
-	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve --host $(HOST) --port $(PORT)
+	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+		$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed
 	@echo "== ruff"

@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from jembatan.accounts import actions, throttle, twofactor
+from jembatan.accounts import access, actions, throttle, twofactor
 from jembatan.accounts.forms import (
     LoginForm,
     PasswordResetForm,
@@ -406,7 +406,9 @@ def _finish_login(request, user, *, username, ip_address, next_url, device=None)
                 _("Aktifkan sekarang"),
             ),
         )
-    response = redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    # Officers land on their workbench, citizens on the home page, unless a page asked for the login.
+    landing = "workbench:index" if access.is_staff_member(user) else settings.LOGIN_REDIRECT_URL
+    response = redirect(next_url or resolve_url(landing))
     _set_language_cookie(response, user.preferred_language)
     return response
 

@@ -76,6 +76,7 @@ RESERVED_KEYS = frozenset(
         "deadline",
         "url",
         "access_code",
+        "is_confidential",
         "disposition_agency",
         "disposition_deadline",
         "disposition_instruction",
@@ -152,6 +153,7 @@ def report_context(report, *, audience, template, disposition=None, extra=None):
         "deadline": format_day(report.sla_due_at),
         "url": report_url(report, audience),
         "access_code": "",
+        "is_confidential": report.is_confidential,
     }
     sensitive = []
     # The access code opens a confidential report on the tracking page, and lets a guest (who has no

@@ -18,3 +18,35 @@ class IndonesianFirstMiddleware:
         if not request.path.startswith(MACHINE_PREFIXES):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class FormPostOnlyRedirectMiddleware:
+    """A web address that only takes a form (POST) sends a browser that opens it to its page.
+
+    After a form error the browser stays on the form's address (/lacak/N/nilai/); reloading it,
+    going back to it, or switching the language from it used to show an empty "405" page. Now a
+    GET there leads one level up, to the page the form belongs to (/lacak/N/). Machine addresses
+    (API, Open311, channel webhooks) keep their 405.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.method in ("GET", "HEAD")
+            and not request.path.startswith(MACHINE_PREFIXES)
+            and not response.content
+        ):
+            from django.shortcuts import redirect
+            from django.urls import Resolver404, resolve
+
+            parent = request.path.rstrip("/").rsplit("/", 1)[0] + "/"
+            try:
+                resolve(parent)
+            except Resolver404:
+                parent = "/"  # e.g. /akun/keluar/: no page above it
+            return redirect(parent)
+        return response

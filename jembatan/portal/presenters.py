@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,27 @@ STATUS_PLAIN = {
     ),
     Status.DIARSIPKAN_PELAPOR: gettext_lazy("Laporan ditarik oleh pelapor."),
 }
+
+
+def status_plain(report):
+    """The status in plain words; a report merged into a similar one says so (and links to it when
+    anyone may read it) instead of "archived and not acted on"."""
+    if report.duplicate_of_id and report.status in ARCHIVED_STATUSES:
+        original = report.duplicate_of
+        if original.is_public:
+            return format_html(
+                _(
+                    "Laporan ini digabungkan dengan laporan serupa {} yang sedang ditangani; "
+                    "ikuti perkembangannya di sana."
+                ),
+                format_html(
+                    '<a href="{}">#{}</a>',
+                    reverse("portal:report", args=[original.tracking_number]),
+                    original.tracking_number,
+                ),
+            )
+        return _("Laporan ini digabungkan dengan laporan serupa yang sedang ditangani.")
+    return STATUS_PLAIN.get(report.status, "")
 
 
 def status_tone(status):
@@ -147,7 +169,9 @@ def deadline(report, now=None):
     if due is None:
         return None
     now = now or timezone.now()
-    label = _("Batas verifikasi") if report.status == Status.BELUM_TERVERIFIKASI else _("Batas tindak lanjut")
+    # Before disposal the verification clock runs; after it, the completion deadline (each office's
+    # first-response deadline is shown with the office).
+    label = _("Batas verifikasi") if report.status == Status.BELUM_TERVERIFIKASI else _("Batas penyelesaian")
     return Deadline(
         label=label,
         due=due,

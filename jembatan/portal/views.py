@@ -416,7 +416,7 @@ def track(request, number, forms=None, status=200):
     context = {
         "report": report,
         "is_reporter": is_reporter,
-        "status_plain": presenters.STATUS_PLAIN.get(report.status, ""),
+        "status_plain": presenters.status_plain(report),
         "status_tone": presenters.status_tone(report.status),
         "deadline": presenters.deadline(report),
         "agencies": presenters.handling_agencies(report),
@@ -682,7 +682,7 @@ def public_report(request, number):
     supported = user.is_authenticated and report.supports.filter(user=user).exists()
     context = {
         "report": report,
-        "status_plain": presenters.STATUS_PLAIN.get(report.status, ""),
+        "status_plain": presenters.status_plain(report),
         "status_tone": presenters.status_tone(report.status),
         "deadline": presenters.deadline(report),
         "agencies": presenters.handling_agencies(report),

@@ -714,7 +714,12 @@ def _finish(report, *, before, actor, action, note, actor_role=None, reason=None
         report=report,
         template=template,
         event=event,
-        extra={"text": note, "reason": reason.name if reason else ""},
+        extra={
+            "text": note,
+            "reason": reason.name if reason else "",
+            # Merged into a similar report: not "archived and not acted on" (the original is).
+            "merged": bool(report.duplicate_of_id),
+        },
     )
     return event
 

@@ -46,6 +46,15 @@ def is_logged_in(client):
     return client.get(reverse("accounts:profile")).status_code == 200
 
 
+def test_an_officer_lands_on_the_workbench(client):
+    from jembatan.accounts.models import Role
+    from jembatan.accounts.tests.factories import make_staff
+
+    make_staff(Role.ADMIN_NASIONAL, None, username="petugas")
+    assert log_in(client, "petugas")["Location"] == "/kerja/"
+    client.post(reverse("accounts:logout"))
+    assert log_in(client, "petugas", next="/data/")["Location"] == "/data/"  # an asked-for page wins
+
 @pytest.mark.parametrize(
     "identifier", ["siti", "siti@contoh.id", "SITI@Contoh.id", "0812-3456-7890", "+6281234567890"]
 )
@@ -161,7 +170,7 @@ def test_a_deactivated_account_cannot_log_in_and_looks_like_a_wrong_password(cli
 def test_logout_needs_a_post(client, citizen):
     log_in(client, "siti")
 
-    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert client.get(reverse("accounts:logout"))["Location"] == "/"  # a page, still logged in
     assert is_logged_in(client)
     assert client.post(reverse("accounts:logout")).status_code == 302
     assert not is_logged_in(client)

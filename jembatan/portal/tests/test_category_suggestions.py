@@ -82,5 +82,5 @@ def test_suggestions_are_limited_per_address(trained, settings):
 
 
 def test_suggestion_endpoint_is_a_post_with_a_csrf_token(trained):
-    assert Client().get("/lapor/saran-kategori", {"teks": ROAD}).status_code == 405
+    assert Client().get("/lapor/saran-kategori", {"teks": ROAD}).status_code == 302  # to /lapor/
     assert ask(Client(enforce_csrf_checks=True)).status_code == 403

@@ -52,8 +52,11 @@ def test_deadline_is_shown_as_a_date_with_working_days_left(client, w, time_mach
     report = rf.disposed(w)
     html = client.get(f"/lacak/{report.tracking_number}/").content.decode()
     due = report.completion_due_at
-    assert f"Batas tindak lanjut: {due.astimezone().day} " in html
+    assert f"Batas penyelesaian: {due.astimezone().day} " in html
     assert "hari kerja lagi" in html
+    # The office's own deadline is its first response, named so: two dates never share a name.
+    first = report.dispositions.get().first_response_due_at
+    assert f"Batas tindak lanjut pertama: {first.astimezone().day} " in html
     assert "Dinas PUPR Kota Padang" in html  # the agency handling it
 
 
