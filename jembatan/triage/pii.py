@@ -20,6 +20,7 @@ class Kind:
     PHONE = "phone"
     EMAIL = "email"
     NAME = "name"
+    COORDINATES = "coordinates"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Span:
 # two digits are a province code, 11–94), which keeps it apart from a phone number.
 _NIK = re.compile(r"(?<![\d])[1-9]\d{3}(?:[ .\-]?\d{4}){3}(?![\d])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# GPS coordinates typed into a text ("-0.502106, 117.153709"): a home's exact position. Degrees
+# with four or more decimals (about 10 m), alone or as a pair; without this their digits were
+# half-read as a phone number or a NIK.
+_COORDINATES = re.compile(r"(?<![\w.])-?\d{1,3}\.\d{4,}(?:\s*[,;/]?\s*-?\d{1,3}\.\d{4,})?(?![\d])")
 # Indonesian phone numbers: +62 / 62 / 0, then 8–12 more digits with spaces, dots, dashes or
 # brackets between groups ("0812-3456-7890", "+62 812 3456 7890", "(0751) 123456"). Amounts of
 # money do not start with 0 or 62; the digit count (9–15) then rules out dates ("12-03-2026" has
@@ -94,6 +99,7 @@ def detect_personal_data(text):
     spans = []
     spans += [Span(Kind.NIK, m.start(), m.end(), m.group(0)) for m in _NIK.finditer(text)]
     spans += [Span(Kind.EMAIL, m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
+    spans += [Span(Kind.COORDINATES, m.start(), m.end(), m.group(0)) for m in _COORDINATES.finditer(text)]
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if 9 <= len(digits) <= 15:
@@ -115,6 +121,7 @@ def _placeholders():
         Kind.PHONE: _("[nomor telepon disembunyikan]"),
         Kind.EMAIL: _("[e-mail disembunyikan]"),
         Kind.NAME: _("[nama disembunyikan]"),
+        Kind.COORDINATES: _("[koordinat disembunyikan]"),
     }
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from jembatan.triage import services
-from jembatan.triage.pii import Kind
+from jembatan.triage.pii import Kind, redact
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,17 @@ def test_an_email_with_digits_is_one_email_not_a_phone_number():
 
 def test_redaction_keeps_the_signature_of_the_portal_stop_gap():
     assert services.redact(None) == "" and services.redact("") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Lokasi -0.502106, 117.153709 dekat pasar", "titik GPS: -0.9471;100.4172 di depan rumah"],
+)
+def test_gps_coordinates_are_hidden_whole(text):
+    redacted = redact(text)
+    assert "[koordinat disembunyikan]" in redacted
+    assert not any(ch.isdigit() for ch in redacted)  # no half-read phone number or NIK left over
+
+
+def test_money_and_short_decimals_are_not_coordinates():
+    assert redact("Biaya Rp 1.500.000 untuk jarak 0.5 km") == "Biaya Rp 1.500.000 untuk jarak 0.5 km"
