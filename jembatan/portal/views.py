@@ -604,7 +604,8 @@ def filtered_public_reports(data):
     form = PublicFilterForm(data)
     reports = Report.objects.public()
     if not form.is_valid():
-        return form, reports.order_by("-submitted_at", "-pk")
+        # Say what is wrong (next to the field) and list nothing, rather than everything.
+        return form, reports.none()
     f = form.cleaned_data
     if f["q"]:
         reports = search_reports(reports, f["q"])

@@ -107,6 +107,12 @@ def test_invalid_filter_values_do_not_break_the_list(client, w):
     assert response.status_code == 200
 
 
+def test_a_search_too_long_says_so_and_lists_nothing(client, w):
+    public_report(w)
+    html = client.get("/laporan/", {"q": "jalan " * 100}).content.decode()
+    assert 'id="q_error"' in html and "0 laporan" in html
+
+
 def test_confidential_unverified_and_unknown_report_pages_are_all_404(client, w):
     confidential = rf.disposed(w, is_confidential=True)
     unverified = rf.submit(w)
