@@ -24,6 +24,7 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py seed_demo_reports
 	@JEMBATAN_ENV=development $(PY) manage.py triage train --if-none --note demo >/dev/null && echo "Model triase siap."
 	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
+	@JEMBATAN_ENV=development $(PY) manage.py publish_open_data
 
 run: setup
 	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jembatan.directory.models import Category, Region
 from jembatan.insights import emerging, queries
@@ -83,6 +84,17 @@ class NumberFormat:
 
 def label(text):
     return Cell(text, numeric=False)
+
+
+P_FLOOR = 0.001  # below this a p-value reads "< 0,001": more digits say nothing a reader can use
+
+
+def format_p(p_value, numbers=None):
+    """A p-value as readers know it: "< 0,001" or three decimals, in the current language."""
+    decimal = (numbers or NumberFormat()).decimal
+    if p_value < P_FLOOR:
+        return "< 0" + decimal + "001"
+    return f"{p_value:.3f}".replace(".", decimal)
 
 
 @dataclass
@@ -472,7 +484,9 @@ def places(scopes, filters, catalog=None, drill=True):
     for row in rows:
         by_province[row["province"]] = by_province.get(row["province"], 0) + row["reports"]
     names = region_names([r["region"] for r in rows] + list(by_province))
-    province_table = Table("provinsi", _("Menurut provinsi"), [_("Kode"), _("Provinsi"), _("Laporan")])
+    province_table = Table(
+        "provinsi", _("Menurut provinsi"), [_("Kode"), _("Provinsi"), pgettext("jamak", "Laporan")]
+    )
     for code, n in sorted(by_province.items(), key=lambda kv: (-kv[1], kv[0])):
         province_table.rows.append(
             [
@@ -488,7 +502,7 @@ def places(scopes, filters, catalog=None, drill=True):
             _("Kode"),
             _("Kabupaten/kota"),
             _("Provinsi"),
-            _("Laporan"),
+            pgettext("jamak", "Laporan"),
             _("Periode sebelumnya"),
             _("Perubahan (%)"),
         ],
@@ -623,7 +637,7 @@ def _league_table(root, filters, catalog, buckets):
     root_name = root.agency.name if root.agency else _("Seluruh instansi")
     columns = [
         _("Instansi"),
-        _("Laporan"),
+        pgettext("jamak", "Laporan"),
         _("% diverifikasi ≤ 3 hari kerja"),
         _("Disposisi"),
         _("% tindak lanjut pertama ≤ 5 hari kerja"),
@@ -748,6 +762,8 @@ def trends(scopes, filters, window="minggu", catalog=None, today=None):
     reg_names = region_names([r.key for r in reg_rises])
     columns = [_("Topik"), _("Jumlah sekarang"), _("Rata-rata dasar"), _("Rasio"), _("z"), _("p")]
 
+    numbers = NumberFormat()
+
     def rise_table(key, title, rises, name_of, param):
         table = Table(key, title, columns)
         for rise in rises:
@@ -758,7 +774,7 @@ def trends(scopes, filters, window="minggu", catalog=None, today=None):
                     Cell(round(rise.baseline, 2)),
                     Cell(round(rise.ratio, 2)),
                     Cell(round(rise.z, 2)),
-                    Cell(rise.p_value, text=f"{rise.p_value:.1e}"),
+                    Cell(rise.p_value, text=format_p(rise.p_value, numbers)),
                 ]
             )
         return table

@@ -43,7 +43,7 @@ def rising_categories(scopes, month, catalog):
                 dashboards.Cell(rise.count),
                 dashboards.Cell(round(rise.baseline, 2)),
                 dashboards.Cell(round(rise.ratio, 2)),
-                dashboards.Cell(rise.p_value, text=f"{rise.p_value:.1e}"),
+                dashboards.Cell(rise.p_value, text=dashboards.format_p(rise.p_value)),
             ]
         )
     return table

@@ -6,8 +6,11 @@ What is published, and why:
 - No personal data: no reporter name, contact, account, or access code; no coordinates, address,
   kecamatan or village (a street in a small village can point at a person): the place is given
   down to the kabupaten/kota only; dates are days, not times.
-- Free text (title and text) goes through triage.pii.redact (NIK, phone numbers, e-mail addresses,
-  "nama saya …").
+- The title goes through triage.pii.redact (NIK, phone numbers, e-mail addresses, "nama saya …").
+- The report body (description) is not published at all. Redaction only finds patterns; a body
+  routinely holds what no pattern catches ("rumah Pak Budi di Jl. Melati 12, RT 03", GPS
+  coordinates, postcodes). Public reports stay readable one by one on their portal page, where a
+  verifier has looked at them; a bulk file anyone can mine is a different risk.
 
 The files are written by a daily task (publish_open_data_task) to INSIGHTS_OPEN_DATA_DIR, each
 to a temporary name then renamed, so a download never sees half a file.
@@ -20,7 +23,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.directory.models import Agency, Category, Region
@@ -33,35 +37,51 @@ from jembatan.triage.pii import redact
 
 BATCH = 2000
 
+# Types of the data dictionary, translated like the descriptions.
+TEXT = _("teks")
+DAY = _("tanggal (YYYY-MM-DD)")
+NUMBER = _("bilangan")
+
+# Why the body of a report is not in the files (the data dictionary, metadata and /data/terbuka/).
+BODY_NOT_PUBLISHED = _(
+    "Isi laporan tidak diterbitkan dalam data terbuka: penyamaran otomatis tidak dapat menjamin bahwa "
+    "isi laporan bebas dari nama dan alamat. Isi laporan publik dapat dibaca di halaman laporannya."
+)
+
 # The data dictionary: (field, type, description). Order = column order of the CSV.
 DICTIONARY = [
-    ("nomor_pelacakan", "teks", _("Nomor pelacakan laporan, sama dengan di halaman laporan publik.")),
-    ("tanggal_diterima", "tanggal (YYYY-MM-DD)", _("Tanggal laporan diterima (WIB).")),
-    ("jenis", "teks", _("Jenis laporan menurut pelapor: pengaduan, aspirasi, permintaan_informasi.")),
-    ("klasifikasi", "teks", _("Klasifikasi oleh verifikator (PermenPANRB 62/2018).")),
-    ("kode_kategori", "teks", _("Kode kategori SP4N-LAPOR!.")),
-    ("kategori", "teks", _("Nama kategori.")),
-    ("kelompok_kategori", "teks", _("Nama kelompok kategori.")),
-    ("kode_provinsi", "teks", _("Kode provinsi Kemendagri.")),
-    ("provinsi", "teks", _("Nama provinsi.")),
-    ("kode_kabupaten_kota", "teks", _("Kode kabupaten/kota Kemendagri (tidak lebih rinci, demi privasi).")),
-    ("kabupaten_kota", "teks", _("Nama kabupaten/kota.")),
-    ("kanal", "teks", _("Kanal masuk: web, android, sms, whatsapp, email, open311, api, officer, import.")),
-    ("status", "teks", _("Status saat data dibuat (status SP4N-LAPOR!).")),
+    ("nomor_pelacakan", TEXT, _("Nomor pelacakan laporan, sama dengan di halaman laporan publik.")),
+    ("tanggal_diterima", DAY, _("Tanggal laporan diterima (WIB).")),
+    ("jenis", TEXT, _("Jenis laporan menurut pelapor: pengaduan, aspirasi, permintaan_informasi.")),
+    ("klasifikasi", TEXT, _("Klasifikasi oleh verifikator (PermenPANRB 62/2018).")),
+    ("kode_kategori", TEXT, _("Kode kategori SP4N-LAPOR!.")),
+    ("kategori", TEXT, _("Nama kategori.")),
+    ("kelompok_kategori", TEXT, _("Nama kelompok kategori.")),
+    ("kode_provinsi", TEXT, _("Kode provinsi Kemendagri.")),
+    ("provinsi", TEXT, _("Nama provinsi.")),
+    ("kode_kabupaten_kota", TEXT, _("Kode kabupaten/kota Kemendagri (tidak lebih rinci, demi privasi).")),
+    ("kabupaten_kota", TEXT, _("Nama kabupaten/kota.")),
+    ("kanal", TEXT, _("Kanal masuk: web, android, sms, whatsapp, email, open311, api, officer, import.")),
+    ("status", TEXT, _("Status saat data dibuat (status SP4N-LAPOR!).")),
     (
         "instansi_penanggung_jawab",
-        "teks",
+        TEXT,
         _("Instansi yang menangani laporan (disposisi utama, atau verifikator)."),
     ),
-    ("tanggal_diverifikasi", "tanggal", _("Tanggal verifikasi; kosong bila belum.")),
-    ("hari_kerja_verifikasi", "bilangan", _("Hari kerja dari diterima sampai diverifikasi.")),
-    ("tanggal_ditindaklanjuti", "tanggal", _("Tanggal tindak lanjut (selesai); kosong bila belum.")),
-    ("hari_kerja_tindak_lanjut", "bilangan", _("Hari kerja dari diterima sampai ditindaklanjuti.")),
-    ("tanggal_ditutup", "tanggal", _("Tanggal laporan ditutup; kosong bila belum.")),
-    ("penilaian", "bilangan 1–5", _("Penilaian pelapor atas tindak lanjut; kosong bila belum dinilai.")),
-    ("jumlah_dukungan", "bilangan", _("Jumlah warga yang mendukung laporan.")),
-    ("judul", "teks", _("Judul laporan; NIK, nomor telepon dan e-mail disamarkan.")),
-    ("isi", "teks", _("Isi laporan; NIK, nomor telepon dan e-mail disamarkan.")),
+    ("tanggal_diverifikasi", DAY, _("Tanggal verifikasi; kosong bila belum.")),
+    ("hari_kerja_verifikasi", NUMBER, _("Hari kerja dari diterima sampai diverifikasi.")),
+    ("tanggal_ditindaklanjuti", DAY, _("Tanggal tindak lanjut (selesai); kosong bila belum.")),
+    ("hari_kerja_tindak_lanjut", NUMBER, _("Hari kerja dari diterima sampai ditindaklanjuti.")),
+    ("tanggal_ditutup", DAY, _("Tanggal laporan ditutup; kosong bila belum.")),
+    ("penilaian", _("bilangan 1–5"), _("Penilaian pelapor atas tindak lanjut; kosong bila belum dinilai.")),
+    ("jumlah_dukungan", NUMBER, _("Jumlah warga yang mendukung laporan.")),
+    (
+        "judul",
+        TEXT,
+        format_lazy(
+            "{} {}", _("Judul laporan; NIK, nomor telepon dan e-mail disamarkan."), BODY_NOT_PUBLISHED
+        ),
+    ),
 ]
 FIELDS = [name for name, _type, _description in DICTIONARY]
 
@@ -77,7 +97,7 @@ def licence():
 
 
 def dictionary():
-    return [{"nama": name, "tipe": kind, "keterangan": str(text)} for name, kind, text in DICTIONARY]
+    return [{"nama": name, "tipe": str(kind), "keterangan": str(text)} for name, kind, text in DICTIONARY]
 
 
 def public_reports():
@@ -113,7 +133,6 @@ def records(cal=None):
                 "rating",
                 "support_count",
                 "title",
-                "description",
             )[:BATCH]
         )
         if not batch:
@@ -152,7 +171,6 @@ def records(cal=None):
                 "penilaian": report.rating,
                 "jumlah_dukungan": report.support_count,
                 "judul": redact(report.title),
-                "isi": redact(report.description),
             }
         last = batch[-1].pk
 
@@ -168,8 +186,14 @@ def _tmp(path):
 def publish(now=None):
     """Write laporan.csv, laporan.json, kamus-data.json and metadata.json; return the record count.
 
-    One pass over the reports writes both data files, so they always hold the same rows.
+    One pass over the reports writes both data files, so they always hold the same rows. The files
+    are in Bahasa Indonesia whoever runs this (a task, a command run under LANG=en…).
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _publish(now)
+
+
+def _publish(now):
     now = now or timezone.now()
     folder = open_data_dir()
     csv_path, json_path = folder / "laporan.csv", folder / "laporan.json"
@@ -195,9 +219,10 @@ def publish(now=None):
             "cakupan": str(
                 _(
                     "Laporan publik saja: laporan rahasia, belum diverifikasi dan diarsipkan tidak dimuat. "
-                    "Tanpa data pribadi; lokasi sampai kabupaten/kota; teks disamarkan."
+                    "Tanpa data pribadi; lokasi sampai kabupaten/kota; judul disamarkan."
                 )
             ),
+            "catatan_isi": str(BODY_NOT_PUBLISHED),
         }
         json_file.write("\n], " + '"kamus_data": ' + json.dumps(dictionary(), ensure_ascii=False))
         json_file.write(', "metadata": ' + json.dumps(info, ensure_ascii=False) + "}\n")

@@ -13,15 +13,20 @@ import json
 import math
 from pathlib import Path
 
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 GEOJSON = Path(__file__).resolve().parent / "data" / "indonesia-38-provinces.geojson"
-MAP_ATTRIBUTION = (
-    "Batas provinsi: denyherianto/indonesia-geojson-topojson-maps-with-38-provinces, "
-    "CC BY 4.0 (disederhanakan)"
-)
+MAP_SOURCE = "denyherianto/indonesia-geojson-topojson-maps-with-38-provinces"
+
+
+def map_attribution():
+    """The credit the map's licence asks for, in the current language."""
+    return _("Batas provinsi: %(source)s, CC BY 4.0 (disederhanakan)") % {"source": MAP_SOURCE}
+
+
 # Sequential blues, light to dark; text on the legend stays dark on the first three.
 PALETTE = ["#e8f0f8", "#bcd3ea", "#7fa9d4", "#3f7cba", "#0b4f8a"]
 EMPTY = "#f4f4f4"
@@ -33,8 +38,8 @@ def _fmt(value):
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    return f"{value:,}".replace(",", ".")
+        return f"{value:.1f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    return f"{value:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
 
 
 def _nice_max(value):
@@ -239,5 +244,5 @@ def choropleth(counts, *, title, link=None):
         + '<p class="legend">'
         + " ".join(legend)
         + "</p>"
-        + format_html('<p class="attribution">{} · {}</p>', _("Peta"), MAP_ATTRIBUTION)
+        + format_html('<p class="attribution">{} · {}</p>', _("Peta"), map_attribution())
     )

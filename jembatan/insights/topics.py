@@ -10,9 +10,11 @@ give the same clusters, so two leaders looking at the same scope see the same to
 
 import datetime as dt
 import math
+import re
 
 from django.utils import timezone
 
+from jembatan.directory.models import Region
 from jembatan.insights.facts import STOPWORDS
 from jembatan.insights.models import ReportFact, TopicSnapshot
 from jembatan.reports.models import Report
@@ -24,12 +26,39 @@ MIN_DOCUMENTS = 12
 SEED = 20260101
 TOP_WORDS = 6
 EXAMPLES = 3
-# Words of the text (not the title) that carry no topic: greetings and the LAPOR! closing formula.
+# Words of the text (not the title) that carry no topic. A cluster is labelled by its heaviest
+# words, so a word every kind of complaint uses ("saat", "melakukan") ends up naming clusters it
+# says nothing about. Only words of four letters or more matter (the token pattern drops the rest).
 TEXT_STOPWORDS = STOPWORDS | frozenset(
+    # greetings and the LAPOR! closing formula
     "selamat pagi siang sore malam assalamualaikum wassalam terimakasih kasih hormat izin ijin "
     "menyampaikan sampaikan disampaikan dimohon memohon mohon ditindaklanjuti tindaklanjuti "
     # function words that survive the length minimum and otherwise top a cluster's word list
-    "hanya saja yaitu bahwa jika kalau ketika seperti secara begitu sehingga".split()
+    "hanya saja yaitu bahwa jika kalau ketika seperti secara begitu sehingga saat padahal "
+    "bukan punya sama semua beberapa selama setelah sebelum waktu kali lama sudah pula "
+    "sedang akhirnya kemudian lalu karna krn dgn utk yg tdk sdh blm "
+    # verbs and nouns of the story of any complaint (not what it is about)
+    "melakukan dilakukan mendapatkan mendapat memberikan diberikan nama orang pihak hal "
+    "kondisi masalah sesuai terjadi menjadi ingin datang "
+    # dates written into the text
+    "senin selasa rabu kamis jumat sabtu januari februari maret april juni juli agustus "
+    "september oktober november desember "
+    # place words: the instance serves one or a few provinces, so their names (and the compass
+    # points of "Padang Timur", "Sumatera Barat") are in most reports and tell topics apart in none.
+    # The 38 provinces (UU pembentukan provinsi, 2022), words of four letters or more.
+    "utara selatan timur barat tengah aceh sumatera sumatra riau kepulauan jambi bengkulu "
+    "lampung bangka belitung jakarta ibukota khusus jawa banten yogyakarta istimewa bali nusa "
+    "tenggara kalimantan sulawesi gorontalo maluku papua pegunungan daya "
+    # colloquial spellings of the words above
+    "kalo udah blum gimana".split()
+)
+# The names of the kabupaten/kota and kecamatan the reports come from are place words too ("Padang",
+# "Bungus Teluk Kabung", "Koto Tangah"): they are read from the Region table for each snapshot
+# (place_words) rather than listed here. Words of place names that are also what a complaint is
+# about stay in: a river, a market or land is a topic even when a kecamatan is named after it.
+TOPICAL_PLACE_WORDS = frozenset(
+    "sungai tanah pasar pantai danau laut pulau gunung bukit batu kebun sawah hutan jalan "
+    "jembatan kampung pelabuhan bandar rumah sakit sekolah mati".split()
 )
 
 
@@ -50,7 +79,19 @@ def documents(scope_agency_ids, today):
     return [(pk, f"{texts[pk]} {texts[pk]} {bodies[pk][:600]}") for pk in ids if pk in texts]
 
 
-def cluster(docs):
+def place_words(report_ids):
+    """Words of the names of the provinces, kabupaten/kota and kecamatan of these reports."""
+    codes = set()
+    for code in Report.objects.filter(pk__in=report_ids).values_list("region_id", flat=True).distinct():
+        parts = (code or "").split(".")
+        codes.update(".".join(parts[:n]) for n in (1, 2, 3) if len(parts) >= n and parts[0])
+    words = set()
+    for name in Region.objects.filter(code__in=codes).values_list("name", flat=True):
+        words.update(w for w in re.findall(r"[a-z]{4,30}", name.lower()) if w not in TOPICAL_PLACE_WORDS)
+    return frozenset(words)
+
+
+def cluster(docs, stopwords=TEXT_STOPWORDS):
     """[{"size", "words", "examples"}] for docs [(report id, text)], largest cluster first."""
     if len(docs) < MIN_DOCUMENTS:
         return []
@@ -60,7 +101,7 @@ def cluster(docs):
     vectorizer = TfidfVectorizer(
         lowercase=True,
         token_pattern=r"(?u)\b[a-z]{4,30}\b",
-        stop_words=sorted(TEXT_STOPWORDS),
+        stop_words=sorted(stopwords),
         min_df=2,
         max_df=0.5,
         max_features=5000,
@@ -103,7 +144,7 @@ def compute_snapshot(scope_key, scope_agency_ids, today=None):
             "window_start": today - dt.timedelta(days=WINDOW_DAYS - 1),
             "window_end": today,
             "reports": len(docs),
-            "clusters": cluster(docs),
+            "clusters": cluster(docs, TEXT_STOPWORDS | place_words([pk for pk, _text in docs])),
             "computed_at": timezone.now(),
         },
     )

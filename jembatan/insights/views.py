@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.accounts import access
@@ -80,15 +81,20 @@ def _download(table, fmt, filename):
     return response
 
 
+def _file_name(page, key, period):
+    """kinerja-8-2026-10-01-2026-10-31, not kinerja-kinerja-8-…: a table key may start with its page."""
+    page = slugify(page)
+    name = key if key == page or key.startswith(page + "-") else f"{page}-{key}"
+    return f"{name}-{period.start}-{period.end}"
+
+
 def _page(request, template, form, filters, data, active):
     """Render a dashboard page, or one of its tables as CSV/XLSX when ?unduh=csv|xlsx&tabel=…"""
     fmt, key = request.GET.get("unduh"), request.GET.get("tabel")
     if fmt and data is not None:
         for table in data["tables"]:
             if table.key == key:
-                return _download(
-                    table, fmt, f"{slugify(active)}-{table.key}-{filters.period.start}-{filters.period.end}"
-                )
+                return _download(table, fmt, _file_name(active, table.key, filters.period))
         raise Http404(_("Tabel tidak ditemukan."))
     scopes = effective_scopes(request.user, filters) if filters else viewer_scopes(request.user)
     context = {
@@ -190,7 +196,9 @@ def reports(request):
             return redirect("insights:export-job", token=job.token)
         names = dict(Agency.objects.values_list("pk", "name"))
         rows = [exports.report_list_header(), *exports.report_list_rows(result.reports(list(ids)), names)]
-        response = HttpResponse(exports.render(rows, fmt, _("Laporan")), content_type=exports.FORMATS[fmt])
+        response = HttpResponse(
+            exports.render(rows, fmt, pgettext("jamak", "Laporan")), content_type=exports.FORMATS[fmt]
+        )
         response["Content-Disposition"] = f'attachment; filename="laporan-{timezone.localdate()}.{fmt}"'
         return response
     page = Paginator(result.report_ids(), PAGE_SIZE).get_page(request.GET.get("halaman"))

@@ -54,6 +54,7 @@ MASKS = {
     pii.Kind.PHONE: " zztelepon ",
     pii.Kind.EMAIL: " zzemail ",
     pii.Kind.NAME: " zznama ",
+    pii.Kind.COORDINATES: " zzkoordinat ",
 }
 URL_MASK = " zzurl "
 

@@ -55,6 +55,7 @@ def test_an_officer_lands_on_the_workbench(client):
     client.post(reverse("accounts:logout"))
     assert log_in(client, "petugas", next="/data/")["Location"] == "/data/"  # an asked-for page wins
 
+
 @pytest.mark.parametrize(
     "identifier", ["siti", "siti@contoh.id", "SITI@Contoh.id", "0812-3456-7890", "+6281234567890"]
 )

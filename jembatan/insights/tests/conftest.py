@@ -1,12 +1,22 @@
 """Fixtures for the insights tests: the small government of reports/tests, grown a little."""
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from jembatan.accounts.models import Role
 from jembatan.accounts.tests.factories import make_staff
 from jembatan.directory.models import AgencyKind
 from jembatan.directory.tests.factories import make_agency, make_category, make_region
 from jembatan.reports.tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _indonesian_again_after_each_test():
+    """A request in English leaves English active in the thread (LocaleMiddleware does not reset
+    it); later tests read command output in Bahasa Indonesia."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

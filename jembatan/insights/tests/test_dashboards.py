@@ -136,6 +136,7 @@ def test_drill_down_from_the_android_channel_lists_bukittinggi_reports(client, d
 def test_the_league_table_has_a_row_per_city_with_its_numbers(client, data, frozen):
     response = get(client, data.pimpinan_prov, "/data/kinerja/", unduh="csv", tabel=f"kinerja-{data.prov.pk}")
     rows = {r[0]: r for r in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert response["Content-Disposition"].startswith(f'attachment; filename="kinerja-{data.prov.pk}-20')
     assert rows["Pemerintah Kota Padang"][1] == "3"
     assert rows["Pemerintah Kota Bukittinggi"][1] == "2"
     assert rows["Pemerintah Kota Padang"][3] == "1"  # one disposition (to Dinas PUPR)
@@ -149,6 +150,7 @@ def test_the_map_is_an_svg_with_the_attribution(client, data, frozen):
 
 def test_a_dashboard_table_downloads_as_xlsx_with_the_same_numbers(client, data, frozen):
     response = get(client, data.pimpinan_prov, "/data/", unduh="xlsx", tabel="kanal")
+    assert 'filename="ringkasan-kanal-20' in response["Content-Disposition"]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}

@@ -77,3 +77,14 @@ def test_the_league_median_from_a_histogram_equals_the_median_of_the_values(pair
     values = [wd for wd, n in pairs if wd >= 0 for _i in range(n)]
     expected = statistics.median(values) if values else None
     assert _median_from_histogram([{"wd": wd, "completed": n} for wd, n in pairs]) == expected
+
+
+def test_p_values_are_shown_to_three_decimals_or_as_below_one_in_a_thousand():
+    from django.utils import translation
+
+    from jembatan.insights.dashboards import format_p
+
+    with translation.override("id"):
+        assert [format_p(p) for p in (1.2e-6, 0.001, 0.04567, 0.5)] == ["< 0,001", "0,001", "0,046", "0,500"]
+    with translation.override("en"):
+        assert format_p(1.2e-6) == "< 0.001" and format_p(0.04567) == "0.046"

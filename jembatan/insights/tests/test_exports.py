@@ -7,6 +7,7 @@ import json
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from openpyxl import load_workbook
 
 from jembatan.insights import exports, opendata, rollups
@@ -22,18 +23,24 @@ PII = (
     "Saya Siti, NIK 1371012345678901, hubungi 0812-3456-7890 atau +62 813 1111 2222, "
     "e-mail siti.rahma@example.id. Jalan di depan rumah berlubang sejak sebulan."
 )
+# What no redaction pattern catches: a name with a home address, GPS coordinates, a postcode.
+NAME_AND_ADDRESS = (
+    "Rumah Pak Budi Santoso di Jl. Melati No. 12 RT 03/RW 05, Padang 25117 (-0.9471, 100.4172) "
+    "kebanjiran setiap hujan karena selokan tersumbat."
+)
 
 
 @pytest.fixture
 def reports(w):
     with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
         public = f.disposed(w, title="Jalan rusak depan SD", description=PII)
+        address = f.disposed(w, title="Selokan tersumbat", description=NAME_AND_ADDRESS)
         secret = f.disposed(w, title="Pungutan liar di kantor kelurahan", is_confidential=True)
         fresh = f.submit(w, title='=HYPERLINK("http://x") jalan')  # not verified: not public either
         formula = f.disposed(w, title="=1+2 jalan berlubang di pasar")
     with time_machine.travel(NOW, tick=False):
         rollups.refresh()
-    return {"public": public, "secret": secret, "fresh": fresh, "formula": formula}
+    return {"public": public, "address": address, "secret": secret, "fresh": fresh, "formula": formula}
 
 
 def test_the_redaction_used_for_open_data_hides_nik_phone_numbers_and_email_addresses():
@@ -47,11 +54,11 @@ def test_the_redaction_used_for_open_data_hides_nik_phone_numbers_and_email_addr
 
 def test_open_data_holds_public_reports_only_with_text_redacted_and_no_personal_data(w, reports):
     count = opendata.publish()
-    assert count == 2  # the public one and the formula one; not the confidential, not the unverified
+    assert count == 3  # the public ones and the formula one; not the confidential, not the unverified
     folder = opendata.open_data_dir()
     rows = list(csv.DictReader(io.StringIO((folder / "laporan.csv").read_text(encoding="utf-8"))))
     numbers = {r["nomor_pelacakan"] for r in rows}
-    assert numbers == {reports["public"].tracking_number, reports["formula"].tracking_number}
+    assert numbers == {reports[k].tracking_number for k in ("public", "address", "formula")}
     text = (folder / "laporan.csv").read_text(encoding="utf-8") + (folder / "laporan.json").read_text(
         encoding="utf-8"
     )
@@ -77,8 +84,52 @@ def test_open_data_json_carries_the_data_dictionary_and_the_same_records(w, repo
     opendata.publish()
     data = json.loads((opendata.open_data_dir() / "laporan.json").read_text(encoding="utf-8"))
     assert [field["nama"] for field in data["kamus_data"]] == opendata.FIELDS
-    assert data["metadata"]["jumlah_baris"] == len(data["data"]) == 2
+    assert data["metadata"]["jumlah_baris"] == len(data["data"]) == 3
     assert all(field["keterangan"] for field in data["kamus_data"])
+
+
+def test_open_data_never_publishes_the_body_of_a_report_not_even_redacted(w, reports):
+    opendata.publish()
+    folder = opendata.open_data_dir()
+    assert {p.name for p in folder.iterdir()} == {
+        "laporan.csv",
+        "laporan.json",
+        "kamus-data.json",
+        "metadata.json",
+    }
+    header = (folder / "laporan.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    data = json.loads((folder / "laporan.json").read_text(encoding="utf-8"))
+    assert "isi" not in header and "isi" not in opendata.FIELDS
+    assert all(set(record) == set(opendata.FIELDS) for record in data["data"])
+    assert "isi" not in {field["nama"] for field in data["kamus_data"]}
+    everything = "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    for fragment in ("Budi Santoso", "Jl. Melati", "25117", "-0.9471", "100.4172", "kebanjiran setiap hujan"):
+        assert fragment not in everything
+    assert "Jalan di depan rumah berlubang" not in everything
+    # The title is published (redacted), and the files say why the body is not.
+    assert reports["address"].title in everything
+    assert "tidak diterbitkan" in data["metadata"]["catatan_isi"]
+
+
+def test_the_open_data_page_says_why_the_body_is_not_published(client, w):
+    page = client.get("/data/terbuka/").content.decode()
+    assert "Isi laporan tidak diterbitkan" in page and 'href="/laporan/"' in page
+    # The data dictionary's types are translated strings (the lead fills the English catalogue).
+    assert [f["tipe"] for f in opendata.dictionary()][:2] == ["teks", "tanggal (YYYY-MM-DD)"]
+
+
+def test_the_publish_command_makes_the_open_data_available_on_a_fresh_install(client, w, reports):
+    assert client.get("/data/terbuka/laporan.json").status_code == 503
+    out = io.StringIO()
+    call_command("publish_open_data", stdout=out)
+    assert "Data terbuka diterbitkan: 3 laporan publik" in out.getvalue()
+    response = client.get("/data/terbuka/laporan.json")
+    assert response.status_code == 200
+    records = json.loads(b"".join(response.streaming_content))["data"]
+    assert {r["nomor_pelacakan"] for r in records} == {
+        reports[k].tracking_number for k in ("public", "address", "formula")
+    }
+    assert "3 laporan" in client.get("/data/terbuka/").content.decode()
 
 
 def test_open_data_pages_are_public_and_say_when_files_are_not_ready(client, w, reports):
@@ -103,13 +154,13 @@ def test_a_large_report_list_is_built_by_a_task_with_progress_then_downloaded(
         response = client.get("/data/laporan/", {"dari": "2026-03-01", "unduh": "xlsx"})
     assert response.status_code == 302
     job = ExportJob.objects.get()
-    assert job.status == ExportStatus.DONE and job.done == job.total == 4 and job.percent == 100
+    assert job.status == ExportStatus.DONE and job.done == job.total == 5 and job.percent == 100
     page = client.get(response["Location"])
     assert b"<progress" in page.content and b"Unduh berkas" in page.content
     download = client.get(f"/data/ekspor/{job.token}/unduh/")
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 5 and rows[0][0] == "Nomor pelacakan"
+    assert len(rows) == 6 and rows[0][0] == "Nomor pelacakan"
     assert {r[0] for r in rows[1:]} == {r.tracking_number for r in reports.values()}
 
 

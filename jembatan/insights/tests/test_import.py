@@ -7,6 +7,7 @@ import io
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db.models import Sum
 from openpyxl import Workbook
 
 from jembatan.directory.actions import load_categories, load_regions
@@ -14,7 +15,7 @@ from jembatan.directory.models import Agency, AgencyKind
 from jembatan.directory.sources import read_categories, read_regions
 from jembatan.directory.tests.factories import make_agency
 from jembatan.insights import importing, rollups
-from jembatan.insights.models import ReportFact
+from jembatan.insights.models import DirtyPeriod, Grain, ReportCube, ReportFact
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Disposition, Event, Report, Status
 from jembatan.reports.sla import JAKARTA
@@ -216,6 +217,19 @@ def test_imported_reports_feed_the_dashboards(directory, small_sample):
     assert ReportFact.objects.filter(province="64").count() == 30
     # Imported reports carry no SLA dates: they never count as verified late or on time.
     assert not ReportFact.objects.filter(verified=True).exists()
+
+
+def test_the_command_refreshes_the_dashboards_right_after_a_real_import_not_a_dry_run(
+    directory, small_sample
+):
+    output = run(str(small_sample), "--parent", "samarinda", "--dry-run")
+    assert "Rekapitulasi" not in output and not ReportFact.objects.exists()
+    output = run(str(small_sample), "--parent", "samarinda")
+    assert "Rekapitulasi dasbor diperbarui: 30 laporan dihitung ulang." in output
+    # No rollup run in between: the facts and the cubes the dashboards read already hold them.
+    assert ReportFact.objects.filter(province="64").count() == 30
+    assert ReportCube.objects.filter(province="64", grain=Grain.DAY).aggregate(n=Sum("reports"))["n"] == 30
+    assert not DirtyPeriod.objects.exists()
 
 
 def test_the_command_creates_a_missing_parent_once_and_finds_it_by_name_afterwards(

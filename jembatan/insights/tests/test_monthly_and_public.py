@@ -5,6 +5,7 @@ import io
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 
 from jembatan.insights import rollups
@@ -115,6 +116,12 @@ def test_a_category_that_jumps_this_week_is_listed_as_rising_and_a_steady_one_is
         filtered = client.get(
             "/data/tren/", {"unduh": "csv", "tabel": "naik-kata", "kategori": w.category2.pk}
         ).content.decode("utf-8-sig")
+        page = client.get("/data/tren/").content.decode()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = client.get("/data/tren/").content.decode()
+    # p-values read as people write them, in the page's language; the export keeps the number.
+    assert "&lt; 0,001" in page and "e-0" not in page
+    assert "&lt; 0.001" in english and "e-0" not in english
     assert len(rows) == 2 and rows[1].startswith("Drainase,9,2")
     assert "drainase" in words and "puskesmas" not in words
     assert live == words == filtered

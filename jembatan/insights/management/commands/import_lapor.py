@@ -5,10 +5,12 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import HUEY
+from huey.exceptions import TaskLockedException
 from tqdm import tqdm
 
 from jembatan.directory.models import Agency
-from jembatan.insights import importing
+from jembatan.insights import importing, rollups
 
 
 class DryRun(Exception):
@@ -137,6 +139,28 @@ class Command(BaseCommand):
                 % {"name": parent_agency.name, "code": parent_agency.code, "region": parent_agency.region_id}
             )
         self._report(result, dry_run, errors, verbosity)
+        if not dry_run:
+            self._refresh_rollups(verbosity)
+
+    def _refresh_rollups(self, verbosity):
+        """Bring the dashboards up to date now rather than at the next run of the rollup task."""
+        try:
+            # The task's own lock: two refreshes at once would aggregate the same periods twice.
+            with HUEY.lock_task("insights-rollups"):
+                refreshed = rollups.refresh()
+        except TaskLockedException:
+            if verbosity:
+                self.stdout.write(
+                    _(
+                        "Rekapitulasi dasbor sedang diperbarui oleh tugas berkala; laporan yang diimpor "
+                        "tampil di dasbor dalam beberapa menit."
+                    )
+                )
+            return
+        if verbosity:
+            self.stdout.write(
+                _("Rekapitulasi dasbor diperbarui: %(n)d laporan dihitung ulang.") % {"n": refreshed.reports}
+            )
 
     def _report(self, result, dry_run, errors_file, verbosity):
         write = self.stdout.write
