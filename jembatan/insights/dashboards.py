@@ -142,8 +142,9 @@ class Table:
         if not downloads:
             out.append("</div>")
             return mark_safe("".join(out))
+        label = _("Unduh tabel")  # outside the f-string, where makemessages can find it
         out.append(
-            f'<p class="downloads">{escape(_("Unduh tabel"))}: '
+            f'<p class="downloads">{escape(label)}: '
             f'<a href="{prefix}unduh=csv&amp;tabel={escape(self.key)}">CSV</a> · '
             f'<a href="{prefix}unduh=xlsx&amp;tabel={escape(self.key)}">XLSX</a></p></div>'
         )
