@@ -18,3 +18,11 @@ def normalize_phone(raw):
     if not re.fullmatch(r"62\d{8,13}", digits):
         raise ValidationError(_("Nomor ponsel tidak valid. Contoh: 0812 3456 7890."), code="invalid_phone")
     return digits
+
+
+def display_phone(number):
+    """A stored number (6281234567890) as people read it: +62 812-3456-7890. Anything else as is."""
+    if not number or not re.fullmatch(r"62\d{8,13}", number):
+        return number or ""
+    rest = number[2:]
+    return f"+62 {rest[:3]}-{rest[3:7]}-{rest[7:]}" if len(rest) > 7 else f"+62 {rest}"

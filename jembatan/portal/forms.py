@@ -251,6 +251,11 @@ class SubmitForm(forms.Form):
         if not self.is_guest:
             for name in self.GUEST_FIELDS:
                 del self.fields[name]
+            # Logged in, the reporter opens their confidential report with their account.
+            self.fields["is_confidential"].help_text = _(
+                "Laporan tidak muncul di daftar laporan publik dan tidak dapat dicari. Hanya Anda (lewat "
+                "akun Anda) dan petugas yang berwenang yang dapat membacanya."
+            )
         else:
             self.fields["reporter_email"].help_text = _(
                 "Isi e-mail atau nomor ponsel (salah satu wajib) agar kami dapat mengabari perkembangan "

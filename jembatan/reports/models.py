@@ -297,6 +297,12 @@ class Report(models.Model):
         return (self.reporter.phone if self.reporter_id else "") or self.reporter_phone
 
     @property
+    def contact_phone_display(self):
+        from jembatan.accounts.phones import display_phone
+
+        return display_phone(self.contact_phone)
+
+    @property
     def reporter_display_name(self):
         """The reporter's name as staff with the right to see it would read it."""
         if self.reporter_id:

@@ -454,3 +454,9 @@ def test_workbench_pages_are_never_cached(w, as_user):
     report = f.submit(w)
     response = as_user(w.verifier).get(f"/kerja/laporan/{report.tracking_number}/")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_reporters_phone_reads_like_a_phone_number_and_can_be_called(w, as_user):
+    report = f.submit(w, actor=None, reporter_name="Pak Darmawan", reporter_phone="0812 7777 1234")
+    html = as_user(w.verifier).get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
+    assert '<a href="tel:+6281277771234">+62 812-7777-1234</a>' in html
