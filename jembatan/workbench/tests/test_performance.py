@@ -56,6 +56,7 @@ def test_on_time_rates_count_answers_and_verifications_this_month(w, as_user):
     ) == (2, 2, 0)
     assert "Kinerja bulan ini" in body and "50%" in body
     assert "Tindak lanjut tepat waktu: 1 dari 2" in body
+    assert "Verifikasi tepat waktu: 0 dari 0" not in body  # a liaison verifies nothing: no empty line
 
 
 def test_a_month_without_work_shows_a_dash(w, as_user):
