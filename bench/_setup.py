@@ -79,3 +79,22 @@ class Stopwatch:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.started
         return False
+
+
+def timestamp_formatter(suffix):
+    """Epoch seconds → the text the database takes for a timestamp, fast (a million rows, several
+    timestamps each): the date part is formatted once per day. `suffix` is the zone: "+00" for
+    PostgreSQL, "" for SQLite."""
+    days = {}
+
+    def fmt(epoch):
+        if epoch is None:
+            return None
+        day, seconds = divmod(int(epoch), 86_400)
+        text = days.get(day)
+        if text is None:
+            text = days[day] = time.strftime("%Y-%m-%d", time.gmtime(day * 86_400))
+        hours, rest = divmod(seconds, 3600)
+        return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
+
+    return fmt

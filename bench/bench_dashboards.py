@@ -93,23 +93,6 @@ def weighted(rng, pairs):
     return lambda: rng.choices(values, weights)[0]
 
 
-def timestamp_formatter(suffix):
-    """Epoch seconds → the text the database takes for a timestamp (cached per day: fast)."""
-    days = {}
-
-    def fmt(epoch):
-        if epoch is None:
-            return None
-        day, seconds = divmod(int(epoch), DAY)
-        text = days.get(day)
-        if text is None:
-            text = days[day] = time.strftime("%Y-%m-%d", time.gmtime(day * DAY))
-        hours, rest = divmod(seconds, 3600)
-        return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
-
-    return fmt
-
-
 class DashboardBench:
     def __init__(self, args):
         from django.db import connection
@@ -223,7 +206,7 @@ class DashboardBench:
         ]
         city_codes = sorted(cities)
         city_weights = [8 if code == "13.71" else 1 for code in city_codes]
-        fmt = timestamp_formatter("+00" if self.vendor == "postgresql" else "")
+        fmt = _setup.timestamp_formatter("+00" if self.vendor == "postgresql" else "")
         channel_of, class_of = weighted(rng, CHANNELS), weighted(rng, CLASSIFICATIONS)
         closed_of, open_of = weighted(rng, CLOSED_MIX), weighted(rng, OPEN_MIX)
         end = timezone.now().replace(microsecond=0).timestamp()

@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -113,23 +112,6 @@ def _bisect(cumulative, x):
     return lo
 
 
-def timestamp_formatter(suffix):
-    """Epoch seconds → the text the database takes for a timestamp, fast (a million rows, six each)."""
-    days = {}
-
-    def fmt(epoch):
-        if epoch is None:
-            return None
-        day, seconds = divmod(int(epoch), DAY)
-        text = days.get(day)
-        if text is None:
-            text = days[day] = time.strftime("%Y-%m-%d", time.gmtime(day * DAY))
-        hours, rest = divmod(seconds, 3600)
-        return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
-
-    return fmt
-
-
 class SweepBench:
     def __init__(self, args):
         from django.db import connection
@@ -206,7 +188,7 @@ class SweepBench:
             "diarsipkan_pelapor": reasons["ditarik-pelapor"],
         }
         texts = [(t["title"][:200], t["description"].split("\n")[0][:240]) for t in load_texts()]
-        fmt = timestamp_formatter("+00" if self.vendor == "postgresql" else "")
+        fmt = _setup.timestamp_formatter("+00" if self.vendor == "postgresql" else "")
         closed_status = weighted(rng, CLOSED_MIX)
         open_status = weighted(rng, OPEN_MIX)
         classification_of = weighted(rng, CLASSIFICATIONS)
