@@ -7,6 +7,12 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jembatan.settings")
+    # A bare checkout (nothing configured: no JEMBATAN_ENV, SECRET_KEY or DATABASE_URL) is a developer's
+    # machine: `manage.py makemigrations --check`, `shell`, `test` work there without set-up. Anything
+    # configured keeps the production default, which refuses to start without a SECRET_KEY; the web
+    # server (wsgi.py/asgi.py) never takes this shortcut.
+    if not any(os.environ.get(name) for name in ("JEMBATAN_ENV", "SECRET_KEY", "DATABASE_URL")):
+        os.environ["JEMBATAN_ENV"] = "development"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -74,3 +74,17 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 def test_development_defaults_need_nothing_set(tmp_path):
     result = _run({"JEMBATAN_ENV": "development", "JEMBATAN_VAR_DIR": str(tmp_path)}, "check")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_bare_checkout_runs_management_commands_as_development(tmp_path):
+    """Nothing configured at all: manage.py is on a developer's machine (the web server is not)."""
+    result = _run({"JEMBATAN_VAR_DIR": str(tmp_path)}, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_configured_machine_without_jembatan_env_stays_production(tmp_path):
+    result = _run(
+        {"JEMBATAN_VAR_DIR": str(tmp_path), "DATABASE_URL_UNUSED": "x", "SECRET_KEY": "short"}, "check"
+    )
+    assert result.returncode != 0  # production: a short SECRET_KEY is refused
