@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jembatan.accounts import twofactor
-from jembatan.accounts.models import AccessHit, AccountEvent, LoginAttempt, OneTimeCode, User
+from jembatan.accounts import throttle, twofactor
+from jembatan.accounts.models import AccountEvent, Hit, LoginAttempt, OneTimeCode, User
 from jembatan.accounts.phones import normalize_phone
 
 Purpose = OneTimeCode.Purpose
@@ -32,6 +32,10 @@ CONTACTS = {
     Purpose.VERIFY_EMAIL: ("email", "email_verified_at", "email"),
     Purpose.VERIFY_PHONE: ("phone", "phone_verified_at", "sms"),
 }
+
+# Kinds of rate-limit hits counted here (the portal counts its own kinds in the same table).
+HIT_RESET = "reset"
+HIT_REGISTER = "register"
 
 # How long failed logins are kept for the admin's list; the throttle itself only looks back
 # LOGIN_THROTTLE_WINDOW_SECONDS.
@@ -49,7 +53,7 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
     accounts nor probe which contacts are registered.
     """
     # Every attempt counts (a refused one too): "already registered" answers must not be farmed.
-    if _limited(AccessHit.Kind.REGISTER, ip_address, getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20)):
+    if _limited(HIT_REGISTER, ip_address, getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20)):
         raise ValidationError(
             {NON_FIELD_ERRORS: [_("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")]},
             code="rate_limited",
@@ -255,19 +259,24 @@ def _citizens():
     return User.objects.filter(is_active=True, is_staff=False, is_superuser=False, staff_roles__isnull=True)
 
 
+def record_hit(*, kind, key, now=None):
+    """Count one event against a rate limit, and forget this key's events older than a day."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Hit.objects.filter(kind=kind, key=key, created_at__lt=now - timedelta(days=1)).delete()
+        Hit.objects.create(kind=kind, key=key, created_at=now)
+
+
 def _limited(kind, ip_address, limit, *, now=None):
     """Count this request from `ip_address` and say whether the hour's `limit` was already reached.
 
-    Written in its own transaction so the count stands even when the caller then fails."""
+    The count stands even when the caller then fails (it is written before the caller's work)."""
     if not ip_address:
         return False
     now = now or timezone.now()
-    recent = AccessHit.objects.filter(
-        kind=kind, ip_address=ip_address, created_at__gt=now - timedelta(hours=1)
-    )
-    if recent.count() >= limit:
+    if throttle.hits_since(kind=kind, key=ip_address, since=now - timedelta(hours=1)) >= limit:
         return True
-    AccessHit.objects.create(kind=kind, ip_address=ip_address)
+    record_hit(kind=kind, key=ip_address, now=now)
     return False
 
 
@@ -292,7 +301,7 @@ def request_password_reset(*, identifier, ip_address=None):
     """
     contact = _reset_contact(identifier)
     # Every well-formed request counts against the address, whether or not it matched an account.
-    if _limited(AccessHit.Kind.RESET, ip_address, _reset_limit_per_ip()) or contact is None:
+    if _limited(HIT_RESET, ip_address, _reset_limit_per_ip()) or contact is None:
         return None
     user, destination, channel = contact
     now = timezone.now()
@@ -414,7 +423,7 @@ def prune_login_attempts(*, now=None):
     now = now or timezone.now()
     deleted, _detail = LoginAttempt.objects.filter(created_at__lt=now - LOGIN_ATTEMPT_RETENTION).delete()
     # Per-address counts only matter for an hour.
-    hits, _detail = AccessHit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    hits, _detail = Hit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     return deleted + hits
 
 

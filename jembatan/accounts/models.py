@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts.phones import normalize_phone
@@ -154,20 +155,19 @@ class LoginAttempt(models.Model):
         return f"{self.username} @ {self.ip_address}"
 
 
-class AccessHit(models.Model):
-    """One request counted per address to limit it: a password-reset request or a registration
-    attempt, whether or not it matched an account (so the limit itself reveals nothing)."""
+class Hit(models.Model):
+    """One counted event for a rate limit, e.g. a password-reset request or a wrong access code from
+    an address (`key`). The one counter every app's limits use (accounts.actions.record_hit); the
+    login throttle keeps its own LoginAttempt log, which the admin lists."""
 
-    class Kind(models.TextChoices):
-        RESET = "reset", _("Minta atur ulang kata sandi")
-        REGISTER = "register", _("Percobaan mendaftar")
-
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    ip_address = models.GenericIPAddressField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "ip_address", "created_at"])]
+        verbose_name = _("hitungan batas")
+        verbose_name_plural = _("hitungan batas")
+        indexes = [models.Index(fields=["kind", "key", "created_at"])]
 
 
 class AccountEvent(models.Model):

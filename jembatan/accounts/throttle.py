@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from jembatan.accounts.models import LoginAttempt
+from jembatan.accounts.models import Hit, LoginAttempt
 from jembatan.accounts.phones import normalize_phone
 
 
@@ -56,3 +56,8 @@ def is_throttled(*, username, ip_address, now=None):
     if recent.filter(username=username).count() >= limit:
         return True
     return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit
+
+
+def hits_since(*, kind, key, since):
+    """How many `kind` events `key` (an address) has had since `since` (see actions.record_hit)."""
+    return Hit.objects.filter(kind=kind, key=key, created_at__gt=since).count()

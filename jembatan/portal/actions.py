@@ -3,12 +3,9 @@
 Everything about the report itself happens in jembatan.reports.actions; these only wrap it.
 """
 
-import datetime as dt
-
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from jembatan.portal.models import Hit, SubmissionToken
+from jembatan.portal.models import SubmissionToken
 from jembatan.reports import actions as report_actions
 
 
@@ -35,11 +32,3 @@ def submit_report_once(*, token, ip_address=None, actor=None, **fields):
             raise
         return first.report, False
     return report, True
-
-
-def record_hit(*, kind, key, now=None):
-    """Count one event against a rate limit, and forget this key's events older than a day."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        Hit.objects.filter(kind=kind, key=key, created_at__lt=now - dt.timedelta(days=1)).delete()
-        Hit.objects.create(kind=kind, key=key, created_at=now)

@@ -1,7 +1,7 @@
 """Rate limits of the portal, counted in the database so every web worker sees the same counts.
 
 Submissions are counted from SubmissionToken rows (one per created report), per address and per
-account; wrong access codes from Hit rows. Mobile carriers in Indonesia put many phones behind one
+account; wrong access codes from accounts.Hit rows. Mobile carriers in Indonesia put many phones behind one
 address (carrier-grade NAT), so the per-address limit is generous and the per-account one tight.
 Lookups of similar reports (the submit page's "Laporan serupa" box) are counted from Hit rows too:
 generous as well, and a throttled lookup only loses the inline hint, not the server's own check.
@@ -12,7 +12,8 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from jembatan.portal.models import Hit, SubmissionToken
+from jembatan.accounts.throttle import hits_since
+from jembatan.portal.models import SubmissionToken
 
 SUBMIT_WINDOW = dt.timedelta(hours=1)
 ACCESS_CODE_WINDOW = dt.timedelta(minutes=15)
@@ -50,10 +51,7 @@ def access_code_throttled(*, ip_address, now=None):
     if not ip_address:
         return False
     since = (now or timezone.now()) - ACCESS_CODE_WINDOW
-    return (
-        Hit.objects.filter(kind="access_code", key=ip_address, created_at__gt=since).count()
-        >= access_code_limit()
-    )
+    return hits_since(kind="access_code", key=ip_address, since=since) >= access_code_limit()
 
 
 def similar_lookup_throttled(*, ip_address, now=None, kind="similar"):
@@ -62,6 +60,4 @@ def similar_lookup_throttled(*, ip_address, now=None, kind="similar"):
     if not ip_address:
         return False
     since = (now or timezone.now()) - SIMILAR_WINDOW
-    return (
-        Hit.objects.filter(kind=kind, key=ip_address, created_at__gt=since).count() >= similar_limit_per_ip()
-    )
+    return hits_since(kind=kind, key=ip_address, since=since) >= similar_limit_per_ip()

@@ -41,16 +41,3 @@ class SubmissionToken(models.Model):
 
     def __str__(self):
         return str(self.token)
-
-
-class Hit(models.Model):
-    """One counted event for a rate limit (e.g. a wrong access code from an address)."""
-
-    kind = models.CharField(max_length=20)
-    key = models.CharField(max_length=120)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("hitungan batas")
-        verbose_name_plural = _("hitungan batas")
-        indexes = [models.Index(fields=["kind", "key", "created_at"])]

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.accounts import access
+from jembatan.accounts import actions as account_actions
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
 from jembatan.portal import actions as portal_actions
@@ -183,7 +184,7 @@ def submit(request):
             # report is simply sent (the prompt is a courtesy, the lookup costs the server).
             if not confirmed and not limits.similar_lookup_throttled(ip_address=ip):
                 if ip:
-                    portal_actions.record_hit(kind="similar", key=ip)
+                    account_actions.record_hit(kind="similar", key=ip)
                 similar = similar_public_reports(d["description"], d["region"])
             if similar:
                 # "Laporan serupa sudah ada: dukung saja?" Nothing is saved and the token stays
@@ -299,7 +300,7 @@ def similar(request):
         message = _("Terlalu banyak pencarian laporan serupa. Coba lagi beberapa menit lagi.")
         return JsonResponse({"results": [], "html": "", "error": message}, status=429)
     if ip:
-        portal_actions.record_hit(kind="similar", key=ip)
+        account_actions.record_hit(kind="similar", key=ip)
     reports = similar_public_reports(text, region)
     html = (
         render_to_string("portal/_similar_inline.html", {"similar": reports}, request=request)
@@ -332,7 +333,7 @@ def suggest_category(request):
         message = _("Terlalu banyak permintaan saran. Coba lagi beberapa menit lagi.")
         return JsonResponse({"categories": [], "error": message}, status=429)
     if ip:
-        portal_actions.record_hit(kind="suggest", key=ip)
+        account_actions.record_hit(kind="suggest", key=ip)
     valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
     choices = triage.suggest_categories(text, region=code if valid else None, channel=Channel.WEB)
     return JsonResponse({"categories": [choice.hint() for choice in choices]})
@@ -474,7 +475,7 @@ def track_code(request, number):
             _remember_code(request, number, code)
             return redirect("portal:track", number=number)
         if ip:
-            portal_actions.record_hit(kind="access_code", key=ip)
+            account_actions.record_hit(kind="access_code", key=ip)
         form.add_error("kode", _("Kode akses tidak cocok dengan nomor pelacakan ini."))
     return render(request, "portal/track_code.html", {"report_number": number, "form": form}, status=400)
 

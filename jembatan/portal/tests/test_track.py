@@ -4,7 +4,7 @@ reopening, each a POST that calls the action."""
 import pytest
 from django.test import Client
 
-from jembatan.portal.models import Hit
+from jembatan.accounts.models import Hit
 from jembatan.reports import actions
 from jembatan.reports.models import Event, Report, Status
 from jembatan.reports.tests import factories as rf
