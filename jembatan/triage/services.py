@@ -101,9 +101,15 @@ class _ActiveModel:
         self.state = (None, None, None)  # ((pk, fingerprint), version, bundle), replaced as one
 
     def get(self):
+        """(version, bundle) of the active model, or (None, None)."""
+        _key, version, bundle = self.get_keyed()
+        return version, bundle
+
+    def get_keyed(self):
+        """((pk, fingerprint), version, bundle) of the active model, or (None, None, None)."""
         row = TriageModel.objects.active().values_list("pk", "fingerprint", "version").first()
         if row is None:
-            return None, None
+            return None, None, None
         key, version, bundle = self.state
         if key != row[:2]:
             with self.lock:
@@ -111,10 +117,10 @@ class _ActiveModel:
                 if key != row[:2]:
                     payload = TriageModel.objects.filter(pk=row[0]).values_list("payload", flat=True).first()
                     if payload is None:
-                        return None, None
+                        return None, None, None
                     key, version, bundle = row[:2], row[2], learning.Bundle.loads(bytes(payload))
                     self.state = (key, version, bundle)
-        return version, bundle
+        return key, version, bundle
 
 
 _active = _ActiveModel()
@@ -126,15 +132,33 @@ def active_model():
 
 
 def _predict(report=None, *, text=None, region=None, channel=None, kind=None):
-    version, bundle = active_model()
+    model_key, version, bundle = _active.get_keyed()
     if bundle is None:
         return None, {}
     if report is not None:
         text = training.report_text(report.title, report.description)
         region, channel, kind = report.region_id, report.channel, report.kind
     facts = training.report_facts(region_id=getattr(region, "code", region), channel=channel, kind=kind)
-    # More words than shown: some are dropped as unreadable (_words).
-    return version, learning.predict(bundle, text or "", facts, k=TOP + 2, explain=3 * EXPLAIN_WORDS)
+    key = (model_key, text or "", tuple(facts))
+    with _recent_lock:
+        hit = _recent.get(key)
+    if hit is None:
+        # More words than shown: some are dropped as unreadable (_words).
+        hit = learning.predict(bundle, text or "", facts, k=TOP + 2, explain=3 * EXPLAIN_WORDS)
+        with _recent_lock:
+            _recent[key] = hit
+            while len(_recent) > RECENT_PREDICTIONS:
+                _recent.pop(next(iter(_recent)))
+    return version, hit
+
+
+# One prediction per (model, text, facts), the model named by its row and content fingerprint: the
+# report page asks suggest() and flags() about the same report, and the portal asks again while a
+# citizen types. A stored model never changes, so an entry never goes stale; the oldest go first.
+# Callers only read the results.
+RECENT_PREDICTIONS = 256
+_recent = {}
+_recent_lock = threading.Lock()
 
 
 def _words(words, limit=EXPLAIN_WORDS):
