@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "jembatan.portal",
     "jembatan.workbench",
     "jembatan.api",
-    "jembatan.channels",
+    "jembatan.intake",
     "jembatan.triage",
     "jembatan.insights",
 ]

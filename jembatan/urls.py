@@ -17,7 +17,7 @@ urlpatterns = [
     path("kerja/", include("jembatan.workbench.urls")),
     path("api/v1/", include("jembatan.api.urls")),
     path("open311/v2/", include("jembatan.api.open311.urls")),
-    path("kanal/", include("jembatan.channels.urls")),
+    path("kanal/", include("jembatan.intake.urls")),
     path("data/", include("jembatan.insights.urls")),
     path("", include("jembatan.portal.urls")),
 ]

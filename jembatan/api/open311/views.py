@@ -38,10 +38,10 @@ from jembatan.api.auth import find_key, touch
 from jembatan.api.models import KeyKind
 from jembatan.api.open311 import formats, mapping
 from jembatan.api.throttles import hit
-from jembatan.channels.grammar import first_words
-from jembatan.channels.media import MediaRejected
-from jembatan.channels.media import fetch as fetch_media
 from jembatan.directory.models import Region
+from jembatan.intake.grammar import first_words
+from jembatan.intake.media import MediaRejected
+from jembatan.intake.media import fetch as fetch_media
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, ReportType
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from jembatan.reports import actions
+from jembatan.reports.actions import _common
 from jembatan.reports.models import Attachment, Report
 from jembatan.reports.tests import factories as f
 
@@ -80,9 +81,9 @@ def test_files_written_inside_a_failed_transaction_are_removed(w):
     from django.db import transaction
 
     report = f.submit(w)
-    uploads = actions._read_uploads([upload("foto.jpg", jpeg_with_gps())])
-    with pytest.raises(RuntimeError), actions._FileGuard() as guard, transaction.atomic():
-        (attachment,) = actions._store_attachments(
+    uploads = _common._read_uploads([upload("foto.jpg", jpeg_with_gps())])
+    with pytest.raises(RuntimeError), _common._FileGuard() as guard, transaction.atomic():
+        (attachment,) = _common._store_attachments(
             report, uploads, uploaded_by=None, event=None, visibility="public", guard=guard
         )
         storage, name = attachment.file.storage, attachment.file.name

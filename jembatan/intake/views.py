@@ -40,9 +40,9 @@ from django.views.decorators.csrf import csrf_exempt
 from jembatan.accounts.throttle import client_ip
 from jembatan.api.errors import body as error_body
 from jembatan.api.throttles import hit
-from jembatan.channels import actions, media
-from jembatan.channels.mail import MalformedEmail
-from jembatan.channels.models import InboundChannel, InboundMessage
+from jembatan.intake import actions, media
+from jembatan.intake.mail import MalformedEmail
+from jembatan.intake.models import InboundChannel, InboundMessage
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from jembatan.channels import views
+from jembatan.intake import views
 
-app_name = "channels"
+app_name = "intake"
 
 urlpatterns = [
     path("sms/", views.sms, name="sms"),

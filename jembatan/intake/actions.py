@@ -15,9 +15,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.phones import normalize_phone
-from jembatan.channels import grammar
-from jembatan.channels.mail import parse
-from jembatan.channels.models import InboundChannel, InboundMessage, Outcome
+from jembatan.intake import grammar
+from jembatan.intake.mail import parse
+from jembatan.intake.models import InboundChannel, InboundMessage, Outcome
 from jembatan.reports import actions
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH, ReportError
 from jembatan.reports.models import Channel, Report, ReportType

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from jembatan.channels import actions
-from jembatan.channels.mail import MalformedEmail, parse
+from jembatan.intake import actions
+from jembatan.intake.mail import MalformedEmail, parse
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from jembatan.channels.models import Outcome
-from jembatan.channels.tests.conftest import WA_SECRET
+from jembatan.intake.models import Outcome
+from jembatan.intake.tests.conftest import WA_SECRET
 from jembatan.reports.models import Channel, Report
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from jembatan.channels.actions import purge_inbound_log
-from jembatan.channels.grammar import Command, parse
-from jembatan.channels.models import InboundMessage, Outcome
-from jembatan.channels.tests.conftest import SMS_SECRET
+from jembatan.intake.actions import purge_inbound_log
+from jembatan.intake.grammar import Command, parse
+from jembatan.intake.models import InboundMessage, Outcome
+from jembatan.intake.tests.conftest import SMS_SECRET
 from jembatan.reports.models import Channel, Report
 from jembatan.reports.tests import factories as rf
 

@@ -6,7 +6,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from jembatan.channels import actions, imap
+from jembatan.intake import actions, imap
 
 logger = logging.getLogger(__name__)
 

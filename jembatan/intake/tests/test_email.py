@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
-from jembatan.channels.models import InboundMessage, Outcome
-from jembatan.channels.tasks import fetch_mail_task
-from jembatan.channels.tests.conftest import MAIL_SECRET
+from jembatan.intake.models import InboundMessage, Outcome
+from jembatan.intake.tasks import fetch_mail_task
+from jembatan.intake.tests.conftest import MAIL_SECRET
 from jembatan.reports.models import Channel, Report, Status
 from jembatan.reports.tests import factories as rf
 

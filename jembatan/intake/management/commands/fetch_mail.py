@@ -4,7 +4,7 @@ import imaplib
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jembatan.channels import imap
+from jembatan.intake import imap
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from jembatan.channels.models import InboundMessage
+from jembatan.intake.models import InboundMessage
 
 
 @admin.register(InboundMessage)

@@ -1,0 +1,335 @@
+"""The reporter's moves: complete, reply, rate, close, reopen; and a citizen's support."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from jembatan.accounts import access
+from jembatan.notify import actions as notify
+from jembatan.reports import recipients
+from jembatan.reports.actions._common import (
+    IllegalTransition,
+    ReportError,
+    _clean_text,
+    _FileGuard,
+    _finish,
+    _lock,
+    _now,
+    _read_uploads,
+    _record,
+    _reporter_allowed,
+    _require_reporter,
+    _require_status,
+    _reschedule_disposition,
+    _save,
+    _schedule_report,
+    _store_attachments,
+)
+from jembatan.reports.models import (
+    ACTIVE_STATUSES,
+    CLOSED_STATUSES,
+    OPEN_DISPOSITION_STATUSES,
+    VERIFICATION_STATUSES,
+    DispositionStatus,
+    Status,
+    Support,
+    Visibility,
+)
+from jembatan.reports.sla import WorkingCalendar, policy
+
+
+def complete_information(*, report, actor, text, attachments=(), access_code=None, expected_version=None):
+    """Give the information the verifier asked for; the report returns to verification."""
+    text = _clean_text(text, field="text", minimum=5, maximum=10000, label=_("Keterangan tambahan"))
+    uploads = _read_uploads(attachments)
+    with _FileGuard() as guard, transaction.atomic():
+        report = _lock(report, expected_version)
+        _require_reporter(report, actor, access_code)
+        _require_status(report, [Status.MENUNGGU_KELENGKAPAN])
+        before = report.status
+        now = _now()
+        cal = WorkingCalendar.load()
+        report.status = Status.BELUM_TERVERIFIKASI
+        # PermenPANRB 62/2018: the verification clock stops while the reporter is asked for more;
+        # it resumes with the working days it had left (at least one).
+        if report.paused_at and report.verification_due_at:
+            report.verification_due_at = cal.extend_after_pause(
+                report.verification_due_at, report.paused_at, now
+            )
+        report.paused_at = None
+        _schedule_report(report, cal, policy())
+        _save(report, "status", "verification_due_at", "paused_at", "next_check_at")
+        event = _record(
+            report,
+            actor=actor,
+            action="information_completed",
+            before=before,
+            text=text,
+            visibility=Visibility.REPORTER,
+            actor_role="pelapor",
+        )
+        _store_attachments(
+            report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
+        )
+        notify.notify_staff(
+            users=recipients.verifiers_of(report),
+            template="reply_received",
+            report=report,
+            extra={"text": text},
+        )
+    return report
+
+
+def reply_as_reporter(*, report, actor, text, attachments=(), access_code=None, expected_version=None):
+    """Reply as the reporter; a reply to an answered report sends it back to the agency."""
+    text = _clean_text(text, field="text", minimum=2, maximum=10000, label=_("Balasan"))
+    _require_reporter(report, actor, access_code)
+    if report.status == Status.MENUNGGU_KELENGKAPAN:
+        return complete_information(
+            report=report,
+            actor=actor,
+            text=text,
+            attachments=attachments,
+            access_code=access_code,
+            expected_version=expected_version,
+        )
+    uploads = _read_uploads(attachments)
+    with _FileGuard() as guard, transaction.atomic():
+        report = _lock(report, expected_version)
+        _require_status(
+            report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI]
+        )
+        before = report.status
+        now = _now()
+        cal = WorkingCalendar.load()
+        pol = policy()
+        reopened = []
+        if report.status == Status.SELESAI:
+            # The reporter is not satisfied: the answering agencies work on it again, with at least
+            # the first-response time to answer the reply.
+            for disposition in report.dispositions.select_for_update().filter(
+                status=DispositionStatus.SELESAI
+            ):
+                disposition.status = DispositionStatus.DIPROSES
+                disposition.answered_at = None
+                floor = cal.add_working_days(now, pol.first_response_days)
+                disposition.completion_due_at = max(disposition.completion_due_at or floor, floor)
+                disposition.breached_at = None
+                disposition.escalation_level = 0
+                disposition.reminder_sent_at = None
+                disposition.save()
+                _reschedule_disposition(disposition, cal)
+                reopened.append(disposition)
+            report.status = Status.DIPROSES
+            report.answered_at = None
+            _schedule_report(report, cal, pol)
+            _save(report, "status", "answered_at", "next_check_at")
+        else:
+            _save(report)
+        event = _record(
+            report,
+            actor=actor,
+            action="reporter_replied",
+            before=before,
+            text=text,
+            visibility=Visibility.REPORTER,
+            actor_role="pelapor",
+        )
+        _store_attachments(
+            report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
+        )
+        targets = reopened or list(report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES))
+        users = []
+        for disposition in targets:
+            users += (
+                [disposition.liaison]
+                if disposition.liaison_id
+                else recipients.liaisons_of(disposition.agency)
+            )
+        if not users:
+            users = recipients.verifiers_of(report)
+        notify.notify_staff(users=users, template="reply_received", report=report, extra={"text": text})
+    return report
+
+
+def rate_report(*, report, actor, rating, comment="", access_code=None):
+    """Rate the agency's answer from 1 to 5, once per answer."""
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ReportError(_("Penilaian harus antara 1 dan 5."), field="rating")
+    comment = (comment or "").strip()[:2000]
+    with transaction.atomic():
+        report = _lock(report)
+        _require_reporter(report, actor, access_code)
+        _require_status(
+            report,
+            [Status.SELESAI, *CLOSED_STATUSES],
+            _("Laporan baru dapat dinilai setelah ada tindak lanjut."),
+        )
+        if (
+            report.answered_at is None
+            and not report.dispositions.filter(status=DispositionStatus.SELESAI).exists()
+        ):
+            raise IllegalTransition(
+                _("Laporan ini ditutup tanpa tindak lanjut; tidak ada yang dapat dinilai.")
+            )
+        if report.rated_at and (report.answered_at is None or report.rated_at >= report.answered_at):
+            raise IllegalTransition(_("Anda sudah menilai tindak lanjut ini."))
+        report.rating, report.rating_comment, report.rated_at = rating, comment, _now()
+        _save(report, "rating", "rating_comment", "rated_at")
+        _record(
+            report,
+            actor=actor,
+            action="rated",
+            text=comment,
+            visibility=Visibility.PUBLIC,
+            data={"rating": rating},
+            actor_role="pelapor",
+        )
+    return report
+
+
+def close_report(*, report, actor, note="", access_code=None, expected_version=None):
+    """Close the report as its reporter (satisfied) or as an admin."""
+    with transaction.atomic():
+        report = _lock(report, expected_version)
+        before = report.status
+        if _reporter_allowed(report, actor, access_code):
+            _require_status(report, [Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI])
+            report.status = Status.DITUTUP_PELAPOR
+            role = "pelapor"
+        else:
+            access.require(access.can_verify(actor, report))
+            _require_status(report, ACTIVE_STATUSES)
+            if before in VERIFICATION_STATUSES:
+                raise IllegalTransition(_("Laporan yang belum diverifikasi diarsipkan, bukan ditutup."))
+            note = _clean_text(note, field="note", minimum=5, label=_("Alasan penutupan"))
+            report.status = Status.DITUTUP_ADMIN
+            role = None
+        _finish(report, before=before, actor=actor, action="closed", note=note, actor_role=role)
+    return report
+
+
+def reopen_report(*, report, actor, reason, access_code=None):
+    """Reopen a closed report, once, within 10 working days of its closing."""
+    reason = _clean_text(reason, field="reason", minimum=5, maximum=5000, label=_("Alasan membuka kembali"))
+    with transaction.atomic():
+        report = _lock(report)
+        _require_reporter(report, actor, access_code)
+        _require_status(
+            report, CLOSED_STATUSES, _("Hanya laporan yang sudah ditutup yang dapat dibuka kembali.")
+        )
+        if report.reopen_count >= 1:
+            raise IllegalTransition(_("Laporan hanya dapat dibuka kembali satu kali."))
+        cal = WorkingCalendar.load()
+        pol = policy()
+        now = _now()
+        if report.closed_at and now > cal.add_working_days(report.closed_at, pol.reopen_days):
+            raise IllegalTransition(
+                _("Batas membuka kembali laporan (%(n)d hari kerja setelah ditutup) sudah lewat.")
+                % {"n": pol.reopen_days}
+            )
+        last = report.dispositions.exclude(
+            status__in=(DispositionStatus.BUKAN_WEWENANG, DispositionStatus.DIALIHKAN)
+        )
+        last = last.order_by("-disposed_at", "-pk")
+        before = report.status
+        revived = []
+        for disposition in last.filter(status__in=(DispositionStatus.SELESAI, DispositionStatus.DIBATALKAN)):
+            if any(d.agency_id == disposition.agency_id for d in revived):
+                continue
+            disposition.status = DispositionStatus.DIPROSES
+            disposition.answered_at = None
+            disposition.completion_due_at = cal.add_working_days(now, pol.first_response_days)
+            disposition.breached_at = None
+            disposition.reminder_sent_at = None
+            disposition.escalation_level = 0
+            disposition.save()
+            _reschedule_disposition(disposition, cal)
+            revived.append(disposition)
+        report.status = Status.DIPROSES if revived else Status.BELUM_TERVERIFIKASI
+        if not revived:
+            report.verification_due_at = cal.add_working_days(now, pol.verification_days)
+            report.reminder_sent_at = None
+            report.escalation_level = 0
+        report.reopen_count += 1
+        report.closed_at = None
+        report.answered_at = None
+        _schedule_report(report, cal, pol)
+        _save(
+            report,
+            "status",
+            "reopen_count",
+            "closed_at",
+            "answered_at",
+            "next_check_at",
+            "verification_due_at",
+            "reminder_sent_at",
+            "escalation_level",
+        )
+        event = _record(
+            report,
+            actor=actor,
+            action="reopened",
+            before=before,
+            text=reason,
+            visibility=Visibility.PUBLIC,
+            actor_role="pelapor",
+        )
+        notify.notify_reporter(report=report, template="report_reopened", event=event)
+        users = []
+        for disposition in revived:
+            users += (
+                [disposition.liaison]
+                if disposition.liaison_id
+                else recipients.liaisons_of(disposition.agency)
+            )
+        notify.notify_staff(
+            users=users or recipients.verifiers_of(report),
+            template="reply_received",
+            report=report,
+            extra={"text": reason},
+        )
+    return report
+
+
+def support_report(*, report, actor):
+    """Add a citizen's support ("Dukung") to a public report, once per citizen."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("Masuk terlebih dahulu untuk mendukung laporan."))
+    with transaction.atomic():
+        report = _lock(report)
+        if not report.is_public:
+            raise IllegalTransition(_("Laporan ini tidak dapat didukung."))
+        if report.reporter_id == actor.pk:
+            raise IllegalTransition(_("Anda tidak dapat mendukung laporan Anda sendiri."))
+        if Support.objects.filter(report=report, user=actor).exists():
+            raise IllegalTransition(_("Anda sudah mendukung laporan ini."))
+        Support.objects.create(report=report, user=actor)
+        report.support_count = F("support_count") + 1
+        report.save(update_fields=["support_count"])
+        report.refresh_from_db(fields=["support_count"])
+        _record(report, actor=actor, action="supported", visibility=Visibility.INTERNAL, actor_role="warga")
+    return report
+
+
+def set_ombudsman_consent(*, report, actor, consent, access_code=None):
+    """Record whether the reporter agrees that an unresolved complaint goes to the Ombudsman."""
+    with transaction.atomic():
+        report = _lock(report)
+        _require_reporter(report, actor, access_code)
+        report.ombudsman_consent = bool(consent)
+        _save(report, "ombudsman_consent")
+        _record(
+            report,
+            actor=actor,
+            action="ombudsman_consent",
+            visibility=Visibility.REPORTER,
+            data={"consent": bool(consent)},
+            actor_role="pelapor",
+        )
+    return report
