@@ -62,8 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "jembatan.portal.middleware.IndonesianFirstMiddleware",
-    "jembatan.portal.middleware.FormPostOnlyRedirectMiddleware",
+    "jembatan.middleware.IndonesianFirstMiddleware",
+    "jembatan.middleware.FormPostOnlyRedirectMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

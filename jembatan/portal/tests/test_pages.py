@@ -114,7 +114,7 @@ def test_a_phone_set_to_english_still_gets_bahasa_indonesia_until_the_switch_is_
     at = settings.MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware")
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[:at],
-        "jembatan.portal.middleware.IndonesianFirstMiddleware",
+        "jembatan.middleware.IndonesianFirstMiddleware",
         *settings.MIDDLEWARE[at:],
     ]
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()

@@ -14,8 +14,9 @@ from jembatan.directory.actions import load_categories, load_regions
 from jembatan.directory.models import Agency, AgencyKind
 from jembatan.directory.sources import read_categories, read_regions
 from jembatan.directory.tests.factories import make_agency
-from jembatan.insights import importing, rollups
+from jembatan.insights import rollups
 from jembatan.insights.models import DirtyPeriod, Grain, ReportCube, ReportFact
+from jembatan.intake import lapor as importing
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Disposition, Event, Report, Status
 from jembatan.reports.sla import JAKARTA

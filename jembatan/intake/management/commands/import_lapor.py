@@ -10,7 +10,8 @@ from huey.exceptions import TaskLockedException
 from tqdm import tqdm
 
 from jembatan.directory.models import Agency
-from jembatan.insights import importing, rollups
+from jembatan.insights import rollups
+from jembatan.intake import lapor as importing
 
 
 class DryRun(Exception):

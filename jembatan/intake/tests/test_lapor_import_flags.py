@@ -2,7 +2,7 @@
 
 import pytest
 
-from jembatan.insights.importing import COLUMNS, RowError, parse_row
+from jembatan.intake.lapor import COLUMNS, RowError, parse_row
 
 
 def _row(flags):

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from jembatan.insights import importing
+from jembatan.intake import lapor as importing
 from jembatan.reports import actions
 from jembatan.reports.models import DispositionStatus, Report, Status
 from jembatan.reports.tests import factories as f
