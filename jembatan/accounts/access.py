@@ -336,13 +336,15 @@ def can_grant_role(user, role, agency):
 
     Only within the actor's own scope, and never a power the actor lacks there: an admin instansi
     may appoint penghubung, pimpinan, auditors and fellow admins in their subtree, not an admin
-    nasional; only a sysadmin appoints a sysadmin or hands out national roles beside admin nasional's.
+    nasional; admin nasional appoints anyone but a sysadmin; only a sysadmin appoints a sysadmin.
     """
     role = Role(role)
     if _is_superuser(user) or any(r.role == Role.SYSADMIN for r in roles_of(user)):
         return True
     if role == Role.SYSADMIN:
         return False
+    if any(r.role == Role.ADMIN_NASIONAL for r in roles_of(user)):
+        return True  # the national administrator appoints anyone but a sysadmin
     granted = ROLE_ACTIONS[role]
     for r in roles_of(user):
         if Action.MANAGE_ROLES not in ROLE_ACTIONS[r.role]:

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from jembatan.accounts import access, actions, twofactor
 from jembatan.accounts.access import Action
-from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse
+from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
 from jembatan.accounts.models import AccountEvent, AuditRecord, LoginAttempt, StaffRole, User
 from jembatan.directory.models import Agency
 
@@ -221,6 +221,7 @@ class UserAdmin(AccessModelAdmin, DjangoUserAdmin):
         if formset.model is not StaffRole:
             return super().save_formset(request, form, formset, change)
         user = form.instance
+        saved_through_actions(formset)
         try:
             for role_form in formset.forms:
                 if not role_form.has_changed():

@@ -20,6 +20,12 @@ def adopt(obj, created):
     obj._state.db = created._state.db
 
 
+def saved_through_actions(formset):
+    """Mark an inline formset as handled: its rows were saved by actions, not by formset.save(),
+    and the admin's change message finds nothing it saved itself."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 def refuse(exc):
     """An action's refusal as the admin shows it: a 403 page with the action's message."""
     if isinstance(exc, PermissionDenied):

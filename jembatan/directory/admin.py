@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
-from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse
+from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
 from jembatan.directory import actions
 from jembatan.directory.models import Agency, Category, Region, RoutingRule, prefix_q
 
@@ -214,7 +214,8 @@ class AgencyAdmin(AccessModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         # The only inline lists the children read-only; nothing of it is saved.
-        pass
+        for formset in formsets:
+            saved_through_actions(formset)
 
 
 class CategoryInline(admin.TabularInline):
@@ -285,6 +286,7 @@ class CategoryAdmin(AccessModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         # The categories of a group, edited inline: each one through the action, like the group.
+        saved_through_actions(formset)
         try:
             for inline_form in formset.forms:
                 if not inline_form.has_changed() or inline_form in formset.deleted_forms:
