@@ -87,6 +87,7 @@ def agency_form(agency, **changes):
     data = {
         "name": agency.name,
         "short_name": agency.short_name,
+        "code": agency.code,  # read-only once created; sent anyway, as the old form wanted it
         "kind": agency.kind,
         "is_active": "on" if agency.is_active else "",
         "parent": agency.parent_id or "",
