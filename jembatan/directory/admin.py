@@ -90,6 +90,12 @@ class ChildAgencyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return _administers_agencies(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 class AgencyAdminForm(forms.ModelForm):
     """Asks access.py before the save, so a refusal is a form error next to the field concerned."""
@@ -227,6 +233,15 @@ class CategoryInline(admin.TabularInline):
     verbose_name = _("kategori dalam kelompok ini")
     verbose_name_plural = _("kategori dalam kelompok ini")
     can_delete = False  # categories are deactivated, never deleted: reports point at them
+
+    def has_view_permission(self, request, obj=None):
+        return _administers_agencies(request) or access.can_manage_national_data(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
 
 
 class GroupFilter(admin.SimpleListFilter):

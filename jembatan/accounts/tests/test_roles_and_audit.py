@@ -215,3 +215,53 @@ def test_the_audit_page_lists_changes_to_sysadmins_and_auditors_of_the_subtree_o
 
     client.force_login(make_staff(Role.PENGHUBUNG, gov["pupr"]))
     assert client.get(changelist).status_code == 302
+
+
+def test_the_template_and_calendar_admins_keep_to_the_actors_scope(client, gov):
+    ResponseTemplate.objects.create(
+        name="Templat Solok", purpose="follow_up", body="x" * 20, agency=gov["solok"]
+    )
+    client.force_login(gov["admin_padang"])
+
+    listing = client.get(reverse("admin:workbench_responsetemplate_changelist"))
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 0
+    refused = client.post(
+        reverse("admin:workbench_responsetemplate_add"),
+        {
+            "name": "Curian",
+            "purpose": "follow_up",
+            "agency": gov["solok"].pk,
+            "body": "Laporan {nomor} selesai.",
+            "is_active": "on",
+        },
+    )
+    assert refused.status_code == 200 and "agency" in refused.context["adminform"].form.errors
+    added = client.post(
+        reverse("admin:workbench_responsetemplate_add"),
+        {
+            "name": "Selesai",
+            "purpose": "follow_up",
+            "agency": gov["pupr"].pk,
+            "body": "Laporan {nomor} selesai.",
+            "is_active": "on",
+        },
+    )
+    assert added.status_code == 302
+    assert AuditRecord.objects.get().kind == AuditRecord.Kind.TEMPLATE_CREATED
+    assert client.get(reverse("admin:reports_calendaroverride_add")).status_code == 403
+
+    client.force_login(gov["sysadmin"])
+    saved = client.post(
+        reverse("admin:reports_calendaroverride_add"),
+        {"date": "2026-12-24", "is_working_day": "", "note": "Cuti bersama"},
+    )
+    assert saved.status_code == 302
+    override = CalendarOverride.objects.get()
+    deleted = client.post(
+        reverse("admin:reports_calendaroverride_delete", args=[override.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302 and not CalendarOverride.objects.exists()
+    assert list(AuditRecord.objects.order_by("pk").values_list("kind", flat=True))[1:] == [
+        AuditRecord.Kind.CALENDAR_SET,
+        AuditRecord.Kind.CALENDAR_DELETED,
+    ]
