@@ -335,8 +335,9 @@ def can_grant_role(user, role, agency):
     """May `user` give (or take away) `role` scoped to `agency` (None = national)?
 
     Only within the actor's own scope, and never a power the actor lacks there: an admin instansi
-    may appoint penghubung, pimpinan, auditors and fellow admins in their subtree, not an admin
-    nasional; admin nasional appoints anyone but a sysadmin; only a sysadmin appoints a sysadmin.
+    may appoint penghubung, pimpinan and fellow admins in their subtree, not auditors (they read
+    the audit record of the very admins who would appoint them) nor an admin nasional; admin
+    nasional appoints anyone but a sysadmin; only a sysadmin appoints a sysadmin.
     """
     role = Role(role)
     if _is_superuser(user) or any(r.role == Role.SYSADMIN for r in roles_of(user)):
