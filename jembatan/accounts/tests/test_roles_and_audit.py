@@ -265,3 +265,25 @@ def test_the_template_and_calendar_admins_keep_to_the_actors_scope(client, gov):
         AuditRecord.Kind.CALENDAR_SET,
         AuditRecord.Kind.CALENDAR_DELETED,
     ]
+
+
+def test_the_admin_index_shows_each_role_only_what_it_administers(client, gov):
+    def models_on_index(user):
+        client.force_login(user)
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 200
+        return {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+
+    assert models_on_index(gov["admin_padang"]) == {
+        "Agency",
+        "Category",
+        "Region",
+        "RoutingRule",
+        "StaffRole",
+        "ResponseTemplate",
+        "Notification",  # the messages of the reports they may read
+    }
+    assert models_on_index(make_staff(Role.AUDITOR, gov["prov"])) == {"AuditRecord", "Notification"}
+    sysadmin_models = models_on_index(gov["sysadmin"])
+    assert {"AuditRecord", "User", "StaffRole", "CalendarOverride", "Agency"} <= sysadmin_models
+    assert not {"WebhookDelivery", "InboundMessage", "ResponseTemplate"} & sysadmin_models
