@@ -671,7 +671,11 @@ def grant_staff_role(*, actor, user, role, agency=None):
 def revoke_staff_role(*, actor, staff_role):
     """Take a staff role away (it stays in the history, inactive)."""
     with transaction.atomic():
-        current = StaffRole.objects.select_for_update().select_related("user", "agency").get(pk=staff_role.pk)
+        current = (
+            StaffRole.objects.select_for_update(of=("self",))
+            .select_related("user", "agency")
+            .get(pk=staff_role.pk)
+        )
         access.require(
             actor is None or access.can_grant_role(actor, current.role, current.agency),
             _("Anda tidak dapat mencabut peran ini."),

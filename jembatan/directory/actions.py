@@ -258,7 +258,11 @@ def change_agency(*, agency, actor, **changes):
     if unknown:
         raise TypeError(f"change_agency() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        current = Agency.objects.select_for_update().select_related("parent", "region").get(pk=agency.pk)
+        current = (
+            Agency.objects.select_for_update(of=("self",))
+            .select_related("parent", "region")
+            .get(pk=agency.pk)
+        )
         access.require(
             actor is None or access.can_change_agency(actor, current),
             _("Instansi ini berada di luar cakupan Anda."),
@@ -368,7 +372,9 @@ def save_routing_rule(*, actor, category, agency, region=None, note="", rule=Non
             current, before = RoutingRule(), {}
         else:
             current = (
-                RoutingRule.objects.select_for_update().select_related("region", "agency").get(pk=rule.pk)
+                RoutingRule.objects.select_for_update(of=("self",))
+                .select_related("region", "agency")
+                .get(pk=rule.pk)
             )
             access.require(allowed(current.region, current.agency), message)
             before = snapshot(current, RULE_FIELDS)
@@ -399,7 +405,11 @@ def save_routing_rule(*, actor, category, agency, region=None, note="", rule=Non
 def delete_routing_rule(*, actor, rule):
     """Delete a routing rule the actor may manage."""
     with transaction.atomic():
-        current = RoutingRule.objects.select_for_update().select_related("region", "agency").get(pk=rule.pk)
+        current = (
+            RoutingRule.objects.select_for_update(of=("self",))
+            .select_related("region", "agency")
+            .get(pk=rule.pk)
+        )
         access.require(
             actor is None
             or access.can_manage_routing_rule(actor, region=current.region, agency=current.agency),
