@@ -191,7 +191,8 @@ class UserAdmin(AccessModelAdmin, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         # Names, contacts and the password are saved as the form has them; the admin-access flags
         # go through change_admin_access in save_related, checked and audited.
-        self._access_flags = {
+        # Kept on the form (one per request), not on this ModelAdmin, which every request shares.
+        form.access_flags = {
             name: form.cleaned_data[name] for name in actions.ADMIN_ACCESS_FIELDS if name in form.cleaned_data
         }
         if change:
@@ -200,7 +201,7 @@ class UserAdmin(AccessModelAdmin, DjangoUserAdmin):
                 setattr(obj, name, value)
         else:
             obj.is_staff = obj.is_superuser = False
-            obj.is_active = self._access_flags.get("is_active", True)
+            obj.is_active = form.access_flags.get("is_active", True)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -212,7 +213,7 @@ class UserAdmin(AccessModelAdmin, DjangoUserAdmin):
                 user=form.instance,
                 groups=m2m["groups"],
                 user_permissions=m2m["user_permissions"],
-                **getattr(self, "_access_flags", {}),
+                **getattr(form, "access_flags", {}),
             )
         except PermissionDenied as exc:
             refuse(exc)
