@@ -113,7 +113,9 @@ _ROLE_LABELS = {
 # (username, role label, agency label) — one demo login per role; `make run` prints this table.
 DEMO_USERS = [(person.username, _ROLE_LABELS[person.role], person.agency_label) for person in DEMO_PEOPLE]
 
-# What the admin.* users may change in the Django admin. Regions only come from load_regions.
+# Django model permissions of the admin.* users. They no longer decide anything in the directory's
+# admin: accounts/access.py does (own subtree only, national data for admin nasional and sysadmin),
+# and every change goes through an audited action. Kept so an existing database's group stays valid.
 DIRECTORY_MANAGERS_GROUP = "Pengelola Direktori"
 DIRECTORY_MANAGER_PERMISSIONS = [
     "view_region", "change_region",
