@@ -287,3 +287,21 @@ def test_the_admin_index_shows_each_role_only_what_it_administers(client, gov):
     sysadmin_models = models_on_index(gov["sysadmin"])
     assert {"AuditRecord", "User", "StaffRole", "CalendarOverride", "Agency"} <= sysadmin_models
     assert not {"WebhookDelivery", "InboundMessage", "ResponseTemplate"} & sysadmin_models
+
+
+def test_an_integration_key_with_a_role_is_a_checked_and_recorded_grant(gov):
+    from jembatan.api import actions as api_actions
+
+    with pytest.raises(PermissionDenied):
+        api_actions.issue_agency_key(
+            name="Integrasi curian", role=Role.ADMIN_NASIONAL, actor=gov["admin_padang"]
+        )
+    assert not StaffRole.objects.filter(role=Role.ADMIN_NASIONAL).exists()
+
+    key, _raw = api_actions.issue_agency_key(
+        name="SIMPUPR", role=Role.PENGHUBUNG, agency=gov["pupr"], actor=gov["admin_padang"]
+    )
+
+    record = AuditRecord.objects.get()
+    assert record.kind == AuditRecord.Kind.ROLE_GRANTED and record.agency == gov["pupr"]
+    assert record.after["user"].endswith(key.user.username)
