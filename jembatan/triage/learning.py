@@ -1,30 +1,32 @@
 """The routing model: text (and a few facts about the report) → calibrated probabilities per label.
 
-Pure scikit-learn, no Django: the management command, the weekly retraining, the evaluation harness
-and the benchmark all use these same classes.
+numpy, scipy and (to fit) scikit-learn, no Django: the management command, the weekly retraining,
+the evaluation harness and the benchmark all use these same classes.
 
-Method, and why:
+Method, and why (the measurements: jembatan/triage/README.md, bench/bench_triage.py):
 
 - Features: TF-IDF over word 1–2-grams and over character 2–4-grams inside words of the
-  normalized text (text.py). Complaints are informal and misspelt ("jalanan", "jln", "jalan2",
-  "jalam"): character n-grams still match what word counts miss, word bigrams keep phrases
-  ("parkir liar", "lampu jalan"). A small third block holds facts that are not text (the
+  normalized text (text.py), plus the title's own word 1–2-grams at half weight (a title is the
+  report in a few words: "Jalan berlubang"). Complaints are informal and misspelt ("jalanan",
+  "jln", "jalan2", "jalam"): character n-grams still match what word counts miss, word bigrams
+  keep phrases ("parkir liar", "lampu jalan"). A small block holds facts that are not text (the
   kabupaten/kota, the channel, the kind of report), because in a province the same "jalan rusak"
-  goes to a different Dinas PUPR in each kabupaten.
-- Classifier: a linear SVM (the strongest plain text classifier at this data size), calibrated
-  with Platt scaling over 3 folds (CalibratedClassifierCV, "sigmoid"), so the scores are
-  probabilities: the auto-routing threshold and the verifier's "how sure" need probabilities,
-  and an SVM's raw margins are not comparable between reports. The folds' SVMs are averaged
-  into one sparse weight matrix (see Classifier) so a model for hundreds of agencies stays small.
-  Temperature scaling (one scale for all classes) and a single refitted SVM were both tried and
-  ranked reports worse by confidence on the benchmark.
-- Stemming (Sastrawi) is available but off: on the benchmark it gained about one point of
-  macro-F1 and cost three times the time per report, mostly for words not yet cached.
+  goes to a different Dinas PUPR in each kabupaten. TextVectorizer computes the character block
+  from the words (a cached word → n-gram matrix), so features cost little more than words alone.
+- Classifier: a class-balanced linear SVM (each office weighs the same in the loss, however few
+  reports it has: the rare offices are what macro-F1 and the coverage were missing), fitted in 3
+  stratified folds; the folds' out-of-fold decisions calibrate one Platt sigmoid per class, and
+  the folds' SVMs are averaged into one sparse weight matrix (see Classifier). The probabilities
+  are what the auto-routing bar and the verifier's "how sure" rest on.
+- Tried and left out, because they did not beat the noise or cost coverage (README): per-class
+  offsets tuned for macro-F1, a complement naive Bayes in the average, 5 folds, character
+  3–5-grams, stemming (Sastrawi: about one point of macro-F1 for three times the time per report).
 - Recency: a report's weight halves every `recency_half_life` of the history (35 %: with
   a year of history, a report from four months ago counts half). Routing drifts: offices are
   merged and renamed, programmes come and go, and the latest decisions are the best guide.
-- Determinism: no shuffling, fixed seeds, rows in the order given (the caller sorts them by
-  time), so the same data gives the same model, bit for bit.
+- Determinism: fixed seeds, rows in the order given (the caller sorts them by time), so the same
+  data gives the same model, bit for bit; `Settings.seed` changes the fold assignment and the
+  solver's order, which is how `triage evaluate --seeds` measures the run-to-run noise.
 """
 
 import hashlib
