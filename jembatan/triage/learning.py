@@ -68,6 +68,7 @@ class Settings:
     weight_density: float = 0.1  # share of each class's weights kept (the largest); the rest are zero
     recency_half_life: float = 0.35
     min_class_size: int = 3
+    isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
     nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
     tune_bias: bool = False  # per-class offsets for macro-F1, chosen on out-of-fold predictions
     seed: int = RANDOM_STATE
@@ -406,6 +407,14 @@ class Classifier:
         self.weights = _sparsest(np.mean(coefs, axis=0).T, self.settings.weight_density)
         self.intercepts = np.mean(intercepts, axis=0)
         self.sigmoid_a, self.sigmoid_b = platt(decision, y)
+        self.isotonic = {}
+        if getattr(self.settings, "isotonic_min", 0):
+            from sklearn.isotonic import IsotonicRegression
+
+            for j in np.flatnonzero(np.bincount(y, minlength=k) >= self.settings.isotonic_min):
+                fitted = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4)
+                fitted.fit(decision[:, j], (y == j).astype(float))
+                self.isotonic[int(j)] = (fitted.X_thresholds_.copy(), fitted.y_thresholds_.copy())
         self.nb = None
         oof = self._calibrated(decision)
         if nb_weight:
@@ -428,6 +437,9 @@ class Classifier:
         a, b = sigmoid or (self.sigmoid_a, self.sigmoid_b)
         # log of the Platt probability, computed without overflow
         log_p = -np.logaddexp(0.0, -(a * decision + b))
+        if sigmoid is None:
+            for j, (x, p) in getattr(self, "isotonic", {}).items():
+                log_p[:, j] = np.log(np.interp(decision[:, j], x, p))
         if offsets is not None:
             log_p = log_p + offsets
         log_p -= log_p.max(axis=1, keepdims=True)
