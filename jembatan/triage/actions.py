@@ -50,7 +50,7 @@ def train_model(
     bundle = learning.train_bundle(data.texts, data.labels, data.facts, settings, titles=data.titles)
     if not bundle.classifiers:
         raise TriageError(
-            _("Setiap instansi/kategori memerlukan paling sedikit tiga laporan untuk dipelajari.")
+            _("Setiap instansi/kategori memerlukan paling sedikit dua laporan untuk dipelajari.")
         )
     payload, fingerprint = bundle.dumps()
     seconds = time.perf_counter() - started

@@ -32,6 +32,7 @@ Method, and why (the measurements: jembatan/triage/README.md, bench/bench_triage
 import hashlib
 import pickle
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -66,7 +67,7 @@ class Settings:
     folds: int = 3
     weight_density: float = 0.1  # share of each class's weights kept (the largest); the rest are zero
     recency_half_life: float = 0.35
-    min_class_size: int = 3
+    min_class_size: int = 2  # a label seen once is left out; twice is enough to be proposed
     isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
     nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
     tune_bias: bool = False  # per-class offsets for macro-F1, chosen on out-of-fold predictions
@@ -366,7 +367,9 @@ class Classifier:
 
         labels = np.asarray(labels, dtype=object).astype(str)
         counts = Counter(labels.tolist())
-        minimum = max(self.settings.min_class_size, self.settings.folds)
+        # A class needs two reports: each fold then trains on at least one of them (a fold may hold
+        # none out, which only leaves its Platt fit a little less evidence).
+        minimum = max(self.settings.min_class_size, 2)
         if sum(1 for c in counts.values() if c >= minimum) < 2:
             return False
         keep = np.array([counts[y] >= minimum for y in labels.tolist()], dtype=bool)
@@ -382,7 +385,11 @@ class Classifier:
         coefs, intercepts, nb_coefs = [], [], []
         nb_weight = getattr(self.settings, "nb_weight", 0.0)
         with threadpool_limits(1):
-            for train, held_out in folds.split(np.zeros(n), y):
+            with warnings.catch_warnings():
+                # "The least populated class has only 2 members": expected, see `minimum` above.
+                warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                splits = list(folds.split(np.zeros(n), y))
+            for train, held_out in splits:
                 svm = LinearSVC(
                     C=self.settings.C,
                     tol=getattr(self.settings, "tol", 1e-4),

@@ -135,11 +135,12 @@ def test_an_explanation_leaves_out_the_excluded_region_words(corpus):
     assert words and "andalas" not in " ".join(words)
 
 
-def test_labels_with_too_few_examples_are_left_out():
+def test_labels_seen_only_once_are_left_out_and_twice_is_enough():
     texts = [f"jalan rusak nomor {i}" for i in range(6)] + ["puskesmas tutup", "puskesmas tutup lagi"]
-    labels = ["jalan"] * 3 + ["lampu"] * 3 + ["sehat"] * 2
+    texts.append("sampah menumpuk")
+    labels = ["jalan"] * 3 + ["lampu"] * 3 + ["sehat"] * 2 + ["sampah"]
     bundle = learning.train_bundle(texts, {"x": labels})
-    assert sorted(bundle.classifiers["x"].classes_) == ["jalan", "lampu"]
+    assert sorted(bundle.classifiers["x"].classes_) == ["jalan", "lampu", "sehat"]
 
 
 def test_recent_reports_weigh_more():
