@@ -300,8 +300,9 @@ class AutoRouteBar:
         """One line for the administrator (`manage.py triage list`, `triage autoroute`)."""
         if not self.measured:
             return (
-                f"auto-routing bar: confidence >= {self.precision:.2f} (the setting; this version "
-                "kept no precision curve, retrain to measure the share and the error rate)"
+                f"auto-routing bar: confidence >= {self.precision:.2f}, the setting itself: this version "
+                "has no precision curve (trained before curves were kept, or on too short a history "
+                "to hold reports out), so neither the share nor the error rate is known"
             )
         if self.confidence is None:
             return (

@@ -364,7 +364,7 @@ def test_auto_route_bar_is_read_off_the_held_out_precision_curve():
     assert services.auto_route_bar(CURVE, precision=0.99).confidence is None
     # A version trained before the curve was kept: the setting itself is the bar, and says so.
     old = services.auto_route_bar({"agency": {"accuracy": 0.9}}, precision=0.95)
-    assert old.confidence == 0.95 and not old.measured and "retrain" in old.describe()
+    assert old.confidence == 0.95 and not old.measured and "not known" in old.describe()
 
 
 def test_auto_routing_uses_the_bar_of_the_active_model_not_the_raw_setting(trained, settings):
@@ -402,3 +402,14 @@ def test_triage_autoroute_command_shows_the_bar_share_and_error_rate(trained, se
     call_command("triage", "autoroute", stdout=out)
     assert out.getvalue().startswith("automatic routing is off")
     assert "auto-routing" in out.getvalue()
+
+
+def test_triage_list_shows_each_versions_auto_routing_bar(trained):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("triage", "list", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.lstrip().startswith("auto-routing") for line in lines)
