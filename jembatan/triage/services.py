@@ -302,7 +302,7 @@ class AutoRouteBar:
             return (
                 f"auto-routing bar: confidence >= {self.precision:.2f}, the setting itself: this version "
                 "has no precision curve (trained before curves were kept, or on too short a history "
-                "to hold reports out), so neither the share nor the error rate is known"
+                "to hold reports out): the share it routes and its error rate are unknown"
             )
         if self.confidence is None:
             return (

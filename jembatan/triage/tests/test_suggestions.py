@@ -364,7 +364,7 @@ def test_auto_route_bar_is_read_off_the_held_out_precision_curve():
     assert services.auto_route_bar(CURVE, precision=0.99).confidence is None
     # A version trained before the curve was kept: the setting itself is the bar, and says so.
     old = services.auto_route_bar({"agency": {"accuracy": 0.9}}, precision=0.95)
-    assert old.confidence == 0.95 and not old.measured and "not known" in old.describe()
+    assert old.confidence == 0.95 and not old.measured and "unknown" in old.describe()
 
 
 def test_auto_routing_uses_the_bar_of_the_active_model_not_the_raw_setting(trained, settings):
