@@ -154,6 +154,8 @@ class TextVectorizer:
             for word in doc:
                 if word not in local:
                     local[word] = len(local)
+        if not local:  # no words at all (an empty text)
+            return sp.csr_matrix((len(tokens), len(self.char_vocabulary_)))
         word_counts, _local = _count(tokens, local)
         known = [w for w in local if w in self.unigrams_]
         unknown = [w for w in local if w not in self.unigrams_]

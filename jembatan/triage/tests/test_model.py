@@ -76,6 +76,12 @@ def test_text_vectorizer_equals_scikit_learns_word_and_char_wb_tfidf(corpus):
     assert abs(single - chars.transform(test)).max() < 1e-6
 
 
+def test_an_empty_text_or_one_of_unknown_words_still_gets_probabilities(bundle):
+    for text in ("", "   ", "zzzq xxyq"):
+        top = learning.predict(bundle, text, k=3)["topic"].top
+        assert sum(p for _label, p in top) == pytest.approx(1.0)
+
+
 def test_only_the_largest_weights_are_kept(bundle):
     weights = bundle.classifiers["topic"].weights
     assert weights.nnz <= int(np.ceil(weights.shape[0] * 0.1)) * weights.shape[1]
