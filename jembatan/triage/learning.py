@@ -314,10 +314,6 @@ class Features:
         state.pop("_names", None)
         return state
 
-    @property
-    def n_word(self):
-        return len(self.text.vocabulary_)
-
 
 def recency_weights(n, half_life):
     """Weights for `n` rows in time order: the newest weighs most, halving every `half_life` × n rows."""
@@ -505,7 +501,13 @@ def readable(phrase, exclude=frozenset()):
     for part in parts:
         if len(part) < 3 or part.startswith("zz") or any(c.isdigit() for c in part) or part in exclude:
             return False
-    return parts[0] not in textprep.STOPWORDS and parts[-1] not in textprep.STOPWORDS
+    return parts[0] not in NOT_A_REASON and parts[-1] not in NOT_A_REASON
+
+
+# Function words (text.STOPWORDS) and a few more particles that never explain a routing.
+NOT_A_REASON = textprep.STOPWORDS | frozenset(
+    "saja hanya pula supaya tetapi bila apabila ketika lain sih dong deh kok kah".split()
+)
 
 
 def _full_columns(svm, k):
