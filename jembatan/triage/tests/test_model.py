@@ -242,3 +242,19 @@ def test_suggesting_imports_no_scikit_learn(bundle, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_held_out_scores_keep_the_precision_curve_for_the_auto_routing_bar(bundle, corpus):
+    texts, labels = corpus
+    metrics = learning.score(bundle, texts[75:], {"topic": labels[75:]})["topic"]
+    curve = metrics["precision_curve"]
+    assert curve and curve[0][0] == 0.3
+    levels, shares = [c[0] for c in curve], [c[1] for c in curve]
+    assert levels == sorted(levels) and shares == sorted(shares, reverse=True)
+    assert all(0 <= precision <= 1 and count >= 1 for _level, _share, precision, count in curve)
+    assert curve[0][3] == round(curve[0][1] * metrics["n_test"])
+
+
+def test_precision_curve_counts_the_reports_at_or_above_each_confidence():
+    curve = learning.precision_curve([0.95, 0.8, 0.6, 0.4], [1, 1, 0, 1], levels=(0.5, 0.9))
+    assert curve == [[0.5, 0.75, 0.6667, 3], [0.9, 0.25, 1.0, 1]]
