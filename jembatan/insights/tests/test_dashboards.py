@@ -209,3 +209,10 @@ def test_dates_without_a_preset_are_shown_as_a_chosen_range(client, data, frozen
         client, data.pimpinan_prov, "/data/peta/", dari="2026-03-01", sampai="2026-03-18"
     ).content.decode()
     assert '<option value="atur" selected>' in html
+
+
+def test_the_dashboards_keep_the_staff_menu_not_the_citizens_one(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/").content.decode()
+    menu = html.split('aria-label="Menu utama"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/kerja/"' in menu
+    assert 'href="/lapor/"' not in menu and "Laporan saya" not in menu
