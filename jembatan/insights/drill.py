@@ -46,6 +46,7 @@ DISPOSITION_MEASURES = {
     "completed_late": Q(completed=True, completed_on_time=False) | Q(completion_overdue=True),
     "returned": Q(returned=True),
     "open": Q(status__in=["terdisposisi", "diproses"]),
+    "overdue": Q(response_overdue=True) | Q(completion_overdue=True),
 }
 MEASURE_LABELS = {
     "verified": gettext_lazy("sudah diverifikasi"),
@@ -64,6 +65,7 @@ MEASURE_LABELS = {
     "completed_late": gettext_lazy("selesai terlambat atau lewat batas"),
     "returned": gettext_lazy("dikembalikan (bukan wewenang)"),
     "open": gettext_lazy("masih terbuka"),
+    "overdue": gettext_lazy("masih terbuka dan lewat batas waktu"),
 }
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
 from jembatan.directory.models import Agency
-from jembatan.insights import dashboards, drill, exports, monthly, opendata
+from jembatan.insights import dashboards, drill, exports, headline, monthly, opendata
 from jembatan.insights.forms import FilterForm
 from jembatan.insights.models import ExportJob, ExportStatus, MonthlyReport
 from jembatan.insights.queries import Catalog, Scope, effective_scopes, viewer_scopes
@@ -114,7 +114,13 @@ def overview(request):
     form, filters = _form(request)
     data = None
     if filters:
-        data = dashboards.overview(effective_scopes(request.user, filters), filters)
+        catalog = Catalog()
+        scopes = effective_scopes(request.user, filters)
+        data = dashboards.overview(scopes, filters, catalog)
+        data["late"] = headline.late_now(scopes, filters, catalog)
+        data["signals"] = headline.rising_signals(scopes, filters, catalog)
+        data["comparison"] = headline.comparison(data["kpis"])
+        data["tables"] = [data["late"]["table"], *data["tables"]]
     return _page(request, "insights/overview.html", form, filters, data, "ringkasan")
 
 

@@ -1,0 +1,77 @@
+"""The first screen: which agencies are late now, what is rising, and the comparison, in words."""
+
+import datetime as dt
+import re
+from html import unescape
+
+import pytest
+import time_machine
+
+from jembatan.insights import rollups
+from jembatan.reports.sla import JAKARTA
+from jembatan.reports.sweep import run_sla_sweep
+from jembatan.reports.tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def late_and_rising(w):
+    """Two dispositions to Dinas PUPR Padang a month old (late), and a burst of Drainase reports in
+    Kota Bukittinggi this week where there were none before."""
+    with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
+        w.late = [f.disposed(w, title=f"Jalan berlubang {i}") for i in range(2)]
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        w.burst = [
+            f.submit(w, region=w.region_bkt_village, category=w.category2, title=f"Selokan meluap {i}")
+            for i in range(7)
+        ]
+    with time_machine.travel(NOW, tick=False):
+        run_sla_sweep()
+        rollups.refresh()
+    return w
+
+
+def first_screen(client, user):
+    client.force_login(user)
+    html = client.get("/data/").content.decode()
+    return html.split('class="answer"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_first_screen_names_the_late_agency_and_links_its_late_reports(client, late_and_rising):
+    w = late_and_rising
+    with time_machine.travel(NOW, tick=False):
+        answer = first_screen(client, w.pimpinan_prov)
+        assert re.search(r'<p class="big"><a href="[^"]+">2</a>', answer)
+        worst = answer.split('class="worst"', 1)[1].split("</ol>", 1)[0]
+        assert w.pupr.name in worst and '<span class="n">2</span>' in worst
+        url = unescape(re.search(r'<a href="([^"]+)">' + re.escape(w.pupr.name), worst).group(1))
+        listing = client.get(url).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in w.late}
+
+
+def test_the_first_screen_says_what_is_rising_in_a_plain_sentence(client, late_and_rising):
+    w = late_and_rising
+    with time_machine.travel(NOW, tick=False):
+        answer = first_screen(client, w.pimpinan_prov)
+        sentence = "Drainase di Kota Bukittinggi naik tajam: 7 laporan minggu ini, biasanya hampir tidak ada"
+        assert sentence in answer
+        assert " z " not in answer and "p &lt;" not in answer and "Poisson" not in answer
+        url = unescape(re.search(r'<a href="([^"]+)">' + re.escape(sentence), answer).group(1))
+        listing = client.get(url).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in w.burst}
+
+
+def test_the_first_screen_compares_the_period_with_the_one_before(client, late_and_rising):
+    with time_machine.travel(NOW, tick=False):
+        answer = first_screen(client, late_and_rising.pimpinan_prov)
+    # The seven of this week against the two reports disposed a month ago (17 Feb – 18 Mar is now).
+    assert "Laporan masuk: 7, naik 250% dari 2 pada periode sebelumnya." in answer
+
+
+def test_a_province_leader_of_riau_sees_nothing_late_of_sumatera_barat(client, late_and_rising):
+    with time_machine.travel(NOW, tick=False):
+        answer = first_screen(client, late_and_rising.pimpinan_riau)
+    assert late_and_rising.pupr.name not in answer and "Bukittinggi" not in answer
