@@ -119,7 +119,8 @@ def test_choosing_an_agency_outside_ones_scope_is_refused(client, data, frozen):
 
 def test_drill_down_lists_exactly_the_reports_behind_the_number(client, data, frozen):
     html = get(client, data.pimpinan_prov, "/data/").content.decode()
-    link = unescape(re.search(r'href="(/data/laporan/\?[^"]+)"', html).group(1))
+    kpis = html.split('class="kpis"', 1)[1]  # the first key figure: reports received
+    link = unescape(re.search(r'href="(/data/laporan/\?[^"]+)"', kpis).group(1))
     listing = get(client, data.pimpinan_prov, link).content.decode()
     shown = set(re.findall(r"/kerja/laporan/(\d+)/", listing))
     expected = {r.tracking_number for r in data.padang_reports + data.bkt_reports}
