@@ -136,7 +136,15 @@ def map_view(request):
 @require_GET
 def league(request):
     form, filters = _form(request)
-    data = dashboards.league(viewer_scopes(request.user), filters) if filters else None
+    data = None
+    if filters:
+        arah = request.GET.get("arah")
+        data = dashboards.league(
+            viewer_scopes(request.user),
+            filters,
+            sort=request.GET.get("urut"),
+            descending={"turun": True, "naik": False}.get(arah),
+        )
     return _page(request, "insights/league.html", form, filters, data, "kinerja")
 
 

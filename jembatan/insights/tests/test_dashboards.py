@@ -138,9 +138,13 @@ def test_the_league_table_has_a_row_per_city_with_its_numbers(client, data, froz
     response = get(client, data.pimpinan_prov, "/data/kinerja/", unduh="csv", tabel=f"kinerja-{data.prov.pk}")
     rows = {r[0]: r for r in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
     assert response["Content-Disposition"].startswith(f'attachment; filename="kinerja-{data.prov.pk}-20')
-    assert rows["Pemerintah Kota Padang"][1] == "3"
-    assert rows["Pemerintah Kota Bukittinggi"][1] == "2"
-    assert rows["Pemerintah Kota Padang"][3] == "1"  # one disposition (to Dinas PUPR)
+    # Columns since the worst-first layout (issue 18): name, late now, trend, four backlog ages,
+    # three on-time shares, then reports and dispositions.
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[10] == "Laporan" and header[11] == "Disposisi"
+    assert rows["Pemerintah Kota Padang"][10] == "3"
+    assert rows["Pemerintah Kota Bukittinggi"][10] == "2"
+    assert rows["Pemerintah Kota Padang"][11] == "1"  # one disposition (to Dinas PUPR)
 
 
 def test_the_map_is_an_svg_with_the_attribution(client, data, frozen):

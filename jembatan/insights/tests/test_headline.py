@@ -1,37 +1,14 @@
 """The first screen: which agencies are late now, what is rising, and the comparison, in words."""
 
-import datetime as dt
 import re
 from html import unescape
 
 import pytest
 import time_machine
 
-from jembatan.insights import rollups
-from jembatan.reports.sla import JAKARTA
-from jembatan.reports.sweep import run_sla_sweep
-from jembatan.reports.tests import factories as f
+from jembatan.insights.tests.conftest import HEADLINE_NOW as NOW
 
 pytestmark = pytest.mark.django_db
-
-NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)
-
-
-@pytest.fixture
-def late_and_rising(w):
-    """Two dispositions to Dinas PUPR Padang a month old (late), and a burst of Drainase reports in
-    Kota Bukittinggi this week where there were none before."""
-    with time_machine.travel(NOW - dt.timedelta(days=30), tick=False):
-        w.late = [f.disposed(w, title=f"Jalan berlubang {i}") for i in range(2)]
-    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
-        w.burst = [
-            f.submit(w, region=w.region_bkt_village, category=w.category2, title=f"Selokan meluap {i}")
-            for i in range(7)
-        ]
-    with time_machine.travel(NOW, tick=False):
-        run_sla_sweep()
-        rollups.refresh()
-    return w
 
 
 def first_screen(client, user):
