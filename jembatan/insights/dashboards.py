@@ -29,7 +29,7 @@ from jembatan.insights.models import (
     WordSnapshot,
 )
 from jembatan.insights.queries import Catalog, Period, Scope, fetch, fetch_by_child, total
-from jembatan.insights.svg import bar_chart, choropleth, line_chart
+from jembatan.insights.svg import bar_chart, choropleth, has_kabkota_map, line_chart
 from jembatan.reports.models import ACTIVE_STATUSES, Channel, ReportType, Status
 from jembatan.reports.sla import WorkingCalendar
 
@@ -558,17 +558,54 @@ def places(scopes, filters, catalog=None, drill=True):
                 Cell(_change(row["reports"], prev.get(code, 0))),
             ]
         )
-    svg = choropleth(
-        {k: v for k, v in by_province.items() if k},
-        title=_("Peta laporan menurut provinsi"),
-        link=(lambda code: links(wilayah=code)) if drill else None,
-    )
+    province = map_province(scopes, filters, by_province)
+    if province and has_kabkota_map(province):
+        # A province's map is a map of its kabupaten/kota; a click lists that kab/kota's reports.
+        by_region = {}
+        for row in rows:
+            if row["province"] == province and "." in row["region"]:
+                by_region[row["region"]] = by_region.get(row["region"], 0) + row["reports"]
+        name = names.get(province) or region_names([province]).get(province, province)
+        svg = choropleth(
+            by_region,
+            title=_("Peta laporan menurut kabupaten/kota di %(province)s") % {"province": name},
+            link=(lambda code: links(wilayah=code)) if drill else None,
+            province=province,
+            selected=filters.region if "." in filters.region else None,
+        )
+    else:
+        # The whole country: a click on a province opens that province's own map.
+        map_path = reverse("insights:map") + "?" + urlencode(_filter_params(filters))
+        svg = choropleth(
+            {k: v for k, v in by_province.items() if k},
+            title=_("Peta laporan menurut provinsi"),
+            link=(lambda code: f"{map_path}&wilayah={code}") if drill else None,
+        )
     return {
         "map": svg,
+        "province": province,
         "provinces": province_table,
         "regions": region_table,
         "tables": [province_table, region_table],
     }
+
+
+def map_province(scopes, filters, by_province):
+    """The province whose kabupaten/kota the map shows, or "" for the map of the provinces.
+
+    The chosen region's province; else, for viewers below the national level, the one province
+    all the shown reports come from (a governor's office sees its own province). A national viewer
+    keeps the provinces until they pick one.
+    """
+    if filters.region:
+        return filters.region.split(".")[0]
+    if any(scope.is_national for scope in scopes):
+        return ""
+    provinces = {code for code, n in by_province.items() if code and n}
+    if len(provinces) == 1:
+        return provinces.pop()
+    regions = {s.agency.region_id.split(".")[0] for s in scopes if s.agency and s.agency.region_id}
+    return regions.pop() if len(regions) == 1 and not provinces else ""
 
 
 # --- SLA league table --------------------------------------------------------------------------------

@@ -147,10 +147,35 @@ def test_the_league_table_has_a_row_per_city_with_its_numbers(client, data, froz
     assert rows["Pemerintah Kota Padang"][11] == "1"  # one disposition (to Dinas PUPR)
 
 
-def test_the_map_is_an_svg_with_the_attribution(client, data, frozen):
-    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+def test_the_national_map_is_an_svg_of_the_provinces_with_the_attribution(client, data, frozen):
+    html = get(client, data.auditor_national, "/data/peta/").content.decode()
     assert "<svg" in html and 'class="map"' in html
     assert "CC BY 4.0" in html and "denyherianto" in html
+    assert html.count("data-kode=") == 38
+    # A click on a province opens that province's own map, with the filters kept.
+    assert re.search(r'<a href="/data/peta/\?dari=[^"]+&amp;wilayah=13"><path', html)
+
+
+def test_a_province_leader_sees_the_kabupaten_kota_of_the_province(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+    assert 'class="map kabkota"' in html
+    codes = set(re.findall(r'data-kode="([0-9.]+)"', html))
+    assert len(codes) == 19 and all(code.startswith("13.") for code in codes)
+    assert "creasico/laravel-nusa, MIT, © 2023 Creasi.co" in html
+    # Padang (3 reports) and Bukittinggi (2) are coloured, in two real classes; a click lists them.
+    legend = html.split('<p class="legend">', 1)[1].split("</p>", 1)[0]
+    assert re.findall(r"</span> ([0-9–]+)", legend) == ["0", "2", "3"]
+    link = unescape(re.search(r'<a href="([^"]+)"><path [^>]*data-kode="13.75"', html).group(1))
+    listing = get(client, data.pimpinan_prov, link).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in data.bkt_reports}
+
+
+def test_choosing_a_province_gives_the_national_viewer_its_kabupaten_kota(client, data, frozen):
+    html = get(client, data.auditor_national, "/data/peta/", wilayah="13").content.decode()
+    assert len(set(re.findall(r'data-kode="(13\.[0-9]+)"', html))) == 19
+    # Riau's kab/kota are not shipped: its own map falls back to the provinces.
+    html = get(client, data.auditor_national, "/data/peta/", wilayah="14").content.decode()
+    assert html.count("data-kode=") == 38
 
 
 def test_a_dashboard_table_downloads_as_xlsx_with_the_same_numbers(client, data, frozen):

@@ -39,7 +39,9 @@ def test_the_task_on_the_first_stores_last_months_report_for_the_instance_and_ea
     assert all(m.month == dt.date(2026, 2, 1) for m in stored.values())
     padang = stored[february.padang.pk].html
     assert "Laporan Bulanan" in padang and "Kota Padang" in padang and "Pekanbaru" not in padang
-    assert "CC BY 4.0" in padang  # the map's attribution travels with the map
+    # The map's attribution travels with the map: Padang's is a map of Sumatera Barat's kab/kota.
+    assert "MIT, © 2023 Creasi.co" in padang and 'class="map kabkota"' in padang
+    assert "CC BY 4.0" in stored[0].html  # the instance's report keeps the provinces
 
 
 def test_the_command_writes_one_report_to_a_file(february, tmp_path):
