@@ -938,7 +938,9 @@ def trends(scopes, filters, window="minggu", catalog=None, today=None):
     """Rising categories, regions and words (emerging.py's statistic), and topic clusters."""
     catalog = catalog or Catalog()
     today = today or timezone.localdate()
-    bounds = emerging.window_bounds(today, window)
+    # The window ends where the chosen period ends (today for the presets "7 hari terakhir" etc.,
+    # the month's last day for "Bulan lalu"): the Periode filter applies here too.
+    bounds = emerging.window_bounds(min(filters.period.end, today), window)
     k = len(bounds) - 1
     span = Period(bounds[-1][0], bounds[0][1], Grain.DAY)
     window_links = Links(filters.with_period(Period(bounds[0][0], bounds[0][1])))

@@ -160,7 +160,12 @@ def trends(request):
         catalog = Catalog()
         scopes = effective_scopes(request.user, filters)
         data = dashboards.trends(scopes, filters, window, catalog=catalog)
-        data["clusters"] = _clusters(dashboards.topic_clusters(scopes, catalog=catalog), request.user)
+        data["signals"] = headline.rising_signals(scopes, filters, catalog, window=window, limit=10)
+        # The clusters are computed ahead per scope over the last 30 days: shown only where the
+        # region and category filters are not set (they could not honour them).
+        data["clusters"] = None
+        if not filters.region and filters.category is None:
+            data["clusters"] = _clusters(dashboards.topic_clusters(scopes, catalog=catalog), request.user)
     response = _page(request, "insights/trends.html", form, filters, data, "tren")
     return response
 
@@ -176,10 +181,17 @@ def _clusters(snapshots, user):
         .filter(access.visible_reports_filter(user))
         .only("pk", "tracking_number", "title")
     }
+    from jembatan.insights.topics import label_words, region_words
+
+    places = region_words()
     result = []
     for scope, snapshot in snapshots:
         clusters = [
-            {**c, "reports": [reports[pk] for pk in c["examples"] if pk in reports]}
+            {
+                **c,
+                "words": label_words(c["words"], places),
+                "reports": [reports[pk] for pk in c["examples"] if pk in reports],
+            }
             for c in snapshot.clusters
         ]
         result.append({"scope": dashboards.scope_name(scope), "snapshot": snapshot, "clusters": clusters})

@@ -52,3 +52,35 @@ def test_a_province_leader_of_riau_sees_nothing_late_of_sumatera_barat(client, l
     with time_machine.travel(NOW, tick=False):
         answer = first_screen(client, late_and_rising.pimpinan_riau)
     assert late_and_rising.pupr.name not in answer and "Bukittinggi" not in answer
+
+
+def test_the_trends_page_honours_the_period_filter(client, late_and_rising):
+    w = late_and_rising
+    client.force_login(w.pimpinan_prov)
+    sentence = "Drainase di Kota Bukittinggi naik tajam"
+    with time_machine.travel(NOW, tick=False):
+        this_week = client.get("/data/tren/").content.decode()
+        last_month = client.get("/data/tren/", {"periode": "bulan-lalu"}).content.decode()
+        csv_last_month = client.get(
+            "/data/tren/", {"periode": "bulan-lalu", "unduh": "csv", "tabel": "naik-kategori"}
+        ).content.decode("utf-8-sig")
+    assert sentence in this_week
+    assert sentence not in last_month and "Drainase" not in csv_last_month
+    assert "22 Feb 2026 – 28 Feb 2026" in last_month  # the window ends where February ends
+
+
+def test_the_statistics_stay_behind_how_it_is_counted(client, late_and_rising):
+    client.force_login(late_and_rising.pimpinan_prov)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get("/data/tren/").content.decode()
+    before, method = html.split('<details id="cara-menghitung"', 1)
+    assert "Poisson" not in before and ">z<" not in before
+    assert "Poisson" in method and ">z</th>" in method
+
+
+def test_topic_clusters_are_not_shown_under_a_filter_they_cannot_honour(client, late_and_rising):
+    w = late_and_rising
+    client.force_login(w.pimpinan_prov)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get("/data/tren/", {"wilayah": "13.75"}).content.decode()
+    assert "hapus saringan itu untuk melihatnya" in html and 'class="clusters"' not in html
