@@ -130,7 +130,8 @@ def window_end(filters, today):
     return min(filters.period.end, today)
 
 
-def _usual(baseline):
+def usual(baseline):
+    """A baseline mean as a reader says it: a whole number, or "hampir tidak ada" below one half."""
     if baseline < 0.5:
         return _("hampir tidak ada")
     return NumberFormat().format(round(baseline))
@@ -143,7 +144,7 @@ def signal_text(topic, place, rise, window_text):
         "place": place,
         "n": rise.count,
         "window": window_text,
-        "usual": _usual(rise.baseline),
+        "usual": usual(rise.baseline),
     }
     sharp = rise.ratio >= SHARP_RATIO
     if topic and place:
@@ -239,7 +240,8 @@ def rising_signals(scopes, filters, catalog=None, today=None, window="minggu", l
 
 
 def comparison(kpis):
-    """The overview's key figures against the previous period, as short sentences."""
+    """The overview's key figures against the previous period: [(sentence, url, key)], key one of
+    "volume", "on_time", "satisfaction"."""
     numbers = NumberFormat()
     result = []
     reports = kpis.rows[0]
@@ -254,7 +256,7 @@ def comparison(kpis):
         text = _("Laporan masuk: %(n)s, sama dengan periode sebelumnya.")
     values = {"n": numbers.format(now), "before": numbers.format(before or 0)}
     values["change"] = numbers.format(round(abs(change))) if change is not None else ""
-    result.append((text % values, reports[1].url))
+    result.append((text % values, reports[1].url, "volume"))
     on_time = kpis.rows[2]
     if on_time[1].value is not None:
         values = {"pct": numbers.format(on_time[1].value)}
@@ -268,7 +270,7 @@ def comparison(kpis):
         else:
             text = _("Selesai sebelum batas waktu: %(pct)s%%, tidak berubah.")
         values["delta"] = numbers.format(round(abs(delta))) if delta is not None else ""
-        result.append((text % values, on_time[1].url))
+        result.append((text % values, on_time[1].url, "on_time"))
     rating = kpis.rows[3]
     if rating[1].value is not None:
         values = {"avg": numbers.format(float(rating[1].value))}
@@ -280,5 +282,5 @@ def comparison(kpis):
         else:
             text = _("Kepuasan pelapor: %(avg)s dari 5, turun %(delta)s.")
         values["delta"] = numbers.format(abs(float(delta))) if delta is not None else ""
-        result.append((text % values, rating[1].url))
+        result.append((text % values, rating[1].url, "satisfaction"))
     return result

@@ -127,3 +127,17 @@ def test_a_category_that_jumps_this_week_is_listed_as_rising_and_a_steady_one_is
     assert len(rows) == 2 and rows[1].startswith("Drainase,9,2")
     assert "drainase" in words and "puskesmas" not in words
     assert live == words == filtered
+
+
+def test_the_monthly_report_opens_with_a_narrative_in_both_languages(client, february):
+    client.force_login(february.pimpinan_prov)
+    with time_machine.travel(MARCH_FIRST, tick=False):
+        html = client.get("/data/laporan-bulanan/lihat/", {"bulan": "2026-02"}).content.decode()
+    narrative = html.split('class="narrative"', 1)[1].split("</section>", 1)[0]
+    assert html.index('class="narrative"') < html.index("1. Ringkasan")  # at the top, then the tables
+    indonesian = narrative.split('<p lang="id">', 1)[1].split("</p>", 1)[0]
+    english = narrative.split('<p lang="en">', 1)[1].split("</p>", 1)[0]
+    assert "Laporan masuk: 2 (periode sebelumnya: 0)." in indonesian
+    assert "Reports received: 2 (previous period: 0)." in english
+    assert "Tidak ada disposisi yang terlambat" in indonesian
+    assert "No disposition was late" in english
