@@ -39,6 +39,7 @@ EVER = dt.date(2000, 1, 1)  # the backlog of "now" counts open dispositions of a
 @dataclass
 class LateAgency:
     name: str
+    short: str  # the short name where there is one ("Disdik Padang"): the first screen is narrow
     code: str
     overdue: int
     open: int
@@ -74,14 +75,19 @@ def late_now(scopes, filters, catalog=None, today=None):
         entry[1] += row["dispositions"] or 0
     # Drill-down links without dates: "now" spans every disposal day.
     links = Links(filters)
-    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=list(per_agency)).only("pk", "name", "code")}
+    agencies = {
+        a.pk: a
+        for a in Agency.objects.filter(pk__in=list(per_agency)).only("pk", "name", "short_name", "code")
+    }
     entries = []
     for pk, (overdue, open_count) in per_agency.items():
         agency = agencies.get(pk)
         if agency is None:
             continue
         url = links(dari="", sampai="", fakta="disposisi", ukuran="overdue", instansi=agency.code, langsung=1)
-        entries.append(LateAgency(agency.name, agency.code, overdue, open_count, url))
+        entries.append(
+            LateAgency(agency.name, agency.short_name or agency.name, agency.code, overdue, open_count, url)
+        )
     late = [e for e in entries if e.overdue]
     by_count = sorted(late, key=lambda e: (-e.overdue, -e.share, e.name))[:TOP_AGENCIES]
     by_share = sorted(

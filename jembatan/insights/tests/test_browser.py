@@ -105,9 +105,9 @@ def test_a_leader_reads_what_is_late_and_rising_on_the_first_screen(chromium, li
     context, page = log_in(chromium, live_server, 1280, 800)
     answer = page.locator("section.answer")
     worst = answer.locator("ol.worst").first
-    for name in (w.pupr.name, w.dinkes.name, w.bkt_pupr.name):
-        on_first_screen(page, worst.get_by_role("link", name=name))
-    expect(worst.locator("li").first).to_contain_text(w.pupr.name)
+    for agency in (w.pupr, w.dinkes, w.bkt_pupr):
+        on_first_screen(page, worst.get_by_role("link", name=agency.short_name or agency.name))
+    expect(worst.locator("li").first).to_contain_text(w.pupr.short_name or w.pupr.name)
     on_first_screen(page, answer.get_by_text(re.compile(r"^6$")))  # six dispositions late now
     rising = answer.get_by_role(
         "link", name=re.compile("^Drainase di Kota Bukittinggi naik tajam: 7 laporan")
@@ -129,7 +129,7 @@ def test_on_a_phone_the_late_count_and_the_worst_agency_come_before_the_filters(
 ):
     context, page = log_in(chromium, live_server, 360, 740)
     answer = page.locator("section.answer")
-    on_first_screen(page, answer.locator("p.big a"))
+    on_first_screen(page, answer.locator("p.late-total a"))
     on_first_screen(page, answer.locator("ol.worst li").first)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the overview is {width}px wide on a phone"

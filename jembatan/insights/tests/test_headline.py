@@ -21,10 +21,11 @@ def test_the_first_screen_names_the_late_agency_and_links_its_late_reports(clien
     w = late_and_rising
     with time_machine.travel(NOW, tick=False):
         answer = first_screen(client, w.pimpinan_prov)
-        assert re.search(r'<p class="big"><a href="[^"]+">2</a>', answer)
+        assert re.search(r'<p class="late-total"><a href="[^"]+">2</a>', answer)
         worst = answer.split('class="worst"', 1)[1].split("</ol>", 1)[0]
-        assert w.pupr.name in worst and '<span class="n">2</span>' in worst
-        url = unescape(re.search(r'<a href="([^"]+)">' + re.escape(w.pupr.name), worst).group(1))
+        short = w.pupr.short_name or w.pupr.name
+        assert f'title="{w.pupr.name}">{short}</a> <span class="n">2</span>' in worst
+        url = unescape(re.search(r'<a href="([^"]+)" title="' + re.escape(w.pupr.name), worst).group(1))
         listing = client.get(url).content.decode()
     assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in w.late}
 
