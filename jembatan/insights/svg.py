@@ -351,10 +351,11 @@ def choropleth(counts, *, title, link=None, province=None, selected=None):
         legend.append(
             format_html('<span class="key" style="background:{}"></span> {}', PALETTE[i + offset], text)
         )
+    # The legend above the map: a tall province must not push it below the first screen.
     return mark_safe(
-        "".join(parts)
-        + '<p class="legend">'
+        '<p class="legend">'
         + " ".join(legend)
         + "</p>"
+        + "".join(parts)
         + format_html('<p class="attribution">{} · {}</p>', _("Peta"), map_attribution(kabkota))
     )
