@@ -6,6 +6,7 @@ that can be traced to reports carries the URL of the drill-down list behind it.
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode
 
@@ -29,7 +30,7 @@ from jembatan.insights.models import (
     WordSnapshot,
 )
 from jembatan.insights.queries import Catalog, Period, Scope, fetch, fetch_by_child, total
-from jembatan.insights.svg import bar_chart, choropleth, has_kabkota_map, line_chart
+from jembatan.insights.svg import bar_chart, choropleth, has_kabkota_map, hotspots, line_chart
 from jembatan.reports.models import ACTIVE_STATUSES, Channel, ReportType, Status
 from jembatan.reports.sla import WorkingCalendar
 
@@ -581,13 +582,66 @@ def places(scopes, filters, catalog=None, drill=True):
             title=_("Peta laporan menurut provinsi"),
             link=(lambda code: f"{map_path}&wilayah={code}") if drill else None,
         )
+    spots = None
+    if drill and province and has_kabkota_map(province):
+        spots = hotspot_map(scopes, filters, catalog, province, links)
     return {
         "map": svg,
+        "hotspots": spots,
         "province": province,
         "provinces": province_table,
         "regions": region_table,
         "tables": [province_table, region_table],
     }
+
+
+HOTSPOT_CELL = 0.05  # degrees, about 5.5 km: a cluster is the reports in one such square
+HOTSPOT_MAX_POINTS = 50_000
+
+
+def hotspot_cells(scopes, filters, catalog, province):
+    """[(lat_min, lon_min, count, mean lat, mean lon)] of the reports with coordinates in the
+    province, the period and the filters, by HOTSPOT_CELL squares.
+
+    Coordinates are on the report, not in the cubes: read through the facts (which carry the scope,
+    the period and the filters) joined to the report, capped at HOTSPOT_MAX_POINTS.
+    """
+    facts = ReportFact.objects.filter(
+        day__gte=filters.period.start, day__lte=filters.period.end, province=province
+    ).filter(report__latitude__isnull=False, report__longitude__isnull=False)
+    if filters.region:
+        facts = facts.filter(**{filters.region_column: filters.region})
+    if filters.category is not None:
+        facts = facts.filter(**{filters.category_column: filters.category.pk})
+    if not any(scope.is_national for scope in scopes):
+        ids = set()
+        for scope in scopes:
+            ids.update(catalog.subtree_ids(scope.agency) if catalog.is_hub(scope) else [scope.agency.pk])
+        facts = facts.filter(agency__in=sorted(ids))
+    cells = {}
+    for lat, lon in facts.values_list("report__latitude", "report__longitude")[:HOTSPOT_MAX_POINTS]:
+        lat, lon = float(lat), float(lon)
+        key = (math.floor(lat / HOTSPOT_CELL), math.floor(lon / HOTSPOT_CELL))
+        cell = cells.setdefault(key, [0, 0.0, 0.0])
+        cell[0] += 1
+        cell[1] += lat
+        cell[2] += lon
+    return [
+        (round(i * HOTSPOT_CELL, 4), round(j * HOTSPOT_CELL, 4), n, sum_lat / n, sum_lon / n)
+        for (i, j), (n, sum_lat, sum_lon) in cells.items()
+    ]
+
+
+def hotspot_map(scopes, filters, catalog, province, links):
+    cells = hotspot_cells(scopes, filters, catalog, province)
+
+    def link(lat_min, lon_min):
+        return links(
+            lintang=f"{lat_min}:{round(lat_min + HOTSPOT_CELL, 4)}",
+            bujur=f"{lon_min}:{round(lon_min + HOTSPOT_CELL, 4)}",
+        )
+
+    return hotspots(cells, province=province, title=_("Titik panas laporan"), link=link)
 
 
 def map_province(scopes, filters, by_province):

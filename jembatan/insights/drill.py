@@ -12,6 +12,7 @@ disposisi), ukuran (a measure, below).
 """
 
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -180,6 +181,18 @@ def build(user, params):
         else:
             name = Region.objects.filter(code=region).values_list("name", flat=True).first()
             terms.append((_("Wilayah"), f"{name} ({region})" if name else region))
+
+    # A hotspot: reports whose coordinates fall in [min, max) of latitude and longitude.
+    for name, field, label in (("lintang", "latitude", _("Lintang")), ("bujur", "longitude", _("Bujur"))):
+        value = params.get(name)
+        if not value:
+            continue
+        try:
+            low, high = (Decimal(part) for part in value.split(":"))
+        except (ValueError, ArithmeticError):
+            raise DrillError(_("Koordinat tidak valid: %(value)s") % {"value": value}) from None
+        qs = qs.filter(**{f"report__{field}__gte": low, f"report__{field}__lt": high})
+        terms.append((label, f"{low} – {high}"))
 
     category = params.get("kategori")
     if category:

@@ -295,11 +295,57 @@ def _kabkota(province):
         props = feature["properties"]
         result.append((props["kode"], props["nama"], "".join(paths)))
     height = round((max_lat - min_lat) * scale + 2 * pad)
-    return result, width, height
+    return result, width, height, (min_lon, max_lat, squeeze, scale, pad)
 
 
 def has_kabkota_map(province):
     return bool(province) and _kabkota(province) is not None
+
+
+def hotspots(cells, *, province, title, link=None):
+    """Clustered points over the province's kab/kota outlines: one circle per grid cell that holds
+    reports with coordinates, at the cells' mean position, its area proportional to the count.
+
+    `cells` [(lat_min, lon_min, count, mean_lat, mean_lon)]; `link(lat_min, lon_min)` gives the
+    cell's drill-down URL. None when the province's boundaries are not shipped or there is nothing.
+    """
+    shapes = _kabkota(province)
+    if shapes is None or not cells:
+        return None
+    features, width, height, (min_lon, max_lat, squeeze, scale, pad) = shapes
+    biggest = max(n for _a, _b, n, _y, _x in cells)
+    parts = [
+        format_html(
+            '<svg class="map hotspots" viewBox="0 0 {} {}" role="img" aria-label="{}">', width, height, title
+        )
+    ]
+    for _code, name, d in features:
+        parts.append(
+            format_html(
+                '<path d="{}" fill="#f4f6f8" stroke="#9aa5b1" stroke-width="0.6"><title>{}</title></path>',
+                d,
+                name,
+            )
+        )
+    for lat_min, lon_min, n, lat, lon in sorted(cells, key=lambda c: -c[2]):
+        x = pad + (lon - min_lon) * squeeze * scale
+        y = pad + (max_lat - lat) * scale
+        radius = 4 + 22 * math.sqrt(n / biggest)
+        circle = format_html(
+            '<circle cx="{}" cy="{}" r="{}" fill="#c0392b" fill-opacity="0.55" stroke="#7b241c">'
+            "<title>{}</title></circle>",
+            f"{x:.1f}",
+            f"{y:.1f}",
+            f"{radius:.1f}",
+            _("%(n)s laporan") % {"n": _fmt(n)},
+        )
+        if link:
+            circle = format_html('<a href="{}">{}</a>', link(lat_min, lon_min), circle)
+        parts.append(circle)
+    parts.append(mark_safe("</svg>"))
+    return mark_safe(
+        "".join(parts) + format_html('<p class="attribution">{} · {}</p>', _("Peta"), map_attribution(True))
+    )
 
 
 def choropleth(counts, *, title, link=None, province=None, selected=None):
@@ -311,7 +357,7 @@ def choropleth(counts, *, title, link=None, province=None, selected=None):
     """
     shapes = _kabkota(province) if province else None
     kabkota = shapes is not None
-    features, width, height = shapes if kabkota else _provinces()
+    features, width, height = shapes[:3] if kabkota else _provinces()
     shown = {code: counts.get(code, 0) for code, _name, _d in features}
     classes = jenks_classes(shown.values())
     offset = len(PALETTE) - len(classes)

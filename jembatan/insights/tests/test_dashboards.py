@@ -246,3 +246,31 @@ def test_the_dashboards_keep_the_staff_menu_not_the_citizens_one(client, data, f
     menu = html.split('aria-label="Menu utama"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/kerja/"' in menu
     assert 'href="/lapor/"' not in menu and "Laporan saya" not in menu
+
+
+def test_reports_with_coordinates_make_a_hotspot_layer_that_drills_down(client, data, frozen):
+    from jembatan.reports.models import Report
+
+    Report.objects.filter(pk__in=[r.pk for r in data.padang_reports[:2]]).update(
+        latitude="-0.9471", longitude="100.4172"
+    )
+    Report.objects.filter(pk=data.bkt_reports[0].pk).update(latitude="-0.3056", longitude="100.3692")
+    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+    layer = html.split('class="map hotspots"', 1)[1].split("</svg>", 1)[0]
+    circles = re.findall(r'<a href="([^"]+)"><circle [^>]*r="([0-9.]+)"', layer)
+    assert len(circles) == 2
+    biggest = max(circles, key=lambda c: float(c[1]))
+    listing = get(client, data.pimpinan_prov, unescape(biggest[0])).content.decode()
+    expected = {r.tracking_number for r in data.padang_reports[:2]}
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == expected
+    # Riau's leader sees no hotspot of Sumatera Barat.
+    assert 'class="map hotspots"' not in get(client, data.pimpinan_riau, "/data/peta/").content.decode()
+
+
+def test_a_map_without_coordinates_has_no_hotspot_layer(client, data, frozen):
+    assert 'class="map hotspots"' not in get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+
+
+def test_a_bad_coordinate_in_a_drill_down_is_a_clear_error(client, data, frozen):
+    response = get(client, data.pimpinan_prov, "/data/laporan/", lintang="abc")
+    assert response.status_code == 400 and "Koordinat tidak valid" in response.content.decode()
