@@ -12,8 +12,8 @@ disposisi), ukuran (a measure, below).
 """
 
 import datetime as dt
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
