@@ -582,12 +582,18 @@ def places(scopes, filters, catalog=None, drill=True):
             title=_("Peta laporan menurut provinsi"),
             link=(lambda code: f"{map_path}&wilayah={code}") if drill else None,
         )
-    spots = None
+    # Hotspots read the facts, not the cubes: for periods the day cubes cover (up to 92 days), where
+    # a province's points cost a few milliseconds; a year of them would cost the page its budget.
+    spots, spots_skipped = None, False
     if drill and province and has_kabkota_map(province):
-        spots = hotspot_map(scopes, filters, catalog, province, links)
+        if filters.period.grain == Grain.DAY:
+            spots = hotspot_map(scopes, filters, catalog, province, links)
+        else:
+            spots_skipped = True
     return {
         "map": svg,
         "hotspots": spots,
+        "hotspots_skipped": spots_skipped,
         "province": province,
         "provinces": province_table,
         "regions": region_table,

@@ -274,3 +274,11 @@ def test_a_map_without_coordinates_has_no_hotspot_layer(client, data, frozen):
 def test_a_bad_coordinate_in_a_drill_down_is_a_clear_error(client, data, frozen):
     response = get(client, data.pimpinan_prov, "/data/laporan/", lintang="abc")
     assert response.status_code == 400 and "Koordinat tidak valid" in response.content.decode()
+
+
+def test_hotspots_are_left_out_of_periods_longer_than_the_day_cubes(client, data, frozen):
+    from jembatan.reports.models import Report
+
+    Report.objects.filter(pk=data.padang_reports[0].pk).update(latitude="-0.9471", longitude="100.4172")
+    html = get(client, data.pimpinan_prov, "/data/peta/", periode="365").content.decode()
+    assert 'class="map hotspots"' not in html and "periode sampai 92 hari" in html
