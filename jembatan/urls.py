@@ -13,6 +13,7 @@ handler500 = "jembatan.middleware.server_error"  # a busy database answers 503, 
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -117,3 +117,23 @@ def states(now=None, *, started_at=None):
 def late_watched(now=None):
     """Names of the watched tasks that have fallen behind."""
     return [name for name, state in states(now).items() if state.watched and state.late]
+
+
+def check_periodic_work(now=None):
+    """The readiness check of periodic work: {"state": "ok"|"late", "late": [...], "tasks": {...}}.
+
+    Not critical: a stuck worker must not take the web nodes out of the load balancer (that would
+    turn a late SLA sweep into an outage); /readyz reports it and the sysadmins are told.
+    """
+    try:
+        current = states(now)
+    except Exception:
+        logger.exception("readyz: heartbeat check failed")
+        return {"state": "unreachable", "critical": False}
+    late = [name for name, state in current.items() if state.watched and state.late]
+    return {
+        "state": "late" if late else "ok",
+        "critical": False,
+        "late": late,
+        "tasks": {name: state.as_dict() for name, state in current.items()},
+    }
