@@ -8,7 +8,7 @@ A guest has no identity to scope by, and the address is none: a phone moving fro
 data retries from another one. A guest's key is therefore scoped to the key itself plus the
 fingerprint of the request (the same key with another body is a 422, whoever sends it). The
 first response holds the guest's access code, so a replay hands it over only to the same client:
-the same browser (a hash of its session cookie, when the first request had one), else a caller
+the same browser (a hash of its CSRF cookie, when the first request had one), else a caller
 who knows a strong key (at least 32 characters, as a UUID: only the client that made it up can
 know it). Anyone else gets the replay with the code withheld (`access_code: null` and
 `Idempotent-Secret-Withheld: access_code`); the guest who lost the code can still ask for it
@@ -103,8 +103,12 @@ def is_strong(key):
 
 
 def client_hash(request):
-    """A hash of the per-browser token (the session cookie), or "" when the request has none."""
-    token = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    """A hash of the per-browser token, or "" when the request has none.
+
+    The token is the CSRF cookie: set once per browser by any portal page with a form, kept for a
+    year and, unlike the session cookie, not dropped when the session is empty.
+    """
+    token = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
     return hashlib.sha256(f"idempotency-client:{token}".encode()).hexdigest() if token else ""
 
 

@@ -127,8 +127,12 @@ def _allowed_address(address):
     only with WEBHOOK_ALLOW_LOOPBACK (development and tests: a receiver on this machine).
     """
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None or ip.teredo is not None:
+            # Tunnels to an IPv4 address inside (Python 3.11's is_global still passes 2002::/16).
+            return False
     if ip.is_loopback:
         return bool(settings.WEBHOOK_ALLOW_LOOPBACK)
     return ip.is_global and not ip.is_multicast
