@@ -37,11 +37,13 @@ class HeartbeatAdmin(_ReadOnly):
 
     @admin.display(description=_("periode"))
     def period(self, obj):
+        heartbeats.discover()
         entry = heartbeats.REGISTRY.get(obj.name)
         return entry.period if entry else "-"
 
     @admin.display(description=_("tertinggal"), boolean=True)
     def late(self, obj):
+        heartbeats.discover()
         entry = heartbeats.REGISTRY.get(obj.name)
         if entry is None or obj.last_succeeded_at is None:
             return None

@@ -11,10 +11,3 @@ class JobsConfig(AppConfig):
     name = "jembatan.jobs"
     label = "jobs"
     verbose_name = _("Pekerjaan latar")
-
-    def ready(self):
-        # Every periodic task registers its heartbeat when its tasks.py is imported; the web
-        # process must know all of them too (for /readyz and the admin), not only the worker.
-        from django.utils.module_loading import autodiscover_modules
-
-        autodiscover_modules("tasks")

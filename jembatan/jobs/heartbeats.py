@@ -34,6 +34,23 @@ def register(name, *, period, watched=False):
     REGISTRY[name] = Registered(name, period, watched)
 
 
+_discovered = False
+
+
+def discover():
+    """Import every app's tasks.py once, so the registry knows every periodic task.
+
+    The worker imports them at start; a web process only when it first asks (/readyz, the admin),
+    which keeps its start-up light.
+    """
+    global _discovered
+    if not _discovered:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("tasks")
+        _discovered = True
+
+
 def record_finish(name, *, started_at, error=None, now=None):
     """Write the outcome of one run (retrying through a busy database: a heartbeat must not be lost)."""
     now = now or timezone.now()
@@ -89,6 +106,7 @@ def states(now=None, *, started_at=None):
     A task that never ran is late once the deployment has been up longer than its allowance
     (`started_at`: the oldest heartbeat row, else never late).
     """
+    discover()
     now = now or timezone.now()
     rows = {beat.name: beat for beat in Heartbeat.objects.all()}
     oldest = min((b.last_started_at for b in rows.values() if b.last_started_at), default=None)

@@ -29,6 +29,7 @@ def beat(name, minutes_ago):
 
 
 def all_fresh():
+    heartbeats.discover()
     for name in heartbeats.REGISTRY:
         beat(name, 0)
 
@@ -36,6 +37,7 @@ def all_fresh():
 def test_every_periodic_task_has_a_heartbeat():
     from huey.contrib.djhuey import HUEY
 
+    heartbeats.discover()
     periodic = HUEY._registry._periodic_tasks
     assert len(periodic) > 15 and len(heartbeats.REGISTRY) == len(periodic)
     assert {"sla-sweep", "triage-duplicate-index", "notify-outbox", "webhooks-outbox"} <= {
