@@ -39,7 +39,9 @@ def database_held_by_another_writer():
         other.connect()
         other.set_autocommit(False)
         with other.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Report._meta.db_table}, accounts_hit IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(
+                f"LOCK TABLE {Report._meta.db_table}, accounts_hit, accounts_loginattempt IN ACCESS EXCLUSIVE MODE"
+            )
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '100ms'")
         try:
