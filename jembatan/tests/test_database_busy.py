@@ -39,9 +39,8 @@ def database_held_by_another_writer():
         other.connect()
         other.set_autocommit(False)
         with other.cursor() as cursor:
-            cursor.execute(
-                f"LOCK TABLE {Report._meta.db_table}, accounts_hit, accounts_loginattempt IN ACCESS EXCLUSIVE MODE"
-            )
+            tables = f"{Report._meta.db_table}, accounts_hit, accounts_loginattempt"
+            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '100ms'")
         try:
