@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema bench screenshots messages clean
+.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-faults bench screenshots messages clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
@@ -48,7 +48,10 @@ test-browser: $(VENV)/.installed
 test-schema: $(VENV)/.installed
 	@bash scripts/test-schema.sh
 
-test: setup lint test-sqlite test-postgres test-browser test-schema
+test-faults: $(VENV)/.installed
+	@bash scripts/test-faults.sh
+
+test: setup lint test-sqlite test-postgres test-browser test-schema test-faults
 	@echo "== all test stages passed"
 
 bench: setup

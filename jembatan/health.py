@@ -1,4 +1,6 @@
-"""/healthz: is the database answering, and is the job queue reachable?"""
+"""/healthz: is the database answering, and is the job queue reachable? /readyz: the same, plus
+whether periodic work keeps up (each check a function in READINESS_CHECKS returning a dict with
+"state"; a check marked "critical": False is reported without making the node unready)."""
 
 import logging
 
@@ -7,6 +9,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from huey.contrib.djhuey import HUEY
+
+from jembatan.jobs.heartbeats import check_periodic_work
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +50,30 @@ def healthz(request):
         "queue": queue,
     }
     return JsonResponse(body, status=status)
+
+
+def check_database():
+    state = _database_state()
+    return {"state": state, "vendor": connection.vendor}
+
+
+READINESS_CHECKS = {
+    "database": check_database,
+    "periodic_work": check_periodic_work,
+}
+
+
+def readiness():
+    """(ready, degraded, {name: result}) over every readiness check."""
+    results = {name: check() for name, check in READINESS_CHECKS.items()}
+    ready = all(r["state"] == "ok" for r in results.values() if r.get("critical", True))
+    degraded = any(r["state"] != "ok" for r in results.values())
+    return ready, degraded, results
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    ready, degraded, results = readiness()
+    status = "unavailable" if not ready else ("degraded" if degraded else "ok")
+    return JsonResponse({"status": status, **results}, status=200 if ready else 503)

@@ -7,6 +7,19 @@ clients (the REST API, Open311, channel webhooks) keep Accept-Language: for them
 explicit choice.
 """
 
+import logging
+import sys
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.defaults import server_error as default_server_error
+
+from jembatan.jobs.busy import is_busy
+
+logger = logging.getLogger(__name__)
+
 MACHINE_PREFIXES = ("/api/", "/open311/", "/kanal/")
 
 
@@ -50,3 +63,44 @@ class FormPostOnlyRedirectMiddleware:
                 parent = "/"  # e.g. /akun/keluar/: no page above it
             return redirect(parent)
         return response
+
+
+# --- A busy database is a 503, never a 500 ----------------------------------------------------------
+
+
+def database_busy_response(request):
+    """503 with Retry-After: the request did nothing (its transaction rolled back); try again shortly."""
+
+    message = _("Server sedang sibuk. Tidak ada yang tersimpan; silakan coba lagi sebentar lagi.")
+    if request.path.startswith(MACHINE_PREFIXES):
+        response = JsonResponse({"code": "database_busy", "message": message, "errors": {}}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(settings.DATABASE_BUSY_RETRY_AFTER)
+    return response
+
+
+class DatabaseBusyMiddleware:
+    """Turn "database is locked" (SQLite) and lock/serialization timeouts (PostgreSQL) raised by a
+    view into a 503 with Retry-After. `server_error` below does the same for the rest (middleware,
+    the commit at the end of a request), so no write path answers 500 for a busy database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_busy(exception):
+            logger.warning("database busy on %s %s: %s", request.method, request.path, exception)
+            return database_busy_response(request)
+        return None
+
+
+def server_error(request):
+    """handler500: a 503 when the uncaught exception was a busy database, else the usual 500 page."""
+    exception = sys.exc_info()[1]
+    if exception is not None and is_busy(exception):
+        return database_busy_response(request)
+    return default_server_error(request)

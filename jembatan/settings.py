@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "jembatan.jobs",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "jembatan.directory",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "jembatan.middleware.FormPostOnlyRedirectMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "jembatan.middleware.DatabaseBusyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -148,6 +150,16 @@ elif HUEY_BACKEND == "redis":
     HUEY["url"] = env_str("HUEY_URL", "redis://127.0.0.1:6379/0")
 else:
     HUEY["huey_class"] = "huey.MemoryHuey"
+
+# --- Reliable background work (jembatan/jobs): leases, heartbeats, outbox ---------------------------
+# Nothing reads Huey's task results; storing one row per delivery only grew the queue database.
+HUEY["results"] = False
+HEARTBEAT_GRACE_MINUTES = env_int("HEARTBEAT_GRACE_MINUTES", 10, minimum=1)  # late = period + grace
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=10)  # renewed while a send runs
+OUTBOX_RECORD_RETRY_SECONDS = env_int("OUTBOX_RECORD_RETRY_SECONDS", 120, minimum=1)
+WORKER_STOP_TIMEOUT = env_int("WORKER_STOP_TIMEOUT", 25, minimum=1)  # SIGTERM: finish, then hand back
+# A busy database answers 503 with this Retry-After (seconds), never 500.
+DATABASE_BUSY_RETRY_AFTER = env_int("DATABASE_BUSY_RETRY_AFTER", 5, minimum=1)
 
 # --- Auth -------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -238,7 +250,11 @@ INSIGHTS_OPEN_DATA_LICENCE = env_str("INSIGHTS_OPEN_DATA_LICENCE", "CC BY 4.0")
 OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")  # default: SITE_URL's host without "www."
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEVELOPMENT)
-WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# Only for development and tests: let webhooks reach a receiver on this machine (127.0.0.0/8, ::1).
+# Every other non-global address (private, CGNAT 100.64/10, 6to4, link-local) is always refused.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
+if WEBHOOK_ALLOW_LOOPBACK and not DEVELOPMENT:
+    raise ImproperlyConfigured("WEBHOOK_ALLOW_LOOPBACK is for development and tests only.")
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 90, minimum=1)
@@ -274,7 +290,7 @@ SECURE = not DEVELOPMENT
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE)

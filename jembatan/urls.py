@@ -9,8 +9,11 @@ admin.site.site_header = _("Administrasi Jembatan")
 admin.site.site_title = _("Jembatan")
 admin.site.index_title = _("Pengelolaan data")
 
+handler500 = "jembatan.middleware.server_error"  # a busy database answers 503, not 500
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),

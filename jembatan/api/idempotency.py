@@ -1,8 +1,18 @@
 """Idempotency-Key on POST: a retried request gets the first response, and nothing runs twice.
 
 Follows the IETF draft "The Idempotency-Key HTTP Header Field": the key is scoped to the caller
-(API key, user, or address for a guest); the same key with a different request is refused with
-422; the stored response is replayed with `Idempotent-Replayed: true`.
+(API key or user); the same key with a different request is refused with 422; the stored
+response is replayed with `Idempotent-Replayed: true` (and its `Location`).
+
+A guest has no identity to scope by, and the address is none: a phone moving from Wi-Fi to mobile
+data retries from another one. A guest's key is therefore scoped to the key itself plus the
+fingerprint of the request (the same key with another body is a 422, whoever sends it). The
+first response holds the guest's access code, so a replay hands it over only to the same client:
+the same browser (a hash of its CSRF cookie, when the first request had one), else a caller
+who knows a strong key (at least 32 characters, as a UUID: only the client that made it up can
+know it). Anyone else gets the replay with the code withheld (`access_code: null` and
+`Idempotent-Secret-Withheld: access_code`); the guest who lost the code can still ask for it
+through the portal with the e-mail or phone on the report.
 
 The record is written in the same transaction as the work. The first attempt inserts it before
 calling the view, so a concurrent retry with the same key blocks on the unique index (PostgreSQL)
@@ -16,6 +26,7 @@ import json
 from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, QueryDict
@@ -27,12 +38,17 @@ from rest_framework.response import Response
 
 from jembatan.api import errors
 from jembatan.api.auth import owner_of
-from jembatan.api.models import IdempotencyRecord
+from jembatan.api.models import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)
 REPLAY_HEADER = "Idempotent-Replayed"
+WITHHELD_HEADER = "Idempotent-Secret-Withheld"
+GUEST_OWNER = "guest"
+# Response fields a replay shows only to the client that made the first request.
+SECRET_FIELDS = ("access_code",)
+STRONG_KEY_LENGTH = 32
 
 
 class KeyReused(Exception):
@@ -81,25 +97,67 @@ def _find(owner, key, now):
     return record
 
 
-def _replay(record, method, path, request_hash):
+def is_strong(key):
+    """True for a key only its maker can know (long and varied, as a UUID or 32 random characters)."""
+    return len(key) >= STRONG_KEY_LENGTH and len(set(key)) >= 10
+
+
+def client_hash(request):
+    """A hash of the per-browser token, or "" when the request has none.
+
+    The token is the CSRF cookie: set once per browser by any portal page with a form, kept for a
+    year and, unlike the session cookie, not dropped when the session is empty.
+    """
+    token = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return hashlib.sha256(f"idempotency-client:{token}".encode()).hexdigest() if token else ""
+
+
+def _withhold(body, content_type):
+    """`body` with the secret fields emptied (JSON bodies only), and the names withheld."""
+    if "json" not in content_type:
+        return body, []
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body, []
+    if not isinstance(data, dict):
+        return body, []
+    withheld = [name for name in SECRET_FIELDS if data.get(name)]
+    for name in withheld:
+        data[name] = None
+    return json.dumps(data, ensure_ascii=False).encode("utf-8"), withheld
+
+
+def _replay(record, method, path, request_hash, *, client, strong):
     if (record.method, record.path, record.request_hash) != (method, path, request_hash):
         raise KeyReused
-    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    body, withheld = bytes(record.body), []
+    same_client = client == record.client_hash if record.client_hash else strong
+    if not same_client:
+        body, withheld = _withhold(body, record.content_type)
+    response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     response[REPLAY_HEADER] = "true"
+    if record.location:
+        response["Location"] = record.location
+    if withheld:
+        response[WITHHELD_HEADER] = ", ".join(withheld)
     return response
 
 
-def run(*, owner, key, method, path, request_hash, call):
+def run(*, owner, key, method, path, request_hash, call, client="", strong=True):
     """Return the stored response for (owner, key), or call() once and store what it returns.
 
-    `call` returns a rendered HttpResponse. Raises KeyReused for a different request.
+    `call` returns a rendered HttpResponse. Raises KeyReused for a different request. `client`
+    (a per-browser token's hash) and `strong` (the key is one only its maker knows) decide whether
+    a replay may show the secret fields (see the module docstring); a non-guest owner is always
+    the same client.
     """
     now = timezone.now()
     path = path[:300]
     with transaction.atomic():
         existing = _find(owner, key, now)
         if existing is not None:
-            return _replay(existing, method, path, request_hash)
+            return _replay(existing, method, path, request_hash, client=client, strong=strong)
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -108,6 +166,7 @@ def run(*, owner, key, method, path, request_hash, call):
                     method=method,
                     path=path,
                     request_hash=request_hash,
+                    client_hash=client,
                     status_code=0,
                     body=b"",
                     content_type="",
@@ -116,7 +175,7 @@ def run(*, owner, key, method, path, request_hash, call):
             existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
             if existing is None:
                 raise
-            return _replay(existing, method, path, request_hash)
+            return _replay(existing, method, path, request_hash, client=client, strong=strong)
         response = call()
         if response.status_code >= 500:
             transaction.set_rollback(True)
@@ -124,7 +183,8 @@ def run(*, owner, key, method, path, request_hash, call):
         record.status_code = response.status_code
         record.body = response.content
         record.content_type = response.get("Content-Type", "application/octet-stream")
-        record.save(update_fields=["status_code", "body", "content_type"])
+        record.location = response.get("Location", "")[:500]
+        record.save(update_fields=["status_code", "body", "content_type", "location"])
         return response
 
 
@@ -185,9 +245,14 @@ def idempotent(handler):
                     raise
             return _rendered(response)
 
+        guest = not isinstance(getattr(request, "auth", None), ApiKey) and not (
+            request.user is not None and request.user.is_authenticated
+        )
         try:
             return run(
-                owner=owner_of(request),
+                owner=GUEST_OWNER if guest else owner_of(request),
+                client=client_hash(request) if guest else "",
+                strong=is_strong(key) if guest else True,
                 key=key,
                 method=request.method,
                 path=request.path,

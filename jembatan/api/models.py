@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxItem, OutboxStatus
+
 
 def hash_key(raw):
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
@@ -75,7 +77,8 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to a POST carrying an Idempotency-Key, replayed to its retries."""
 
-    # "key:12", "user:5" or "ip:203.0.113.9": one client's keys never collide with another's.
+    # "key:12", "user:5", "open311:3", or "guest" for every guest (scoped by key + request
+    # fingerprint, see idempotency.py).
     owner = models.CharField(max_length=80)
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
@@ -84,6 +87,9 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField()
     body = models.BinaryField()
     content_type = models.CharField(max_length=100)
+    location = models.CharField(max_length=500, blank=True, default="")  # replayed with a 201
+    # A guest's per-browser token, hashed: a replay shows the access code only to the same browser.
+    client_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -124,23 +130,12 @@ class WebhookSubscription(models.Model):
         return f"{self.agency} → {self.url}"
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Menunggu")
-    SENDING = "sending", _("Sedang dikirim")
-    SENT = "sent", _("Terkirim")
-    FAILED = "failed", _("Gagal")
+# The outbox's states (jobs.models), shared with the notification outbox.
+DeliveryStatus = OutboxStatus
+OPEN_DELIVERY_STATUSES = OPEN_OUTBOX_STATUSES
 
 
-OPEN_DELIVERY_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-
-
-class WebhookDeliveryQuerySet(models.QuerySet):
-    def due(self, now):
-        """Pending past their backoff, or "sending" past their lease (a dead worker)."""
-        return self.filter(status__in=OPEN_DELIVERY_STATUSES, next_attempt_at__lte=now)
-
-
-class WebhookDelivery(models.Model):
+class WebhookDelivery(OutboxItem):
     """One event to one subscription: the outbox row, and afterwards the delivery log."""
 
     subscription = models.ForeignKey(
@@ -149,18 +144,7 @@ class WebhookDelivery(models.Model):
     event = models.ForeignKey("reports.Event", on_delete=models.CASCADE, related_name="+")
     event_type = models.CharField(_("peristiwa"), max_length=40, choices=WebhookEvent.choices)
     payload = models.JSONField()
-    status = models.CharField(
-        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
-    next_attempt_at = models.DateTimeField(_("percobaan berikutnya"), null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(_("status HTTP"), null=True, blank=True)
-    last_error = models.TextField(_("galat terakhir"), blank=True)
-    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
-    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pengiriman webhook")

@@ -8,33 +8,34 @@ A receiver recomputes the HMAC over the timestamp and the exact bytes it receive
 constant time, and refuses a timestamp older than a few minutes (a replayed capture).
 `verify_signature` below is that recipe.
 
-Delivery follows the notify outbox (notify/delivery.py): a worker owns a row only after a
-conditional UPDATE claimed it, with a lease; failures are retried with the same backoff; the
-attempt counter is the fencing token. Payloads are thin: ids and states, no free text or
+Delivery runs on the shared outbox (jobs/outbox.py), as notifications do: a worker owns a row
+only after a conditional UPDATE claimed it, with a renewed lease; failures are retried with
+backoff; the attempt counter is the fencing token; each request carries a stable
+Idempotency-Key (and X-Jembatan-Delivery) so a receiver can drop the rare repeat. Destinations
+are global unicast addresses only, resolved once, and the connection goes to the checked address.
+Payloads are thin: ids and states, no free text or
 identity; the agency reads the report itself through the API with its own key, where
 accounts.access decides what it may see.
 """
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jembatan.api.models import DeliveryStatus, WebhookDelivery, WebhookEvent
-from jembatan.notify.delivery import backoff_after
+from jembatan.api.models import WebhookDelivery, WebhookEvent
+from jembatan.jobs import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +48,16 @@ EVENT_TYPES = {
     "sla_escalated": WebhookEvent.SLA_BREACHED,
 }
 LOOKBACK = timedelta(minutes=10)
-LEASE = timedelta(minutes=5)
 SIGNATURE_HEADER = "X-Jembatan-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
-SWEEP_LIMIT = 200
-SWEEP_BUDGET_SECONDS = 45
 
 
 def timeout():
-    return getattr(settings, "WEBHOOK_TIMEOUT", 10)
+    return settings.WEBHOOK_TIMEOUT
 
 
 def max_attempts():
-    return getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 6)
+    return settings.WEBHOOK_MAX_ATTEMPTS
 
 
 # --- Which events reach whom ---------------------------------------------------------------------------
@@ -120,50 +118,94 @@ def payload(event, event_type, subscription):
 # --- Where a webhook may point -------------------------------------------------------------------------
 
 
-def _is_internal(address):
+def _allowed_address(address):
+    """True if a webhook may be sent to this IP address.
+
+    Global unicast only (`is_global`): this refuses private, loopback, link-local, CGNAT
+    (100.64.0.0/10), 6to4 (2002::/16), documentation, multicast and reserved addresses. An
+    IPv4-mapped IPv6 address is judged as the IPv4 address it carries. Loopback is let through
+    only with WEBHOOK_ALLOW_LOOPBACK (development and tests: a receiver on this machine).
+    """
     ip = ipaddress.ip_address(address)
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None or ip.teredo is not None:
+            # Tunnels to an IPv4 address inside (Python 3.11's is_global still passes 2002::/16).
+            return False
+    if ip.is_loopback:
+        return bool(settings.WEBHOOK_ALLOW_LOOPBACK)
+    return ip.is_global and not ip.is_multicast
 
 
-def _addresses(host, port, resolve):
-    """The IP addresses to check: the host itself if it is one, else (when resolving) its DNS answers."""
+def _addresses(host, port):
+    """The IP addresses `host` stands for: itself if it is one, else its DNS answers (resolved once)."""
     try:
-        ipaddress.ip_address(host)
-        return [host]
+        return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
-    if not resolve:
-        return []
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    return [info[4][0] for info in infos]
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _parse(url):
+    """(scheme, host, port) of a URL a webhook may use, or a problem message."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "https" and not (settings.WEBHOOK_ALLOW_HTTP and parts.scheme == "http"):
+        return _("URL webhook harus memakai https.")
+    try:
+        host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return _("URL webhook tidak sah.")
+    if not host:
+        return _("URL webhook tidak sah.")
+    return parts.scheme, host, port
+
+
+def resolve_destination(url):
+    """(scheme, host, port, address) to connect to, or raise DeliveryFailed.
+
+    Resolved once, here, and the connection goes to exactly this address: a DNS answer that
+    changes between the check and the connection (DNS rebinding) cannot steer the request.
+    """
+    parsed = _parse(url)
+    if isinstance(parsed, str):
+        raise DeliveryFailed(parsed)
+    scheme, host, port = parsed
+    if not settings.WEBHOOK_ALLOW_LOOPBACK and (host == "localhost" or host.endswith(".localhost")):
+        raise DeliveryFailed(_("URL webhook menunjuk ke jaringan internal."))
+    try:
+        addresses = _addresses(host, port)
+    except (OSError, UnicodeError):
+        raise DeliveryFailed(_("Nama host webhook tidak dapat di-resolve.")) from None
+    # Every answer must be allowed: a name that also points inside would be a way in.
+    if not addresses or not all(_allowed_address(address) for address in addresses):
+        raise DeliveryFailed(_("URL webhook menunjuk ke jaringan internal."))
+    return scheme, host, port, addresses[0]
 
 
 def url_problem(url, *, resolve=False):
     """Why `url` may not receive webhooks (a message), or "" if it may.
 
-    https only (plain http when WEBHOOK_ALLOW_HTTP), and never an address inside our own network
-    (loopback, private, link-local) unless WEBHOOK_ALLOW_PRIVATE_NETWORKS: an agency must not be
-    able to make the server probe the machines beside it. Names are resolved at delivery time
-    (`resolve=True`), when the answer is the one that will be used.
+    https only (plain http when WEBHOOK_ALLOW_HTTP), and only global unicast addresses (see
+    `_allowed_address`). Without `resolve` a host name is accepted here and judged at delivery,
+    when the answer is the one the connection uses.
     """
-    parts = urlsplit(url or "")
-    allow_http = getattr(settings, "WEBHOOK_ALLOW_HTTP", settings.DEVELOPMENT)
-    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
-        return _("URL webhook harus memakai https.")
-    host = parts.hostname
-    if not host:
-        return _("URL webhook tidak sah.")
-    if getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", False):
-        return ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return _("URL webhook menunjuk ke jaringan internal.")
+    parsed = _parse(url)
+    if isinstance(parsed, str):
+        return parsed
+    _scheme, host, _port = parsed
+    if not resolve:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not settings.WEBHOOK_ALLOW_LOOPBACK and (host == "localhost" or host.endswith(".localhost")):
+                return _("URL webhook menunjuk ke jaringan internal.")
+            return ""
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = _addresses(host, port, resolve)
-    except (OSError, ValueError):
-        return _("Nama host webhook tidak dapat di-resolve.")
-    if any(_is_internal(address) for address in addresses):
-        return _("URL webhook menunjuk ke jaringan internal.")
+        resolve_destination(url)
+    except DeliveryFailed as exc:
+        return str(exc)
     return ""
 
 
@@ -192,114 +234,96 @@ def verify_signature(secret, header, body, *, now=None, tolerance=SIGNATURE_TOLE
 # --- Delivery --------------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead anywhere, including inside our network: a 3xx is a failure.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-class DeliveryFailed(Exception):
+class DeliveryFailed(outbox.SendFailed):
     def __init__(self, message, status=None):
-        super().__init__(message)
+        super().__init__(message, response_status=status)
         self.status = status
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked beforehand, whatever the name resolves to now."""
+
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the checked address, with SNI and certificate check for the URL's host name."""
+
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 def post(delivery, *, now=None):
-    """POST one delivery; return the HTTP status, or raise DeliveryFailed."""
+    """POST one delivery; return the HTTP status, or raise DeliveryFailed.
+
+    Redirects are never followed (http.client does not): a 3xx is a failure, since it could
+    lead anywhere, including inside our network.
+    """
     subscription = delivery.subscription
-    problem = url_problem(subscription.url, resolve=True)
-    if problem:
-        raise DeliveryFailed(problem)
+    scheme, host, port, address = resolve_destination(subscription.url)
+    parts = urlsplit(subscription.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     timestamp = int(now or time.time())
-    request = urllib.request.Request(
-        subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Jembatan-webhook/1",
-            "X-Jembatan-Event": delivery.event_type,
-            "X-Jembatan-Delivery": str(delivery.pk),
-            SIGNATURE_HEADER: sign(subscription.secret, timestamp, body),
-        },
-    )
-    opener = urllib.request.build_opener(_NoRedirect)
+    headers = {
+        "Host": parts.netloc.rsplit("@", 1)[-1],
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Jembatan-webhook/1",
+        "X-Jembatan-Event": delivery.event_type,
+        "X-Jembatan-Delivery": str(delivery.pk),
+        "Idempotency-Key": delivery.idempotency_key or OUTBOX.key_for(delivery.pk),
+        SIGNATURE_HEADER: sign(subscription.secret, timestamp, body),
+    }
+    kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    conn = kind(host, port, address, timeout=timeout())
     try:
-        with opener.open(request, timeout=timeout()) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"HTTP {exc.code}", status=exc.code) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()
+        status = response.status
+        response.read(65536)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        conn.close()
     if not 200 <= status < 300:
         raise DeliveryFailed(f"HTTP {status}", status=status)
     return status
 
 
+def _send(delivery):
+    status = post(delivery)
+    return {"response_status": status, "last_error": ""}
+
+
+OUTBOX = outbox.Outbox(
+    name="webhooks",
+    model=WebhookDelivery,
+    send=_send,
+    key_prefix="jembatan-webhook",
+    max_attempts=max_attempts,
+    select_related=("subscription",),
+)
+
+
 def claim(delivery_id, now):
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id)
-        .due(now)
-        .update(
-            status=DeliveryStatus.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + LEASE,
-            updated_at=now,
-        )
-    )
-    if claimed != 1:
-        return None
-    return WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    return OUTBOX.claim(delivery_id, now)
 
 
 def deliver(delivery_id):
     """Send one delivery if it is due and nobody else holds it; return True if it was accepted."""
-    delivery = claim(delivery_id, timezone.now())
-    if delivery is None:
-        return False
-    mine = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=delivery.attempts
-    )
-    try:
-        status = post(delivery)
-    except DeliveryFailed as exc:
-        now = timezone.now()
-        if delivery.attempts >= max_attempts():
-            outcome = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-            logger.error("Webhook delivery %s failed for good: %s", delivery.pk, exc)
-        else:
-            outcome = {
-                "status": DeliveryStatus.PENDING,
-                "next_attempt_at": now + backoff_after(delivery.attempts),
-            }
-            logger.warning("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, exc)
-        mine.update(last_error=str(exc)[:2000], response_status=exc.status, updated_at=now, **outcome)
-        return False
-    now = timezone.now()
-    mine.update(
-        status=DeliveryStatus.SENT,
-        sent_at=now,
-        response_status=status,
-        next_attempt_at=None,
-        last_error="",
-        updated_at=now,
-    )
-    return True
+    return OUTBOX.deliver(delivery_id)
 
 
-def deliver_due(now=None, limit=SWEEP_LIMIT, budget_seconds=SWEEP_BUDGET_SECONDS):
+def deliver_due(now=None, limit=outbox.SWEEP_LIMIT, budget_seconds=outbox.SWEEP_BUDGET_SECONDS):
     """Deliver what is due (retries, lost enqueues, dead workers); return how many were accepted."""
-    now = now or timezone.now()
-    ids = list(
-        WebhookDelivery.objects.due(now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    started = time.monotonic()
-    sent = 0
-    for delivery_id in ids:
-        if time.monotonic() - started > budget_seconds:
-            break
-        sent += deliver(delivery_id)
-    return sent
+    return OUTBOX.deliver_due(now=now, limit=limit, budget_seconds=budget_seconds)

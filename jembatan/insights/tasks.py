@@ -3,22 +3,24 @@ opendata and monthly."""
 
 import datetime as dt
 import logging
+from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from jembatan.accounts.access import ROLE_ACTIONS, Action
 from jembatan.accounts.models import StaffRole
 from jembatan.insights import dashboards, exports, monthly, opendata, rollups, topics
 from jembatan.insights.models import NATIONAL
 from jembatan.insights.queries import Catalog
+from jembatan.jobs.periodic import periodic_work
 
 logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("insights-rollups")
+@periodic_work("insights-rollups", period=timedelta(minutes=5))
 def refresh_rollups_task():
     """Every five minutes: bring the facts and cubes up to date with the timeline."""
     result = rollups.refresh()
@@ -49,7 +51,7 @@ def dashboard_scopes():
 
 
 @db_periodic_task(crontab(minute="17", hour="*/6"))
-@lock_task("insights-topics")
+@periodic_work("insights-topics", period=timedelta(hours=6))
 def topic_clusters_task():
     """Four times a day: the topic clusters of every dashboard scope."""
     return topics.refresh_snapshots(dashboard_scopes())
@@ -57,13 +59,14 @@ def topic_clusters_task():
 
 # Huey schedules in UTC (settings.HUEY["utc"]): 18:30 UTC is 01:30 WIB, when nobody is working.
 @db_periodic_task(crontab(minute="30", hour="18"))
-@lock_task("insights-open-data")
+@periodic_work("insights-open-data", period=timedelta(days=1))
 def publish_open_data_task():
     """Every night: the open data files (public reports, anonymised)."""
     return opendata.publish()
 
 
 @db_periodic_task(crontab(minute="0", hour="0", day="1"))  # 07:00 WIB on the 1st
+@periodic_work("insights-monthly-report", period=timedelta(days=31))
 def monthly_report_task():
     """On the 1st of each month: the Laporan Bulanan of last month, for the instance and each pimpinan."""
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -2,16 +2,19 @@
 
 import imaplib
 import logging
+from datetime import timedelta
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from jembatan.intake import actions, imap
+from jembatan.jobs.periodic import periodic_work
 
 logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/2"))
+@periodic_work("intake-fetch-mail", period=timedelta(minutes=2))
 def fetch_mail_task():
     """Read the complaints mailbox when CHANNELS_IMAP_HOST is set; return how many messages were handled."""
     config = imap.configured()
@@ -25,6 +28,7 @@ def fetch_mail_task():
 
 
 @db_periodic_task(crontab(hour="2", minute="41"))
+@periodic_work("intake-log-purge", period=timedelta(days=1))
 def purge_inbound_log_task():
     """Forget intake-log rows past their retention (CHANNELS_LOG_RETENTION_DAYS, default 90)."""
     return actions.purge_inbound_log()

@@ -14,7 +14,6 @@ import json
 import os
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +25,7 @@ from django.core.mail import EmailMultiAlternatives
 from jembatan.notify.models import NotifyChannel
 
 PROVIDER_KINDS = ("file", "http")
-DEFAULT_HTTP_TIMEOUT = 10  # seconds; far below the 10-minute lease in delivery.py
+DEFAULT_HTTP_TIMEOUT = 10  # seconds; below the outbox lease (OUTBOX_LEASE_SECONDS), which is renewed anyway
 
 
 class DeliveryError(Exception):
@@ -134,8 +133,12 @@ def reference_for(notification):
 
 
 def _message_id_header(notification):
+    """The same Message-ID on every attempt of one notification: a re-sent copy (after a worker
+    crash) is recognisable, and mail stores merge it. The creation time keeps ids unique across
+    databases that reuse primary keys (a restored backup, a second instance)."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<{reference_for(notification)}.{uuid.uuid4().hex[:12]}@{domain}>"
+    stamp = int(notification.created_at.timestamp() * 1000) if notification.created_at else 0
+    return f"<{reference_for(notification)}.{stamp}@{domain}>"
 
 
 def send_email(notification):

@@ -2,12 +2,15 @@
 
 A row is written in the same transaction as the state change that caused it, with its text already
 rendered, so the outbox shows exactly what was (or will be) sent, and a rolled-back change leaves
-nothing behind. Delivery (delivery.py) claims rows one at a time with a conditional UPDATE.
+nothing behind. Delivery (delivery.py) claims rows one at a time with a conditional UPDATE
+(the shared outbox, jobs/outbox.py).
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxItem, OutboxStatus
 
 MASK = "******"
 
@@ -18,24 +21,12 @@ class NotifyChannel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
 
 
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", _("Menunggu")
-    SENDING = "sending", _("Sedang dikirim")
-    SENT = "sent", _("Terkirim")
-    FAILED = "failed", _("Gagal")
+# The outbox's states (jobs.models): pending → sending → sent, or failed after the last attempt.
+NotificationStatus = OutboxStatus
+OPEN_STATUSES = OPEN_OUTBOX_STATUSES
 
 
-# Rows a worker may still have to pick up; the partial index below covers exactly these.
-OPEN_STATUSES = (NotificationStatus.PENDING, NotificationStatus.SENDING)
-
-
-class NotificationQuerySet(models.QuerySet):
-    def due(self, now):
-        """Rows to (re)try now: pending past their backoff, or "sending" past their lease (a dead worker)."""
-        return self.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now)
-
-
-class Notification(models.Model):
+class Notification(OutboxItem):
     channel = models.CharField(_("kanal"), max_length=10, choices=NotifyChannel.choices)
     recipient = models.CharField(_("penerima"), max_length=254)
     template = models.CharField(_("templat"), max_length=40)
@@ -72,23 +63,10 @@ class Notification(models.Model):
         related_name="notifications",
     )
 
-    status = models.CharField(
-        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
-    # For a pending row: not before this moment (backoff). For a "sending" row: the end of the
-    # worker's lease; past it, the worker is presumed dead and another one may take the row over.
-    next_attempt_at = models.DateTimeField(_("percobaan berikutnya"), null=True, blank=True)
-    last_error = models.TextField(_("galat terakhir"), blank=True)
-    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
     provider_message_id = models.CharField(_("ID pesan penyedia"), max_length=200, blank=True)
     # e.g. "event-42:email:a@b.id:report_verified". Unique, so one event never queues the same
     # message twice, even if an action is retried. Empty (NULL) for messages that are never deduplicated.
     dedupe_key = models.CharField(max_length=400, unique=True, null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notifikasi")

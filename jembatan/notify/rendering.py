@@ -58,6 +58,8 @@ KINDS = {
     "ombudsman_flag": MessageKind(_STAFF),
     "one_time_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
     "password_reset_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
+    # To the sysadmins: a periodic task has fallen behind (ops/watch.py).
+    "work_late": MessageKind(frozenset({Audience.DIRECT})),
 }
 
 # Keys report_context owns; `extra` may not override them (it could otherwise smuggle in, say,

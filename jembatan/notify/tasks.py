@@ -1,8 +1,11 @@
 """Huey tasks for the outbox. Thin: the work is in delivery.py."""
 
+from datetime import timedelta
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from jembatan.jobs.periodic import periodic_work
 from jembatan.notify import delivery
 
 
@@ -13,6 +16,7 @@ def deliver_notification_task(notification_id):
 
 
 @db_periodic_task(crontab(minute="*"))
+@periodic_work("notify-outbox", period=timedelta(minutes=1), exclusive=False, watched=True)
 def deliver_due_notifications_task():
     """Deliver what is due: retries after backoff, rows whose enqueue was lost or whose worker died."""
     return delivery.deliver_due()

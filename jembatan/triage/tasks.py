@@ -1,17 +1,19 @@
 """Background jobs of triage (Huey): keep the duplicate index current, retrain the model weekly."""
 
 import logging
+from datetime import timedelta
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
+from jembatan.jobs.periodic import periodic_work
 from jembatan.triage import actions, duplicates
 
 logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("triage-duplicate-index")
+@periodic_work("triage-duplicate-index", period=timedelta(minutes=1), watched=True)
 def index_duplicates_task():
     """Every minute: add new reports to the duplicate index."""
     added = duplicates.index_new_reports()
@@ -22,7 +24,7 @@ def index_duplicates_task():
 
 # Huey runs in UTC: Saturday 19:40 UTC is Sunday 02:40 WIB, when nobody is working the queues.
 @db_periodic_task(crontab(day_of_week="6", hour="19", minute="40"))
-@lock_task("triage-retrain")
+@periodic_work("triage-retrain", period=timedelta(days=7), ttl=timedelta(minutes=10))
 def retrain_triage_model_task():
     """Every week (Sunday 02:40 WIB): train a new model version; activate it unless it is clearly worse."""
     try:
@@ -37,7 +39,7 @@ def retrain_triage_model_task():
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("triage-auto-route")
+@periodic_work("triage-auto-route", period=timedelta(minutes=1))
 def auto_route_task():
     """Every minute, when TRIAGE_AUTO_ROUTE is on: route new reports the model is sure about."""
     from jembatan.triage import autoroute

@@ -23,7 +23,7 @@ ALL_EVENTS = [e.value for e in WebhookEvent]
 @pytest.fixture(autouse=True)
 def _local_receivers_allowed(settings):
     # The receiving server in these tests listens on 127.0.0.1, which production refuses.
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
     settings.WEBHOOK_ALLOW_HTTP = True
 
 
@@ -56,7 +56,7 @@ def test_a_key_cannot_register_for_an_agency_outside_its_scope(pupr_key, w):
 
 
 def test_urls_inside_our_network_or_without_tls_are_refused(w, settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
     settings.WEBHOOK_ALLOW_HTTP = False
     for url in (
         "http://simpupr.padang.go.id/hook",

@@ -19,6 +19,7 @@ class Gateway:
     def __init__(self):
         self.requests = []
         self.statuses = []  # consumed one per request; 200 once empty
+        self.on_request = None  # called with the request's headers before answering (a slow gateway)
         self.lock = threading.Lock()
         gateway = self
 
@@ -26,6 +27,8 @@ class Gateway:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if gateway.on_request is not None:
+                    gateway.on_request(dict(self.headers))
                 with gateway.lock:
                     status = gateway.statuses.pop(0) if gateway.statuses else 200
                     gateway.requests.append(

@@ -219,15 +219,15 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(mailoutbox, frozen):
 
 
 @pytest.mark.django_db
-def test_a_row_left_sending_by_a_dead_worker_is_taken_over_after_ten_minutes(sms_gateway, frozen):
+def test_a_row_left_sending_by_a_dead_worker_is_taken_over_after_its_two_minute_lease(sms_gateway, frozen):
     [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
     assert delivery.claim(row.pk, T0) is not None  # a worker claims it, then dies before sending
 
-    frozen.move_to(T0 + dt.timedelta(minutes=9, seconds=59), tick=False)
+    frozen.move_to(T0 + dt.timedelta(minutes=1, seconds=59), tick=False)
     deliver_due_notifications_task()
     assert sms_gateway.requests == [] and status_of(row) == NotificationStatus.SENDING
 
-    frozen.move_to(T0 + dt.timedelta(minutes=10), tick=False)
+    frozen.move_to(T0 + dt.timedelta(minutes=2), tick=False)
     deliver_due_notifications_task()
     assert len(sms_gateway.requests) == 1
     row.refresh_from_db()

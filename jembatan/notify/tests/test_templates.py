@@ -29,7 +29,7 @@ def test_the_catalogue_has_every_message_the_lifecycle_needs():
         "report_received", "information_needed", "report_verified", "report_disposed", "follow_up_posted",
         "report_closed", "report_archived", "report_reopened", "reply_received", "disposition_new",
         "liaison_assigned", "disposition_returned", "sla_reminder", "sla_escalation", "ombudsman_flag",
-        "one_time_code", "password_reset_code",
+        "one_time_code", "password_reset_code", "work_late",
     }  # fmt: skip
 
 

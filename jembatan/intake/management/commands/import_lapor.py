@@ -5,13 +5,12 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import HUEY
-from huey.exceptions import TaskLockedException
 from tqdm import tqdm
 
 from jembatan.directory.models import Agency
 from jembatan.insights import rollups
 from jembatan.intake import lapor as importing
+from jembatan.jobs import leases
 
 
 class DryRun(Exception):
@@ -146,10 +145,10 @@ class Command(BaseCommand):
     def _refresh_rollups(self, verbosity):
         """Bring the dashboards up to date now rather than at the next run of the rollup task."""
         try:
-            # The task's own lock: two refreshes at once would aggregate the same periods twice.
-            with HUEY.lock_task("insights-rollups"):
+            # The task's own lease: two refreshes at once would aggregate the same periods twice.
+            with leases.hold("insights-rollups"):
                 refreshed = rollups.refresh()
-        except TaskLockedException:
+        except leases.LeaseHeld:
             if verbosity:
                 self.stdout.write(
                     _(

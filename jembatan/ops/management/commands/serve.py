@@ -24,7 +24,7 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         procs = [
             subprocess.Popen([*manage, "runserver", "--noreload", f"{host}:{port}"], env=env),
-            subprocess.Popen([*manage, "run_huey", "--workers", str(settings.HUEY_WORKERS)], env=env),
+            subprocess.Popen([*manage, "run_worker", "--workers", str(settings.HUEY_WORKERS)], env=env),
         ]
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.stdout.write("")

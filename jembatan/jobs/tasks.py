@@ -1,0 +1,11 @@
+"""Worker start-up of the jobs app (Huey runs on_startup hooks in every worker thread)."""
+
+from huey.contrib.djhuey import HUEY
+
+from jembatan.jobs import worker
+
+
+@HUEY.on_startup("jembatan-jobs")
+def free_dead_holds_on_start():
+    """Free leases that dead processes on this machine held, before any periodic task runs."""
+    worker.on_start(HUEY)
