@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
 
 from jembatan.accounts.models import Role
 from jembatan.accounts.tests.factories import make_staff, make_user
@@ -21,7 +22,7 @@ from jembatan.directory.models import AgencyKind
 from jembatan.directory.tests.factories import make_agency, make_category, make_region
 from jembatan.ops.demo import build_directory_managers_group
 from jembatan.reports import actions
-from jembatan.reports.models import ArchiveReason, Channel, Classification, ReportType
+from jembatan.reports.models import ArchiveReason, Channel, Classification, Report, ReportType
 
 # The matrix's rows: every login of the demo (README's table), and three kinds of visitor.
 ANONYMOUS = "anonymous"  # nobody logged in, no access code
@@ -62,6 +63,11 @@ GUEST_CONF_DINKES = "guest_conf_dinkes"  # confidential guest report disposed to
 CONF_SOLOK = "conf_solok"  # confidential, Kabupaten Solok (outside Padang's subtree)
 CONF_RIAU = "conf_riau"  # confidential, another province
 UNVERIFIED_PADANG = "unverified_padang"  # not confidential, but not yet verified: not public
+SMS_NATIONAL = "sms_national"  # sent by SMS, no region yet: admin nasional verifies it
+
+# Non-confidential reports whose title and text the tracking number alone opens (the tracking page
+# and the citizen API, access.can_track_report), even before they are verified.
+OPEN_BY_NUMBER = {UNVERIFIED_PADANG, SMS_NATIONAL}
 
 REPORTS = [
     CONF_PADANG,
@@ -71,6 +77,7 @@ REPORTS = [
     CONF_SOLOK,
     CONF_RIAU,
     UNVERIFIED_PADANG,
+    SMS_NATIONAL,
 ]
 
 _PROVINCE_STAFF = {ADMIN_NASIONAL, ADMIN_SUMBAR, PIMPINAN_SUMBAR, AUDITOR_INSPEKTORAT, AUDITOR_OMBUDSMAN}
@@ -86,6 +93,7 @@ VISIBLE_TO = {
     CONF_SOLOK: _PROVINCE_STAFF,
     CONF_RIAU: {ADMIN_NASIONAL, AUDITOR_OMBUDSMAN},
     UNVERIFIED_PADANG: _PADANG_STAFF,
+    SMS_NATIONAL: {ADMIN_NASIONAL, AUDITOR_OMBUDSMAN},
 }
 
 # Who may know who reported (access.can_see_identity): an anonymous reporter only to those who may
@@ -100,6 +108,7 @@ IDENTITY_TO = {
     CONF_SOLOK: VISIBLE_TO[CONF_SOLOK],
     CONF_RIAU: VISIBLE_TO[CONF_RIAU],
     UNVERIFIED_PADANG: VISIBLE_TO[UNVERIFIED_PADANG],
+    SMS_NATIONAL: VISIBLE_TO[SMS_NATIONAL],
 }
 
 # Kinds of secret. A response fails when it holds a secret its role may not read on that surface.
@@ -174,7 +183,12 @@ SECRETS = [
     # Not confidential, but unverified: not on any public surface until verified.
     Secret(UNVERIFIED_PADANG, CONTENT, "BLMVRFJUDUL", "title"),
     Secret(UNVERIFIED_PADANG, CONTENT, "BLMVRFISI", "text"),
+    # An SMS report (unverified, so its text is not public yet) and its sender's number.
+    Secret(SMS_NATIONAL, CONTENT, "SMSRHSISI", "text"),
+    _phone(SMS_NATIONAL, IDENTITY, "85366112299", "sender's phone"),
 ]
+
+SMS_SECRET = "rahasia-gateway-sms-matriks"
 
 
 def may_read(role, secret, *, public_surface):
@@ -197,7 +211,7 @@ def _pdf(marker):
 
 
 def build_leak_world():
-    """Build the province, its people, and the seven reports through the real actions."""
+    """Build the province, its people, and the reports through the real actions and the SMS gateway."""
     w = SimpleNamespace()
     region_prov = make_region("13", "Sumatera Barat")
     region_padang = make_region("13.71", "Kota Padang")
@@ -365,6 +379,20 @@ def build_leak_world():
         description="BLMVRFISI: lampu penerangan jalan di simpang empat mati sejak sebulan lalu.",
         actor=make_user("pelapor.lampu", full_name="Gusnaldi Tanjung", email="gusnaldi@contoh.id"),
     )
+    # Through the SMS gateway's webhook, as the gateway would post it (the intake log keeps the text).
+    with override_settings(CHANNELS_SMS_SECRET=SMS_SECRET):
+        response = Client().post(
+            "/kanal/sms/",
+            {
+                "MessageSid": "matriks-1",
+                "From": "085366112299",
+                "Body": "LAPOR SMSRHSISI lampu jalan di Jalan Veteran mati total sejak seminggu lalu",
+            },
+            HTTP_AUTHORIZATION=f"Bearer {SMS_SECRET}",
+        )
+    assert response.status_code == 200, response.content
+    r[SMS_NATIONAL] = Report.objects.get(description__contains="SMSRHSISI")
+    assert r[SMS_NATIONAL].verifying_agency_id is None and not r[SMS_NATIONAL].is_confidential
     for report in r.values():
         report.refresh_from_db()
     w.reports = r
