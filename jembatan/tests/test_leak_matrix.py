@@ -501,13 +501,26 @@ ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")
 
 
 def _admin_objects(model, w):
-    """The rows worth opening: those about the secret reports or their people, else the first two."""
+    """The rows worth opening: those about the secret reports or their people, else the first two.
+
+    A row a report points to (its agency, category, region) is opened too: its delete page lists the
+    reports it protects."""
+    from jembatan.reports.models import Disposition, Report
+
     fields = {f.name for f in model._meta.get_fields()}
     reports = list(w.reports.values())
     if "report" in fields:
         return list(model.objects.filter(report__in=reports)[:20])
     if model._meta.label == "accounts.User":
         return [report.reporter for report in reports if report.reporter_id]
+    referenced = set()
+    for source, rows in ((Report, reports), (Disposition, Disposition.objects.filter(report__in=reports))):
+        for field in source._meta.concrete_fields:
+            if field.many_to_one and field.related_model is model:
+                referenced.update(getattr(row, field.attname) for row in rows)
+    referenced.discard(None)
+    if referenced:
+        return list(model.objects.filter(pk__in=referenced)[:10])
     return list(model.objects.all()[:2])
 
 
@@ -604,8 +617,8 @@ KNOWN_LEAKS = {
         "text of SMS/WhatsApp/e-mail reports; for branch h-secadmin (admin)"
     ),
     ("admin-directory", lw.SYSADMIN): (
-        "issue 12 finding 2, one more door: the delete page of a category lists every report that "
-        "protects it, confidential titles included, to sysadmin; for branch h-secadmin (admin)"
+        "issue 12 finding 2, one more door: the delete pages of a category and of an agency list every "
+        "report that protects them, confidential titles included, to sysadmin; for branch h-secadmin (admin)"
     ),
 }
 
