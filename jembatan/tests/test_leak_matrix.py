@@ -608,18 +608,6 @@ KNOWN_LEAKS = {
         )
     },  # fmt: skip
     **{("open311", role): _OPEN311 for role in lw.ROLES},
-    ("admin-notify", lw.SYSADMIN): (
-        "issue 12 finding 2: sysadmin reads reporters' contacts and confidential titles in the "
-        "notification admin; fixed on branch h-secadmin"
-    ),
-    ("admin-intake", lw.SYSADMIN): (
-        "issue 12 finding 2, one more door: the intake log shows sysadmin the sender's number and the "
-        "text of SMS/WhatsApp/e-mail reports; for branch h-secadmin (admin)"
-    ),
-    ("admin-directory", lw.SYSADMIN): (
-        "issue 12 finding 2, one more door: the delete pages of a category and of an agency list every "
-        "report that protects them, confidential titles included, to sysadmin; for branch h-secadmin (admin)"
-    ),
 }
 
 
