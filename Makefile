@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+STATIC_MANIFEST := $(or $(JEMBATAN_VAR_DIR),var)/static/staticfiles.json
 
 .PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema bench screenshots messages clean
 
@@ -25,6 +26,14 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py triage train --if-none --note demo >/dev/null && echo "Model triase siap."
 	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
 	@JEMBATAN_ENV=development $(PY) manage.py publish_open_data
+	@$(MAKE) --no-print-directory $(STATIC_MANIFEST)
+
+# Hashed, gzip- and brotli-compressed copies of the static files, rebuilt only when a source changed
+# (compressing every file takes a minute on a busy machine).
+$(STATIC_MANIFEST): $(shell find jembatan/static -type f 2>/dev/null) requirements.lock
+	@echo "== collecting static files (hashed names, gzip + brotli)"
+	@JEMBATAN_ENV=development $(PY) manage.py collectstatic --no-input -v0
+	@touch $@
 
 run: setup
 	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \

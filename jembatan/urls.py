@@ -11,6 +11,7 @@ admin.site.index_title = _("Pengelolaan data")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),

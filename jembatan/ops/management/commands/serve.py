@@ -1,4 +1,8 @@
-"""Start the web server and the Huey worker together; Ctrl-C stops both."""
+"""Start the production web server (gunicorn, gthread) and the Huey worker together; Ctrl-C stops both.
+
+This is what `make run` runs: the same server and settings file (jembatan/gunicorn_conf.py) as a
+production machine, on the embedded SQLite database unless DATABASE_URL says otherwise.
+"""
 
 import os
 import signal
@@ -13,19 +17,23 @@ from jembatan.ops.demo import DEMO_PASSWORD, DEMO_USERS
 
 
 class Command(BaseCommand):
-    help = "Run the development web server and the background worker together."
+    help = "Run the web server (gunicorn) and the background worker together."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--no-worker", action="store_true", help="Start only the web server.")
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args, host, port, no_worker=False, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        procs = [
-            subprocess.Popen([*manage, "runserver", "--noreload", f"{host}:{port}"], env=env),
-            subprocess.Popen([*manage, "run_huey", "--workers", str(settings.HUEY_WORKERS)], env=env),
-        ]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOST": host, "PORT": str(port)}
+        env.setdefault("DJANGO_SETTINGS_MODULE", "jembatan.settings")
+        env.setdefault("JEMBATAN_ENV", settings.JEMBATAN_ENV)
+        web = [sys.executable, "-m", "gunicorn", "-c", "python:jembatan.gunicorn_conf"]
+        procs = [subprocess.Popen([*web, "jembatan.wsgi:application"], env=env, cwd=settings.BASE_DIR)]
+        if not no_worker:
+            worker = [*manage, "run_huey", "--workers", str(settings.HUEY_WORKERS)]
+            procs.append(subprocess.Popen(worker, env=env))
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Jembatan berjalan di http://{shown_host}:{port}/"))
