@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access log line and the request metrics cover everything below.
+    "jembatan.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are served by the application itself in every mode (no separate web server
     # needed): hashed names get a far-future, immutable Cache-Control; gzip/brotli are pre-built.
@@ -355,12 +357,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ----------------------------------------------------------------------------------------
+# JSON lines in production (one object per line, with the request id); readable lines elsewhere.
+LOG_FORMAT = env_choice("LOG_FORMAT", {"json", "plain"}, "plain" if DEVELOPMENT else "json")
+ACCESS_LOG = env_bool("ACCESS_LOG", not TESTING)  # one line per request (logger jembatan.request)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "jembatan.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "jembatan.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", {"DEBUG", "INFO", "WARNING"}, "INFO")},
     # The Huey consumer installs its own handler on "huey"; propagating too would print every line twice.
     "loggers": {"django.db.backends": {"level": "INFO"}, "huey": {"level": "INFO", "propagate": False}},
 }
+
+# --- Metrics (/metrics, Prometheus text format) -----------------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # `Authorization: Bearer TOKEN` from anywhere
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.0/8", "::1"])  # or from these networks

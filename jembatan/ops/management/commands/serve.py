@@ -5,10 +5,12 @@ production machine, on the embedded SQLite database unless DATABASE_URL says oth
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -29,6 +31,10 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOST": host, "PORT": str(port)}
         env.setdefault("DJANGO_SETTINGS_MODULE", "jembatan.settings")
         env.setdefault("JEMBATAN_ENV", settings.JEMBATAN_ENV)
+        # Several gunicorn processes: Prometheus counters are summed through files in this folder.
+        metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.VAR_DIR / "prometheus")))
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True, exist_ok=True)
         web = [sys.executable, "-m", "gunicorn", "-c", "python:jembatan.gunicorn_conf"]
         procs = [subprocess.Popen([*web, "jembatan.wsgi:application"], env=env, cwd=settings.BASE_DIR)]
         if not no_worker:
@@ -38,7 +44,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Jembatan berjalan di http://{shown_host}:{port}/"))
         self.stdout.write(f"  Admin:      http://{shown_host}:{port}/admin/")
-        self.stdout.write(f"  Kesehatan:  http://{shown_host}:{port}/healthz")
+        self.stdout.write(
+            f"  Kesehatan:  http://{shown_host}:{port}/healthz  (siap: /readyz, metrik: /metrics)"
+        )
         self.stdout.write(f"  Login demo (kata sandi semua akun: {DEMO_PASSWORD}):")
         for username, role, agency in DEMO_USERS:
             self.stdout.write(f"    {username:<22} {role:<28} {agency}")
