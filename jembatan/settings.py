@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id, the access log line and the request metrics cover everything below.
     "jembatan.observability.RequestIdMiddleware",
+    # Read-heavy GETs go to the replica when one is configured (jembatan/replica.py).
+    "jembatan.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are served by the application itself in every mode (no separate web server
     # needed): hashed names get a far-future, immutable Cache-Control; gzip/brotli are pre-built.
@@ -155,19 +157,50 @@ def _parse_database(url, alias):
 
 
 DATABASES = {"default": _parse_database(DATABASE_URL, "DATABASE_URL")}
+# A PostgreSQL streaming replica for the read-heavy pages (jembatan/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL primary (DATABASE_URL).")
+    DATABASES["replica"] = _parse_database(DATABASE_REPLICA_URL, "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2, minimum=1)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["jembatan.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=1)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 2, minimum=1)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5, minimum=1)
+REPLICA_READ_PREFIXES = env_list(
+    "REPLICA_READ_PREFIXES",
+    ["/laporan/", "/lacak/", "/data/", "/api/v1/", "/open311/", "/kerja/laporan/", "/kerja/antrean/"],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache ------------------------------------------------------------------------------------------
-_cache_url = env_str("CACHE_URL", "")
+# --- Cache, sessions and the job queue: one Redis for every process and node ---------------------------
+# With REDIS_URL set, the cache (and with it every rate-limit counter), the sessions' cache layer and
+# the Huey queue live in Redis, so all web processes and worker nodes share them.
+REDIS_URL = env_str("REDIS_URL", "")
+_cache_url = env_str("CACHE_URL", REDIS_URL)
 if _cache_url.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            # A Redis restart costs a request a short wait and an error, never a hung worker thread.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "retry_on_timeout": True},
+        }
+    }
 elif _cache_url in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://… or locmem://.")
+if REDIS_URL:
+    # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs (Huey) -------------------------------------------------------------------------
-HUEY_BACKEND = env_choice("HUEY_BACKEND", {"sqlite", "redis", "memory"}, "memory" if TESTING else "sqlite")
+_default_huey = "memory" if TESTING else ("redis" if REDIS_URL else "sqlite")
+HUEY_BACKEND = env_choice("HUEY_BACKEND", {"sqlite", "redis", "memory"}, _default_huey)
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", TESTING)
 HUEY_WORKERS = env_int("HUEY_WORKERS", 2, minimum=1, maximum=64)
 HUEY = {
@@ -182,7 +215,7 @@ if HUEY_BACKEND == "sqlite":
     Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
 elif HUEY_BACKEND == "redis":
     HUEY["huey_class"] = "huey.RedisHuey"
-    HUEY["url"] = env_str("HUEY_URL", "redis://127.0.0.1:6379/0")
+    HUEY["url"] = env_str("HUEY_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 else:
     HUEY["huey_class"] = "huey.MemoryHuey"
 

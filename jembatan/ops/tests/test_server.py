@@ -135,3 +135,43 @@ def test_serving_a_page_loads_no_machine_learning_or_spreadsheet_library():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "none"
+
+
+def _read_settings(env, expression):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("JEMBATAN_", "DJANGO_", "DATABASE_"))}
+    clean.update({"JEMBATAN_ENV": "production", "SECRET_KEY": "k" * 60, **env})
+    clean["DJANGO_SETTINGS_MODULE"] = "jembatan.settings"
+    code = "import json, django; django.setup(); from django.conf import settings as s; "
+    code += f"print(json.dumps({expression}))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_redis_url_puts_cache_sessions_and_queue_on_redis_for_every_process(tmp_path):
+    env = {"JEMBATAN_VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6380/3"}
+    expression = "[s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], s.SESSION_ENGINE, s.HUEY]"
+    result = _read_settings(env, expression)
+    assert result.returncode == 0, result.stderr
+    backend, location, sessions, huey = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "django.core.cache.backends.redis.RedisCache" and location == env["REDIS_URL"]
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+    assert huey["huey_class"] == "huey.RedisHuey" and huey["url"] == env["REDIS_URL"]
+
+
+def test_a_replica_is_routed_only_behind_a_postgresql_primary(tmp_path):
+    env = {
+        "JEMBATAN_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://u@127.0.0.1:5440/jembatan",
+        "DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:5441/jembatan",
+    }
+    result = _read_settings(env, "[s.DATABASE_ROUTERS, s.DATABASES['replica']['PORT']]")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [["jembatan.replica.ReplicaRouter"], 5441]
+    sqlite = _read_settings({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, "1")
+    assert sqlite.returncode != 0 and "DATABASE_REPLICA_URL needs a PostgreSQL primary" in sqlite.stderr
