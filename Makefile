@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 STATIC_MANIFEST := $(or $(JEMBATAN_VAR_DIR),var)/static/staticfiles.json
 
-.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema bench screenshots messages clean
+.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-cluster bench screenshots messages clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
@@ -57,7 +57,10 @@ test-browser: $(VENV)/.installed
 test-schema: $(VENV)/.installed
 	@bash scripts/test-schema.sh
 
-test: setup lint test-sqlite test-postgres test-browser test-schema
+test-cluster: $(VENV)/.installed
+	@bash scripts/test-cluster.sh
+
+test: setup lint test-sqlite test-postgres test-browser test-schema test-cluster
 	@echo "== all test stages passed"
 
 bench: setup

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 
@@ -70,28 +71,38 @@ JsonFormatter.converter = time.gmtime
 # --- Metrics ----------------------------------------------------------------------------------------
 
 _metrics = None
+_metrics_lock = threading.Lock()
 
 
 def metrics():
     """The process's request metrics (created on first use, in multiprocess mode when configured)."""
     global _metrics
-    if _metrics is None:
-        from prometheus_client import Counter, Histogram
-
-        _metrics = {
-            "requests": Counter(
-                "jembatan_http_requests_total",
-                "HTTP requests by view and status.",
-                ["view", "method", "status"],
-            ),
-            "latency": Histogram(
-                "jembatan_http_request_duration_seconds",
-                "Time from the request's arrival to its response, by view.",
-                ["view", "method"],
-                buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            ),
-        }
+    if _metrics is not None:
+        return _metrics
+    # gthread: the first requests of a process arrive on several threads at once; a metric
+    # registered twice is an error.
+    with _metrics_lock:
+        if _metrics is None:
+            _metrics = _create_metrics()
     return _metrics
+
+
+def _create_metrics():
+    from prometheus_client import Counter, Histogram
+
+    return {
+        "requests": Counter(
+            "jembatan_http_requests_total",
+            "HTTP requests by view and status.",
+            ["view", "method", "status"],
+        ),
+        "latency": Histogram(
+            "jembatan_http_request_duration_seconds",
+            "Time from the request's arrival to its response, by view.",
+            ["view", "method"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        ),
+    }
 
 
 def _view_label(request):

@@ -67,7 +67,8 @@ class _Health:
                 self.lock.release()
         return self.ok
 
-    def mark_down(self):
+    def mark_down(self, reason):
+        logger.warning("replica failed during a request (%s): reading from the primary", reason)
         self.ok, self.checked_at = False, time.monotonic()
         connections[REPLICA].close()
 
@@ -87,6 +88,8 @@ class _Health:
             logger.warning("replica unavailable, reading from the primary: %s", exc)
             connections[REPLICA].close()
             return False, None
+        if not self.ok:
+            logger.warning("replica answers again: reading from it")
         if not in_recovery:
             logger.warning("the replica is not in recovery (promoted?): reading from the primary")
             return False, None
@@ -144,13 +147,16 @@ class ReplicaMiddleware:
             response["X-Jembatan-Read"] = "primary"
             return response
         request._replica_failed = False
+        replica = connections[REPLICA]
+        replica.errors_occurred = False  # Django sets it on any driver error on this connection
         token = use_replica.set(True)
         try:
             response = self.get_response(request)
         finally:
             use_replica.reset(token)
-        if response.status_code >= 500 and request._replica_failed:
-            health.mark_down()
+        failed = request._replica_failed or replica.errors_occurred
+        if response.status_code >= 500 and failed:
+            health.mark_down(f"status {response.status_code} on {request.path}")
             response = self.get_response(request)  # a GET: safe to answer again, from the primary
             response["X-Jembatan-Read"] = "primary"
             return response
