@@ -111,7 +111,8 @@ def http_get(port, path, timeout=3, source=None):
     try:
         conn.request("GET", path, headers={"Host": "127.0.0.1"})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        # HAProxy passes header names in lower case (HTTP/1 is case-insensitive).
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
 
@@ -218,7 +219,7 @@ def reader():
         try:
             status, headers, _ = http_get(LB, "/api/v1/public/reports/", timeout=10, source=("127.0.0.19", 0))
             with lock:
-                stats["reads"].append((status, headers.get("X-Jembatan-Read"), replica_down.is_set()))
+                stats["reads"].append((status, headers.get("x-jembatan-read"), replica_down.is_set()))
         except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.2)
@@ -473,7 +474,7 @@ def fault_replica(record):
     start_replica()
     try:
         back = wait_for(
-            lambda: http_get(LB, "/api/v1/public/reports/")[1].get("X-Jembatan-Read") == "replica",
+            lambda: http_get(LB, "/api/v1/public/reports/")[1].get("x-jembatan-read") == "replica",
             60,
             "replica reads",
         )
