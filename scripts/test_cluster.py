@@ -216,10 +216,14 @@ replica_down = threading.Event()
 
 def reader():
     while not stop_clients.is_set():
+        # A read counts as "during the outage" only if the replica was already stopped when it
+        # started and not yet restarting when it ended.
+        before = replica_down.is_set()
         try:
             status, headers, _ = http_get(LB, "/api/v1/public/reports/", timeout=10, source=("127.0.0.19", 0))
+            during = before and replica_down.is_set()
             with lock:
-                stats["reads"].append((status, headers.get("x-jembatan-read"), replica_down.is_set()))
+                stats["reads"].append((status, headers.get("x-jembatan-read"), during))
         except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.2)
@@ -467,8 +471,8 @@ def fault_worker(record):
 
 
 def fault_replica(record):
-    replica_down.set()
     stop_replica()
+    replica_down.set()  # after pg_ctl stop returned: the replica no longer answers
     time.sleep(6)
     replica_down.clear()
     start_replica()
