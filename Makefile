@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+STATIC_MANIFEST := $(or $(JEMBATAN_VAR_DIR),var)/static/staticfiles.json
 
-.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-faults bench screenshots messages clean
+.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster bench screenshots messages clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
@@ -25,6 +26,14 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py triage train --if-none --note demo >/dev/null && echo "Model triase siap."
 	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
 	@JEMBATAN_ENV=development $(PY) manage.py publish_open_data
+	@$(MAKE) --no-print-directory $(STATIC_MANIFEST)
+
+# Hashed, gzip- and brotli-compressed copies of the static files, rebuilt only when a source changed
+# (compressing every file takes a minute on a busy machine).
+$(STATIC_MANIFEST): $(shell find jembatan/static -type f 2>/dev/null) requirements.lock
+	@echo "== collecting static files (hashed names, gzip + brotli)"
+	@JEMBATAN_ENV=development $(PY) manage.py collectstatic --no-input -v0
+	@touch $@
 
 run: setup
 	@JEMBATAN_ENV=development HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
@@ -51,7 +60,10 @@ test-schema: $(VENV)/.installed
 test-faults: $(VENV)/.installed
 	@bash scripts/test-faults.sh
 
-test: setup lint test-sqlite test-postgres test-browser test-schema test-faults
+test-cluster: $(VENV)/.installed
+	@bash scripts/test-cluster.sh
+
+test: setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster
 	@echo "== all test stages passed"
 
 bench: setup

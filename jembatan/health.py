@@ -1,64 +1,95 @@
-"""/healthz: is the database answering, and is the job queue reachable? /readyz: the same, plus
-whether periodic work keeps up (each check a function in READINESS_CHECKS returning a dict with
-"state"; a check marked "critical": False is reported without making the node unready)."""
+"""/healthz (liveness) and /readyz (readiness), for load balancers and process supervisors.
+
+/healthz answers 200 whenever the process can serve a request and checks nothing else: a database
+outage must not make a supervisor restart every healthy web process.
+/readyz asks each dependency through one small function in READINESS_CHECKS (database, cache, job
+queue, migrations applied); any failure answers 503 so the load balancer stops sending traffic to
+this node until it recovers. Each check returns a dict with at least "state" ("ok" or not) and
+raises nothing: a driver error means "unreachable" to a load balancer. A check marked
+"critical": False (periodic work falling behind) is reported as "degraded" without taking the
+node out: a stuck worker must not empty the load balancer.
+"""
 
 import logging
+import time
+import uuid
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from huey.contrib.djhuey import HUEY
 
 from jembatan.jobs.heartbeats import check_periodic_work
 
 logger = logging.getLogger(__name__)
 
+# Once every migration has been seen applied, a process does not load the migration graph again:
+# migrations are never un-applied under a running server.
+_migrations_applied = False
 
-def _database_state():
+
+def check_database(alias=DEFAULT_DB_ALIAS):
+    """The database answers a query."""
+    connection = connections[alias]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        return "ok"
-    except Exception:  # any driver error means "down" to a load balancer
-        logger.exception("healthz: database check failed")
-        return "unreachable"
-
-
-def _queue_state():
-    try:
-        return {"state": "ok", "pending": HUEY.pending_count(), "immediate": HUEY.immediate}
+        return {"state": "ok", "vendor": connection.vendor}
     except Exception:
-        logger.exception("healthz: queue check failed")
+        logger.exception("readyz: database check failed")
+        return {"state": "unreachable", "vendor": connection.vendor}
+
+
+def check_cache():
+    """The cache stores and returns a value (with Redis: the shared server answers)."""
+    key = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", 10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return {"state": "ok" if ok else "unreachable"}
+    except Exception:
+        logger.exception("readyz: cache check failed")
         return {"state": "unreachable"}
 
 
-@never_cache
-@require_GET
-def healthz(request):
-    database = _database_state()
-    queue = _queue_state()
-    status = 200 if database == "ok" else 503
-    if status != 200:
-        overall = "down"
-    else:
-        overall = "ok" if queue["state"] == "ok" else "degraded"
-    body = {
-        "status": overall,
-        "database": {"state": database, "vendor": connection.vendor},
-        "queue": queue,
-    }
-    return JsonResponse(body, status=status)
+def check_queue():
+    """The job queue's storage answers; reports how many tasks wait."""
+    from huey.contrib.djhuey import HUEY
+
+    try:
+        return {"state": "ok", "pending": HUEY.pending_count(), "immediate": HUEY.immediate}
+    except Exception:
+        logger.exception("readyz: queue check failed")
+        return {"state": "unreachable"}
 
 
-def check_database():
-    state = _database_state()
-    return {"state": state, "vendor": connection.vendor}
+def check_migrations(alias=DEFAULT_DB_ALIAS):
+    """Every migration this code knows is applied to the database."""
+    global _migrations_applied
+    if _migrations_applied:
+        return {"state": "ok"}
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connections[alias])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:
+        logger.exception("readyz: migration check failed")
+        return {"state": "unreachable"}
+    if plan:
+        return {"state": "pending", "unapplied": len(plan)}
+    _migrations_applied = True
+    return {"state": "ok"}
 
 
 READINESS_CHECKS = {
     "database": check_database,
+    "cache": check_cache,
+    "queue": check_queue,
+    "migrations": check_migrations,
     "periodic_work": check_periodic_work,
 }
 
@@ -73,7 +104,15 @@ def readiness():
 
 @never_cache
 @require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
 def readyz(request):
+    started = time.perf_counter()
     ready, degraded, results = readiness()
-    status = "unavailable" if not ready else ("degraded" if degraded else "ok")
-    return JsonResponse({"status": status, **results}, status=200 if ready else 503)
+    body = {"status": "unavailable" if not ready else ("degraded" if degraded else "ok"), **results}
+    body["seconds"] = round(time.perf_counter() - started, 4)
+    return JsonResponse(body, status=200 if ready else 503)

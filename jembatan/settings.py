@@ -61,7 +61,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access log line and the request metrics cover everything below.
+    "jembatan.observability.RequestIdMiddleware",
+    # Read-heavy GETs go to the replica when one is configured (jembatan/replica.py).
+    "jembatan.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are served by the application itself in every mode (no separate web server
+    # needed): hashed names get a far-future, immutable Cache-Control; gzip/brotli are pre-built.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jembatan.middleware.IndonesianFirstMiddleware",
     "jembatan.middleware.FormPostOnlyRedirectMiddleware",
@@ -98,41 +105,105 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jembatan.sqlite3'}")
-try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    if _db["NAME"] != ":memory:":
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server read while the worker writes; IMMEDIATE takes the write lock at BEGIN
-    # so two writers queue on the busy timeout instead of failing with "database is locked" mid-way.
-    _db["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-    }
-    # Tests use a file, not Django's shared-cache in-memory database: only a file gives the real
-    # WAL + busy-timeout locking that the concurrency tests must exercise.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test_jembatan.sqlite3")}
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_jembatan")
-else:
-    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
-DATABASES = {"default": _db}
+# Connections stay open between requests (each web thread and worker thread keeps its own) and are
+# checked before reuse, so a restarted database costs one failed check, not a failed request.
+# Opening a connection per request cost SQLite its -wal/-shm files and PostgreSQL a backend process.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0 if TESTING else 600, minimum=0)
+# SQLite pragmas a server needs, run on every new connection (the file settings persist anyway).
+SQLITE_PRAGMAS = {
+    # Readers never wait for the writer and the writer never waits for readers.
+    "journal_mode": "WAL",
+    # With WAL, fsync only at checkpoints: a power cut may lose the last commits, never corrupt.
+    "synchronous": "NORMAL",
+    # Integrity the schema declares is checked by SQLite too (it is off by default).
+    "foreign_keys": "ON",
+    # Waits for the write lock, in milliseconds; also set through the driver's timeout below.
+    "busy_timeout": str(env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1) * 1000),
+    # About 32 MB of page cache per connection (negative = KiB) instead of the default 2 MB.
+    "cache_size": str(-env_int("SQLITE_CACHE_KIB", 32768, minimum=2000)),
+    # Sorts and temporary indexes in memory, not in a file under /var/tmp.
+    "temp_store": "MEMORY",
+    # Read the database through a 256 MB memory map: fewer read() calls, shared between connections.
+    "mmap_size": str(256 * 1024 * 1024),
+    # Truncate the WAL file back to 64 MB after a checkpoint so a burst does not keep it huge.
+    "journal_size_limit": str(64 * 1024 * 1024),
+}
+
+
+def _parse_database(url, alias):
+    try:
+        db = dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{alias} is not a valid database URL: {exc}") from None
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        if db["NAME"] != ":memory:":
+            Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # IMMEDIATE takes the write lock at BEGIN so two writers queue on the busy timeout instead
+        # of failing with "database is locked" mid-way.
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+            "init_command": "".join(f"PRAGMA {k}={v};" for k, v in SQLITE_PRAGMAS.items()),
+        }
+        # Tests use a file, not Django's shared-cache in-memory database: only a file gives the real
+        # WAL + busy-timeout locking that the concurrency tests must exercise.
+        db["TEST"] = {"NAME": str(VAR_DIR / "test_jembatan.sqlite3")}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_jembatan")
+        # A dead server is noticed in seconds, not after the kernel's TCP timeout.
+        db.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+        )
+    else:
+        raise ImproperlyConfigured(f"{alias} must be a sqlite:// or postgres:// URL.")
+    return db
+
+
+DATABASES = {"default": _parse_database(DATABASE_URL, "DATABASE_URL")}
+# A PostgreSQL streaming replica for the read-heavy pages (jembatan/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL primary (DATABASE_URL).")
+    DATABASES["replica"] = _parse_database(DATABASE_REPLICA_URL, "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2, minimum=1)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["jembatan.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10, minimum=0)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=1)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 2, minimum=1)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5, minimum=1)
+REPLICA_READ_PREFIXES = env_list(
+    "REPLICA_READ_PREFIXES",
+    ["/laporan/", "/lacak/", "/data/", "/api/v1/", "/open311/", "/kerja/laporan/", "/kerja/antrean/"],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache ------------------------------------------------------------------------------------------
-_cache_url = env_str("CACHE_URL", "")
+# --- Cache, sessions and the job queue: one Redis for every process and node ---------------------------
+# With REDIS_URL set, the cache (and with it every rate-limit counter), the sessions' cache layer and
+# the Huey queue live in Redis, so all web processes and worker nodes share them.
+REDIS_URL = env_str("REDIS_URL", "")
+_cache_url = env_str("CACHE_URL", REDIS_URL)
 if _cache_url.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            # A Redis restart costs a request a short wait and an error, never a hung worker thread.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "retry_on_timeout": True},
+        }
+    }
 elif _cache_url in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://… or locmem://.")
+if REDIS_URL:
+    # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Background jobs (Huey) -------------------------------------------------------------------------
-HUEY_BACKEND = env_choice("HUEY_BACKEND", {"sqlite", "redis", "memory"}, "memory" if TESTING else "sqlite")
+_default_huey = "memory" if TESTING else ("redis" if REDIS_URL else "sqlite")
+HUEY_BACKEND = env_choice("HUEY_BACKEND", {"sqlite", "redis", "memory"}, _default_huey)
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", TESTING)
 HUEY_WORKERS = env_int("HUEY_WORKERS", 2, minimum=1, maximum=64)
 HUEY = {
@@ -147,7 +218,7 @@ if HUEY_BACKEND == "sqlite":
     Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
 elif HUEY_BACKEND == "redis":
     HUEY["huey_class"] = "huey.RedisHuey"
-    HUEY["url"] = env_str("HUEY_URL", "redis://127.0.0.1:6379/0")
+    HUEY["url"] = env_str("HUEY_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 else:
     HUEY["huey_class"] = "huey.MemoryHuey"
 
@@ -197,10 +268,27 @@ USE_TZ = True
 
 # --- Static and media -------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "jembatan" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# `collectstatic` (run by `make setup` and by every deployment) writes each file under a name that
+# carries its content hash, plus .gz and .br copies; WhiteNoise serves those with
+# "Cache-Control: max-age=315360000, public, immutable". The test suite renders pages without a
+# collected manifest, so it links the plain names (found through the finders).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "jembatan.staticfiles.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+if TESTING:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # nothing is collected; WhiteNoise warns without it
 
 # --- E-mail -----------------------------------------------------------------------------------------
 _email_backends = {
@@ -290,7 +378,7 @@ SECURE = not DEVELOPMENT
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes speak plain HTTP
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE)
@@ -323,12 +411,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ----------------------------------------------------------------------------------------
+# JSON lines in production (one object per line, with the request id); readable lines elsewhere.
+LOG_FORMAT = env_choice("LOG_FORMAT", {"json", "plain"}, "plain" if DEVELOPMENT else "json")
+ACCESS_LOG = env_bool("ACCESS_LOG", not TESTING)  # one line per request (logger jembatan.request)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "jembatan.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "jembatan.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", {"DEBUG", "INFO", "WARNING"}, "INFO")},
     # The Huey consumer installs its own handler on "huey"; propagating too would print every line twice.
     "loggers": {"django.db.backends": {"level": "INFO"}, "huey": {"level": "INFO", "propagate": False}},
 }
+
+# --- Metrics (/metrics, Prometheus text format) -----------------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")  # `Authorization: Bearer TOKEN` from anywhere
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.0/8", "::1"])  # or from these networks

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from jembatan import health
+from jembatan import health, observability
 
 admin.site.site_header = _("Administrasi Jembatan")
 admin.site.site_title = _("Jembatan")
@@ -14,6 +14,7 @@ handler500 = "jembatan.middleware.server_error"  # a busy database answers 503, 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("jembatan.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -5,7 +5,6 @@ Reports themselves change only through reports/actions.py; nothing here touches 
 
 import secrets
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -229,7 +228,8 @@ def queue_webhook_deliveries(*, now=None):
                 event__in=[e.pk for e in events], status=DeliveryStatus.PENDING, attempts=0
             ).values_list("pk", flat=True)
         )
-        transaction.on_commit(partial(_enqueue, ids), robust=True)
+        # Not functools.partial: see notify/actions.py (Django logs a failing hook by __qualname__).
+        transaction.on_commit(lambda ids=ids: _enqueue(ids), robust=True)
     return len(fresh)
 
 
@@ -245,7 +245,7 @@ def resend_webhook_deliveries(*, deliveries, actor):
         WebhookDelivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
         )
-        transaction.on_commit(partial(_enqueue, ids), robust=True)
+        transaction.on_commit(lambda ids=ids: _enqueue(ids), robust=True)
     return len(ids)
 
 

@@ -11,7 +11,6 @@ its messages (the periodic sweep in tasks.py picks up an enqueue that never arri
 """
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -80,7 +79,9 @@ def _write(
             return None
         raise
     # robust: a broken queue must not break the caller's other on-commit work; the sweep retries.
-    transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+    # A lambda, not functools.partial: Django logs a failing robust hook by its __qualname__, which a
+    # partial lacks, so a queue outage turned into an AttributeError and a 500 after the commit.
+    transaction.on_commit(lambda pk=notification.pk: _enqueue_delivery(pk), robust=True)
     return notification
 
 
@@ -261,5 +262,5 @@ def resend_notifications(*, notifications, actor):
             change_message="Kirim ulang",
         )
         for notification_id in ids:
-            transaction.on_commit(partial(_enqueue_delivery, notification_id), robust=True)
+            transaction.on_commit(lambda pk=notification_id: _enqueue_delivery(pk), robust=True)
     return len(ids)

@@ -37,7 +37,6 @@ import functools
 import logging
 import zlib
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -64,13 +63,19 @@ SETTLE_SECONDS = 300
 TAIL_LIMIT = 2000
 CURSOR = "duplicates"
 
+
 # Fixed, so signatures written today still match the ones computed next year; changing any of these
 # (or the shingles) means `manage.py triage reindex`.
-_rng = np.random.default_rng(20260101)
-_A = _rng.integers(1, 2**63, size=BANDS * ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
-_B = _rng.integers(0, 2**63, size=BANDS * ROWS_PER_BAND, dtype=np.uint64)
-_MIX = _rng.integers(1, 2**63, size=3, dtype=np.uint64) | np.uint64(1)
-_SHIFT = np.uint64(32)
+# numpy loads on the first signature, not when a page module imports this one (cold start).
+@functools.cache
+def _hash_family():
+    import numpy as np
+
+    rng = np.random.default_rng(20260101)
+    a = rng.integers(1, 2**63, size=BANDS * ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63, size=BANDS * ROWS_PER_BAND, dtype=np.uint64)
+    mix = rng.integers(1, 2**63, size=3, dtype=np.uint64) | np.uint64(1)
+    return a, b, mix, np.uint64(32)
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -90,6 +95,9 @@ def similarity(a, b):
 
 def signature(shingle_set):
     """The MinHash signature: BANDS × ROWS_PER_BAND minima of multiply-shift hashes (uint64 < 2³²)."""
+    import numpy as np
+
+    _A, _B, _MIX, _SHIFT = _hash_family()
     x = np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set))
     # uint64 products wrap modulo 2⁶⁴: that is the multiply-shift hash family, not an overflow.
     return ((_A[:, None] * x[None, :] + _B[:, None]) >> _SHIFT).min(axis=1)
@@ -104,6 +112,9 @@ def band_keys(shingle_set):
 
 def keys_of(sig):
     """The LSH keys of a signature: its bands, each hashed with the band's number to 32 bits."""
+    import numpy as np
+
+    _A, _B, _MIX, _SHIFT = _hash_family()
     sig = sig.reshape(BANDS, ROWS_PER_BAND)
     band = np.arange(1, BANDS + 1, dtype=np.uint64)
     mixed = sig[:, 0] * _MIX[0] + sig[:, 1] * _MIX[1] + band * _MIX[2]
@@ -119,6 +130,8 @@ def estimated_similarity(sig, stored):
     """The share of equal MinHash values: an unbiased estimate of the Jaccard similarity."""
     if not stored:
         return 1.0  # nothing to go by: check the text
+    import numpy as np
+
     return float(np.mean(sig.astype("<u4") == np.frombuffer(bytes(stored), dtype="<u4")))
 
 

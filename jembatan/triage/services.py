@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from jembatan.triage import learning, training
 from jembatan.triage import text as textprep
+from jembatan.triage import training
 from jembatan.triage.duplicates import find_duplicates  # noqa: F401  (part of this interface)
 from jembatan.triage.models import TriageModel
 from jembatan.triage.pii import Span, detect_personal_data, redact  # noqa: F401
@@ -118,6 +118,8 @@ class _ActiveModel:
                     payload = TriageModel.objects.filter(pk=row[0]).values_list("payload", flat=True).first()
                     if payload is None:
                         return None, None, None
+                    from jembatan.triage import learning  # scikit-learn: only where a model runs
+
                     key, version, bundle = row[:2], row[2], learning.Bundle.loads(bytes(payload))
                     self.state = (key, version, bundle)
         return key, version, bundle
@@ -146,6 +148,8 @@ def _predict(report=None, *, text=None, title=None, region=None, channel=None, k
         hit = _recent.get(key)
     if hit is None:
         # More words than shown: some are dropped as unreadable (_words).
+        from jembatan.triage import learning  # scikit-learn: only where a model runs
+
         hit = learning.predict(
             bundle,
             text or "",

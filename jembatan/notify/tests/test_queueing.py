@@ -202,3 +202,21 @@ def test_queue_message_validates_the_address_and_returns_the_row():
         notify.queue_message(
             channel="pigeon", recipient="a@b.id", template="one_time_code", context={"code": "1"}
         )
+
+
+def test_an_unreachable_queue_leaves_the_committed_message_pending_for_the_sweep(
+    monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    # A real Redis queue on a port where nothing listens (a Redis restart in a cluster): the
+    # on-commit enqueue fails, is logged, and the caller's request still succeeds.
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import RedisStorage
+
+    monkeypatch.setattr(HUEY, "_immediate", False)
+    monkeypatch.setattr(HUEY, "storage", RedisStorage(name="t", url="redis://127.0.0.1:1/0"))
+    with django_capture_on_commit_callbacks(execute=True):
+        row = notify.queue_message(
+            channel="email", recipient="a@b.id", template="one_time_code", context={"code": "123456"}
+        )
+    assert Notification.objects.get(pk=row.pk).status == NotificationStatus.PENDING
+    assert "in on_commit()" in caplog.text

@@ -1,0 +1,281 @@
+"""Request ids, JSON logs and Prometheus metrics.
+
+- Every request gets an id (a well-formed incoming `X-Request-ID` from the proxy, or a new one),
+  sent back in `X-Request-ID`, attached to every log line written while it runs, and carried into
+  the Huey tasks it queues (a `_request_id` keyword added when the task is queued and taken off
+  again before the task runs), so one id follows a report from the POST to the delivered message.
+- `JsonFormatter` writes one JSON object per log line (LOG_FORMAT=json, the production default).
+- /metrics (prometheus-client, text format) is open to the addresses in METRICS_ALLOWED_IPS
+  (loopback by default) or to `Authorization: Bearer METRICS_TOKEN`. Request counters and latency
+  histograms are counted per process; with several gunicorn processes they are aggregated through
+  PROMETHEUS_MULTIPROC_DIR (set by `manage.py serve` and the systemd unit). The queue, outbox and
+  SLA numbers are read from the database and the queue at scrape time.
+"""
+
+import contextvars
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+request_id_var = contextvars.ContextVar("request_id", default="")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+TASK_KWARG = "_request_id"
+access_logger = logging.getLogger("jembatan.request")
+
+# --- Logging --------------------------------------------------------------------------------------
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request id (or the queued task's) on every record as `request_id`."""
+
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id and any `extra` fields."""
+
+    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+
+    def format(self, record):
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "request_id", ""):
+            entry["request_id"] = record.request_id
+        for key, value in vars(record).items():
+            if key not in self._STANDARD and not key.startswith("_"):
+                entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+JsonFormatter.converter = time.gmtime
+
+# --- Metrics ----------------------------------------------------------------------------------------
+
+_metrics = None
+_metrics_lock = threading.Lock()
+
+
+def metrics():
+    """The process's request metrics (created on first use, in multiprocess mode when configured)."""
+    global _metrics
+    if _metrics is not None:
+        return _metrics
+    # gthread: the first requests of a process arrive on several threads at once; a metric
+    # registered twice is an error.
+    with _metrics_lock:
+        if _metrics is None:
+            _metrics = _create_metrics()
+    return _metrics
+
+
+def _create_metrics():
+    from prometheus_client import Counter, Histogram
+
+    return {
+        "requests": Counter(
+            "jembatan_http_requests_total",
+            "HTTP requests by view and status.",
+            ["view", "method", "status"],
+        ),
+        "latency": Histogram(
+            "jembatan_http_request_duration_seconds",
+            "Time from the request's arrival to its response, by view.",
+            ["view", "method"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        ),
+    }
+
+
+def _view_label(request):
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name or match.route or "unnamed"
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unresolved"  # 404s and early answers: one label, not one per path (bounded cardinality)
+
+
+class RequestIdMiddleware:
+    """First in the chain: the request id, the access log line and the request metrics."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        elapsed = time.perf_counter() - started
+        response["X-Request-ID"] = rid
+        view = _view_label(request)
+        if view != "metrics":
+            m = metrics()
+            m["requests"].labels(view, request.method, str(response.status_code)).inc()
+            m["latency"].labels(view, request.method).observe(elapsed)
+        if settings.ACCESS_LOG:
+            access_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "request_id": rid,
+                    "view": view,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
+        return response
+
+
+def _database_gauges():
+    """(name, help, [(labels, value)]) of the numbers read from the database at scrape time."""
+    from django.db.models import Min, Q
+    from django.utils import timezone
+
+    from jembatan.notify.models import OPEN_STATUSES, Notification
+    from jembatan.reports.models import OPEN_DISPOSITION_STATUSES, Disposition, Report, Status
+
+    now = timezone.now()
+    oldest = Report.objects.filter(status=Status.BELUM_TERVERIFIKASI).aggregate(m=Min("submitted_at"))["m"]
+    verification = Report.objects.filter(
+        status=Status.BELUM_TERVERIFIKASI, verification_due_at__lt=now, paused_at__isnull=True
+    ).count()
+    completion = Disposition.objects.filter(
+        Q(status__in=OPEN_DISPOSITION_STATUSES), completion_due_at__lt=now
+    ).count()
+    return [
+        (
+            "jembatan_outbox_backlog",
+            "Notifications not yet delivered.",
+            [({}, Notification.objects.filter(status__in=OPEN_STATUSES).count())],
+        ),
+        (
+            "jembatan_oldest_unverified_report_age_seconds",
+            "Age of the oldest report waiting for verification (0 when none).",
+            [({}, (now - oldest).total_seconds() if oldest else 0)],
+        ),
+        (
+            "jembatan_sla_breaches",
+            "Open work past its SLA deadline: reports not verified, dispositions not completed in time.",
+            [({"stage": "verification"}, verification), ({"stage": "completion"}, completion)],
+        ),
+    ]
+
+
+class _StateCollector:
+    """Gauges read at scrape time: queue depth and the database numbers above."""
+
+    def collect(self):
+        from huey.contrib.djhuey import HUEY
+        from prometheus_client.core import GaugeMetricFamily
+
+        queue = GaugeMetricFamily("jembatan_queue_depth", "Tasks waiting in the job queue.")
+        try:
+            queue.add_metric([], HUEY.pending_count())
+        except Exception:
+            logging.getLogger(__name__).exception("metrics: queue depth unavailable")
+        yield queue
+        for name, help_text, samples in _database_gauges():
+            labels = sorted({k for labels, _ in samples for k in labels})
+            family = GaugeMetricFamily(name, help_text, labels=labels)
+            for sample_labels, value in samples:
+                family.add_metric([sample_labels[k] for k in labels], value)
+            yield family
+
+
+def _allowed(request):
+    token = settings.METRICS_TOKEN
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), token):
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS)
+
+
+@never_cache
+@require_GET
+def metrics_view(request):
+    if not _allowed(request):
+        return HttpResponseForbidden("forbidden\n", content_type="text/plain")
+    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+    metrics()  # this process's request metrics exist even before its first counted request
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY
+    body = generate_latest(registry) + generate_latest(_state_registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+_state = None
+
+
+def _state_registry():
+    global _state
+    if _state is None:
+        from prometheus_client import CollectorRegistry
+
+        _state = CollectorRegistry(auto_describe=False)
+        _state.register(_StateCollector())
+    return _state
+
+
+# --- The request id in queued tasks -----------------------------------------------------------------
+
+
+def connect_huey(huey):
+    """Carry the request id from the request that queues a task into the worker that runs it."""
+    from huey.signals import SIGNAL_ENQUEUED
+
+    @huey.signal(SIGNAL_ENQUEUED)
+    def _stamp(signal, task, *args, **kwargs):
+        rid = request_id_var.get()
+        if rid and task.kwargs is not None and TASK_KWARG not in task.kwargs:
+            task.kwargs[TASK_KWARG] = rid
+
+    @huey.pre_execute()
+    def _adopt(task):
+        rid = (task.kwargs or {}).pop(TASK_KWARG, "")
+        # Restored after the task: in immediate mode (tests) the task runs inside the request.
+        task._jembatan_outer_request_id = request_id_var.get()
+        if rid:
+            request_id_var.set(rid)
+
+    @huey.post_execute()
+    def _forget(task, task_value, exc):
+        request_id_var.set(getattr(task, "_jembatan_outer_request_id", ""))
