@@ -127,6 +127,15 @@ elif _cache_url in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://… or locmem://.")
+# Where rate limits count (accounts/ratelimit.py). The counts must be shared by every worker, so the
+# cache only when it is Redis; otherwise the database.
+RATE_COUNTER = env_choice(
+    "RATE_COUNTER", {"database", "cache"}, "cache" if _cache_url.startswith("redis://") else "database"
+)
+# Per-scope overrides of api/throttles.py DEFAULT_RATES, e.g. {"token": "600/min"} (tests set it).
+API_THROTTLE_RATES = {}
+if RATE_COUNTER == "cache" and not _cache_url.startswith("redis://"):
+    raise ImproperlyConfigured("RATE_COUNTER=cache needs a shared cache: set CACHE_URL=redis://….")
 
 # --- Background jobs (Huey) -------------------------------------------------------------------------
 HUEY_BACKEND = env_choice("HUEY_BACKEND", {"sqlite", "redis", "memory"}, "memory" if TESTING else "sqlite")
@@ -168,6 +177,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5, minimum=1)
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1)
+# Failures of one (account, address) pair within a minute before it is slowed to a try a minute,
+# and failures a minute from one address (any accounts) before that address is slowed down.
+LOGIN_THROTTLE_SLOW_AFTER = env_int("LOGIN_THROTTLE_SLOW_AFTER", 3, minimum=1)
+LOGIN_THROTTLE_IP_PER_MINUTE = env_int("LOGIN_THROTTLE_IP_PER_MINUTE", 20, minimum=1)
 OTP_TOTP_ISSUER = INSTANCE_NAME
 
 # --- Internationalisation ---------------------------------------------------------------------------
@@ -214,7 +227,8 @@ ACCOUNTS_RESET_LIMIT_PER_IP = env_int("ACCOUNTS_RESET_LIMIT_PER_IP", 10, minimum
 # --- Portal limits ---------------------------------------------------------------------------------
 PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1)
 PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)
-PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)
+PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)  # per report and address
+ACCESS_CODE_WINDOW_SECONDS = env_int("ACCESS_CODE_WINDOW_SECONDS", 900, minimum=1)
 PORTAL_SIMILAR_LIMIT_PER_IP = env_int("PORTAL_SIMILAR_LIMIT_PER_IP", 120, minimum=1)  # per 15 minutes
 
 # --- Triage -----------------------------------------------------------------------------------------

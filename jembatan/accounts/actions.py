@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jembatan.accounts import throttle, twofactor
-from jembatan.accounts.models import AccountEvent, Hit, LoginAttempt, OneTimeCode, User
+from jembatan.accounts import ratelimit, throttle, twofactor
+from jembatan.accounts.models import AccountEvent, LoginAttempt, OneTimeCode, User
 from jembatan.accounts.phones import normalize_phone
 
 Purpose = OneTimeCode.Purpose
@@ -259,24 +259,16 @@ def _citizens():
     return User.objects.filter(is_active=True, is_staff=False, is_superuser=False, staff_roles__isnull=True)
 
 
-def record_hit(*, kind, key, now=None):
-    """Count one event against a rate limit, and forget this key's events older than a day."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        Hit.objects.filter(kind=kind, key=key, created_at__lt=now - timedelta(days=1)).delete()
-        Hit.objects.create(kind=kind, key=key, created_at=now)
-
-
-def _limited(kind, ip_address, limit, *, now=None):
+def _limited(kind, ip_address, limit):
     """Count this request from `ip_address` and say whether the hour's `limit` was already reached.
 
     The count stands even when the caller then fails (it is written before the caller's work)."""
     if not ip_address:
         return False
-    now = now or timezone.now()
-    if throttle.hits_since(kind=kind, key=ip_address, since=now - timedelta(hours=1)) >= limit:
+    counts = ratelimit.counter()
+    if counts.count(kind, ip_address, window=3600) >= limit:
         return True
-    record_hit(kind=kind, key=ip_address, now=now)
+    counts.add(kind, ip_address, window=3600)
     return False
 
 
@@ -402,14 +394,15 @@ def reset_password(*, identifier, code, password, ip_address=None):
 
 
 def record_failed_login(*, username, ip_address):
-    """Count one failed login against this login name and this address."""
+    """Count one failed login against this login name from this address, and log it."""
+    throttle.count_failure(scope="login", subject=username, ip_address=ip_address)
     return LoginAttempt.objects.create(username=(username or "")[:254], ip_address=ip_address or None)
 
 
 def record_successful_login(*, user, username, ip_address, second_factor=False):
-    """Clear the failures counted against this login name and log the login."""
+    """Clear the failures counted against this login name from this address and log the login."""
     with transaction.atomic():
-        LoginAttempt.objects.filter(username=username).delete()
+        throttle.clear_failures(scope="login", subject=username, ip_address=ip_address)
         AccountEvent.objects.create(
             user=user,
             kind=AccountEvent.Kind.LOGGED_IN,
@@ -419,12 +412,13 @@ def record_successful_login(*, user, username, ip_address, second_factor=False):
 
 
 def prune_login_attempts(*, now=None):
-    """Delete failed-login records older than the retention period; return how many went."""
+    """Delete failed-login records older than the retention period, and rate counts older than a
+    day; return how many failed-login records went."""
     now = now or timezone.now()
     deleted, _detail = LoginAttempt.objects.filter(created_at__lt=now - LOGIN_ATTEMPT_RETENTION).delete()
-    # Per-address counts only matter for an hour.
-    hits, _detail = Hit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
-    return deleted + hits
+    # No limit counts further back than a day.
+    ratelimit.counter().prune(older_than=(now - timedelta(days=1)).timestamp())
+    return deleted
 
 
 # --- Two-factor (TOTP) -------------------------------------------------------------------------------
