@@ -4,7 +4,6 @@ import logging
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
 from jembatan.accounts import ratelimit
