@@ -16,7 +16,7 @@ from jembatan.reports.models import (
 
 # The public-page personal-data filter (NIK, phone numbers, e-mail addresses, introduced names),
 # shared so a report reads the same on the public pages, the REST API and Open311.
-from jembatan.triage.pii import redact
+from jembatan.triage.pii import redact, text_for_viewer
 
 EVENT_LABELS = {
     "submitted": _("Laporan diterima"),
@@ -137,7 +137,7 @@ def staff_timeline(report, *, may_see_identity):
                 "visibility": event.visibility,
                 "status_before": event.status_before,
                 "status_after": event.status_after,
-                "text": event.text,
+                "text": text_for_viewer(event.text, may_see_identity=may_see_identity),
                 "data": event.data or {},
                 "disposition": event.disposition_id,
                 "attachments": [a.pk for a in event.attachments.all()],

@@ -202,3 +202,17 @@ def test_queue_message_validates_the_address_and_returns_the_row():
         notify.queue_message(
             channel="pigeon", recipient="a@b.id", template="one_time_code", context={"code": "1"}
         )
+
+
+def test_personal_data_a_reporter_typed_never_leaves_in_a_staff_message():
+    officer = make_staff(Role.ADMIN_NASIONAL, email="admin@contoh.id")
+    report = make_guest_report(title="Jalan rusak, hubungi saya di 081298765432", is_anonymous=True)
+    text = "Masih rusak. Nama saya Rahmat Hidayat, NIK 1371012345678901."
+
+    [row] = notify.notify_staff(
+        users=[officer], template="reply_received", report=report, extra={"text": text}
+    )
+
+    for secret in ("081298765432", "Rahmat Hidayat", "1371012345678901"):
+        assert secret not in row.subject + row.body + row.body_html
+    assert "Masih rusak." in row.body
