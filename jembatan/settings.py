@@ -173,6 +173,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Rounds of PBKDF2 for the stored access codes (reports.models.hash_access_code); few in tests.
+ACCESS_CODE_HASH_ITERATIONS = env_int(
+    "ACCESS_CODE_HASH_ITERATIONS", 1_000 if TESTING else 20_000, minimum=1_000
+)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5, minimum=1)

@@ -180,7 +180,7 @@ class SubmittedReportSerializer(ReportDetailSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_access_code(self, report):
-        return report.access_code if report.reporter_id is None else None
+        return self.context.get("access_code") if report.reporter_id is None else None
 
 
 def page_serializer(item, name):

@@ -183,8 +183,9 @@ def submit(request):
         reporter_phone=data.get("reporter_phone", ""),
         attachments=data.get("attachments", []),
     )
+    code = report.access_code  # only this instance knows it: the stored form is a hash
     report = load_report(report.tracking_number)
-    body = s.SubmittedReportSerializer(report, context={"reporter_view": True}).data
+    body = s.SubmittedReportSerializer(report, context={"reporter_view": True, "access_code": code}).data
     location = reverse("api:report", args=[report.tracking_number])
     return Response(body, status=201, headers={"Location": location})
 

@@ -172,7 +172,7 @@ def _email_reply(message, report, parsed, uploads):
             actor=registered,
             text=text,
             attachments=uploads,
-            access_code=None if registered else report.access_code,
+            sender_verified=registered is None,
         )
     except (ReportError, PermissionDenied) as exc:
         note = getattr(exc, "message", "") or str(exc)

@@ -160,7 +160,8 @@ def report_context(report, *, audience, template, disposition=None, extra=None):
     # login) reply, rate or close. It travels once, in the acknowledgement; later messages carry
     # only the tracking number.
     needs_code = report.is_confidential or report.reporter_id is None
-    if audience == Audience.REPORTER and needs_code and template == "report_received":
+    # Only the new report's own instance knows the code (the table keeps a hash of it).
+    if audience == Audience.REPORTER and needs_code and template == "report_received" and report.access_code:
         context["access_code"] = report.access_code
         sensitive.append(report.access_code)
     if disposition is not None:

@@ -1261,10 +1261,12 @@ def enter_report_view(request):
             except actions.ReportError as exc:
                 _add_error(form, exc)
             else:
+                code = report.access_code  # only the new instance knows it: the table holds a hash
                 report = Report.objects.select_related("verifying_agency").get(pk=report.pk)
                 context = {
                     **_common(request, now),
                     "report": report,
+                    "access_code": code,
                     "may_open": access.can_view_report_internal(user, report),
                 }
                 # The access code is shown once, here, for the officer to give to the citizen.
