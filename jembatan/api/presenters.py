@@ -66,6 +66,25 @@ def public_text(text):
     return redact(text or "")
 
 
+# Decimal places of an anonymous report's coordinates on public surfaces: about 110 m, enough to
+# find the pothole's street, too coarse to point at the reporter's house.
+PUBLIC_COORDINATE_DECIMALS = 3
+
+
+def public_location(report):
+    """(address, latitude, longitude) as anyone may read them. An anonymous report's free-text
+    address is dropped and its coordinates rounded to PUBLIC_COORDINATE_DECIMALS: together with
+    the text they could name the reporter's house."""
+    latitude = float(report.latitude) if report.latitude is not None else None
+    longitude = float(report.longitude) if report.longitude is not None else None
+    if not report.is_anonymous:
+        return public_text(report.address) or None, latitude, longitude
+    if latitude is not None:
+        latitude = round(latitude, PUBLIC_COORDINATE_DECIMALS)
+        longitude = round(longitude, PUBLIC_COORDINATE_DECIMALS)
+    return None, latitude, longitude
+
+
 def code_matches(report, code):
     """Does `code` open this guest's report (constant time, case-insensitive)?"""
     return access.holds_access_code(report, code)

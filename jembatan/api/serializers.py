@@ -158,7 +158,9 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_address(self, report):
-        return report.address if self._reader_is_reporter(report) else presenters.public_text(report.address)
+        if self._reader_is_reporter(report):
+            return report.address
+        return presenters.public_location(report)[0] or ""
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_agencies(self, report):
