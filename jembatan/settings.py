@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "jembatan.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jembatan.middleware.IndonesianFirstMiddleware",
     "jembatan.middleware.FormPostOnlyRedirectMiddleware",
