@@ -15,6 +15,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -48,6 +49,11 @@ LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 def register_citizen(*, full_name, password, email="", phone="", preferred_language=None, ip_address=None):
     """Create a citizen account and send a verification code to each contact given.
 
+    Whether a contact already has an account is never told to the one registering: when the
+    e-mail address or phone is taken, no account is made, the owner of that contact is told by
+    message (someone tried to register with it; log in or reset the password), and None is
+    returned, which the caller answers exactly like a new account ("check your inbox").
+
     At most ACCOUNTS_REGISTER_LIMIT_PER_IP attempts an hour from one address (generous: offices and
     mobile networks put many people behind one address), so a script can neither mass-produce
     accounts nor probe which contacts are registered.
@@ -60,6 +66,11 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
         )
     full_name = " ".join((full_name or "").split())
     email, phone, errors = _clean_contacts(email=email, phone=phone)
+    taken = {
+        field: errors.pop(field)
+        for field in ("email", "phone")
+        if field in errors and errors[field][0].code in ("email_taken", "phone_taken")
+    }
     if not full_name:
         errors.setdefault("full_name", []).append(_("Nama wajib diisi."))
     language = _clean_language(preferred_language or settings.LANGUAGE_CODE, errors)
@@ -73,8 +84,14 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
     if errors:
         raise ValidationError(errors)
 
+    # Hashed in both cases, so the answer takes as long whether or not the contact was taken.
     user.set_password(password)
     now = timezone.now()
+    if taken:
+        _tell_owners_of_attempt(
+            email=email if "email" in taken else "", phone=phone if "phone" in taken else ""
+        )
+        return None
     with transaction.atomic():
         _save_contacts(user)
         AccountEvent.objects.create(
@@ -87,6 +104,27 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
             if getattr(user, field):
                 _issue_code(user=user, purpose=purpose, now=now)
     return user
+
+
+def _tell_owners_of_attempt(*, email, phone):
+    """Tell the owner of each taken contact that someone tried to register with it."""
+    from jembatan.notify import actions as notify
+
+    for channel, field, value in (("email", "email", email), ("sms", "phone", phone)):
+        owner = User.objects.filter(**{field: value}).first() if value else None
+        if owner is None:
+            continue
+        notify.queue_message(
+            channel=channel,
+            recipient=value,
+            template="registration_attempt",
+            context={
+                "login_url": settings.SITE_URL + reverse("accounts:login"),
+                "reset_url": settings.SITE_URL + reverse("accounts:password-reset"),
+            },
+            language=owner.preferred_language,
+            user=owner,
+        )
 
 
 def send_verification_code(*, user, purpose):

@@ -157,11 +157,17 @@ def register_view(request):
         except ValidationError as exc:
             _add_action_errors(form, exc)
         else:
-            auth_login(request, user, backend=DEFAULT_BACKEND)
+            # The same answer whether an account was made (user) or the contact already had one
+            # (None: its owner was told by message), so nobody can probe who is registered.
+            del user
             messages.success(
-                request, _("Akun Anda sudah dibuat. Masukkan kode yang kami kirim untuk verifikasi.")
+                request,
+                _(
+                    "Periksa kotak masuk e-mail atau SMS Anda: kami sudah mengirim langkah berikutnya. "
+                    "Lalu masuk dengan e-mail/nomor ponsel dan kata sandi Anda untuk memasukkan kode verifikasi."
+                ),
             )
-            return redirect("accounts:verify")
+            return redirect(reverse("accounts:login") + "?next=" + reverse("accounts:verify"))
     return render(request, "accounts/register.html", {"form": form})
 
 

@@ -58,6 +58,9 @@ KINDS = {
     "ombudsman_flag": MessageKind(_STAFF),
     "one_time_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
     "password_reset_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
+    # Someone registered with a contact that already has an account: its owner is told, the one
+    # registering is not (accounts.actions.register_citizen).
+    "registration_attempt": MessageKind(frozenset({Audience.DIRECT}), has_sms=True),
 }
 
 # Keys report_context owns; `extra` may not override them (it could otherwise smuggle in, say,
