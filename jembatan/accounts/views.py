@@ -163,8 +163,9 @@ def register_view(request):
             messages.success(
                 request,
                 _(
-                    "Periksa kotak masuk e-mail atau SMS Anda: kami sudah mengirim langkah berikutnya. "
-                    "Lalu masuk dengan e-mail/nomor ponsel dan kata sandi Anda untuk memasukkan kode verifikasi."
+                    "Periksa kotak masuk e-mail atau SMS Anda: kami sudah mengirim langkah "
+                    "berikutnya. Lalu masuk dengan e-mail/nomor ponsel dan kata sandi Anda untuk "
+                    "memasukkan kode verifikasi."
                 ),
             )
             return redirect(reverse("accounts:login") + "?next=" + reverse("accounts:verify"))
