@@ -141,7 +141,7 @@ def test_fake_image_is_refused_and_everything_else_typed_is_kept(client, w):
     response = client.post("/lapor/", data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert "bukan gambar (JPEG, PNG, GIF) atau PDF" in html
+    assert "bukan gambar (JPEG, PNG, WebP, GIF) atau PDF" in html
     assert 'value="Lampu jalan mati di Jalan Sudirman"' in html
     assert 'value="Depan masjid raya"' in html
     assert data["description"] in html
