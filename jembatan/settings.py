@@ -259,6 +259,10 @@ WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 90, minimum=1
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")
+# The authserv-id our receiving mail server writes in Authentication-Results (e.g. mx.example.go.id).
+# A reply quoting #nomor is attached to the report only when that header shows an aligned DKIM,
+# SPF or DMARC pass; empty: no reply by e-mail is trusted, each is held for an officer.
+CHANNELS_EMAIL_AUTHSERV_ID = env_str("CHANNELS_EMAIL_AUTHSERV_ID", "")
 CHANNELS_MEDIA_ALLOWED_HOSTS = env_list("CHANNELS_MEDIA_ALLOWED_HOSTS", [])  # ".host" = subdomains too
 CHANNELS_MEDIA_MAX_BYTES = env_int("CHANNELS_MEDIA_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 CHANNELS_MEDIA_ALLOW_HTTP = env_bool("CHANNELS_MEDIA_ALLOW_HTTP", DEVELOPMENT)
