@@ -3,7 +3,7 @@ accounts' per-address limits, the REST API, Open311 and the intake webhooks.
 
 Interface (small on purpose, so a Redis backend is a few lines: INCRBY + EXPIRE per bucket, MGET):
 
-    counter().add(kind, key, window=…)     count one event, return the count inside the window
+    counter().add(kind, key, window=…)     count one event (or `amount`)
     counter().count(kind, key, window=…)   the count inside the window, without adding
     counter().clear(kind, key)             forget the key (e.g. a successful login)
 
@@ -66,7 +66,6 @@ class DatabaseCounter:
             except IntegrityError:
                 # Another worker created the bucket between our update and insert.
                 rows.update(count=F("count") + amount)
-        return self.count(kind, key, window=window, now=now)
 
     def count(self, kind, key, *, window, now=None):
         from jembatan.accounts.models import RateCount
@@ -114,7 +113,6 @@ class CacheCounter:
             self.cache.set(name, amount, timeout=int(window) + _bucket_seconds(window) + 1)
         # The kind's known windows are not stored; clear() removes the most recent day's keys.
         self.cache.add(f"rate-window:{kind}:{_digest(key)}", int(window), timeout=86400)
-        return self.count(kind, key, window=window, now=now)
 
     def count(self, kind, key, *, window, now=None):
         now = time.time() if now is None else now
