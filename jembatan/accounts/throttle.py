@@ -87,11 +87,12 @@ def refusal(*, scope, subject, ip_address):
     counts = ratelimit.counter()
     pair = _pair(subject, ip_address)
     if counts.count(f"{scope}-pair", pair, window=window) >= pair_limit:
-        return Refusal(retry_after=ratelimit.retry_after(window), locked=True)
+        # The oldest failures may leave the window sooner; the message promises no less than this.
+        return Refusal(retry_after=int(window), locked=True)
     if counts.count(f"{scope}-pair-min", pair, window=SLOW_WINDOW) >= slow_after:
-        return Refusal(retry_after=ratelimit.retry_after(SLOW_WINDOW), locked=False)
+        return Refusal(retry_after=SLOW_WINDOW, locked=False)
     if ip_address and counts.count(f"{scope}-ip-min", ip_address, window=SLOW_WINDOW) >= ip_per_minute:
-        return Refusal(retry_after=ratelimit.retry_after(SLOW_WINDOW), locked=False)
+        return Refusal(retry_after=SLOW_WINDOW, locked=False)
     return None
 
 
