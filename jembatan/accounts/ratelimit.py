@@ -27,6 +27,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
+from jembatan.accounts.models import RateCount
+
 BUCKETS_PER_WINDOW = 10
 # Keys are hashed: a phone number or an e-mail address is neither a safe cache key nor something
 # to keep readable in a counter table.
@@ -54,8 +56,6 @@ def _bucket(window, now):
 
 class DatabaseCounter:
     def add(self, kind, key, *, window, now=None, amount=1):
-        from jembatan.accounts.models import RateCount
-
         now = time.time() if now is None else now
         ident = {"kind": kind, "key": _digest(key), "bucket": _bucket(window, now)}
         rows = RateCount.objects.filter(**ident)
@@ -68,8 +68,6 @@ class DatabaseCounter:
                 rows.update(count=F("count") + amount)
 
     def count(self, kind, key, *, window, now=None):
-        from jembatan.accounts.models import RateCount
-
         now = time.time() if now is None else now
         total = RateCount.objects.filter(
             kind=kind, key=_digest(key), bucket__gte=_first_counted(window, now), bucket__lte=now
@@ -77,14 +75,10 @@ class DatabaseCounter:
         return total or 0
 
     def clear(self, kind, key):
-        from jembatan.accounts.models import RateCount
-
         RateCount.objects.filter(kind=kind, key=_digest(key)).delete()
 
     def prune(self, *, older_than):
         """Delete buckets that started before `older_than` (epoch seconds); return how many."""
-        from jembatan.accounts.models import RateCount
-
         return RateCount.objects.filter(bucket__lt=older_than).delete()[0]
 
 
