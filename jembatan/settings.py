@@ -69,6 +69,7 @@ MIDDLEWARE = [
     # Static files are served by the application itself in every mode (no separate web server
     # needed): hashed names get a far-future, immutable Cache-Control; gzip/brotli are pre-built.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jembatan.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jembatan.middleware.IndonesianFirstMiddleware",
     "jembatan.middleware.FormPostOnlyRedirectMiddleware",
@@ -200,6 +201,15 @@ else:
 if REDIS_URL:
     # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Where rate limits count (accounts/ratelimit.py). The counts must be shared by every worker, so the
+# cache only when it is Redis; otherwise the database.
+RATE_COUNTER = env_choice(
+    "RATE_COUNTER", {"database", "cache"}, "cache" if _cache_url.startswith("redis://") else "database"
+)
+# Per-scope overrides of api/throttles.py DEFAULT_RATES, e.g. {"token": "600/min"} (tests set it).
+API_THROTTLE_RATES = {}
+if RATE_COUNTER == "cache" and not _cache_url.startswith("redis://"):
+    raise ImproperlyConfigured("RATE_COUNTER=cache needs a shared cache: set CACHE_URL=redis://….")
 
 # --- Background jobs (Huey) -------------------------------------------------------------------------
 _default_huey = "memory" if TESTING else ("redis" if REDIS_URL else "sqlite")
@@ -248,10 +258,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Rounds of PBKDF2 for the stored access codes (reports.models.hash_access_code); few in tests.
+ACCESS_CODE_HASH_ITERATIONS = env_int(
+    "ACCESS_CODE_HASH_ITERATIONS", 1_000 if TESTING else 20_000, minimum=1_000
+)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5, minimum=1)
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1)
+# Failures of one (account, address) pair within a minute before it is slowed to a try a minute,
+# and failures a minute from one address (any accounts) before that address is slowed down.
+LOGIN_THROTTLE_SLOW_AFTER = env_int("LOGIN_THROTTLE_SLOW_AFTER", 3, minimum=1)
+LOGIN_THROTTLE_IP_PER_MINUTE = env_int("LOGIN_THROTTLE_IP_PER_MINUTE", 20, minimum=1)
 OTP_TOTP_ISSUER = INSTANCE_NAME
 # Admin instansi, admin nasional and sysadmin must log in with a TOTP token (enrolling first if they
 # have no authenticator yet). On everywhere but the unit tests, which turn it on where they test it;
@@ -319,7 +337,8 @@ ACCOUNTS_RESET_LIMIT_PER_IP = env_int("ACCOUNTS_RESET_LIMIT_PER_IP", 10, minimum
 # --- Portal limits ---------------------------------------------------------------------------------
 PORTAL_SUBMIT_LIMIT_PER_IP = env_int("PORTAL_SUBMIT_LIMIT_PER_IP", 30, minimum=1)
 PORTAL_SUBMIT_LIMIT_PER_USER = env_int("PORTAL_SUBMIT_LIMIT_PER_USER", 10, minimum=1)
-PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)
+PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)  # per report and address
+ACCESS_CODE_WINDOW_SECONDS = env_int("ACCESS_CODE_WINDOW_SECONDS", 900, minimum=1)
 PORTAL_SIMILAR_LIMIT_PER_IP = env_int("PORTAL_SIMILAR_LIMIT_PER_IP", 120, minimum=1)  # per 15 minutes
 
 # --- Triage -----------------------------------------------------------------------------------------
@@ -349,6 +368,10 @@ WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 90, minimum=1
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")
+# The authserv-id our receiving mail server writes in Authentication-Results (e.g. mx.example.go.id).
+# A reply quoting #nomor is attached to the report only when that header shows an aligned DKIM,
+# SPF or DMARC pass; empty: no reply by e-mail is trusted, each is held for an officer.
+CHANNELS_EMAIL_AUTHSERV_ID = env_str("CHANNELS_EMAIL_AUTHSERV_ID", "")
 CHANNELS_MEDIA_ALLOWED_HOSTS = env_list("CHANNELS_MEDIA_ALLOWED_HOSTS", [])  # ".host" = subdomains too
 CHANNELS_MEDIA_MAX_BYTES = env_int("CHANNELS_MEDIA_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 CHANNELS_MEDIA_ALLOW_HTTP = env_bool("CHANNELS_MEDIA_ALLOW_HTTP", DEVELOPMENT)

@@ -162,11 +162,7 @@ def can_view_report_internal(user, report):
 
 def holds_access_code(report, access_code):
     """Does `access_code` open this report? (Constant-time, case-insensitive, blank never matches.)"""
-    return (
-        bool(access_code)
-        and bool(report.access_code)
-        and _constant_time_equal(access_code, report.access_code)
-    )
+    return bool(access_code) and report.check_access_code(access_code)
 
 
 def can_track_report(user, report, access_code=None):
@@ -415,9 +411,3 @@ def require(allowed, message=None):
     """Raise PermissionDenied with a message in the user's language unless `allowed`."""
     if not allowed:
         raise PermissionDenied(message or _("Anda tidak berwenang melakukan tindakan ini."))
-
-
-def _constant_time_equal(a, b):
-    import hmac
-
-    return hmac.compare_digest(str(a).strip().upper().encode(), str(b).encode())

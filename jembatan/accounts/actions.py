@@ -15,18 +15,18 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jembatan.accounts import access, throttle, twofactor
+from jembatan.accounts import access, ratelimit, throttle, twofactor
 from jembatan.accounts import audit as _audit
 from jembatan.accounts.models import (
     AccountEvent,
     AuditRecord,
-    Hit,
     LoginAttempt,
     OneTimeCode,
     Role,
@@ -58,6 +58,11 @@ LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 def register_citizen(*, full_name, password, email="", phone="", preferred_language=None, ip_address=None):
     """Create a citizen account and send a verification code to each contact given.
 
+    Whether a contact already has an account is never told to the one registering: when the
+    e-mail address or phone is taken, no account is made, the owner of that contact is told by
+    message (someone tried to register with it; log in or reset the password), and None is
+    returned, which the caller answers exactly like a new account ("check your inbox").
+
     At most ACCOUNTS_REGISTER_LIMIT_PER_IP attempts an hour from one address (generous: offices and
     mobile networks put many people behind one address), so a script can neither mass-produce
     accounts nor probe which contacts are registered.
@@ -70,6 +75,11 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
         )
     full_name = " ".join((full_name or "").split())
     email, phone, errors = _clean_contacts(email=email, phone=phone)
+    taken = {
+        field: errors.pop(field)
+        for field in ("email", "phone")
+        if field in errors and errors[field][0].code in ("email_taken", "phone_taken")
+    }
     if not full_name:
         errors.setdefault("full_name", []).append(_("Nama wajib diisi."))
     language = _clean_language(preferred_language or settings.LANGUAGE_CODE, errors)
@@ -83,8 +93,14 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
     if errors:
         raise ValidationError(errors)
 
+    # Hashed in both cases, so the answer takes as long whether or not the contact was taken.
     user.set_password(password)
     now = timezone.now()
+    if taken:
+        _tell_owners_of_attempt(
+            email=email if "email" in taken else "", phone=phone if "phone" in taken else ""
+        )
+        return None
     with transaction.atomic():
         _save_contacts(user)
         AccountEvent.objects.create(
@@ -97,6 +113,27 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
             if getattr(user, field):
                 _issue_code(user=user, purpose=purpose, now=now)
     return user
+
+
+def _tell_owners_of_attempt(*, email, phone):
+    """Tell the owner of each taken contact that someone tried to register with it."""
+    from jembatan.notify import actions as notify
+
+    for channel, field, value in (("email", "email", email), ("sms", "phone", phone)):
+        owner = User.objects.filter(**{field: value}).first() if value else None
+        if owner is None:
+            continue
+        notify.queue_message(
+            channel=channel,
+            recipient=value,
+            template="registration_attempt",
+            context={
+                "login_url": settings.SITE_URL + reverse("accounts:login"),
+                "reset_url": settings.SITE_URL + reverse("accounts:password-reset"),
+            },
+            language=owner.preferred_language,
+            user=owner,
+        )
 
 
 def send_verification_code(*, user, purpose):
@@ -269,24 +306,16 @@ def _citizens():
     return User.objects.filter(is_active=True, is_staff=False, is_superuser=False, staff_roles__isnull=True)
 
 
-def record_hit(*, kind, key, now=None):
-    """Count one event against a rate limit, and forget this key's events older than a day."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        Hit.objects.filter(kind=kind, key=key, created_at__lt=now - timedelta(days=1)).delete()
-        Hit.objects.create(kind=kind, key=key, created_at=now)
-
-
-def _limited(kind, ip_address, limit, *, now=None):
+def _limited(kind, ip_address, limit):
     """Count this request from `ip_address` and say whether the hour's `limit` was already reached.
 
     The count stands even when the caller then fails (it is written before the caller's work)."""
     if not ip_address:
         return False
-    now = now or timezone.now()
-    if throttle.hits_since(kind=kind, key=ip_address, since=now - timedelta(hours=1)) >= limit:
+    counts = ratelimit.counter()
+    if counts.count(kind, ip_address, window=3600) >= limit:
         return True
-    record_hit(kind=kind, key=ip_address, now=now)
+    counts.add(kind, ip_address, window=3600)
     return False
 
 
@@ -412,14 +441,15 @@ def reset_password(*, identifier, code, password, ip_address=None):
 
 
 def record_failed_login(*, username, ip_address):
-    """Count one failed login against this login name and this address."""
+    """Count one failed login against this login name from this address, and log it."""
+    throttle.count_failure(scope="login", subject=username, ip_address=ip_address)
     return LoginAttempt.objects.create(username=(username or "")[:254], ip_address=ip_address or None)
 
 
 def record_successful_login(*, user, username, ip_address, second_factor=False):
-    """Clear the failures counted against this login name and log the login."""
+    """Clear the failures counted against this login name from this address and log the login."""
     with transaction.atomic():
-        LoginAttempt.objects.filter(username=username).delete()
+        throttle.clear_failures(scope="login", subject=username, ip_address=ip_address)
         AccountEvent.objects.create(
             user=user,
             kind=AccountEvent.Kind.LOGGED_IN,
@@ -429,12 +459,13 @@ def record_successful_login(*, user, username, ip_address, second_factor=False):
 
 
 def prune_login_attempts(*, now=None):
-    """Delete failed-login records older than the retention period; return how many went."""
+    """Delete failed-login records older than the retention period, and rate counts older than a
+    day; return how many failed-login records went."""
     now = now or timezone.now()
     deleted, _detail = LoginAttempt.objects.filter(created_at__lt=now - LOGIN_ATTEMPT_RETENTION).delete()
-    # Per-address counts only matter for an hour.
-    hits, _detail = Hit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
-    return deleted + hits
+    # No limit counts further back than a day.
+    ratelimit.counter().prune(older_than=(now - timedelta(days=1)).timestamp())
+    return deleted
 
 
 # --- Two-factor (TOTP) -------------------------------------------------------------------------------

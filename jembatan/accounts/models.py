@@ -155,19 +155,22 @@ class LoginAttempt(models.Model):
         return f"{self.username} @ {self.ip_address}"
 
 
-class Hit(models.Model):
-    """One counted event for a rate limit, e.g. a password-reset request or a wrong access code from
-    an address (`key`). The one counter every app's limits use (accounts.actions.record_hit); the
-    login throttle keeps its own LoginAttempt log, which the admin lists."""
+class RateCount(models.Model):
+    """Events counted for a rate limit in one time bucket (see accounts/ratelimit.py, the one
+    counter every limit uses). `key` is a hash of what is counted (an address, an account and an
+    address, an API key); `bucket` the bucket's start in seconds since the epoch."""
 
-    kind = models.CharField(max_length=20)
-    key = models.CharField(max_length=120)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=40)
+    bucket = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("hitungan batas")
         verbose_name_plural = _("hitungan batas")
-        indexes = [models.Index(fields=["kind", "key", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "bucket"], name="accounts_ratecount_unique_bucket")
+        ]
 
 
 class AccountEvent(models.Model):

@@ -68,10 +68,11 @@ def login_view(request):
         identifier = form.cleaned_data["username"]
         key = throttle.throttle_key(identifier)
         ip = throttle.client_ip(request)
-        if throttle.is_throttled(username=key, ip_address=ip):
-            # Checked before the password: a locked-out guesser learns nothing, not even from the
+        refused = throttle.refusal(scope="login", subject=key, ip_address=ip)
+        if refused:
+            # Checked before the password: a refused guesser learns nothing, not even from the
             # right password. The same words whether or not the account exists.
-            return _throttled(request, "accounts/login.html", {"form": form, "next": next_url})
+            return _throttled(request, "accounts/login.html", {"form": form, "next": next_url}, refused)
         user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
         if user is None:
             actions.record_failed_login(username=key, ip_address=ip)
@@ -101,8 +102,9 @@ def login_token_view(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = throttle.client_ip(request)
-        if throttle.is_throttled(username=pending["username"], ip_address=ip):
-            return _throttled(request, "accounts/login_token.html", {"form": form})
+        refused = throttle.refusal(scope="login", subject=pending["username"], ip_address=ip)
+        if refused:
+            return _throttled(request, "accounts/login_token.html", {"form": form}, refused)
         device = actions.verify_second_factor(user=user, token=form.cleaned_data["token"])
         if device is None:
             actions.record_failed_login(username=pending["username"], ip_address=ip)
@@ -155,11 +157,18 @@ def register_view(request):
         except ValidationError as exc:
             _add_action_errors(form, exc)
         else:
-            auth_login(request, user, backend=DEFAULT_BACKEND)
+            # The same answer whether an account was made (user) or the contact already had one
+            # (None: its owner was told by message), so nobody can probe who is registered.
+            del user
             messages.success(
-                request, _("Akun Anda sudah dibuat. Masukkan kode yang kami kirim untuk verifikasi.")
+                request,
+                _(
+                    "Periksa kotak masuk e-mail atau SMS Anda: kami sudah mengirim langkah "
+                    "berikutnya. Lalu masuk dengan e-mail/nomor ponsel dan kata sandi Anda untuk "
+                    "memasukkan kode verifikasi."
+                ),
             )
-            return redirect("accounts:verify")
+            return redirect(reverse("accounts:login") + "?next=" + reverse("accounts:verify"))
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -340,8 +349,9 @@ def totp_start_view(request):
     form = TotpStartForm(request.POST)
     key = throttle.throttle_key(user.get_username())
     ip = throttle.client_ip(request)
-    if throttle.is_throttled(username=key, ip_address=ip):
-        messages.error(request, _throttle_message())
+    refused = throttle.refusal(scope="login", subject=key, ip_address=ip)
+    if refused:
+        messages.error(request, throttle_message(refused))
     elif not form.is_valid():
         messages.error(request, _("Masukkan kata sandi Anda."))
     elif not user.check_password(form.cleaned_data["password"]):
@@ -440,15 +450,24 @@ def landing_url(user):
     return reverse("workbench:index")
 
 
-def _throttle_message():
+def throttle_message(refused):
+    """What a refused login is told: a short wait when only slowed down, the window when locked."""
+    if not refused.locked:
+        return _("Terlalu banyak percobaan yang gagal. Tunggu %(seconds)d detik, lalu coba lagi.") % {
+            "seconds": refused.retry_after
+        }
     minutes = max(1, -(-settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60))  # rounded up
     return _(
         "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, silakan coba lagi dalam %(minutes)d menit."
     ) % {"minutes": minutes}
 
 
-def _throttled(request, template, context):
-    return render(request, template, {**context, "throttled": _throttle_message()}, status=429)
+def _throttled(request, template, context, refused):
+    response = render(request, template, {**context, "throttled": throttle_message(refused)}, status=429)
+    response["Retry-After"] = str(refused.retry_after)
+    # Expected and possibly many: not worth a WARNING line from django.request each.
+    response._has_been_logged = True
+    return response
 
 
 def _set_language_cookie(response, language):

@@ -80,7 +80,11 @@ def api_exception_handler(exc, context):
         payload = body(code, detail if isinstance(detail, str) else exc.default_detail)
     if exc.status_code == 400:
         logger.info("API 400 %s: %s", context.get("request") and context["request"].path, payload["code"])
-    return Response(payload, status=exc.status_code, headers=headers)
+    response = Response(payload, status=exc.status_code, headers=headers)
+    if isinstance(exc, exceptions.Throttled):
+        # A flood of refusals must stay cheap: no WARNING line from django.request for each.
+        response._has_been_logged = True
+    return response
 
 
 def not_found(request, *args, **kwargs):

@@ -16,7 +16,7 @@ from jembatan.reports.models import (
 
 # The public-page personal-data filter (NIK, phone numbers, e-mail addresses, introduced names),
 # shared so a report reads the same on the public pages, the REST API and Open311.
-from jembatan.triage.pii import redact
+from jembatan.triage.pii import redact, text_for_viewer
 
 EVENT_LABELS = {
     "submitted": _("Laporan diterima"),
@@ -64,6 +64,25 @@ def event_label(action):
 
 def public_text(text):
     return redact(text or "")
+
+
+# Decimal places of an anonymous report's coordinates on public surfaces: about 110 m, enough to
+# find the pothole's street, too coarse to point at the reporter's house.
+PUBLIC_COORDINATE_DECIMALS = 3
+
+
+def public_location(report):
+    """(address, latitude, longitude) as anyone may read them. An anonymous report's free-text
+    address is dropped and its coordinates rounded to PUBLIC_COORDINATE_DECIMALS: together with
+    the text they could name the reporter's house."""
+    latitude = float(report.latitude) if report.latitude is not None else None
+    longitude = float(report.longitude) if report.longitude is not None else None
+    if not report.is_anonymous:
+        return public_text(report.address) or None, latitude, longitude
+    if latitude is not None:
+        latitude = round(latitude, PUBLIC_COORDINATE_DECIMALS)
+        longitude = round(longitude, PUBLIC_COORDINATE_DECIMALS)
+    return None, latitude, longitude
 
 
 def code_matches(report, code):
@@ -137,7 +156,7 @@ def staff_timeline(report, *, may_see_identity):
                 "visibility": event.visibility,
                 "status_before": event.status_before,
                 "status_after": event.status_after,
-                "text": event.text,
+                "text": text_for_viewer(event.text, may_see_identity=may_see_identity),
                 "data": event.data or {},
                 "disposition": event.disposition_id,
                 "attachments": [a.pk for a in event.attachments.all()],

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jembatan.accounts import access
 from jembatan.accounts.models import User
 from jembatan.api import presenters
 from jembatan.api.models import WebhookEvent
@@ -22,6 +23,7 @@ from jembatan.directory.models import Agency, Category, Region
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
 from jembatan.reports.models import ArchiveReason, Classification, ReceivedVia, ReportType, Status
+from jembatan.triage.pii import text_for_viewer
 
 MAX_VERSION = 2**31 - 1
 
@@ -156,7 +158,9 @@ class ReportDetailSerializer(ReportSummarySerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_address(self, report):
-        return report.address if self._reader_is_reporter(report) else presenters.public_text(report.address)
+        if self._reader_is_reporter(report):
+            return report.address
+        return presenters.public_location(report)[0] or ""
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_agencies(self, report):
@@ -178,7 +182,7 @@ class SubmittedReportSerializer(ReportDetailSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_access_code(self, report):
-        return report.access_code if report.reporter_id is None else None
+        return self.context.get("access_code") if report.reporter_id is None else None
 
 
 def page_serializer(item, name):
@@ -221,7 +225,7 @@ class StaffDispositionSerializer(serializers.Serializer):
 
 class StaffSummarySerializer(serializers.Serializer):
     tracking_number = serializers.CharField()
-    title = serializers.CharField()
+    title = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=ReportType.choices)
     classification = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
@@ -238,6 +242,17 @@ class StaffSummarySerializer(serializers.Serializer):
     sla_due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.SerializerMethodField()
     version = serializers.IntegerField()
+
+    def may_see_identity(self, report):
+        """Whether the caller may know who reported: given for one report, else asked per report
+        (only an anonymous report can hide its reporter from staff who may read it)."""
+        if "may_see_identity" in self.context:
+            return self.context["may_see_identity"]
+        return not report.is_anonymous or access.can_see_identity(self.context["viewer"], report)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_title(self, report):
+        return text_for_viewer(report.title, may_see_identity=self.may_see_identity(report))
 
     @extend_schema_field(CodeNameSerializer(allow_null=True))
     def get_category(self, report):
@@ -302,9 +317,10 @@ class StaffAttachmentSerializer(serializers.Serializer):
 
 
 class StaffReportSerializer(StaffSummarySerializer):
-    """One report for staff in scope: text, identity when allowed, dispositions, full timeline."""
+    """One report for staff in scope: text, identity when allowed, dispositions, full timeline.
+    Personal data in the text is redacted for those who may not know who reported."""
 
-    description = serializers.CharField()
+    description = serializers.SerializerMethodField()
     incident_date = serializers.DateField(allow_null=True)
     address = serializers.CharField()
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
@@ -320,6 +336,10 @@ class StaffReportSerializer(StaffSummarySerializer):
     dispositions = StaffDispositionSerializer(many=True, source="dispositions.all")
     attachments = StaffAttachmentSerializer(many=True, source="attachments.all")
     timeline = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_description(self, report):
+        return text_for_viewer(report.description, may_see_identity=self.may_see_identity(report))
 
     @extend_schema_field(CodeNameSerializer(allow_null=True))
     def get_target_agency(self, report):

@@ -143,7 +143,8 @@ def report_list(request):
     reports = search_reports(reports, query.get("q", ""))
     order = query["ordering"]
     reports = reports.order_by(order, "-pk" if order.startswith("-") else "pk")
-    return Response(paginate(request, reports, s.StaffSummarySerializer, query, {"now": now}))
+    context = {"now": now, "viewer": request.user}
+    return Response(paginate(request, reports, s.StaffSummarySerializer, query, context))
 
 
 @extend_schema(

@@ -1,17 +1,17 @@
-"""Rate limits per API key (or logged-in user) and per client address, counted in the cache.
+"""Rate limits per API key (or logged-in user) and per client address, on the one rate counter.
 
-The counters live in Django's default cache. The locmem cache is per process, so with several
-web workers each counts on its own: production sets CACHE_URL=redis://… so every worker shares
-one count. Rates come from settings.API_THROTTLE_RATES (read on every request, so an override
-needs no restart in tests), falling back to DEFAULT_RATES.
+The counts live in accounts/ratelimit.py (the database, or Redis when the cache is Redis), so every
+web worker shares them. Rates come from settings.API_THROTTLE_RATES (read on every request, so an
+override needs no restart in tests), falling back to DEFAULT_RATES. A refused request is one read
+of the counter and writes nothing.
 """
 
-import hashlib
 import math
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from jembatan.accounts import ratelimit
 from jembatan.accounts.throttle import client_ip
 from jembatan.api.auth import owner_of
 
@@ -31,15 +31,46 @@ DEFAULT_RATES = {
     "inbound_sender": "20/hour",
 }
 
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
 
 def rate_for(scope):
-    rates = {**DEFAULT_RATES, **getattr(settings, "API_THROTTLE_RATES", {})}
-    return rates[scope]
+    """(allowed events, window in seconds) of `scope`, e.g. "300/min" -> (300, 60)."""
+    rates = {**DEFAULT_RATES, **settings.API_THROTTLE_RATES}
+    number, period = rates[scope].split("/")
+    return int(number), PERIODS[period]
 
 
-class _Throttle(SimpleRateThrottle):
-    def get_rate(self):
-        return rate_for(self.scope)
+def hit(scope, ident, amount=1):
+    """Count `amount` events for (scope, ident); return the seconds to wait, or 0 if allowed.
+
+    Refused events are not counted: a client hammering past its limit is not kept out longer for
+    it, and the refusal writes nothing.
+    """
+    limit, window = rate_for(scope)
+    counts = ratelimit.counter()
+    if counts.count(scope, ident, window=window) + amount > limit:
+        return max(1, math.ceil(ratelimit.retry_after(window)))
+    counts.add(scope, ident, window=window, amount=amount)
+    return 0
+
+
+class _Throttle(BaseThrottle):
+    scope = None
+
+    def ident(self, request):
+        """What to count this request under, or None when this limit does not apply."""
+        raise NotImplementedError
+
+    def allow_request(self, request, view):
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        self._wait = hit(self.scope, ident)
+        return not self._wait
+
+    def wait(self):
+        return self._wait
 
     def get_ident(self, request):
         # DRF's own get_ident trusts any X-Forwarded-For a client sends; accounts.throttle only
@@ -50,17 +81,17 @@ class _Throttle(SimpleRateThrottle):
 class TokenThrottle(_Throttle):
     scope = "token"
 
-    def get_cache_key(self, request, view):
+    def ident(self, request):
         if not request.user or not request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": owner_of(request)}
+        return owner_of(request)
 
 
 class IPThrottle(_Throttle):
     scope = "ip"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def ident(self, request):
+        return self.get_ident(request)
 
 
 class GuestWriteThrottle(_Throttle):
@@ -68,33 +99,10 @@ class GuestWriteThrottle(_Throttle):
 
     scope = "guest_write"
 
-    def get_cache_key(self, request, view):
+    def ident(self, request):
         if request.method != "POST" or (request.user and request.user.is_authenticated):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)
 
 
 DEFAULT_THROTTLES = [TokenThrottle, IPThrottle, GuestWriteThrottle]
-
-
-class _Counter(_Throttle):
-    def __init__(self, scope, ident):
-        self.scope = scope
-        self.ident = ident
-        super().__init__()
-
-    def get_cache_key(self, request, view):
-        # Hashed: a sender may be "+62 812-…" or an e-mail address, neither a safe cache key.
-        digest = hashlib.sha256(str(self.ident).encode("utf-8")).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": digest}
-
-
-def hit(scope, ident):
-    """Count one hit for (scope, ident) outside DRF; return the seconds to wait, or 0 if allowed.
-
-    Used by the Open311 and channel webhooks, which are plain Django views.
-    """
-    counter = _Counter(scope, ident)
-    if counter.allow_request(None, None):
-        return 0
-    return max(1, math.ceil(counter.wait() or 1))

@@ -101,9 +101,21 @@ def paginate(request, queryset, serializer_class, query, context=None):
     }
 
 
-def _access_code(request, data=None):
-    code = (data or {}).get("access_code") or request.headers.get(ACCESS_CODE_HEADER) or ""
-    return code.strip()
+def _access_code(request, report, data=None):
+    """The access code the caller sent, checked under the portal's throttle (one shared count).
+
+    A wrong code counts against (report, address); too many and the call is refused with 429
+    before the code is compared."""
+    code = ((data or {}).get("access_code") or request.headers.get(ACCESS_CODE_HEADER) or "").strip()
+    if code:
+        _matches, refused = login_throttle.try_access_code(
+            report=report, code=code, ip_address=login_throttle.client_ip(request)
+        )
+        if refused:
+            raise exceptions.Throttled(
+                wait=refused.retry_after, detail=_("Terlalu banyak percobaan kode akses. Coba lagi nanti.")
+            )
+    return code
 
 
 def _is_reporter_here(request, report, code):
@@ -171,8 +183,9 @@ def submit(request):
         reporter_phone=data.get("reporter_phone", ""),
         attachments=data.get("attachments", []),
     )
+    code = report.access_code  # only this instance knows it: the stored form is a hash
     report = load_report(report.tracking_number)
-    body = s.SubmittedReportSerializer(report, context={"reporter_view": True}).data
+    body = s.SubmittedReportSerializer(report, context={"reporter_view": True, "access_code": code}).data
     location = reverse("api:report", args=[report.tracking_number])
     return Response(body, status=201, headers={"Location": location})
 
@@ -187,7 +200,7 @@ def submit(request):
 @api_endpoint(["GET"])
 def track(request, number):
     report = load_report(number)
-    code = _access_code(request)
+    code = _access_code(request, report)
     _trackable(request, report, code)
     return _track_response(request, report, code)
 
@@ -195,7 +208,7 @@ def track(request, number):
 def _reporter_action(request, number, serializer_class):
     report = load_report(number)
     data = validated(serializer_class, request.data)
-    code = _access_code(request, data)
+    code = _access_code(request, report, data)
     _trackable(request, report, code)
     if not _is_reporter_here(request, report, code):
         raise exceptions.PermissionDenied(_("Hanya pelapor yang dapat melakukan tindakan ini."))
@@ -377,8 +390,11 @@ def token_create(request):
     data = validated(s.TokenRequestSerializer, request.data)
     key = login_throttle.throttle_key(data["username"])
     ip = login_throttle.client_ip(request)
-    if login_throttle.is_throttled(username=key, ip_address=ip):
-        raise exceptions.Throttled(detail=_("Terlalu banyak percobaan masuk. Coba lagi nanti."))
+    refused = login_throttle.refusal(scope="login", subject=key, ip_address=ip)
+    if refused:
+        raise exceptions.Throttled(
+            wait=refused.retry_after, detail=_("Terlalu banyak percobaan masuk. Coba lagi nanti.")
+        )
     user = authenticate(request._request, username=data["username"], password=data["password"])
     if user is None:
         account_actions.record_failed_login(username=key, ip_address=ip)

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jembatan.accounts import access
 from jembatan.insights.models import ExportJob, ExportStatus, ReportFact
+from jembatan.triage.pii import text_for_viewer
 
 SYNC_LIMIT = 2000  # rows written during the request; more go to a task
 PROGRESS_EVERY = 500
@@ -79,8 +81,16 @@ def report_list_header():
     ]
 
 
-def report_list_rows(reports, agency_names):
-    """One row per report (reports: a Report queryset with category and region selected)."""
+def title_for(viewer, report):
+    """The report's title as `viewer` may read it: personal data typed into an anonymous report's
+    title is redacted for those who may not know who reported."""
+    may_see = not report.is_anonymous or access.can_see_identity(viewer, report)
+    return text_for_viewer(report.title, may_see_identity=may_see)
+
+
+def report_list_rows(reports, agency_names, viewer):
+    """One row per report (reports: a Report queryset with category and region selected), as
+    `viewer` may read them."""
     reports = list(reports)
     facts = dict(
         ReportFact.objects.filter(report_id__in=[r.pk for r in reports]).values_list("report_id", "agency")
@@ -89,7 +99,7 @@ def report_list_rows(reports, agency_names):
         yield [
             report.tracking_number,
             timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
-            report.title,
+            title_for(viewer, report),
             report.get_kind_display(),
             report.get_classification_display(),
             report.category.name if report.category_id else "",
@@ -146,7 +156,7 @@ def build_job(job_id):
             yield report_list_header()
             for start in range(0, len(ids), PROGRESS_EVERY):
                 chunk = ids[start : start + PROGRESS_EVERY]
-                yield from report_list_rows(result.reports(chunk), names)
+                yield from report_list_rows(result.reports(chunk), names, job.user)
                 ExportJob.objects.filter(pk=job.pk).update(done=min(start + len(chunk), len(ids)))
 
         name = f"{job.token}.{job.format}"

@@ -179,11 +179,13 @@ def _clusters(snapshots, user):
         r.pk: r
         for r in Report.objects.filter(pk__in=ids)
         .filter(access.visible_reports_filter(user))
-        .only("pk", "tracking_number", "title")
+        .only("pk", "tracking_number", "title", "is_anonymous", "verifying_agency")
     }
     from jembatan.insights.topics import label_words, region_words
 
     places = region_words()
+    for report in reports.values():
+        report.shown_title = exports.title_for(user, report)
     result = []
     for scope, snapshot in snapshots:
         clusters = [
@@ -221,7 +223,10 @@ def reports(request):
             )
             return redirect("insights:export-job", token=job.token)
         names = dict(Agency.objects.values_list("pk", "name"))
-        rows = [exports.report_list_header(), *exports.report_list_rows(result.reports(list(ids)), names)]
+        rows = [
+            exports.report_list_header(),
+            *exports.report_list_rows(result.reports(list(ids)), names, request.user),
+        ]
         response = HttpResponse(
             exports.render(rows, fmt, pgettext("jamak", "Laporan")), content_type=exports.FORMATS[fmt]
         )
@@ -229,6 +234,8 @@ def reports(request):
         return response
     page = Paginator(result.report_ids(), PAGE_SIZE).get_page(request.GET.get("halaman"))
     reports = result.reports(list(page))
+    for report in reports:
+        report.shown_title = exports.title_for(request.user, report)
     counted = result.facts.count() if result.fact == "disposisi" else page.paginator.count
     context = {
         "result": result,

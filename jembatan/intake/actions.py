@@ -143,7 +143,7 @@ def receive_email(*, raw):
 
     Raises mail.MalformedEmail for bytes that are not an e-mail with a sender.
     """
-    parsed = parse(raw)
+    parsed = parse(raw, authserv_id=settings.CHANNELS_EMAIL_AUTHSERV_ID)
     with transaction.atomic():
         message, created = _claim(InboundChannel.EMAIL, parsed.message_id, parsed.sender, parsed.text)
         if not created:
@@ -161,7 +161,13 @@ def receive_email(*, raw):
 
 def _email_reply(message, report, parsed, uploads):
     # The sender's address matching the report's contact address is this channel's proof of
-    # identity, as the access code is on the portal (see the report for the spoofing caveat).
+    # identity, as the access code is on the portal; but From: is whatever the sender typed, so it
+    # counts only when our receiving server recorded an aligned DKIM, SPF or DMARC pass for it.
+    # Otherwise the message waits in the intake log for an officer, attached to nothing.
+    if not parsed.authenticated_by:
+        return _finish(
+            message, Outcome.HELD, note=f"reply to #{report.tracking_number}: sender not authenticated"
+        )
     text = parsed.reply_text
     if not text:
         return _finish(message, Outcome.REJECTED, report=report, note="empty reply")
@@ -172,7 +178,7 @@ def _email_reply(message, report, parsed, uploads):
             actor=registered,
             text=text,
             attachments=uploads,
-            access_code=None if registered else report.access_code,
+            sender_verified=registered is None,
         )
     except (ReportError, PermissionDenied) as exc:
         note = getattr(exc, "message", "") or str(exc)

@@ -42,6 +42,9 @@ class ParsedEmail:
     subject: str
     text: str
     attachments: list = field(default_factory=list)  # (name, bytes, content type)
+    # What our receiving server recorded in Authentication-Results: the aligned method that passed
+    # ("dkim", "spf" or "dmarc"), or "" when the From address is not proven.
+    authenticated_by: str = ""
 
     @property
     def clean_subject(self):
@@ -99,7 +102,57 @@ def _attachments(message):
     return found
 
 
-def parse(raw):
+def _domain(value):
+    value = (value or "").strip().strip("<>").lower().rstrip(".")
+    return value.rsplit("@", 1)[-1]
+
+
+def _aligned(domain, from_domain):
+    """Relaxed alignment (RFC 7489 §3.1): the same domain, or one is a subdomain of the other."""
+    if not domain or not from_domain:
+        return False
+    return domain == from_domain or from_domain.endswith("." + domain) or domain.endswith("." + from_domain)
+
+
+def authentication(headers, sender, authserv_id):
+    """Which aligned check passed for `sender` by the Authentication-Results `headers`, or "".
+
+    Only headers our own receiving server wrote count (RFC 8601 §5: its authserv-id; a sender can
+    write any header, and relays on the way may have added others). A pass counts when it is
+    aligned with the From domain: DKIM's header.d (or header.i), SPF's smtp.mailfrom, or DMARC's
+    header.from. No authserv-id configured means nothing is trusted.
+    """
+    authserv_id = (authserv_id or "").strip().lower()
+    from_domain = _domain(sender)
+    if not authserv_id or not from_domain:
+        return ""
+    for header in headers:
+        parts = [part.strip() for part in str(header).split(";")]
+        if not parts or (parts[0].split() or [""])[0].lower() != authserv_id:
+            continue
+        for resinfo in parts[1:]:
+            tokens = re.sub(r"\([^)]*\)", " ", resinfo).split()  # drop (comments)
+            if not tokens or "=" not in tokens[0]:
+                continue
+            method, result = (t.lower() for t in tokens[0].split("=", 1))
+            if result != "pass":
+                continue
+            props = dict(t.split("=", 1) for t in tokens[1:] if "=" in t)
+            props = {k.lower(): v for k, v in props.items()}
+            if method == "dkim":
+                domain = _domain(props.get("header.d") or props.get("header.i", ""))
+            elif method == "spf":
+                domain = _domain(props.get("smtp.mailfrom", ""))
+            elif method == "dmarc":
+                domain = _domain(props.get("header.from", ""))
+            else:
+                continue
+            if _aligned(domain, from_domain):
+                return method
+    return ""
+
+
+def parse(raw, *, authserv_id=""):
     """A ParsedEmail from the raw RFC 5322 bytes, or MalformedEmail."""
     if not raw or len(raw) > MAX_RAW_BYTES:
         raise MalformedEmail("empty or too large")
@@ -110,6 +163,7 @@ def parse(raw):
         message_id = str(message.get("Message-ID", "") or "").strip().strip("<>")
         text = _body_text(message)
         attachments = _attachments(message)
+        results = message.get_all("Authentication-Results") or []
     except (ValueError, TypeError, LookupError, IndexError, AttributeError) as exc:
         raise MalformedEmail(f"{type(exc).__name__}: {exc}") from None
     name, sender = addresses[0] if addresses else ("", "")
@@ -128,4 +182,5 @@ def parse(raw):
         subject=" ".join(subject.split())[:300],
         text=text[:20000],
         attachments=attachments,
+        authenticated_by=authentication(results, sender, authserv_id),
     )

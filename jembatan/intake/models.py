@@ -22,6 +22,7 @@ class Outcome(models.TextChoices):
     STATUS = "status", _("Status dijawab")
     HELP = "help", _("Petunjuk dikirim")
     REJECTED = "rejected", _("Ditolak (dijelaskan ke pengirim)")
+    HELD = "held", _("Ditahan untuk petugas (pengirim tidak terbukti)")
 
 
 class InboundMessage(models.Model):

@@ -31,6 +31,7 @@ from jembatan.notify.rendering import (
 )
 from jembatan.notify.tasks import deliver_notification_task
 from jembatan.reports.models import Channel
+from jembatan.triage.pii import redact
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,10 @@ def notify_reporter(*, report, template, event=None, extra=None, dedupe=None):
     return created
 
 
+# Context values a citizen may have written, in staff messages.
+STAFF_FREE_TEXT = ("title", "title_short", "text")
+
+
 def notify_staff(*, users, template, report, disposition=None, extra=None, event=None, dedupe=None):
     """Queue `template` about `report` by e-mail to each active officer in `users` who has an address."""
     kind_for(template, Audience.STAFF)
@@ -184,6 +189,11 @@ def notify_staff(*, users, template, report, disposition=None, extra=None, event
                 context, _sensitive = report_context(
                     report, audience=Audience.STAFF, template=template, disposition=disposition, extra=extra
                 )
+                # Personal data the reporter typed (a NIK, a phone, "nama saya …") leaves by e-mail
+                # to nobody: the same detector as the public pages.
+                for key in STAFF_FREE_TEXT:
+                    if context.get(key):
+                        context[key] = redact(str(context[key]))
                 # Officers never learn who the reporter is from a notification, whatever the report.
                 rendered_by_language[language] = redact_rendered(
                     render_message(template, NotifyChannel.EMAIL, language, context), patterns

@@ -60,6 +60,9 @@ KINDS = {
     "password_reset_code": MessageKind(frozenset({Audience.DIRECT}), has_sms=True, sensitive_keys=("code",)),
     # To the sysadmins: a periodic task has fallen behind (ops/watch.py).
     "work_late": MessageKind(frozenset({Audience.DIRECT})),
+    # Someone registered with a contact that already has an account: its owner is told, the one
+    # registering is not (accounts.actions.register_citizen).
+    "registration_attempt": MessageKind(frozenset({Audience.DIRECT}), has_sms=True),
 }
 
 # Keys report_context owns; `extra` may not override them (it could otherwise smuggle in, say,
@@ -162,7 +165,8 @@ def report_context(report, *, audience, template, disposition=None, extra=None):
     # login) reply, rate or close. It travels once, in the acknowledgement; later messages carry
     # only the tracking number.
     needs_code = report.is_confidential or report.reporter_id is None
-    if audience == Audience.REPORTER and needs_code and template == "report_received":
+    # Only the new report's own instance knows the code (the table keeps a hash of it).
+    if audience == Audience.REPORTER and needs_code and template == "report_received" and report.access_code:
         context["access_code"] = report.access_code
         sensitive.append(report.access_code)
     if disposition is not None:

@@ -206,7 +206,9 @@ class SubmitForm(forms.Form):
         help_text=_(
             "Foto (JPEG, PNG, GIF) atau PDF, paling banyak 5 berkas, masing-masing paling besar 10 MB."
         ),
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,application/pdf"}
+        ),
     )
     is_anonymous = forms.BooleanField(
         label=_("Anonim: sembunyikan identitas saya"),
@@ -380,7 +382,9 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Lampiran (opsional)"),
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,application/pdf"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,application/pdf"}
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -1,10 +1,11 @@
-"""Rate limits of the portal, counted in the database so every web worker sees the same counts.
+"""Rate limits of the portal, counted so that every web worker sees the same counts.
 
 Submissions are counted from SubmissionToken rows (one per created report), per address and per
-account; wrong access codes from accounts.Hit rows. Mobile carriers in Indonesia put many phones behind one
-address (carrier-grade NAT), so the per-address limit is generous and the per-account one tight.
-Lookups of similar reports (the submit page's "Laporan serupa" box) are counted from Hit rows too:
-generous as well, and a throttled lookup only loses the inline hint, not the server's own check.
+account; wrong access codes by accounts.throttle (shared with the API). Mobile carriers in
+Indonesia put many phones behind one address (carrier-grade NAT), so the per-address limit is
+generous and the per-account one tight. Look-ups of similar reports (the submit page's "Laporan
+serupa" box) are counted by the one rate counter (accounts/ratelimit.py): generous as well, and a
+throttled look-up only loses the inline hint, not the server's own check.
 """
 
 import datetime as dt
@@ -12,11 +13,10 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from jembatan.accounts.throttle import hits_since
+from jembatan.accounts import ratelimit
 from jembatan.portal.models import SubmissionToken
 
 SUBMIT_WINDOW = dt.timedelta(hours=1)
-ACCESS_CODE_WINDOW = dt.timedelta(minutes=15)
 SIMILAR_WINDOW = dt.timedelta(minutes=15)
 
 
@@ -26,10 +26,6 @@ def submit_limit_per_ip():
 
 def submit_limit_per_user():
     return getattr(settings, "PORTAL_SUBMIT_LIMIT_PER_USER", 10)
-
-
-def access_code_limit():
-    return getattr(settings, "PORTAL_ACCESS_CODE_LIMIT", 10)
 
 
 def similar_limit_per_ip():
@@ -46,18 +42,16 @@ def submission_throttled(*, user, ip_address, now=None):
     return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= submit_limit_per_ip()
 
 
-def access_code_throttled(*, ip_address, now=None):
-    """Has this address given too many wrong access codes lately?"""
-    if not ip_address:
-        return False
-    since = (now or timezone.now()) - ACCESS_CODE_WINDOW
-    return hits_since(kind="access_code", key=ip_address, since=since) >= access_code_limit()
-
-
-def similar_lookup_throttled(*, ip_address, now=None, kind="similar"):
+def similar_lookup_throttled(*, ip_address, kind="similar"):
     """Has this address asked for similar reports (or, kind "suggest", category suggestions) too
     often lately? Each kind has its own count, with the same limit per 15 minutes."""
     if not ip_address:
         return False
-    since = (now or timezone.now()) - SIMILAR_WINDOW
-    return hits_since(kind=kind, key=ip_address, since=since) >= similar_limit_per_ip()
+    window = SIMILAR_WINDOW.total_seconds()
+    return ratelimit.counter().count(kind, ip_address, window=window) >= similar_limit_per_ip()
+
+
+def count_similar_lookup(*, ip_address, kind="similar"):
+    """Count one look-up of similar reports (or category suggestions) from `ip_address`."""
+    if ip_address:
+        ratelimit.counter().add(kind, ip_address, window=SIMILAR_WINDOW.total_seconds())

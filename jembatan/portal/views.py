@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jembatan.accounts import access
-from jembatan.accounts import actions as account_actions
+from jembatan.accounts import access, throttle
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
 from jembatan.portal import actions as portal_actions
@@ -184,7 +183,7 @@ def submit(request):
             # report is simply sent (the prompt is a courtesy, the lookup costs the server).
             if not confirmed and not limits.similar_lookup_throttled(ip_address=ip):
                 if ip:
-                    account_actions.record_hit(kind="similar", key=ip)
+                    limits.count_similar_lookup(ip_address=ip)
                 similar = similar_public_reports(d["description"], d["region"])
             if similar:
                 # "Laporan serupa sudah ada: dukung saja?" Nothing is saved and the token stays
@@ -300,7 +299,7 @@ def similar(request):
         message = _("Terlalu banyak pencarian laporan serupa. Coba lagi beberapa menit lagi.")
         return JsonResponse({"results": [], "html": "", "error": message}, status=429)
     if ip:
-        account_actions.record_hit(kind="similar", key=ip)
+        limits.count_similar_lookup(ip_address=ip)
     reports = similar_public_reports(text, region)
     html = (
         render_to_string("portal/_similar_inline.html", {"similar": reports}, request=request)
@@ -333,7 +332,7 @@ def suggest_category(request):
         message = _("Terlalu banyak permintaan saran. Coba lagi beberapa menit lagi.")
         return JsonResponse({"categories": [], "error": message}, status=429)
     if ip:
-        account_actions.record_hit(kind="suggest", key=ip)
+        limits.count_similar_lookup(ip_address=ip, kind="suggest")
     valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
     choices = triage.suggest_categories(text, region=code if valid else None, channel=Channel.WEB)
     return JsonResponse({"categories": [choice.hint() for choice in choices]})
@@ -465,17 +464,24 @@ def track_code(request, number):
     report = _report_or_404(number)
     form = AccessCodeForm(request.POST)
     ip = client_ip(request)
-    if limits.access_code_throttled(ip_address=ip):
-        form.is_valid()
-        form.add_error("kode", _("Terlalu banyak percobaan kode akses. Coba lagi 15 menit lagi."))
-        return render(request, "portal/track_code.html", {"report_number": number, "form": form}, status=429)
     if form.is_valid():
         code = form.cleaned_data["kode"].strip().upper()
-        if _code_matches(report, code):
+        matches, refused = throttle.try_access_code(report=report, code=code, ip_address=ip)
+        if refused:
+            form.add_error(
+                "kode",
+                _("Terlalu banyak percobaan kode akses. Coba lagi %(seconds)d detik lagi.")
+                % {"seconds": refused.retry_after},
+            )
+            response = render(
+                request, "portal/track_code.html", {"report_number": number, "form": form}, status=429
+            )
+            response["Retry-After"] = str(refused.retry_after)
+            response._has_been_logged = True  # expected, possibly many: no WARNING line each
+            return response
+        if matches:
             _remember_code(request, number, code)
             return redirect("portal:track", number=number)
-        if ip:
-            account_actions.record_hit(kind="access_code", key=ip)
         form.add_error("kode", _("Kode akses tidak cocok dengan nomor pelacakan ini."))
     return render(request, "portal/track_code.html", {"report_number": number, "form": form}, status=400)
 

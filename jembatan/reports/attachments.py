@@ -1,8 +1,10 @@
 """Checking and cleaning an uploaded attachment before it is stored.
 
 The type is recognised from the file's first bytes, never from its name or the browser's claim.
-Images are decoded and re-encoded: this drops EXIF (with the GPS position of a citizen's phone,
-which would locate their home), and anything smuggled behind the image data.
+Images are decoded and re-encoded from their pixels alone: EXIF (with the GPS position of a
+citizen's phone, which would locate their home), XMP, ICC profiles, JPEG comment segments and PNG
+text chunks are all dropped (Pillow would otherwise copy a JPEG comment, and a PNG's ICC profile,
+from the decoded image into the new file), and so is anything smuggled behind the image data.
 """
 
 import io
@@ -45,7 +47,15 @@ def sniff(head):
     for signature, content_type in _SIGNATURES:
         if head.startswith(signature):
             return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
     return None
+
+
+def _save_pixels_only(image, out, fmt, **options):
+    """Save `image` as `fmt` with nothing but its pixels: no metadata the decoder kept in .info."""
+    image.info.clear()
+    image.save(out, fmt, exif=b"", **options)
 
 
 def _reencode(content, content_type, name):
@@ -62,11 +72,14 @@ def _reencode(content, content_type, name):
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             if content_type == "image/jpeg":
-                image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+                _save_pixels_only(image.convert("RGB"), out, "JPEG", quality=85, optimize=True)
             elif content_type == "image/png":
-                image.save(out, "PNG", optimize=True)
+                _save_pixels_only(image.copy(), out, "PNG", optimize=True)
+            elif content_type == "image/webp":
+                rgb = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+                _save_pixels_only(rgb, out, "WEBP", quality=85)
             else:  # GIFs become PNG: one clean frame, no comments or extensions
-                image.convert("RGBA").save(out, "PNG", optimize=True)
+                _save_pixels_only(image.convert("RGBA"), out, "PNG", optimize=True)
                 content_type = "image/png"
                 name = name.rsplit(".", 1)[0] + ".png"
     except AttachmentRejected:
@@ -92,7 +105,7 @@ def clean_upload(upload):
     content_type = sniff(content[:16])
     if content_type is None:
         raise AttachmentRejected(
-            _("Berkas “%(name)s” bukan gambar (JPEG, PNG, GIF) atau PDF.") % {"name": name}, "bad_type"
+            _("Berkas “%(name)s” bukan gambar (JPEG, PNG, WebP, GIF) atau PDF.") % {"name": name}, "bad_type"
         )
     if content_type == "application/pdf":
         if b"%%EOF" not in content[-2048:]:

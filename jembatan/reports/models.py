@@ -4,11 +4,13 @@ State changes live in actions.py; this module only holds facts about one object 
 filters (QuerySet methods).
 """
 
+import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 
@@ -126,6 +128,40 @@ def new_access_code():
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+ACCESS_CODE_HASH_ALGORITHM = "pbkdf2_sha256"
+
+
+def _normalized_code(raw):
+    return str(raw).strip().upper()
+
+
+def hash_access_code(raw, *, salt=None, iterations=None):
+    """The stored form of an access code: PBKDF2-SHA256 with a salt of its own.
+
+    A code is 10 characters from 30 (about 2^49 values), so a stolen table is not worth guessing
+    at ACCESS_CODE_HASH_ITERATIONS rounds a try; the rounds stay low enough that a portal page
+    which re-checks the code in the visitor's session costs milliseconds.
+    """
+    salt = salt or secrets.token_hex(8)
+    iterations = iterations or settings.ACCESS_CODE_HASH_ITERATIONS
+    digest = hashlib.pbkdf2_hmac("sha256", _normalized_code(raw).encode(), salt.encode(), iterations)
+    return f"{ACCESS_CODE_HASH_ALGORITHM}${iterations}${salt}${digest.hex()}"
+
+
+def access_code_matches(raw, stored):
+    """Does the typed code `raw` open the code stored as `stored`? Constant time; blank never does."""
+    if not raw or not stored:
+        return False
+    try:
+        algorithm, iterations, salt, _digest = stored.split("$")
+        iterations = int(iterations)
+    except ValueError:
+        return False
+    if algorithm != ACCESS_CODE_HASH_ALGORITHM:
+        return False
+    return constant_time_compare(hash_access_code(raw, salt=salt, iterations=iterations), stored)
+
+
 class ReportQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -149,7 +185,8 @@ class ReportQuerySet(models.QuerySet):
 
 class Report(models.Model):
     tracking_number = models.CharField(_("nomor pelacakan"), max_length=12, unique=True, editable=False)
-    access_code = models.CharField(_("kode akses"), max_length=16, editable=False)
+    # Only the hash is kept (see hash_access_code); the code itself is shown to the guest once.
+    access_code_hash = models.CharField(_("kode akses (hash)"), max_length=128, editable=False)
     kind = models.CharField(_("jenis laporan"), max_length=24, choices=ReportType.choices)
     classification = models.CharField(
         _("klasifikasi"), max_length=40, choices=Classification.choices, blank=True
@@ -271,6 +308,23 @@ class Report(models.Model):
 
     def __str__(self):
         return f"#{self.tracking_number} {self.title}"
+
+    @property
+    def access_code(self):
+        """The code itself, known only on the instance that was given it (the new report, to show
+        the guest once on the receipt and in the acknowledgement); None once reloaded."""
+        return getattr(self, "_access_code", None)
+
+    @access_code.setter
+    def access_code(self, raw):
+        # Report(access_code=…) and report.access_code = … store the hash and keep the code on
+        # this instance only.
+        self._access_code = raw or None
+        self.access_code_hash = hash_access_code(raw) if raw else ""
+
+    def check_access_code(self, raw):
+        """Does the typed code open this report? (Case-insensitive, constant time.)"""
+        return access_code_matches(raw, self.access_code_hash)
 
     @property
     def is_public(self):

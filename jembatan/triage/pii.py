@@ -144,3 +144,10 @@ def redact(text):
     text = str(text)
     labels = _placeholders()
     return replace_spans(text, detect_personal_data(text), lambda span: labels[span.kind])
+
+
+def text_for_viewer(text, *, may_see_identity):
+    """A report's own text as one viewer reads it: whole for those who may know who reported
+    (accounts.access.can_see_identity), with personal data redacted for everyone else, so
+    "Nama saya …, NIK …" in an anonymous report reaches only its verifiers."""
+    return text if may_see_identity else redact(text or "")

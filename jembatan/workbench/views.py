@@ -46,6 +46,7 @@ from jembatan.reports.models import (
 )
 from jembatan.reports.sla import WorkingCalendar
 from jembatan.triage import services as triage
+from jembatan.triage.pii import text_for_viewer
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
 from jembatan.workbench.clock import outcome, sla_clock
@@ -186,6 +187,10 @@ class Row:
     clock: object
     reporter: str  # what the officer may read in the reporter column
     may_see_identity: bool
+
+    @property
+    def title(self):
+        return text_for_viewer(self.report.title, may_see_identity=self.may_see_identity)
 
     @property
     def selection(self):
@@ -374,7 +379,7 @@ def queue_csv(request, slug):
                 identity = (report.reporter_display_name, report.contact_email, report.contact_phone)
             values = [
                 report.tracking_number,
-                report.title,
+                row.title,
                 statuses.get(report.status, report.status),
                 classifications.get(report.classification, ""),
                 str(report.category) if report.category_id else "",
@@ -665,6 +670,7 @@ def _timeline(report, may_see_identity):
                 "detail": _event_detail(event),
                 "label": EVENT_LABELS.get(event.action, event.action),
                 "who": who,
+                "text": text_for_viewer(event.text, may_see_identity=may_see_identity),
                 "is_internal": event.visibility == Visibility.INTERNAL,
                 "visibility": event.get_visibility_display(),
                 "attachments": list(event.attachments.all()),
@@ -721,6 +727,9 @@ def _report_context(request, report, bound=None, now=None):
         "now": now,
         "may_verify": may_verify,
         "may_see_identity": may_see_identity,
+        # Personal data typed into an anonymous report's text only for those who may know who wrote it.
+        "title": text_for_viewer(report.title, may_see_identity=may_see_identity),
+        "description": text_for_viewer(report.description, may_see_identity=may_see_identity),
         "report_clock": sla_clock(report.sla_due_at, now, cal),
         "verification_outcome": outcome(report.verification_due_at, report.verified_at),
         "proposal": proposal,
@@ -1255,10 +1264,12 @@ def enter_report_view(request):
             except actions.ReportError as exc:
                 _add_error(form, exc)
             else:
+                code = report.access_code  # only the new instance knows it: the table holds a hash
                 report = Report.objects.select_related("verifying_agency").get(pk=report.pk)
                 context = {
                     **_common(request, now),
                     "report": report,
+                    "access_code": code,
                     "may_open": access.can_view_report_internal(user, report),
                 }
                 # The access code is shown once, here, for the officer to give to the citizen.

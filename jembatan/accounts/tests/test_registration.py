@@ -37,19 +37,27 @@ def register(client, **fields):
         "password_confirm": "Bukittinggi-2026",
         **fields,
     }
-    return client.post(reverse("accounts:register"), data)
+    response = client.post(reverse("accounts:register"), data)
+    if response.status_code == 302:
+        # Registration no longer logs in (a taken contact must get the same answer): the citizen
+        # logs in with the contact and password they just chose.
+        identifier = data["email"] or data["phone"]
+        client.post(reverse("accounts:login"), {"username": identifier, "password": data["password"]})
+    return response
 
 
 def test_citizen_registers_with_an_email_and_is_sent_a_code_by_email(client):
     response = register(client, email="Siti@Contoh.id")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:verify")
+    assert response["Location"] == reverse("accounts:login") + "?next=" + reverse("accounts:verify")
     user = User.objects.get(email="siti@contoh.id")
     assert user.full_name == "Siti Rahmah"
     assert user.email_verified_at is None
     assert not user.is_staff
-    assert client.get(reverse("accounts:profile")).status_code == 200  # logged in straight away
+    # Not logged in by registering (a taken address must get the very same answer); the helper
+    # then logs in with the new password, which works at once.
+    assert client.get(reverse("accounts:profile")).status_code == 200
     message = Notification.objects.get(user=user)
     assert (message.channel, message.recipient, message.template) == (
         "email",
@@ -103,21 +111,44 @@ def test_registration_refuses_mismatched_passwords(client):
     assert not User.objects.exists()
 
 
-def test_registration_refuses_an_email_already_registered_whatever_its_case(client):
-    make_user(email="siti@contoh.id")
-
-    response = register(client, email="SITI@contoh.id")
-
-    assert response.context["form"].errors["email"] == ["Alamat e-mail ini sudah terdaftar."]
-    assert User.objects.count() == 1
+def answer(response, client):
+    """What the one registering sees: where they are sent and what they are told."""
+    followed = client.get(response["Location"])
+    return response.status_code, response["Location"], [str(m) for m in followed.context["messages"]]
 
 
-def test_registration_refuses_a_phone_already_registered_in_another_spelling(client):
+def test_registering_an_email_already_registered_looks_like_a_new_account_and_tells_the_owner(client):
+    # Finding 8 of issue 12: the form said "Alamat e-mail ini sudah terdaftar."
+    owner = make_user(email="siti@contoh.id")
+
+    data = {
+        "full_name": "Siti",
+        "phone": "",
+        "password": "Bukittinggi-2026",
+        "password_confirm": "Bukittinggi-2026",
+    }
+    taken = client.post(reverse("accounts:register"), {**data, "email": "SITI@contoh.id"})
+    taken_answer = answer(taken, client)
+    fresh = client.post(reverse("accounts:register"), {**data, "email": "baru@contoh.id"})
+    fresh_answer = answer(fresh, client)
+
+    assert taken_answer == fresh_answer
+    assert "Periksa kotak masuk" in taken_answer[2][0]
+    assert User.objects.filter(email="siti@contoh.id").count() == 1
+    told = Notification.objects.get(recipient="siti@contoh.id")
+    assert told.template == "registration_attempt" and told.user == owner
+    assert "/akun/lupa-sandi/" in told.body
+
+
+def test_registering_a_phone_already_registered_in_another_spelling_tells_the_owner_by_sms(client):
     make_user(phone="081234567890")
 
     response = register(client, phone="+62 812-3456-7890")
 
-    assert response.context["form"].errors["phone"] == ["Nomor ponsel ini sudah terdaftar."]
+    assert response.status_code == 302
+    assert User.objects.filter(phone="6281234567890").count() == 1
+    told = Notification.objects.get(recipient="6281234567890")
+    assert (told.channel, told.template) == ("sms", "registration_attempt")
 
 
 def test_registration_explains_an_invalid_phone_next_to_the_field(client):

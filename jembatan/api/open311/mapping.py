@@ -165,6 +165,7 @@ def request(report, *, extensions=False, notice=None):
     status = presenters.open_or_closed(report.status)
     agencies = presenters.handling_agencies(report)
     media = report.public_attachments[0] if report.public_attachments else None
+    address, latitude, longitude = presenters.public_location(report)
     item = {
         "service_request_id": report.tracking_number,
         "status": status,
@@ -177,11 +178,11 @@ def request(report, *, extensions=False, notice=None):
         "requested_datetime": report.submitted_at,
         "updated_datetime": _updated(report, status),
         "expected_datetime": report.sla_due_at,
-        "address": presenters.public_text(report.address) or None,
+        "address": address,
         "address_id": report.region_id,
         "zipcode": None,
-        "lat": float(report.latitude) if report.latitude is not None else None,
-        "long": float(report.longitude) if report.longitude is not None else None,
+        "lat": latitude,
+        "long": longitude,
         "media_url": settings.SITE_URL + reverse("portal:attachment", args=[media.pk]) if media else None,
     }
     if extensions:

@@ -11,9 +11,13 @@ negotiation would only fight. Protocol rules kept here:
 - All services are "realtime": POST returns the service_request_id at once, so a token is
   simply the service_request_id and tokens/{token} maps it to itself.
 - GET requests lists public reports (verified, not confidential, not archived) of the last 90
-  days by default; a report's own number (requests/{id}, or service_request_id=…) also opens a
-  non-confidential report that is not yet public, as the portal's tracking page does, so a client
-  can follow what it posted. Confidential reports never appear, anywhere.
+  days by default. A report that is not public (not yet verified, or archived before it was) is
+  shown by its number (requests/{id}, tokens/{token}, service_request_id=…) only to the api_key
+  that posted it, so a client can follow what it posted and nobody can read others' unverified
+  reports by guessing numbers. Each number of a service_request_id list counts against the
+  per-address rate limit, and a list holds at most MAX_IDS. Confidential reports never appear.
+- Anonymous reports' free-text address is left out and their coordinates rounded
+  (presenters.public_location).
 - Idempotency-Key is honoured on POST, as on the REST API (a reused key with a different
   request is a 400 here, by this spec's rule).
 """
@@ -53,16 +57,22 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"
 DEFAULT_SPAN = timedelta(days=90)  # GeoReport v2: "a span of 90 days or first 1000 requests"
 MAX_PAGE_SIZE = 1000
-MAX_IDS = 100
+MAX_IDS = 20
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,64})\](\[\])?$")
 _NUMBER = re.compile(r"^\d{6,12}$")
 
 
 class Open311Error(Exception):
-    def __init__(self, status, description):
+    def __init__(self, status, description, headers=None):
         super().__init__(description)
         self.status = status
         self.description = str(description)
+        self.headers = headers
+
+
+class Open311Throttled(Open311Error):
+    def __init__(self, wait):
+        super().__init__(429, _("Terlalu banyak permintaan. Coba lagi nanti."), {"Retry-After": str(wait)})
 
 
 def jurisdiction():
@@ -93,6 +103,12 @@ def _merged(request):
     return merged
 
 
+def _refused(fmt, exc):
+    response = formats.error(fmt, exc.status, exc.description, headers=exc.headers)
+    response._has_been_logged = True  # a flood of refusals: no WARNING line each
+    return response
+
+
 def endpoint(methods):
     """Method check, rate limit, jurisdiction_id and Open311Error → the spec's error body."""
 
@@ -106,12 +122,7 @@ def endpoint(methods):
                 return response
             wait = hit("open311_ip", client_ip(request) or "unknown")
             if wait:
-                return formats.error(
-                    fmt,
-                    429,
-                    _("Terlalu banyak permintaan. Coba lagi nanti."),
-                    headers={"Retry-After": str(wait)},
-                )
+                return _refused(fmt, Open311Throttled(wait))
             data = _merged(request)
             given = param(data, "jurisdiction_id")
             if given is not None and given.lower() != jurisdiction():
@@ -120,8 +131,10 @@ def endpoint(methods):
                 )
             try:
                 return view(request, fmt, data, *args, **kwargs)
+            except Open311Throttled as exc:
+                return _refused(fmt, exc)
             except Open311Error as exc:
-                return formats.error(fmt, exc.status, exc.description)
+                return formats.error(fmt, exc.status, exc.description, headers=exc.headers)
 
         return wrapper
 
@@ -219,16 +232,35 @@ def _render_requests(fmt, reports, data):
     return formats.render(fmt, "service_requests", items)
 
 
+def _source_of(api_key):
+    """Report.source_instance of the reports this Open311 key posts (its id, then its name)."""
+    return f"open311:{api_key.pk}:{api_key.name}"[:100]
+
+
+def _visible(reports, data):
+    """Of these (non-confidential) reports, the public ones, and those the caller's api_key posted."""
+    api_key = find_key(param(data, "api_key"), kinds=(KeyKind.OPEN311,)) if param(data, "api_key") else None
+    visible = reports.public()
+    if api_key is not None:
+        visible = visible | reports.filter(
+            channel=Channel.OPEN311, source_instance__startswith=f"open311:{api_key.pk}:"
+        )
+    return visible
+
+
 def _list_requests(request, fmt, data):
     ids = _csv(param(data, "service_request_id"))
     reports = mapping.requests_queryset(extensions=_extensions(data))
     if ids:
-        # "This overrides all other arguments." The number opens a non-confidential report,
-        # public or not yet (see the module docstring).
+        # "This overrides all other arguments." See the module docstring for what a number opens.
         if len(ids) > MAX_IDS:
             raise Open311Error(400, _("Paling banyak %(n)d service_request_id sekaligus.") % {"n": MAX_IDS})
+        # Every number is a look-up: the endpoint counted one, the rest count here.
+        wait = hit("open311_ip", client_ip(request) or "unknown", amount=len(ids) - 1) if len(ids) > 1 else 0
+        if wait:
+            raise Open311Throttled(wait)
         numbers = [i for i in ids if _NUMBER.match(i)]
-        reports = reports.filter(tracking_number__in=numbers).order_by("-submitted_at", "-pk")
+        reports = _visible(reports.filter(tracking_number__in=numbers), data).order_by("-submitted_at", "-pk")
         return _render_requests(fmt, reports, data)
     reports = reports.public()
     codes = _csv(param(data, "service_code"))
@@ -340,7 +372,7 @@ def _create_request(request, fmt, data, api_key):
             reporter_email=email,
             reporter_phone=param(data, "phone") or "",
             attachments=uploads,
-            source_instance=f"open311:{api_key.name}"[:100],
+            source_instance=_source_of(api_key),
         )
     except actions.ReportError as exc:
         raise Open311Error(400, f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
@@ -362,9 +394,7 @@ def requests(request, fmt, data):
     touch(api_key)
     wait = hit("open311_key", api_key.pk)
     if wait:
-        return formats.error(
-            fmt, 429, _("Terlalu banyak permintaan. Coba lagi nanti."), headers={"Retry-After": str(wait)}
-        )
+        return _refused(fmt, Open311Throttled(wait))
     raw_key = request.headers.get(idempotency.HEADER)
     if raw_key is None:
         return _create_request(request, fmt, data, api_key)
@@ -396,15 +426,17 @@ def requests(request, fmt, data):
         ) from None
 
 
-def _one(number, *, extensions=False):
+def _one(number, data, *, extensions=False):
     if not _NUMBER.match(number):
         return None
-    return mapping.requests_queryset(extensions=extensions).filter(tracking_number=number).first()
+    return _visible(
+        mapping.requests_queryset(extensions=extensions).filter(tracking_number=number), data
+    ).first()
 
 
 @endpoint(["GET"])
 def request_detail(request, fmt, data, number):
-    report = _one(number, extensions=_extensions(data))
+    report = _one(number, data, extensions=_extensions(data))
     if report is None:
         raise Open311Error(404, _("service_request_id tidak ditemukan: %(id)s") % {"id": number[:20]})
     return _render_requests(fmt, [report], data)
@@ -412,7 +444,7 @@ def request_detail(request, fmt, data, number):
 
 @endpoint(["GET"])
 def token_detail(request, fmt, data, token):
-    report = _one(token)
+    report = _one(token, data)
     if report is None:
         raise Open311Error(404, _("token tidak ditemukan: %(token)s") % {"token": token[:20]})
     return formats.render(

@@ -223,3 +223,20 @@ def test_the_list_filters_by_agency_subtree_without_repeating_a_report(verifier_
     body = verifier_key.get("/api/v1/staff/reports/", {"agency": "padang"}).json()
     assert [r["tracking_number"] for r in body["results"]] == [report.tracking_number]
     assert verifier_key.get("/api/v1/staff/reports/", {"agency": "tidak-ada"}).json()["results"] == []
+
+
+def test_personal_data_in_an_anonymous_reports_text_is_redacted_for_the_liaison_in_the_api(
+    pupr_key, verifier_key, w
+):
+    # Finding 4 of issue 12: the staff API's `description` carried "Nama saya …, NIK …" whole.
+    text = (
+        "Jalan berlubang sudah tiga bulan. Nama saya Rahmat Hidayat, NIK 1371012345678901, HP 081298765432."
+    )
+    report = rf.disposed(w, is_anonymous=True, description=text, title="Jalan rusak, hubungi 081298765432")
+    liaison = detail(pupr_key, report).json()
+    listed = pupr_key.get("/api/v1/staff/reports/").json()["results"]
+    for secret in ("Rahmat Hidayat", "1371012345678901", "081298765432"):
+        assert secret not in str(liaison) and secret not in str(listed)
+    assert "Jalan berlubang sudah tiga bulan" in liaison["description"]
+    verifier = detail(verifier_key, report).json()
+    assert verifier["description"] == text

@@ -183,3 +183,18 @@ def test_spreadsheet_formulas_typed_by_citizens_are_neutralised_in_exports():
     assert lines[1].startswith("'=") and lines[2] == "'+1" and lines[3] == "aman"
     sheet = load_workbook(io.BytesIO(exports.render([["a"], ["=1+2"]], "xlsx"))).active
     assert sheet["A2"].value == "'=1+2" and sheet["A2"].data_type == "s"
+
+
+def test_personal_data_in_an_anonymous_reports_title_is_redacted_in_the_auditors_list_and_export(client, w):
+    with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+        report = f.disposed(w, title="Jalan rusak, hubungi saya di 081298765432", is_anonymous=True)
+    with time_machine.travel(NOW, tick=False):
+        rollups.refresh()
+        client.force_login(w.auditor)
+        page = client.get("/data/laporan/", {"dari": "2026-03-01"}).content.decode()
+        export = client.get("/data/laporan/", {"dari": "2026-03-01", "unduh": "csv"})
+    body = export.content.decode() if not export.streaming else b"".join(export.streaming_content).decode()
+    for text in (page, body):
+        assert report.tracking_number in text
+        assert "081298765432" not in text
+        assert "Jalan rusak, hubungi saya di" in text

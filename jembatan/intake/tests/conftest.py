@@ -6,6 +6,7 @@ from jembatan.reports.tests import factories as rf
 SMS_SECRET = "rahasia-gateway-sms"
 WA_SECRET = "rahasia-gateway-wa"
 MAIL_SECRET = "rahasia-surel"
+AUTHSERV_ID = "mx.sumbarprov.go.id"  # what our receiving server writes in Authentication-Results
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,7 @@ def _channels_on(settings):
     settings.CHANNELS_SMS_SECRET = SMS_SECRET
     settings.CHANNELS_WHATSAPP_SECRET = WA_SECRET
     settings.CHANNELS_EMAIL_SECRET = MAIL_SECRET
+    settings.CHANNELS_EMAIL_AUTHSERV_ID = AUTHSERV_ID
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from PIL import Image
 
 from jembatan.intake.models import InboundMessage, Outcome
 from jembatan.intake.tasks import fetch_mail_task
-from jembatan.intake.tests.conftest import MAIL_SECRET
+from jembatan.intake.tests.conftest import AUTHSERV_ID, MAIL_SECRET
 from jembatan.reports.models import Channel, Report, Status
 from jembatan.reports.tests import factories as rf
 
@@ -32,8 +32,14 @@ def mail(
     message_id="<a1@mail.example.id>",
     photo=False,
     html=None,
+    authentication="dkim",
 ):
     message = EmailMessage()
+    domain = sender.rsplit("@", 1)[-1].rstrip(">")
+    if authentication == "dkim":  # as our receiving server records a good DKIM signature
+        message["Authentication-Results"] = f"{AUTHSERV_ID}; dkim=pass header.d={domain} header.s=sel1"
+    elif authentication:
+        message["Authentication-Results"] = authentication
     message["From"] = sender
     message["To"] = "pengaduan@sumbarprov.go.id"
     message["Subject"] = subject
@@ -250,3 +256,59 @@ def test_fetch_mail_commits_each_message_once_and_marks_it_seen(w, mailbox):
 def test_the_periodic_task_does_nothing_without_a_mailbox(w, settings):
     settings.CHANNELS_IMAP_HOST = ""
     assert fetch_mail_task.call_local() == 0
+
+
+@pytest.mark.parametrize(
+    "authentication",
+    [
+        None,  # no Authentication-Results at all: anyone can type a From line
+        "mx.penipu.example; dkim=pass header.d=example.id",  # written by someone else's server
+        f"{AUTHSERV_ID}; dkim=pass header.d=penipu.example; spf=fail smtp.mailfrom=rina@example.id",
+        f"{AUTHSERV_ID}; dkim=fail header.d=example.id; spf=softfail smtp.mailfrom=example.id",
+    ],
+    ids=["none", "other-server", "unaligned-dkim", "failed"],
+)
+def test_a_reply_whose_sender_is_not_proven_is_held_for_an_officer(w, authentication):
+    # Finding 9 of issue 12: the e-mail channel trusted From: for replies quoting #nomor.
+    report = rf.disposed(w, actor=None, reporter_email="rina@example.id")
+    raw = mail(
+        subject=f"Re: [#{report.tracking_number}] Laporan Anda",
+        sender="rina@example.id",
+        body="Jalan itu masih rusak sampai hari ini, mohon ditindaklanjuti.",
+        authentication=authentication,
+    )
+    body = post_mail(raw).json()
+    assert body["outcome"] == Outcome.HELD
+    message = InboundMessage.objects.get()
+    assert message.outcome == Outcome.HELD and message.report is None and message.reply == ""
+    assert "not authenticated" in message.note
+    assert not report.events.filter(action="reporter_replied").exists()
+    assert Report.objects.count() == 1  # not turned into a new report either
+
+
+@pytest.mark.parametrize(
+    "authentication",
+    [
+        f"{AUTHSERV_ID}; spf=pass smtp.mailfrom=rina@example.id; dkim=none",
+        f"{AUTHSERV_ID} 1; dkim=pass (2048-bit key) header.d=mail.example.id",  # subdomain: aligned
+        f"{AUTHSERV_ID}; dmarc=pass header.from=example.id",
+    ],
+    ids=["spf", "dkim-subdomain", "dmarc"],
+)
+def test_a_reply_with_an_aligned_pass_is_attached(w, authentication):
+    report = rf.disposed(w, actor=None, reporter_email="rina@example.id")
+    raw = mail(
+        subject=f"Re: [#{report.tracking_number}] Laporan Anda",
+        sender="rina@example.id",
+        body="Jalan itu masih rusak sampai hari ini, mohon ditindaklanjuti.",
+        authentication=authentication,
+    )
+    assert post_mail(raw).json()["outcome"] == Outcome.REPLY_ATTACHED
+    assert report.events.filter(action="reporter_replied").exists()
+
+
+def test_held_replies_are_listed_in_the_intake_log_admin(w, admin_client):
+    report = rf.disposed(w, actor=None, reporter_email="rina@example.id")
+    post_mail(mail(subject=f"Re: #{report.tracking_number}", sender="rina@example.id", authentication=None))
+    page = admin_client.get("/admin/intake/inboundmessage/?outcome__exact=held").content.decode()
+    assert "rina@example.id" in page

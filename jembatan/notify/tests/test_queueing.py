@@ -220,3 +220,17 @@ def test_an_unreachable_queue_leaves_the_committed_message_pending_for_the_sweep
         )
     assert Notification.objects.get(pk=row.pk).status == NotificationStatus.PENDING
     assert "in on_commit()" in caplog.text
+
+
+def test_personal_data_a_reporter_typed_never_leaves_in_a_staff_message():
+    officer = make_staff(Role.ADMIN_NASIONAL, email="admin@contoh.id")
+    report = make_guest_report(title="Jalan rusak, hubungi saya di 081298765432", is_anonymous=True)
+    text = "Masih rusak. Nama saya Rahmat Hidayat, NIK 1371012345678901."
+
+    [row] = notify.notify_staff(
+        users=[officer], template="reply_received", report=report, extra={"text": text}
+    )
+
+    for secret in ("081298765432", "Rahmat Hidayat", "1371012345678901"):
+        assert secret not in row.subject + row.body + row.body_html
+    assert "Masih rusak." in row.body

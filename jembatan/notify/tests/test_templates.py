@@ -29,7 +29,7 @@ def test_the_catalogue_has_every_message_the_lifecycle_needs():
         "report_received", "information_needed", "report_verified", "report_disposed", "follow_up_posted",
         "report_closed", "report_archived", "report_reopened", "reply_received", "disposition_new",
         "liaison_assigned", "disposition_returned", "sla_reminder", "sla_escalation", "ombudsman_flag",
-        "one_time_code", "password_reset_code", "work_late",
+        "one_time_code", "password_reset_code", "work_late", "registration_attempt",
     }  # fmt: skip
 
 
@@ -134,11 +134,10 @@ def test_sms_stays_within_two_segments_even_with_long_free_text(template, settin
     settings.INSTANCE_NAME = "Jembatan Pemerintah Provinsi Sumatera Barat"
     reporter = make_user(phone="081298765432", notify_by_email=False, notify_by_sms=True)
     report = make_report(reporter=reporter, title=("Sangat panjang " * 14)[:200], is_confidential=True)
-    if template in ("one_time_code", "password_reset_code"):
+    if template in ("one_time_code", "password_reset_code", "registration_attempt"):
+        context = {"code": "1", "login_url": "https://jembatan.example.id/akun/masuk/"}
         rows = [
-            notify.queue_message(
-                channel="sms", recipient="081298765432", template=template, context={"code": "1"}
-            )
+            notify.queue_message(channel="sms", recipient="081298765432", template=template, context=context)
         ]
     else:
         rows = notify.notify_reporter(report=report, template=template, extra={"text": "Keterangan " * 60})
@@ -147,7 +146,7 @@ def test_sms_stays_within_two_segments_even_with_long_free_text(template, settin
     assert len(row.body) <= SMS_MAX_CHARS
     # GSM-7 only: a single typographic character would cut an SMS to 70 characters a segment.
     assert re.fullmatch(r"[\x20-\x7e\n]*", row.body), row.body
-    if template not in ("one_time_code", "password_reset_code"):
+    if template not in ("one_time_code", "password_reset_code", "registration_attempt"):
         assert report.tracking_number in row.body
 
 

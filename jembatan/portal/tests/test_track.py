@@ -1,10 +1,12 @@
 """Following a report by its tracking number, and the reporter's replies, rating, closing and
 reopening, each a POST that calls the action."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.test import Client
 
-from jembatan.accounts.models import Hit
 from jembatan.reports import actions
 from jembatan.reports.models import Event, Report, Status
 from jembatan.reports.tests import factories as rf
@@ -67,22 +69,64 @@ def test_confidential_report_asks_for_the_access_code(client, w):
     assert "Pungutan liar" not in html
 
 
-def test_wrong_access_code_is_refused_and_counted(client, w):
+def post_code(client, report, code, ip="10.0.0.1"):
+    return client.post(f"/lacak/{report.tracking_number}/kode/", {"kode": code}, REMOTE_ADDR=ip)
+
+
+def test_wrong_access_code_is_refused(client, w):
     report = guest_report(w, is_confidential=True)
-    response = client.post(f"/lacak/{report.tracking_number}/kode/", {"kode": "SALAHSALAH"})
+    response = post_code(client, report, "SALAHSALAH")
     assert response.status_code == 400
     assert "Kode akses tidak cocok" in response.content.decode()
-    assert Hit.objects.filter(kind="access_code").count() == 1
 
 
-def test_access_code_guessing_is_throttled(client, w, settings):
+def test_access_code_guessing_is_slowed_down_then_refused_from_that_address(client, w, settings):
+    settings.PORTAL_ACCESS_CODE_LIMIT = 5
+    settings.LOGIN_THROTTLE_SLOW_AFTER = 3
+    report = guest_report(w, is_confidential=True)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for _i in range(3):
+            assert post_code(client, report, "SALAHSALAH").status_code == 400
+        slowed = post_code(client, report, report.access_code)
+        assert slowed.status_code == 429
+        assert "Terlalu banyak percobaan kode akses" in slowed.content.decode()
+        assert int(slowed["Retry-After"]) <= 60
+        clock.shift(dt.timedelta(seconds=61))  # slowed down, not locked out
+        assert post_code(client, report, "SALAHSALAH").status_code == 400
+        assert post_code(client, report, "SALAHSALAH").status_code == 400
+        clock.shift(dt.timedelta(seconds=61))
+        assert post_code(client, report, report.access_code).status_code == 429  # 5 in the window
+
+
+def test_someone_elses_wrong_codes_never_refuse_the_right_code_from_another_address(client, w, settings):
     settings.PORTAL_ACCESS_CODE_LIMIT = 3
     report = guest_report(w, is_confidential=True)
-    for _i in range(3):
-        client.post(f"/lacak/{report.tracking_number}/kode/", {"kode": "SALAHSALAH"})
-    response = client.post(f"/lacak/{report.tracking_number}/kode/", {"kode": report.access_code})
-    assert response.status_code == 429
-    assert "Terlalu banyak percobaan kode akses" in response.content.decode()
+    for _i in range(10):
+        post_code(client, report, "SALAHSALAH", ip="198.51.100.66")
+    assert post_code(client, report, "SALAHSALAH", ip="198.51.100.66").status_code == 429
+    owner = Client()
+    assert post_code(owner, report, report.access_code, ip="203.0.113.5").status_code == 302
+
+
+def test_api_and_portal_count_wrong_access_codes_together(client, w, settings):
+    settings.PORTAL_ACCESS_CODE_LIMIT = 3
+    settings.LOGIN_THROTTLE_SLOW_AFTER = 10
+    report = guest_report(w, is_confidential=True)
+    for _i in range(2):
+        response = client.get(
+            f"/api/v1/reports/{report.tracking_number}/",
+            HTTP_X_ACCESS_CODE="SALAHSALAH",
+            REMOTE_ADDR="10.0.0.1",
+        )
+        assert response.status_code == 403
+    assert post_code(client, report, "SALAHSALAH").status_code == 400
+    refused = client.get(
+        f"/api/v1/reports/{report.tracking_number}/",
+        HTTP_X_ACCESS_CODE=report.access_code,
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert refused.status_code == 429
+    assert post_code(client, report, report.access_code).status_code == 429
 
 
 def test_right_access_code_opens_a_confidential_report_and_is_remembered(w):

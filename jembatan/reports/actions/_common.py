@@ -170,15 +170,19 @@ def _clean_text(value, *, field, minimum=1, maximum=None, label=None):
     return text
 
 
-def _reporter_allowed(report, actor, access_code):
-    """The reporter acts either logged in, or as a guest holding the report's access code."""
+def _reporter_allowed(report, actor, access_code, sender_verified=False):
+    """The reporter acts either logged in, or as a guest holding the report's access code, or as
+    a guest whose intake channel proved the message came from the reporter's own address
+    (`sender_verified`: an authenticated e-mail from the address the guest gave)."""
     if access.is_reporter(actor, report):
         return True
-    return report.reporter_id is None and access.holds_access_code(report, access_code)
+    if report.reporter_id is not None:
+        return False
+    return sender_verified or access.holds_access_code(report, access_code)
 
 
-def _require_reporter(report, actor, access_code):
-    if not _reporter_allowed(report, actor, access_code):
+def _require_reporter(report, actor, access_code, sender_verified=False):
+    if not _reporter_allowed(report, actor, access_code, sender_verified):
         raise PermissionDenied(_("Hanya pelapor yang dapat melakukan tindakan ini."))
 
 

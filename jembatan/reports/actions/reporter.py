@@ -39,13 +39,15 @@ from jembatan.reports.models import (
 from jembatan.reports.sla import WorkingCalendar, policy
 
 
-def complete_information(*, report, actor, text, attachments=(), access_code=None, expected_version=None):
+def complete_information(
+    *, report, actor, text, attachments=(), access_code=None, expected_version=None, sender_verified=False
+):
     """Give the information the verifier asked for; the report returns to verification."""
     text = _clean_text(text, field="text", minimum=5, maximum=10000, label=_("Keterangan tambahan"))
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():
         report = _lock(report, expected_version)
-        _require_reporter(report, actor, access_code)
+        _require_reporter(report, actor, access_code, sender_verified)
         _require_status(report, [Status.MENUNGGU_KELENGKAPAN])
         before = report.status
         now = _now()
@@ -81,10 +83,12 @@ def complete_information(*, report, actor, text, attachments=(), access_code=Non
     return report
 
 
-def reply_as_reporter(*, report, actor, text, attachments=(), access_code=None, expected_version=None):
+def reply_as_reporter(
+    *, report, actor, text, attachments=(), access_code=None, expected_version=None, sender_verified=False
+):
     """Reply as the reporter; a reply to an answered report sends it back to the agency."""
     text = _clean_text(text, field="text", minimum=2, maximum=10000, label=_("Balasan"))
-    _require_reporter(report, actor, access_code)
+    _require_reporter(report, actor, access_code, sender_verified)
     if report.status == Status.MENUNGGU_KELENGKAPAN:
         return complete_information(
             report=report,
@@ -93,6 +97,7 @@ def reply_as_reporter(*, report, actor, text, attachments=(), access_code=None, 
             attachments=attachments,
             access_code=access_code,
             expected_version=expected_version,
+            sender_verified=sender_verified,
         )
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():

@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from jembatan.reports import actions
 from jembatan.reports.actions import _common
@@ -44,6 +44,47 @@ def test_photo_is_stored_without_its_exif_and_gps(w):
     assert not image.getexif()  # no Make, no GPS: nothing that locates the citizen
     assert attachment.original_name == "IMG_2041.jpg"
     assert "IMG_2041" not in attachment.file.name  # stored under a random name
+
+
+SECRET = "Rumah Budi Santoso, Jl. Melati 12"
+
+
+def with_metadata(fmt):
+    """An image carrying a comment / text chunk, XMP, an ICC profile and EXIF, all naming SECRET."""
+    image = Image.new("RGB", (40, 30), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010E] = SECRET  # ImageDescription
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description>{SECRET}</rdf:Description></x:xmpmeta>'
+    icc = b"\x00" * 128 + SECRET.encode()  # not a valid profile: only what is copied matters here
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(out, "JPEG", comment=SECRET.encode(), exif=exif, xmp=xmp.encode(), icc_profile=icc)
+    elif fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", SECRET)
+        info.add_itxt("XML:com.adobe.xmp", xmp)
+        image.save(out, "PNG", pnginfo=info, exif=exif, icc_profile=icc)
+    else:
+        image.save(out, "WEBP", exif=exif, xmp=xmp.encode(), icc_profile=icc)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+)
+def test_every_kind_of_image_metadata_is_stripped(w, fmt, content_type):
+    # Finding 11 of issue 12: a JPEG comment segment survived the re-encoding.
+    original = with_metadata(fmt)
+    assert SECRET.encode() in original
+    report = f.submit(w, attachments=[upload(f"foto.{fmt.lower()}", original)])
+    attachment = report.attachments.get()
+    stored = attachment.file.read()
+    assert attachment.content_type == content_type
+    assert SECRET.encode() not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert image.size == (40, 30)
+    assert not image.getexif() and "comment" not in image.info and "icc_profile" not in image.info
+    assert "xmp" not in image.info and "XML:com.adobe.xmp" not in image.info
 
 
 def test_pdf_is_kept_as_sent(w):

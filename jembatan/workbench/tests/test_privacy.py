@@ -123,3 +123,38 @@ def test_csv_leaves_identity_columns_empty_row_by_row(w, as_user):
     }
     assert rows[anonymous.tracking_number].endswith(",ya,,,")
     assert rows[named.tracking_number].endswith(",tidak,Ahmad Fauzi,ahmad.fauzi@example.id,")
+
+
+SELF_NAMING = (
+    "Saya melapor jalan berlubang di depan SDN 12 yang sudah tiga bulan tidak diperbaiki. "
+    "Nama saya Rahmat Hidayat, NIK 1371012345678901, HP 081298765432, email rahmat.h@contoh.id."
+)
+SELF_NAMING_SECRETS = ["Rahmat Hidayat", "1371012345678901", "081298765432", "rahmat.h@contoh.id"]
+
+
+def test_personal_data_in_an_anonymous_reports_text_is_redacted_for_everyone_but_its_verifiers(w, as_user):
+    # Finding 4 of issue 12: the liaison and the auditor read "Nama saya …, NIK …" whole.
+    report = f.disposed(
+        w, is_anonymous=True, description=SELF_NAMING, title="Jalan rusak, hubungi 081298765432"
+    )
+    for role in ("liaison_pupr", "coordinator_pupr", "auditor"):
+        client = as_user(getattr(w, role))
+        body = client.get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
+        assert "tiga bulan tidak diperbaiki" in body, role
+        queue = "".join(
+            b"".join(client.get(f"/kerja/antrean/{slug}/csv/").streaming_content).decode()
+            + client.get(f"/kerja/antrean/{slug}/").content.decode()
+            for slug in SLUGS
+            if client.get(f"/kerja/antrean/{slug}/").status_code == 200
+        )
+        for secret in SELF_NAMING_SECRETS:
+            assert secret not in body, (role, secret)
+            assert secret not in queue, (role, secret)
+    verifier = as_user(w.verifier).get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
+    assert all(secret in verifier for secret in SELF_NAMING_SECRETS)
+
+
+def test_a_named_reports_text_is_shown_whole_to_staff_in_scope(w, as_user):
+    report = f.disposed(w, description=SELF_NAMING)
+    body = as_user(w.liaison_pupr).get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
+    assert all(secret in body for secret in SELF_NAMING_SECRETS)

@@ -240,7 +240,9 @@ def test_a_third_party_client_follows_its_request_until_it_is_closed(api, api_ke
     assert "INFRA-JALAN" in {s["service_code"] for s in services}
     [created] = post_request(api, api_key, address_id="13.71").json()
     number = created["service_request_id"]
-    [opened] = api.get(f"/open311/v2/requests/{number}.json").json()
+    # Not verified yet: only the key that posted it may read it.
+    assert api.get(f"/open311/v2/requests/{number}.json").status_code == 404
+    [opened] = api.get(f"/open311/v2/requests/{number}.json", {"api_key": api_key}).json()
     assert_valid("request.json", opened)
     assert opened["status"] == "open" and opened["expected_datetime"]
     report = Report.objects.get(tracking_number=number)
@@ -336,23 +338,26 @@ def test_extensions_add_the_public_timeline_as_notes(api, pothole, w):
     assert "notes" not in plain
 
 
-def test_a_token_maps_to_its_request(api, pothole, w):
-    report = rf.submit(w, category=pothole)
-    assert api.get(f"/open311/v2/tokens/{report.tracking_number}.json").json() == [
-        {"service_request_id": report.tracking_number, "token": report.tracking_number}
+def test_a_token_maps_to_its_request(api, api_key, pothole, w):
+    [created] = post_request(api, api_key).json()
+    number = created["service_request_id"]
+    assert api.get(f"/open311/v2/tokens/{number}.json", {"api_key": api_key}).json() == [
+        {"service_request_id": number, "token": number}
     ]
     assert (
-        xml_of(api.get(f"/open311/v2/tokens/{report.tracking_number}.xml")).find("request/token") is not None
+        xml_of(api.get(f"/open311/v2/tokens/{number}.xml", {"api_key": api_key})).find("request/token")
+        is not None
     )
     assert api.get("/open311/v2/tokens/123456789.json").status_code == 404
 
 
-def test_an_archived_request_reads_as_closed(api, pothole, w):
-    report = rf.submit(w, category=pothole)
+def test_an_archived_request_reads_as_closed(api, api_key, pothole, w):
+    [created] = post_request(api, api_key, address_id="13.71").json()
+    report = Report.objects.get(tracking_number=created["service_request_id"])
     actions.archive_report(
         report=report, actor=w.verifier, reason=w.reason_unclear, note="Lokasi tidak jelas."
     )
-    [item] = api.get(f"/open311/v2/requests/{report.tracking_number}.json").json()
+    [item] = api.get(f"/open311/v2/requests/{report.tracking_number}.json", {"api_key": api_key}).json()
     assert item["status"] == "closed" and item["status_notes"] == "Lokasi tidak jelas."
     assert Report.objects.get(pk=report.pk).status == Status.DIARSIPKAN_ADMIN
 
@@ -362,6 +367,56 @@ def test_too_many_requests_from_one_address_get_429(api, pothole, settings):
     statuses = [api.get("/open311/v2/services.json").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert api.get("/open311/v2/services.xml")["Retry-After"]
+
+
+def test_unverified_reports_are_readable_only_by_the_key_that_posted_them(api, api_key, pothole, w):
+    # Finding 10 of issue 12: anyone could read the redacted text of unverified reports by number.
+    web = rf.submit(w, category=pothole)
+    [created] = post_request(api, api_key).json()
+    mine = created["service_request_id"]
+    _other, other_key = api_actions.issue_open311_key(name="Aplikasi Lain")
+    numbers = f"{web.tracking_number},{mine}"
+    for query in ({}, {"api_key": other_key}, {"api_key": "salah"}):
+        assert api.get("/open311/v2/requests.json", {"service_request_id": numbers, **query}).json() == []
+        assert api.get(f"/open311/v2/requests/{mine}.json", query).status_code == 404
+        assert api.get(f"/open311/v2/tokens/{web.tracking_number}.json", query).status_code == 404
+    own = api.get("/open311/v2/requests.json", {"service_request_id": numbers, "api_key": api_key}).json()
+    assert [r["service_request_id"] for r in own] == [mine]
+    public = rf.disposed(w, category=pothole)
+    listed = api.get("/open311/v2/requests.json", {"service_request_id": public.tracking_number}).json()
+    assert [r["service_request_id"] for r in listed] == [public.tracking_number]
+
+
+def test_each_number_of_a_batch_counts_against_the_rate_limit(api, pothole, settings):
+    settings.API_THROTTLE_RATES = {"open311_ip": "10/min"}
+    batch = ",".join(str(123456780 + n) for n in range(8))
+    assert api.get("/open311/v2/requests.json", {"service_request_id": batch}).status_code == 200
+    refused = api.get("/open311/v2/requests.json", {"service_request_id": batch})
+    assert refused.status_code == 429 and refused["Retry-After"]
+    too_many = ",".join(str(123456780 + n) for n in range(21))
+    settings.API_THROTTLE_RATES = {"open311_ip": "1000/min"}
+    assert api.get("/open311/v2/requests.json", {"service_request_id": too_many}).status_code == 400
+
+
+def test_an_anonymous_reports_location_is_coarse_and_its_address_left_out(api, pothole, w):
+    # Finding 6 of issue 12: exact coordinates and the free-text address of anonymous reports.
+    anonymous = rf.disposed(
+        w,
+        category=pothole,
+        is_anonymous=True,
+        address="Jl. Melati No. 12, depan rumah saya",
+        latitude="-0.947123",
+        longitude="100.417456",
+    )
+    named = rf.disposed(
+        w, category=pothole, address="Jl. Sudirman No. 1", latitude="-0.947123", longitude="100.417456"
+    )
+    [item] = api.get(f"/open311/v2/requests/{anonymous.tracking_number}.json").json()
+    assert item["lat"] == -0.947 and item["long"] == 100.417 and item["address"] is None
+    assert "Melati" not in api.get(f"/open311/v2/requests/{anonymous.tracking_number}.xml").content.decode()
+    assert "Melati" not in str(api.get(f"/api/v1/reports/{anonymous.tracking_number}/").json())
+    [item] = api.get(f"/open311/v2/requests/{named.tracking_number}.json").json()
+    assert item["lat"] == -0.947123 and item["address"] == "Jl. Sudirman No. 1"
 
 
 def test_a_wrong_method_is_refused(api, pothole):

@@ -1,0 +1,137 @@
+"""The one rate counter every limit of the site uses: logins, access codes, the portal's and the
+accounts' per-address limits, the REST API, Open311 and the intake webhooks.
+
+Interface (small on purpose, so a Redis backend is a few lines: INCRBY + EXPIRE per bucket, MGET):
+
+    counter().add(kind, key, window=…)     count one event (or `amount`)
+    counter().count(kind, key, window=…)   the count inside the window, without adding
+    counter().clear(kind, key)             forget the key (e.g. a successful login)
+
+`window` is a number of seconds. Counts are kept in buckets of a tenth of the window and a count
+sums the buckets whose start lies inside the window, so it may miss up to a tenth of the window's
+oldest events (it never counts an event older than the window). A limit is checked with count()
+before the work and add() after it, so a refused request writes nothing: refusals are cheap.
+
+The counts must agree across web workers. Two backends do that:
+- "database" (RateCount rows, one per kind, key and bucket, updated in place);
+- "cache" (Django's default cache), only when that cache is shared between processes (Redis).
+RATE_COUNTER picks one; by default the cache when CACHE_URL is redis://, else the database.
+"""
+
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from jembatan.accounts.models import RateCount
+
+BUCKETS_PER_WINDOW = 10
+# Keys are hashed: a phone number or an e-mail address is neither a safe cache key nor something
+# to keep readable in a counter table.
+KEY_LENGTH = 40
+
+
+def _digest(key):
+    return hashlib.sha256(str(key).encode("utf-8")).hexdigest()[:KEY_LENGTH]
+
+
+def _bucket_seconds(window):
+    return max(1, int(window) // BUCKETS_PER_WINDOW)
+
+
+def _first_counted(window, now):
+    """The earliest bucket start still inside the window ending at `now`."""
+    size = _bucket_seconds(window)
+    return (math.floor(now - window) // size + 1) * size
+
+
+def _bucket(window, now):
+    size = _bucket_seconds(window)
+    return math.floor(now) // size * size
+
+
+class DatabaseCounter:
+    def add(self, kind, key, *, window, now=None, amount=1):
+        now = time.time() if now is None else now
+        ident = {"kind": kind, "key": _digest(key), "bucket": _bucket(window, now)}
+        rows = RateCount.objects.filter(**ident)
+        if not rows.update(count=F("count") + amount):
+            try:
+                with transaction.atomic():
+                    RateCount.objects.create(**ident, count=amount)
+            except IntegrityError:
+                # Another worker created the bucket between our update and insert.
+                rows.update(count=F("count") + amount)
+
+    def count(self, kind, key, *, window, now=None):
+        now = time.time() if now is None else now
+        total = RateCount.objects.filter(
+            kind=kind, key=_digest(key), bucket__gte=_first_counted(window, now), bucket__lte=now
+        ).aggregate(total=Sum("count"))["total"]
+        return total or 0
+
+    def clear(self, kind, key):
+        RateCount.objects.filter(kind=kind, key=_digest(key)).delete()
+
+    def prune(self, *, older_than):
+        """Delete buckets that started before `older_than` (epoch seconds); return how many."""
+        return RateCount.objects.filter(bucket__lt=older_than).delete()[0]
+
+
+class CacheCounter:
+    """Buckets as cache entries that expire with the window. Only correct with a shared cache."""
+
+    def __init__(self, backend=None):
+        self.cache = backend or cache
+
+    def _name(self, kind, key, bucket):
+        return f"rate:{kind}:{_digest(key)}:{bucket}"
+
+    def _buckets(self, window, now):
+        size = _bucket_seconds(window)
+        return range(_first_counted(window, now), _bucket(window, now) + 1, size)
+
+    def add(self, kind, key, *, window, now=None, amount=1):
+        now = time.time() if now is None else now
+        name = self._name(kind, key, _bucket(window, now))
+        # add() then incr() is atomic on Redis and memcached; the entry outlives its window.
+        self.cache.add(name, 0, timeout=int(window) + _bucket_seconds(window) + 1)
+        try:
+            self.cache.incr(name, amount)
+        except ValueError:
+            # Evicted between add() and incr(): start again from this event.
+            self.cache.set(name, amount, timeout=int(window) + _bucket_seconds(window) + 1)
+        # The kind's known windows are not stored; clear() removes the most recent day's keys.
+        self.cache.add(f"rate-window:{kind}:{_digest(key)}", int(window), timeout=86400)
+
+    def count(self, kind, key, *, window, now=None):
+        now = time.time() if now is None else now
+        names = [self._name(kind, key, b) for b in self._buckets(window, now)]
+        return sum(int(v) for v in self.cache.get_many(names).values())
+
+    def clear(self, kind, key):
+        window = self.cache.get(f"rate-window:{kind}:{_digest(key)}")
+        if window:
+            now = time.time()
+            self.cache.delete_many([self._name(kind, key, b) for b in self._buckets(window, now)])
+
+    def prune(self, *, older_than):
+        return 0  # entries expire by themselves
+
+
+def backend_name():
+    return settings.RATE_COUNTER
+
+
+def counter():
+    """The counter the settings choose (see the module docstring)."""
+    return CacheCounter() if settings.RATE_COUNTER == "cache" else DatabaseCounter()
+
+
+def retry_after(window):
+    """Seconds a refused caller is told to wait: the time for one bucket to leave the window."""
+    return _bucket_seconds(window)

@@ -1,0 +1,71 @@
+"""The one rate counter (accounts/ratelimit.py) that every limit of the site counts with."""
+
+import logging
+
+import pytest
+import time_machine
+from django.core.cache.backends.locmem import LocMemCache
+
+from jembatan.accounts import ratelimit
+from jembatan.accounts.models import RateCount
+
+pytestmark = pytest.mark.django_db
+
+T0 = 1_773_000_000  # a fixed instant, in seconds
+
+
+@pytest.fixture(params=["database", "cache"])
+def counter(request):
+    if request.param == "database":
+        return ratelimit.DatabaseCounter()
+    return ratelimit.CacheCounter(LocMemCache(f"ratelimit-{request.node.name}", {}))
+
+
+def test_a_count_adds_up_inside_the_window_and_forgets_what_left_it(counter):
+    counter.add("x", "10.0.0.1", window=60, now=T0)
+    assert counter.count("x", "10.0.0.1", window=60, now=T0) == 1
+    counter.add("x", "10.0.0.1", window=60, now=T0 + 30)
+    assert counter.count("x", "10.0.0.1", window=60, now=T0 + 59) == 2
+    assert counter.count("x", "10.0.0.1", window=60, now=T0 + 61) == 1  # the first left the window
+    assert counter.count("x", "10.0.0.1", window=60, now=T0 + 95) == 0
+
+
+def test_kinds_and_keys_are_counted_apart_and_cleared_alone(counter):
+    counter.add("x", "a", window=60, now=T0)
+    counter.add("x", "b", window=60, now=T0)
+    counter.add("y", "a", window=60, now=T0, amount=3)
+    with time_machine.travel(T0, tick=False):
+        counter.clear("x", "a")
+        assert counter.count("x", "a", window=60) == 0
+        assert counter.count("x", "b", window=60) == 1
+        assert counter.count("y", "a", window=60) == 3
+
+
+def test_the_database_counter_is_shared_by_every_worker():
+    # Two counters stand for two web workers: the count lives in the database, not in either.
+    ratelimit.DatabaseCounter().add("x", "k", window=60, now=T0)
+    ratelimit.DatabaseCounter().add("x", "k", window=60, now=T0 + 1)
+    assert ratelimit.DatabaseCounter().count("x", "k", window=60, now=T0 + 1) == 2
+    assert RateCount.objects.get().count == 2  # one row per bucket, updated in place
+
+
+def test_keys_are_not_stored_readable():
+    ratelimit.DatabaseCounter().add("sender", "+6281234567890", window=60, now=T0)
+    assert "6281234567890" not in RateCount.objects.get().key
+
+
+def test_old_buckets_are_pruned():
+    counts = ratelimit.DatabaseCounter()
+    counts.add("x", "k", window=60, now=T0)
+    counts.add("x", "k", window=60, now=T0 + 86_400 * 2)
+    assert counts.prune(older_than=T0 + 86_400) == 1
+
+
+def test_a_refused_login_logs_no_warning(client, settings, caplog):
+    settings.LOGIN_THROTTLE_LIMIT = 1
+    client.post("/akun/masuk/", {"username": "siapa", "password": "salah-sekali"})
+    with caplog.at_level(logging.INFO):
+        assert (
+            client.post("/akun/masuk/", {"username": "siapa", "password": "salah-sekali"}).status_code == 429
+        )
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
