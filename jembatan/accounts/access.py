@@ -146,6 +146,13 @@ def can_view_report_internal(user, report):
     return False
 
 
+def acts_as_reporter(user, report, access_code=None):
+    """The reporter acts either logged in, or as a guest holding the report's access code."""
+    if is_reporter(user, report):
+        return True
+    return report.reporter_id is None and holds_access_code(report, access_code)
+
+
 def holds_access_code(report, access_code):
     """Does `access_code` open this report? (Constant-time, case-insensitive, blank never matches.)"""
     return (

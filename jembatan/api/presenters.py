@@ -6,7 +6,6 @@ these helpers only make sure the public forms never carry personal data.
 
 from django.utils.translation import gettext_lazy as _
 
-from jembatan.accounts import access
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
@@ -64,11 +63,6 @@ def event_label(action):
 
 def public_text(text):
     return redact(text or "")
-
-
-def code_matches(report, code):
-    """Does `code` open this guest's report (constant time, case-insensitive)?"""
-    return access.holds_access_code(report, code)
 
 
 def open_dispositions(report):

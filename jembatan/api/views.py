@@ -107,9 +107,7 @@ def _access_code(request, data=None):
 
 
 def _is_reporter_here(request, report, code):
-    if access.is_reporter(request.user, report):
-        return True
-    return report.reporter_id is None and presenters.code_matches(report, code)
+    return access.acts_as_reporter(request.user, report, code)
 
 
 def _trackable(request, report, code):

@@ -30,7 +30,7 @@ from jembatan.accounts.access import Action
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
-from jembatan.reports import actions
+from jembatan.reports import actions, lifecycle
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     VERIFICATION_STATUSES,
@@ -38,7 +38,6 @@ from jembatan.reports.models import (
     Channel,
     Classification,
     Disposition,
-    DispositionStatus,
     ReceivedVia,
     Report,
     Status,
@@ -737,7 +736,7 @@ def _report_context(request, report, bound=None, now=None):
             ctx["flags"] = _flags(report)
         if status in VERIFICATION_STATUSES:
             ctx["completeness"] = triage.completeness(report)
-        if status in (Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES):
+        if lifecycle.may_verify(report, user):
             ctx["verify_form"] = form(
                 "verify",
                 wf.VerifyForm,
@@ -751,7 +750,7 @@ def _report_context(request, report, bound=None, now=None):
                     "agencies": proposed,
                 },
             )
-        if status == Status.BELUM_TERVERIFIKASI:
+        if lifecycle.may_request_information(report, user):
             templates = _template_options(
                 wf.templates_for(report.verifying_agency, TemplatePurpose.REQUEST_INFORMATION),
                 report,
@@ -766,13 +765,9 @@ def _report_context(request, report, bound=None, now=None):
                 wf.RequestInformationForm,
                 initial={"message": _prefill(request, "request", templates) or missing},
             )
-        if status in VERIFICATION_STATUSES:
+        if lifecycle.may_archive(report, user):
             ctx["archive_form"] = form("archive", wf.ArchiveForm)
-        if report.classification and status in (
-            Status.BELUM_TERVERIFIKASI,
-            Status.TERDISPOSISI,
-            Status.DIPROSES,
-        ):
+        if lifecycle.may_dispose(report, user):
             open_agencies = {d.agency_id for d in report.dispositions.all() if d.is_open}
             ctx["dispose_form"] = form(
                 "dispose",
@@ -780,9 +775,9 @@ def _report_context(request, report, bound=None, now=None):
                 agency_options=options,
                 initial={"agencies": [pk for pk in proposed if pk not in open_agencies]},
             )
-        if status in (Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI):
+        if lifecycle.may_close_as_admin(report, user):
             ctx["close_form"] = form("close", wf.CloseForm)
-        if status in ACTIVE_STATUSES:
+        if lifecycle.may_mark_duplicate(report, user):
             ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
@@ -809,15 +804,15 @@ def _disposition_panels(request, report, bound, now, cal, form, open_key):
             else None,
         }
         if d.is_open:
-            if access.can_assign_liaison(user, d):
+            if lifecycle.may_assign_liaison(d, user):
                 panel["assign_form"] = form(
                     f"d{d.pk}-assign",
                     wf.AssignLiaisonForm,
                     liaisons=wf.eligible_liaisons(d.agency),
                     initial={"liaison": d.liaison_id},
                 )
-            if access.can_work_disposition(user, d):
-                if d.status == DispositionStatus.TERDISPOSISI:
+            if lifecycle.may_work_disposition(d, user):
+                if lifecycle.may_start_follow_up(d, user):
                     panel["start_form"] = form(f"d{d.pk}-start", wf.StartFollowUpForm)
                 templates = _template_options(
                     wf.templates_for(d.agency, TemplatePurpose.FOLLOW_UP), report, d.agency, now

@@ -88,13 +88,13 @@ def _lock_disposition(disposition, expected_version=None):
     return report, fresh
 
 
-def _require_status(report, allowed, message=None):
-    if report.status not in allowed:
-        raise IllegalTransition(
-            message
-            or _("Tindakan ini tidak dapat dilakukan pada laporan berstatus “%(status)s”.")
-            % {"status": report.get_status_display()}
-        )
+def _require(verdict):
+    """Enforce a lifecycle rule (reports/lifecycle.py): 403 about the person, else an illegal move."""
+    if verdict:
+        return
+    if verdict.forbidden:
+        raise PermissionDenied(verdict.reason)
+    raise IllegalTransition(verdict.reason)
 
 
 def _actor_role(actor, report):
@@ -170,15 +170,8 @@ def _clean_text(value, *, field, minimum=1, maximum=None, label=None):
     return text
 
 
-def _reporter_allowed(report, actor, access_code):
-    """The reporter acts either logged in, or as a guest holding the report's access code."""
-    if access.is_reporter(actor, report):
-        return True
-    return report.reporter_id is None and access.holds_access_code(report, access_code)
-
-
 def _require_reporter(report, actor, access_code):
-    if not _reporter_allowed(report, actor, access_code):
+    if not access.acts_as_reporter(actor, report, access_code):
         raise PermissionDenied(_("Hanya pelapor yang dapat melakukan tindakan ini."))
 
 
@@ -371,10 +364,10 @@ def _finish(report, *, before, actor, action, note, actor_role=None, reason=None
 
 
 def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
-    """The disposal itself, on a report already locked (inside the caller's transaction)."""
-    _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
-    if not report.classification:
-        raise IllegalTransition(_("Verifikasi laporan (klasifikasi) sebelum mendisposisikannya."))
+    """The disposal itself, on a report already locked (inside the caller's transaction).
+
+    The caller has checked lifecycle.may_dispose (or may_auto_route for the system).
+    """
     open_agencies = set(
         report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES).values_list("agency_id", flat=True)
     )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.notify import actions as notify
-from jembatan.reports import recipients
+from jembatan.reports import lifecycle, recipients
 from jembatan.reports.actions._common import (
     IllegalTransition,
     ReportError,
@@ -16,6 +16,7 @@ from jembatan.reports.actions._common import (
     _now,
     _read_uploads,
     _record,
+    _require,
     _reschedule_disposition,
     _save,
     _schedule_report,
@@ -37,9 +38,7 @@ def assign_liaison(*, disposition, actor, liaison, expected_version=None):
     """Assign a liaison officer (penghubung) to work a disposition."""
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_assign_liaison(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_assign_liaison(disposition, actor))
         access.forget_roles(liaison)
         if not access.is_eligible_liaison(liaison, disposition.agency):
             raise ReportError(
@@ -66,9 +65,7 @@ def start_follow_up(*, disposition, actor, expected_version=None):
     """Start working a disposition: the report is now "Sedang Diproses"."""
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if disposition.status != DispositionStatus.TERDISPOSISI:
-            raise IllegalTransition(_("Tindak lanjut disposisi ini sudah dimulai atau selesai."))
+        _require(lifecycle.may_start_follow_up(disposition, actor))
         before = report.status
         now = _now()
         disposition.status = DispositionStatus.DIPROSES
@@ -101,9 +98,7 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         before = report.status
         now = _now()
         disposition.status = DispositionStatus.SELESAI
@@ -146,9 +141,7 @@ def return_disposition(*, disposition, actor, reason, expected_version=None):
     reason = _clean_text(reason, field="reason", minimum=10, maximum=5000, label=_("Alasan pengembalian"))
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         before = report.status
         disposition.status = DispositionStatus.BUKAN_WEWENANG
         disposition.returned_at = _now()
@@ -183,9 +176,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         raise ReportError(_("Instansi tujuan tidak aktif."), field="agency")
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         if agency.pk == disposition.agency_id:
             raise ReportError(_("Pilih instansi lain."), field="agency")
         if report.dispositions.filter(agency=agency, status__in=OPEN_DISPOSITION_STATUSES).exists():

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.notify import actions as notify
-from jembatan.reports import search
+from jembatan.reports import lifecycle, search
 from jembatan.reports.actions._common import (
     MIN_TITLE_LENGTH,
     IllegalTransition,
@@ -17,16 +17,12 @@ from jembatan.reports.actions._common import (
     _lock,
     _now,
     _record,
-    _reporter_allowed,
-    _require_status,
+    _require,
     _save,
     _schedule_report,
 )
 from jembatan.reports.models import (
-    ACTIVE_STATUSES,
-    VERIFICATION_STATUSES,
     ArchiveReason,
-    Channel,
     Classification,
     ReportType,
     Status,
@@ -43,8 +39,7 @@ def request_information(*, report, actor, message, expected_version=None):
     message = _clean_text(message, field="message", minimum=10, maximum=5000, label=_("Pesan untuk pelapor"))
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
-        _require_status(report, [Status.BELUM_TERVERIFIKASI])
+        _require(lifecycle.may_request_information(report, actor))
         before = report.status
         report.status = Status.MENUNGGU_KELENGKAPAN
         report.paused_at = _now()
@@ -80,8 +75,7 @@ def verify_report(
         raise ReportError(_("Pilih klasifikasi laporan."), field="classification")
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
-        _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
+        _require(lifecycle.may_verify(report, actor))
         changes = {}
         if title is not None:
             title = _clean_text(title, field="title", minimum=MIN_TITLE_LENGTH, maximum=200, label=_("Judul"))
@@ -123,19 +117,11 @@ def archive_report(*, report, actor, reason, note="", access_code=None, expected
         report = _lock(report, expected_version)
         before = report.status
         if access.can_verify(actor, report):
-            _require_status(
-                report,
-                VERIFICATION_STATUSES,
-                _("Hanya laporan yang belum diverifikasi yang dapat diarsipkan."),
-            )
+            _require(lifecycle.may_archive(report, actor))
             report.status = Status.DIARSIPKAN_ADMIN
             role = None
-        elif _reporter_allowed(report, actor, access_code):
-            _require_status(
-                report,
-                VERIFICATION_STATUSES,
-                _("Laporan yang sudah didisposisikan tidak dapat ditarik; tutup laporan bila sudah selesai."),
-            )
+        elif access.acts_as_reporter(actor, report, access_code):
+            _require(lifecycle.may_withdraw(report, reporter=True))
             report.status = Status.DIARSIPKAN_PELAPOR
             role = "pelapor"
         else:
@@ -161,7 +147,7 @@ def dispose_report(*, report, actor, agencies, instruction="", expected_version=
         raise ReportError(_("Instansi tujuan tidak aktif."), field="agencies")
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
+        _require(lifecycle.may_dispose(report, actor))
         return _dispose_locked(report, actor=actor, agencies=agencies, instruction=instruction)
 
 
@@ -190,14 +176,7 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
         return None
     with transaction.atomic():
         report = _lock(report)
-        if (
-            report.status != Status.BELUM_TERVERIFIKASI
-            or report.verified_at is not None
-            or report.is_confidential
-            or report.channel == Channel.IMPORT
-            or report.events.filter(action="imported").exists()  # keeps the source's channel
-            or report.dispositions.exists()
-        ):
+        if not lifecycle.may_auto_route(report):
             return None
         basis = {"auto": True, "model_version": model_version, "confidence": round(float(confidence), 4)}
         changes = {"classification": [report.classification, AUTO_ROUTE_CLASSIFICATION[report.kind]]}
@@ -226,11 +205,10 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
     with transaction.atomic():
         report = _lock(report, expected_version)
         original = _lock(original)
-        access.require(access.can_verify(actor, report))
+        _require(lifecycle.may_mark_duplicate(report, actor))
         # The end of the chain is the report that gains the supporters: the actor must be able to
         # see it, not only the link they chose.
         access.require(access.can_view_report_internal(actor, original))
-        _require_status(report, ACTIVE_STATUSES)
         if original.is_archived:
             raise IllegalTransition(_("Laporan asal sudah diarsipkan."))
         if original.is_confidential and not report.is_confidential:
