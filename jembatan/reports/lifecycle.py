@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
@@ -221,7 +222,7 @@ def may_auto_route(report):
         and report.verified_at is None
         and not report.is_confidential
         and report.channel != Channel.IMPORT
-        and not report.events.filter(action="imported").exists()  # keeps the source's channel
+        and not report.events.filter(action=EventAction.IMPORTED).exists()  # keeps the source's channel
         and not report.dispositions.exists()
     )
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
+
 
 class ReportType(models.TextChoices):
     PENGADUAN = "pengaduan", _("Pengaduan")
@@ -450,8 +452,8 @@ class Event(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_role = models.CharField(_("peran pelaku"), max_length=20)
-    action = models.CharField(_("tindakan"), max_length=40, db_index=True)
+    actor_role = models.CharField(_("peran pelaku"), max_length=20, choices=ActorRole.choices)
+    action = models.CharField(_("tindakan"), max_length=40, db_index=True, choices=EventAction.choices)
     status_before = models.CharField(max_length=24, blank=True)
     status_after = models.CharField(max_length=24, blank=True)
     text = models.TextField(_("isi"), blank=True)

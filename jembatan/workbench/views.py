@@ -31,6 +31,7 @@ from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
 from jembatan.reports import actions, lifecycle
+from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     VERIFICATION_STATUSES,
@@ -605,35 +606,6 @@ def _prefill(request, key, templates):
     return next((t["text"] for t in templates if t["id"] == chosen), None)
 
 
-EVENT_LABELS = {
-    "submitted": _("Laporan diterima"),
-    "information_requested": _("Meminta kelengkapan informasi"),
-    "information_completed": _("Pelapor melengkapi informasi"),
-    "reporter_replied": _("Pelapor membalas"),
-    "verified": _("Diverifikasi"),
-    "reclassified": _("Klasifikasi diubah"),
-    "disposed": _("Didisposisikan"),
-    "forwarded_to_agency": _("Diteruskan ke instansi"),
-    "liaison_assigned": _("Penghubung ditetapkan"),
-    "follow_up_started": _("Tindak lanjut dimulai"),
-    "follow_up_posted": _("Tindak lanjut"),
-    "disposition_returned": _("Dikembalikan: bukan wewenang"),
-    "disposition_forwarded": _("Dilimpahkan"),
-    "note": _("Catatan internal"),
-    "closed": _("Ditutup"),
-    "archived": _("Diarsipkan"),
-    "marked_duplicate": _("Ditandai duplikat"),
-    "duplicate_merged": _("Duplikat digabungkan"),
-    "reopened": _("Dibuka kembali"),
-    "rated": _("Penilaian pelapor"),
-    "supported": _("Dukungan warga"),
-    "sla_reminder": _("Pengingat SLA"),
-    "sla_escalated": _("Eskalasi SLA"),
-    "closed_by_system": _("Ditutup oleh sistem"),
-    "archived_by_system": _("Diarsipkan oleh sistem"),
-    "ombudsman_flagged": _("Ditandai untuk Ombudsman"),
-    "ombudsman_consent": _("Persetujuan Ombudsman"),
-}
 CLASSIFICATIONS = Classification.choices
 
 
@@ -645,21 +617,12 @@ def _timeline(report, may_see_identity):
     )
     entries = []
     for event in events:
-        if event.actor_role == "pelapor":
-            who = _("Pelapor")
-            if may_see_identity:
-                who = f"{who} ({report.reporter_display_name})"
-        elif event.actor_role == "warga":
-            who = _("Warga")  # a supporter, or a guest reporter: never named here
-        elif event.actor_id is None:
-            who = _("Sistem") if event.actor_role == "sistem" else event.actor_role
-        else:
-            who = event.actor.display_name
+        who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {
                 "event": event,
                 "detail": _event_detail(event),
-                "label": EVENT_LABELS.get(event.action, event.action),
+                "label": staff_label(event.action),
                 "who": who,
                 "is_internal": event.visibility == Visibility.INTERNAL,
                 "visibility": event.get_visibility_display(),
@@ -673,24 +636,29 @@ def _event_detail(event):
     """One line from the event's data: where it went, to whom, what changed."""
     data = event.data or {}
     action = event.action
-    if action in ("disposed", "follow_up_started", "follow_up_posted", "disposition_returned"):
+    if action in (
+        EventAction.DISPOSED,
+        EventAction.FOLLOW_UP_STARTED,
+        EventAction.FOLLOW_UP_POSTED,
+        EventAction.DISPOSITION_RETURNED,
+    ):
         return data.get("agency", "")
-    if action == "forwarded_to_agency":
+    if action == EventAction.FORWARDED_TO_AGENCY:
         return ", ".join(data.get("agencies", []))
-    if action == "disposition_forwarded":
+    if action == EventAction.DISPOSITION_FORWARDED:
         return f"{data.get('from', '')} → {data.get('to', '')}"
-    if action == "liaison_assigned":
+    if action == EventAction.LIAISON_ASSIGNED:
         return data.get("liaison", "")
-    if action in ("verified", "reclassified"):
+    if action in (EventAction.VERIFIED, EventAction.RECLASSIFIED):
         return str(dict(CLASSIFICATIONS).get(data.get("classification"), ""))
-    if action == "sla_escalated":
+    if action == EventAction.SLA_ESCALATED:
         return _("tingkat %(level)s → %(agency)s") % {
             "level": data.get("level", ""),
             "agency": data.get("to_agency") or _("admin nasional"),
         }
-    if action == "rated":
+    if action == EventAction.RATED:
         return f"{data.get('rating', '')}/5"
-    if action == "duplicate_merged":
+    if action == EventAction.DUPLICATE_MERGED:
         return f"#{data.get('duplicate', '')}"
     return ""
 
@@ -782,7 +750,8 @@ def _report_context(request, report, bound=None, now=None):
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
-    submitted = next((e["event"] for e in ctx["timeline"] if e["event"].action == "submitted"), None)
+    timeline = [entry["event"] for entry in ctx["timeline"]]
+    submitted = next((e for e in timeline if e.action == EventAction.SUBMITTED), None)
     via = (submitted.data or {}).get("received_via") if submitted else None
     ctx["received_via"] = ReceivedVia(via).label if via in ReceivedVia.values else ""
     return ctx

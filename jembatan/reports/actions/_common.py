@@ -16,6 +16,7 @@ from jembatan.directory.models import Agency, AgencyKind
 from jembatan.notify import actions as notify
 from jembatan.reports import recipients
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     OPEN_DISPOSITION_STATUSES,
@@ -99,9 +100,9 @@ def _require(verdict):
 
 def _actor_role(actor, report):
     if actor is None:
-        return "sistem"
+        return ActorRole.SYSTEM
     if report is not None and report.reporter_id and report.reporter_id == actor.pk:
-        return "pelapor"
+        return ActorRole.REPORTER
     order = [
         Role.ADMIN_NASIONAL,
         Role.ADMIN_INSTANSI,
@@ -113,8 +114,8 @@ def _actor_role(actor, report):
     held = {r.role for r in access.roles_of(actor)}
     for role in order:
         if role in held:
-            return str(role)
-    return "warga"
+            return ActorRole(role)
+    return ActorRole.CITIZEN
 
 
 def _record(
@@ -405,7 +406,7 @@ def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
         _record(
             report,
             actor=actor,
-            action="disposed",
+            action=EventAction.DISPOSED,
             before=before,
             disposition=disposition,
             text=disposition.instruction,
@@ -422,7 +423,7 @@ def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
     public_event = _record(
         report,
         actor=actor,
-        action="forwarded_to_agency",
+        action=EventAction.FORWARDED_TO_AGENCY,
         before=before,
         visibility=Visibility.PUBLIC,
         data={"agencies": [a.name for a in agencies]},

@@ -22,6 +22,7 @@ from jembatan.reports.actions._common import (
     _schedule_report,
     _store_attachments,
 )
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
     Disposition,
@@ -51,7 +52,7 @@ def assign_liaison(*, disposition, actor, liaison, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="liaison_assigned",
+            action=EventAction.LIAISON_ASSIGNED,
             disposition=disposition,
             data={"liaison": liaison.display_name, "liaison_id": liaison.pk},
         )
@@ -83,7 +84,7 @@ def start_follow_up(*, disposition, actor, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="follow_up_started",
+            action=EventAction.FOLLOW_UP_STARTED,
             before=before,
             disposition=disposition,
             visibility=Visibility.PUBLIC,
@@ -117,7 +118,7 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
         event = _record(
             report,
             actor=actor,
-            action="follow_up_posted",
+            action=EventAction.FOLLOW_UP_POSTED,
             before=before,
             disposition=disposition,
             text=text,
@@ -153,7 +154,7 @@ def return_disposition(*, disposition, actor, reason, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="disposition_returned",
+            action=EventAction.DISPOSITION_RETURNED,
             before=before,
             disposition=disposition,
             text=reason,
@@ -207,7 +208,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         _record(
             report,
             actor=actor,
-            action="disposition_forwarded",
+            action=EventAction.DISPOSITION_FORWARDED,
             before=before,
             disposition=new,
             text=reason,
@@ -216,7 +217,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         _record(
             report,
             actor=actor,
-            action="forwarded_to_agency",
+            action=EventAction.FORWARDED_TO_AGENCY,
             before=before,
             visibility=Visibility.PUBLIC,
             data={"agencies": [agency.name]},

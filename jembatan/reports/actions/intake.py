@@ -24,6 +24,7 @@ from jembatan.reports.actions._common import (
     _store_attachments,
     _verifying_agency_for,
 )
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     Channel,
     ReceivedVia,
@@ -168,12 +169,12 @@ def submit_report(
         event = _record(
             report,
             actor=actor,
-            action="submitted",
+            action=EventAction.SUBMITTED,
             before="",
             text="",
             visibility=Visibility.PUBLIC,
             data={"channel": channel, **({"received_via": received_via} if received_via else {})},
-            actor_role="petugas" if channel == Channel.OFFICER else ("pelapor" if reporter else "warga"),
+            actor_role=_submitter_role(channel, reporter),
             at=submitted,
         )
         _store_attachments(
@@ -187,3 +188,10 @@ def submit_report(
         if channel != Channel.IMPORT:
             notify.notify_reporter(report=report, template="report_received", event=event)
     return report
+
+
+def _submitter_role(channel, reporter):
+    """An officer typing it in, its reporter with an account, or a guest (never named)."""
+    if channel == Channel.OFFICER:
+        return ActorRole.OFFICER
+    return ActorRole.REPORTER if reporter else ActorRole.CITIZEN

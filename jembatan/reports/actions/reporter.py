@@ -23,6 +23,7 @@ from jembatan.reports.actions._common import (
     _schedule_report,
     _store_attachments,
 )
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
     DispositionStatus,
@@ -56,11 +57,11 @@ def complete_information(*, report, actor, text, attachments=(), access_code=Non
         event = _record(
             report,
             actor=actor,
-            action="information_completed",
+            action=EventAction.INFORMATION_COMPLETED,
             before=before,
             text=text,
             visibility=Visibility.REPORTER,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         _store_attachments(
             report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
@@ -123,11 +124,11 @@ def reply_as_reporter(*, report, actor, text, attachments=(), access_code=None, 
         event = _record(
             report,
             actor=actor,
-            action="reporter_replied",
+            action=EventAction.REPORTER_REPLIED,
             before=before,
             text=text,
             visibility=Visibility.REPORTER,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         _store_attachments(
             report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
@@ -163,11 +164,11 @@ def rate_report(*, report, actor, rating, comment="", access_code=None):
         _record(
             report,
             actor=actor,
-            action="rated",
+            action=EventAction.RATED,
             text=comment,
             visibility=Visibility.PUBLIC,
             data={"rating": rating},
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
     return report
 
@@ -180,13 +181,13 @@ def close_report(*, report, actor, note="", access_code=None, expected_version=N
         if access.acts_as_reporter(actor, report, access_code):
             _require(lifecycle.may_close_as_reporter(report, reporter=True))
             report.status = Status.DITUTUP_PELAPOR
-            role = "pelapor"
+            role = ActorRole.REPORTER
         else:
             _require(lifecycle.may_close_as_admin(report, actor))
             note = _clean_text(note, field="note", minimum=5, label=_("Alasan penutupan"))
             report.status = Status.DITUTUP_ADMIN
             role = None
-        _finish(report, before=before, actor=actor, action="closed", note=note, actor_role=role)
+        _finish(report, before=before, actor=actor, action=EventAction.CLOSED, note=note, actor_role=role)
     return report
 
 
@@ -241,11 +242,11 @@ def reopen_report(*, report, actor, reason, access_code=None):
         event = _record(
             report,
             actor=actor,
-            action="reopened",
+            action=EventAction.REOPENED,
             before=before,
             text=reason,
             visibility=Visibility.PUBLIC,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         notify.notify_reporter(report=report, template="report_reopened", event=event)
         users = []
@@ -273,7 +274,13 @@ def support_report(*, report, actor):
         report.support_count = F("support_count") + 1
         report.save(update_fields=["support_count"])
         report.refresh_from_db(fields=["support_count"])
-        _record(report, actor=actor, action="supported", visibility=Visibility.INTERNAL, actor_role="warga")
+        _record(
+            report,
+            actor=actor,
+            action=EventAction.SUPPORTED,
+            visibility=Visibility.INTERNAL,
+            actor_role=ActorRole.CITIZEN,
+        )
     return report
 
 
@@ -287,9 +294,9 @@ def set_ombudsman_consent(*, report, actor, consent, access_code=None):
         _record(
             report,
             actor=actor,
-            action="ombudsman_consent",
+            action=EventAction.OMBUDSMAN_CONSENT,
             visibility=Visibility.REPORTER,
             data={"consent": bool(consent)},
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
     return report

@@ -21,6 +21,7 @@ from jembatan.reports.actions._common import (
     _save,
     _schedule_report,
 )
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ArchiveReason,
     Classification,
@@ -48,7 +49,7 @@ def request_information(*, report, actor, message, expected_version=None):
         event = _record(
             report,
             actor=actor,
-            action="information_requested",
+            action=EventAction.INFORMATION_REQUESTED,
             before=before,
             text=message,
             visibility=Visibility.REPORTER,
@@ -102,7 +103,7 @@ def verify_report(
         _record(
             report,
             actor=actor,
-            action="verified" if first else "reclassified",
+            action=EventAction.VERIFIED if first else "reclassified",
             visibility=Visibility.INTERNAL,
             data={"changes": changes, "classification": classification},
         )
@@ -123,14 +124,14 @@ def archive_report(*, report, actor, reason, note="", access_code=None, expected
         elif access.acts_as_reporter(actor, report, access_code):
             _require(lifecycle.may_withdraw(report, reporter=True))
             report.status = Status.DIARSIPKAN_PELAPOR
-            role = "pelapor"
+            role = ActorRole.REPORTER
         else:
             raise PermissionDenied(_("Anda tidak berwenang mengarsipkan laporan ini."))
         _finish(
             report,
             before=before,
             actor=actor,
-            action="archived",
+            action=EventAction.ARCHIVED,
             note=(note or "").strip(),
             reason=reason,
             actor_role=role,
@@ -189,7 +190,7 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
         _record(
             report,
             actor=None,
-            action="verified",
+            action=EventAction.VERIFIED,
             visibility=Visibility.INTERNAL,
             data={"changes": changes, "classification": report.classification, **basis},
         )
@@ -239,7 +240,7 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
         _record(
             original,
             actor=actor,
-            action="duplicate_merged",
+            action=EventAction.DUPLICATE_MERGED,
             visibility=Visibility.INTERNAL,
             data={"duplicate": report.tracking_number, "supporters_added": len(new)},
         )
@@ -247,7 +248,7 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
             report,
             before=before,
             actor=actor,
-            action="marked_duplicate",
+            action=EventAction.MARKED_DUPLICATE,
             # The reporter reads this note: the original's number only when anyone may read it.
             note=note
             or (
@@ -270,7 +271,7 @@ def add_note(*, report, actor, text, disposition=None):
         return _record(
             report,
             actor=actor,
-            action="note",
+            action=EventAction.NOTE,
             text=text,
             visibility=Visibility.INTERNAL,
             disposition=disposition,
