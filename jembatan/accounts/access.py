@@ -12,12 +12,11 @@ Who sees an anonymous reporter's identity: only those who may verify the report,
 
 from enum import StrEnum
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.models import Role
+from jembatan.directory.models import Agency
 
 
 class Action(StrEnum):
@@ -211,26 +210,25 @@ def is_eligible_liaison(user, agency):
     return any(r.role == Role.PENGHUBUNG and r.agency_id and _covers(r, agency) for r in roles_of(user))
 
 
-def visible_reports_filter(user):
-    """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
-    # A subquery, not a join on dispositions: a report disposed to two offices in scope would
-    # otherwise come back twice, and every count and page built on this filter would be off.
-    # Agency ids of the subtree first (an indexed prefix scan on the small agency table), so the
-    # big tables are filtered by indexed foreign keys instead of a join and a LIKE per row.
-    Disposition = apps.get_model("reports", "Disposition")
-    Agency = apps.get_model("directory", "Agency")
-    q = Q(pk__in=[])
+EVERYWHERE = None
+
+
+def report_scope(user):
+    """Where `user` may see reports in the workbench: EVERYWHERE, or the agency subtrees (querysets of
+    agency ids) whose reports they may see, to verify or to follow up (an empty list: nowhere).
+
+    reports.models.visible_reports_q turns it into a filter; access knows agencies, not reports.
+    """
+    subtrees = []
     for r in roles_of(user):
         if Action.VIEW_REPORTS not in ROLE_ACTIONS[r.role] and Action.VERIFY not in ROLE_ACTIONS[r.role]:
             continue
         if r.agency_id is None:
             if r.role in (Role.ADMIN_NASIONAL, Role.AUDITOR):
-                return Q()
+                return EVERYWHERE
             continue
-        subtree = Agency.objects.subtree(r.agency).values("pk")
-        q |= Q(verifying_agency_id__in=subtree)
-        q |= Q(pk__in=Disposition.objects.filter(agency_id__in=subtree).values("report_id"))
-    return q
+        subtrees.append(Agency.objects.subtree(r.agency).values("pk"))
+    return subtrees
 
 
 def require(allowed, message=None):

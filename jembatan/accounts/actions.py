@@ -23,7 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jembatan.accounts import throttle, twofactor
 from jembatan.accounts.models import AccountEvent, Hit, LoginAttempt, OneTimeCode, User
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify import actions as notify
+from jembatan.notify.phones import normalize_phone
 
 Purpose = OneTimeCode.Purpose
 
@@ -588,9 +589,6 @@ def _issue_code(*, user, purpose, now, destination=None, channel=None, template=
         code_hash=_hash_code(purpose=purpose, destination=destination, code=code),
         expires_at=now + OneTimeCode.LIFETIME,
     )
-    # Imported here: notify sits above accounts (its outbox rows point at User).
-    from jembatan.notify import actions as notify
-
     notify.queue_message(
         channel=channel,
         recipient=destination,

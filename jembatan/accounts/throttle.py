@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from jembatan.accounts.models import Hit, LoginAttempt
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify.phones import normalize_phone
 
 
 def throttle_key(identifier):

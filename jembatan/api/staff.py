@@ -49,7 +49,7 @@ def visible_reports(user):
         "agency"
     )
     return (
-        Report.objects.filter(access.visible_reports_filter(user))
+        Report.objects.visible_to(user)
         .select_related("category", "region", "verifying_agency")
         .prefetch_related(Prefetch("dispositions", queryset=open_dispositions))
     )

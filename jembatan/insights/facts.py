@@ -9,7 +9,7 @@ Definitions used by every number on the dashboards (and by the drill-down lists 
 - Responsible agency (instansi penanggung jawab): the first live disposition's agency (not returned
   as bukan wewenang, not forwarded away), else the verifying agency, else none (national). Every
   report counts for exactly one agency, so the numbers of two offices always add up; and that
-  agency is always one whose staff may see the report (access.visible_reports_filter).
+  agency is always one whose staff may see the report (Report.objects.visible_to).
 - Verified on time: verified by `verification_due_at`, which already holds the PermenPANRB 62/2018
   rule of 3 hari kerja and the pause while the reporter completes information. Overdue: not yet
   verified and the SLA sweep has marked the deadline breached.

@@ -158,9 +158,7 @@ def _clusters(snapshots, user):
     ids = {pk for _s, snap in snapshots for c in snap.clusters for pk in c["examples"]}
     reports = {
         r.pk: r
-        for r in Report.objects.filter(pk__in=ids)
-        .filter(access.visible_reports_filter(user))
-        .only("pk", "tracking_number", "title")
+        for r in Report.objects.filter(pk__in=ids).visible_to(user).only("pk", "tracking_number", "title")
     }
     result = []
     for scope, snapshot in snapshots:

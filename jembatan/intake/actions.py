@@ -14,13 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from jembatan.accounts.phones import normalize_phone
 from jembatan.intake import grammar
 from jembatan.intake.mail import parse
 from jembatan.intake.models import InboundChannel, InboundMessage, Outcome
+from jembatan.notify.phones import normalize_phone
 from jembatan.reports import actions
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH, ReportError
 from jembatan.reports.models import Channel, Report, ReportType
+from jembatan.reports.submission import first_words
 
 EXAMPLE = "LAPOR jalan rusak di depan SDN 12 Padang"
 
@@ -69,7 +70,7 @@ def _lapor(message, channel, sender, content, media, media_note):
             "misalnya: %(example)s"
         ) % {"n": MIN_DESCRIPTION_LENGTH, "example": EXAMPLE}
         return _finish(message, Outcome.REJECTED, reply, note="too short")
-    title = grammar.first_words(content)
+    title = first_words(content)
     if len(title) < MIN_TITLE_LENGTH:
         title = content[:60]
     values = dict(
@@ -183,7 +184,7 @@ def _email_reply(message, report, parsed, uploads):
 def _email_report(message, parsed, uploads):
     title = parsed.clean_subject
     if len(title) < MIN_TITLE_LENGTH:
-        title = grammar.first_words(parsed.text)
+        title = first_words(parsed.text)
     values = dict(
         kind=ReportType.PENGADUAN,
         title=title[:200],

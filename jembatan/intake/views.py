@@ -40,9 +40,10 @@ from django.views.decorators.csrf import csrf_exempt
 from jembatan.accounts.throttle import client_ip
 from jembatan.api.errors import body as error_body
 from jembatan.api.throttles import hit
-from jembatan.intake import actions, media
+from jembatan.intake import actions
 from jembatan.intake.mail import MalformedEmail
 from jembatan.intake.models import InboundChannel, InboundMessage
+from jembatan.reports import media
 
 logger = logging.getLogger(__name__)
 

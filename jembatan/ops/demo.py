@@ -17,10 +17,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.models import Role, StaffRole, User
-from jembatan.accounts.phones import normalize_phone
 from jembatan.directory.actions import load_categories
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel, RoutingRule
 from jembatan.directory.sources import read_categories
+from jembatan.notify.phones import normalize_phone
 
 # Development only: `make run` prints these, the README lists them.
 DEMO_PASSWORD = "jembatan-demo-2026"

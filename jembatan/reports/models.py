@@ -8,9 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jembatan.accounts import access
 from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
 
 
@@ -128,7 +130,27 @@ def new_access_code():
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+def visible_reports_q(user):
+    """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
+    scope = access.report_scope(user)
+    if scope is access.EVERYWHERE:
+        return Q()
+    # A subquery, not a join on dispositions: a report disposed to two offices in scope would
+    # otherwise come back twice, and every count and page built on this filter would be off.
+    # Agency ids of the subtree first (an indexed prefix scan on the small agency table), so the
+    # big tables are filtered by indexed foreign keys instead of a join and a LIKE per row.
+    q = Q(pk__in=[])
+    for subtree in scope:
+        q |= Q(verifying_agency_id__in=subtree)
+        q |= Q(pk__in=Disposition.objects.filter(agency_id__in=subtree).values("report_id"))
+    return q
+
+
 class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The reports `user` may see in the workbench (accounts.access.report_scope)."""
+        return self.filter(visible_reports_q(user))
+
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -300,7 +322,7 @@ class Report(models.Model):
 
     @property
     def contact_phone_display(self):
-        from jembatan.accounts.phones import display_phone
+        from jembatan.notify.phones import display_phone
 
         return display_phone(self.contact_phone)
 

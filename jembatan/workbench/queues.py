@@ -34,6 +34,7 @@ from jembatan.reports.models import (
     Escalation,
     Report,
     Status,
+    visible_reports_q,
 )
 
 PAGE_SIZE = 50
@@ -207,7 +208,7 @@ class Queue:
             answered = Disposition.objects.filter(follow_up, status=DispositionStatus.SELESAI)
             pieces.append(Q(status=Status.SELESAI, pk__in=answered.values("report_id")))
         if _is_read_only(user):
-            pieces.append(waiting & access.visible_reports_filter(user))
+            pieces.append(waiting & visible_reports_q(user))
         where = _or(*pieces)
         return None if where is None else Report.objects.filter(where)
 
@@ -231,7 +232,7 @@ class Queue:
             pieces.append(Q(pk__in=late.values("report_id")))
         if _is_read_only(user):
             pieces.append(
-                access.visible_reports_filter(user)
+                visible_reports_q(user)
                 & Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), completion_due_at__lt=now)
             )
         where = _or(*pieces)

@@ -39,11 +39,11 @@ from jembatan.api.models import KeyKind
 from jembatan.api.open311 import formats, mapping
 from jembatan.api.throttles import hit
 from jembatan.directory.models import Region
-from jembatan.intake.grammar import first_words
-from jembatan.intake.media import MediaRejected
-from jembatan.intake.media import fetch as fetch_media
 from jembatan.reports import actions
+from jembatan.reports.media import MediaRejected
+from jembatan.reports.media import fetch as fetch_media
 from jembatan.reports.models import Channel, ReportType
+from jembatan.reports.submission import first_words
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from jembatan.accounts import access
 from jembatan.accounts.models import Role
 from jembatan.directory.models import Agency, AgencyKind
-from jembatan.notify import actions as notify
+from jembatan.reports import notifications as notify
 from jembatan.reports import recipients
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
 from jembatan.reports.events import ActorRole, EventAction

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.notify import actions as notify
 from jembatan.reports import lifecycle, recipients
+from jembatan.reports import notifications as notify
 from jembatan.reports.actions._common import (
     IllegalTransition,
     ReportError,

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jembatan.notify import actions as notify
+from jembatan.reports import notifications as notify
 from jembatan.reports import recipients
 from jembatan.reports.actions._common import (
     ESCALATION_STEP_WORKING_DAYS,

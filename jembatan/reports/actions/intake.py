@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
-from jembatan.accounts.phones import normalize_phone
-from jembatan.notify import actions as notify
+from jembatan.notify.phones import normalize_phone
+from jembatan.reports import notifications as notify
 from jembatan.reports import search
 from jembatan.reports.actions._common import (
     MIN_DESCRIPTION_LENGTH,

@@ -5,8 +5,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.notify import actions as notify
 from jembatan.reports import lifecycle, recipients
+from jembatan.reports import notifications as notify
 from jembatan.reports.actions._common import (
     ReportError,
     _clean_text,
