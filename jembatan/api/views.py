@@ -29,6 +29,7 @@ from jembatan.directory.models import Agency, Category
 from jembatan.reports import actions
 from jembatan.reports.models import ArchiveReason, Channel, Disposition, Report
 from jembatan.reports.search import search_reports
+from jembatan.reports.submission import NewReport
 
 ACCESS_CODE_HEADER = "X-Access-Code"
 
@@ -148,27 +149,8 @@ def _track_response(request, report, code, status=200):
 @api_endpoint(["POST"], permission=IsCitizenCaller)
 def submit(request):
     data = validated(s.SubmitReportSerializer, request.data)
-    report = actions.submit_report(
-        kind=data["kind"],
-        title=data["title"],
-        description=data["description"],
-        actor=actor_of(request),
-        channel=Channel.API,
-        region=data.get("region"),
-        category=data.get("category"),
-        target_agency=data.get("target_agency"),
-        incident_date=data.get("incident_date"),
-        address=data.get("address", ""),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        is_anonymous=data["is_anonymous"],
-        is_confidential=data["is_confidential"],
-        ombudsman_consent=data["ombudsman_consent"],
-        reporter_name=data.get("reporter_name", ""),
-        reporter_email=data.get("reporter_email", ""),
-        reporter_phone=data.get("reporter_phone", ""),
-        attachments=data.get("attachments", []),
-    )
+    new = NewReport.from_data(data, channel=Channel.API)
+    report = actions.submit_report(new=new, actor=actor_of(request))
     report = load_report(report.tracking_number)
     body = s.SubmittedReportSerializer(report, context={"reporter_view": True}).data
     location = reverse("api:report", args=[report.tracking_number])

@@ -59,6 +59,7 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.search import search_reports
+from jembatan.reports.submission import NewReport
 from jembatan.triage import services as triage
 from jembatan.triage.pii import redact
 from jembatan.triage.services import find_duplicates
@@ -191,31 +192,12 @@ def submit(request):
                 return _render_submit(
                     request, form, results, confirmed=True, similar=similar, lost_files=lost_files
                 )
-            fields = dict(
-                kind=d["kind"],
-                title=d["title"],
-                description=d["description"],
-                incident_date=d["incident_date"],
-                region=d["region"],
-                address=d["address"],
-                latitude=d["latitude"],
-                longitude=d["longitude"],
-                category=d["category"],
-                target_agency=d["target_agency"],
-                is_anonymous=d["is_anonymous"],
-                is_confidential=d["is_confidential"],
-                ombudsman_consent=d["ombudsman_consent"],
-                attachments=d["attachments"],
-            )
-            if form.is_guest:
-                fields.update(
-                    reporter_name=d["reporter_name"],
-                    reporter_email=d["reporter_email"],
-                    reporter_phone=d["reporter_phone"],
-                )
+            new = NewReport.from_data(d, channel=Channel.WEB)
+            if not form.is_guest:  # an account holder is reached through their account
+                new = new.replace(reporter_name="", reporter_email="", reporter_phone="")
             try:
                 report, created = portal_actions.submit_report_once(
-                    token=d["token"], ip_address=ip, actor=user, **fields
+                    token=d["token"], ip_address=ip, actor=user, new=new
                 )
             except actions.ReportError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -45,6 +45,7 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.sla import WorkingCalendar
+from jembatan.reports.submission import NewReport
 from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
@@ -1195,24 +1196,8 @@ def enter_report_view(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = actions.submit_report(
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    actor=user,
-                    channel=Channel.OFFICER,
-                    received_via=data["received_via"],
-                    region=data["region"],
-                    category=data["category"],
-                    incident_date=data["incident_date"],
-                    address=data["address"],
-                    is_anonymous=data["is_anonymous"],
-                    is_confidential=data["is_confidential"],
-                    reporter_name=data["reporter_name"],
-                    reporter_email=data["reporter_email"],
-                    reporter_phone=data["reporter_phone"],
-                    attachments=data["attachments"],
-                )
+                new = NewReport.from_data(data, channel=Channel.OFFICER)
+                report = actions.submit_report(new=new, actor=user)
             except actions.ReportError as exc:
                 _add_error(form, exc)
             else:

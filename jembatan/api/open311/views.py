@@ -43,7 +43,7 @@ from jembatan.reports import actions
 from jembatan.reports.media import MediaRejected
 from jembatan.reports.media import fetch as fetch_media
 from jembatan.reports.models import Channel, ReportType
-from jembatan.reports.submission import first_words
+from jembatan.reports.submission import NewReport, first_words
 
 logger = logging.getLogger(__name__)
 
@@ -291,8 +291,6 @@ def _create_request(request, fmt, data, api_key):
         longitude = float(long_) if long_ is not None else None
     except ValueError:
         raise Open311Error(400, _("lat/long harus angka.")) from None
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise Open311Error(400, _("lat/long di luar rentang WGS84."))
     region = None
     if address_id is not None:
         region = Region.objects.filter(code=address_id).first()
@@ -323,11 +321,10 @@ def _create_request(request, fmt, data, api_key):
             raise Open311Error(400, f"media_url: {exc.message}") from None
     name = " ".join(filter(None, [param(data, "first_name"), param(data, "last_name")]))
     try:
-        report = actions.submit_report(
+        new = NewReport(
             kind=kind,
             title=title,
             description=description,
-            actor=None,
             channel=Channel.OPEN311,
             category=category,
             region=region,
@@ -339,9 +336,10 @@ def _create_request(request, fmt, data, api_key):
             reporter_name=name,
             reporter_email=email,
             reporter_phone=param(data, "phone") or "",
-            attachments=uploads,
+            attachments=tuple(uploads),
             source_instance=f"open311:{api_key.name}"[:100],
         )
+        report = actions.submit_report(new=new)
     except actions.ReportError as exc:
         raise Open311Error(400, f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
     item = {

@@ -59,3 +59,4 @@ from jembatan.reports.actions.verification import (  # noqa: F401
     request_information,
     verify_report,
 )
+from jembatan.reports.submission import NewReport  # noqa: F401

@@ -8,7 +8,6 @@ from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jembatan.accounts import access
 from jembatan.accounts.models import Role
@@ -16,6 +15,13 @@ from jembatan.directory.models import Agency, AgencyKind
 from jembatan.reports import notifications as notify
 from jembatan.reports import recipients
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
+from jembatan.reports.errors import (  # noqa: F401  (re-exported to the actions)
+    STALE_MESSAGE,
+    IllegalTransition,
+    ReportConflict,
+    ReportError,
+)
+from jembatan.reports.errors import clean_text as _clean_text  # noqa: F401  (used by the actions)
 from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
@@ -30,41 +36,12 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.sla import WorkingCalendar, policy
+from jembatan.reports.submission import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH  # noqa: F401
 
 # Escalation ladder: after a breach the agency's coordinators are told at once (level 1); if the
 # work is still not done this many working days later, the coordinators one agency up (level 2).
 # Not fixed by PermenPANRB 62/2018; chosen so a breach reaches a second desk within a working week.
 ESCALATION_STEP_WORKING_DAYS = 2
-
-MIN_TITLE_LENGTH = 5
-MIN_DESCRIPTION_LENGTH = 20
-
-
-class ReportError(Exception):
-    """An illegal move or bad input; the message is in the user's language."""
-
-    code = "invalid"
-
-    def __init__(self, message, *, field=None, code=None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
-        if code:
-            self.code = code
-
-
-class IllegalTransition(ReportError):
-    code = "illegal_transition"
-
-
-class ReportConflict(ReportError):
-    code = "conflict"
-
-
-STALE_MESSAGE = gettext_lazy(
-    "Laporan ini sudah diubah oleh orang lain sejak Anda membukanya. Muat ulang halaman dan periksa lagi; "
-    "tindakan Anda belum diterapkan."
-)
 
 
 # --- Internals ---------------------------------------------------------------------------------------
@@ -150,25 +127,6 @@ def _save(report, *fields):
     report.version = F("version") + 1
     report.save(update_fields=[*fields, "version", "updated_at"])
     report.refresh_from_db(fields=["version"])
-
-
-def _clean_text(value, *, field, minimum=1, maximum=None, label=None):
-    text = (value or "").strip()
-    if len(text) < minimum:
-        if minimum <= 1:
-            raise ReportError(_("%(label)s wajib diisi.") % {"label": label or field}, field=field)
-        raise ReportError(
-            _("%(label)s terlalu pendek: paling sedikit %(n)d karakter.")
-            % {"label": label or field, "n": minimum},
-            field=field,
-        )
-    if maximum and len(text) > maximum:
-        raise ReportError(
-            _("%(label)s terlalu panjang: paling banyak %(n)d karakter.")
-            % {"label": label or field, "n": maximum},
-            field=field,
-        )
-    return text
 
 
 def _require_reporter(report, actor, access_code):

@@ -80,13 +80,15 @@ def samarinda(django_db_setup, django_db_blocker):
             if len(body) < 20:  # below the portal's minimum: the title completes it
                 body = f"{body} ({row['Judul Laporan']})"
             report_actions.submit_report(
-                kind=KINDS.get(row["Klasifikasi Laporan"], ReportType.PENGADUAN),
-                title=row["Judul Laporan"],
-                description=body,
-                channel=Channel.IMPORT,
-                region=regions.get(row["Kecamatan"], city),
-                external_id=row["Tracking ID"],
-                submitted_at=timezone.make_aware(moment),
+                new=report_actions.NewReport(
+                    kind=KINDS.get(row["Klasifikasi Laporan"], ReportType.PENGADUAN),
+                    title=row["Judul Laporan"],
+                    description=body,
+                    channel=Channel.IMPORT,
+                    region=regions.get(row["Kecamatan"], city),
+                    external_id=row["Tracking ID"],
+                    submitted_at=timezone.make_aware(moment),
+                )
             )
         # Old enough to settle: the cursor moves over all of them.
         duplicates.index_new_reports(now=timezone.now() + dt.timedelta(hours=1))
