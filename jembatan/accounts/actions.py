@@ -54,7 +54,7 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
     accounts nor probe which contacts are registered.
     """
     # Every attempt counts (a refused one too): "already registered" answers must not be farmed.
-    if _limited(HIT_REGISTER, ip_address, getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20)):
+    if _limited(HIT_REGISTER, ip_address, settings.ACCOUNTS_REGISTER_LIMIT_PER_IP):
         raise ValidationError(
             {NON_FIELD_ERRORS: [_("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")]},
             code="rate_limited",
@@ -282,7 +282,7 @@ def _limited(kind, ip_address, limit, *, now=None):
 
 
 def _reset_limit_per_ip():
-    return getattr(settings, "ACCOUNTS_RESET_LIMIT_PER_IP", 10)
+    return settings.ACCOUNTS_RESET_LIMIT_PER_IP
 
 
 # Reset codes per account in a day, on top of the hourly limits: 5 tries a code makes guessing a

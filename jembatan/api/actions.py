@@ -252,7 +252,7 @@ def purge_webhook_deliveries(*, now=None):
     The poller looks back only webhooks.LOOKBACK (minutes) behind its cursor, so a delivery purged
     days later is not queued again.
     """
-    days = getattr(settings, "WEBHOOK_LOG_RETENTION_DAYS", 90)
+    days = settings.WEBHOOK_LOG_RETENTION_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _details = WebhookDelivery.objects.filter(
         status__in=(DeliveryStatus.SENT, DeliveryStatus.FAILED), updated_at__lt=cutoff

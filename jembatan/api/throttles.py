@@ -33,7 +33,7 @@ DEFAULT_RATES = {
 
 
 def rate_for(scope):
-    rates = {**DEFAULT_RATES, **getattr(settings, "API_THROTTLE_RATES", {})}
+    rates = {**DEFAULT_RATES, **settings.API_THROTTLE_RATES}
     return rates[scope]
 
 

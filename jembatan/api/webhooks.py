@@ -56,11 +56,11 @@ SWEEP_BUDGET_SECONDS = 45
 
 
 def timeout():
-    return getattr(settings, "WEBHOOK_TIMEOUT", 10)
+    return settings.WEBHOOK_TIMEOUT
 
 
 def max_attempts():
-    return getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 6)
+    return settings.WEBHOOK_MAX_ATTEMPTS
 
 
 # --- Which events reach whom ---------------------------------------------------------------------------
@@ -148,13 +148,13 @@ def url_problem(url, *, resolve=False):
     (`resolve=True`), when the answer is the one that will be used.
     """
     parts = urlsplit(url or "")
-    allow_http = getattr(settings, "WEBHOOK_ALLOW_HTTP", settings.DEVELOPMENT)
+    allow_http = settings.WEBHOOK_ALLOW_HTTP
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         return _("URL webhook harus memakai https.")
     host = parts.hostname
     if not host:
         return _("URL webhook tidak sah.")
-    if getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", False):
+    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         return ""
     if host == "localhost" or host.endswith(".localhost"):
         return _("URL webhook menunjuk ke jaringan internal.")

@@ -109,7 +109,7 @@ def _date(moment):
 
 
 def export_dir():
-    path = Path(getattr(settings, "INSIGHTS_EXPORT_DIR", settings.VAR_DIR / "exports"))
+    path = Path(settings.INSIGHTS_EXPORT_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

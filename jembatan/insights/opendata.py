@@ -87,13 +87,13 @@ FIELDS = [name for name, _type, _description in DICTIONARY]
 
 
 def open_data_dir():
-    path = Path(getattr(settings, "INSIGHTS_OPEN_DATA_DIR", settings.VAR_DIR / "opendata"))
+    path = Path(settings.INSIGHTS_OPEN_DATA_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def licence():
-    return getattr(settings, "INSIGHTS_OPEN_DATA_LICENCE", "CC BY 4.0")
+    return settings.INSIGHTS_OPEN_DATA_LICENCE
 
 
 def dictionary():
@@ -212,7 +212,7 @@ def _publish(now):
             count += 1
         info = {
             "judul": str(_("Laporan pengaduan pelayanan publik (data terbuka)")),
-            "penerbit": getattr(settings, "INSTANCE_NAME", "Jembatan"),
+            "penerbit": settings.INSTANCE_NAME,
             "lisensi": licence(),
             "dibuat": now.isoformat(),
             "jumlah_baris": count,

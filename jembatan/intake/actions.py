@@ -214,7 +214,7 @@ def purge_inbound_log(*, now=None):
     addresses and texts that are already on the reports they became, and deduplication only needs
     the days in which a gateway may still retry.
     """
-    days = getattr(settings, "CHANNELS_LOG_RETENTION_DAYS", 90)
+    days = settings.CHANNELS_LOG_RETENTION_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _details = InboundMessage.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -91,7 +91,7 @@ def inbound(channel, limit):
     def decorator(view):
         @csrf_exempt
         def wrapper(request):
-            secret = getattr(settings, SECRETS[channel], "")
+            secret = getattr(settings, SECRETS[channel])
             if not secret:
                 return _error(404, "not_found", _("Kanal ini belum diaktifkan."))
             if request.method != "POST":

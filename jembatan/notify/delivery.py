@@ -34,7 +34,7 @@ SWEEP_BUDGET_SECONDS = 45  # the sweep runs every minute; stop before the next o
 
 
 def max_attempts():
-    return getattr(settings, "NOTIFY_MAX_ATTEMPTS", len(BACKOFF) + 1)
+    return settings.NOTIFY_MAX_ATTEMPTS
 
 
 def backoff_after(attempts):

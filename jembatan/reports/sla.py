@@ -67,7 +67,7 @@ class SlaPolicy:
 
 def policy():
     """The instance's SLA policy (settings.JEMBATAN_SLA overrides the defaults)."""
-    return SlaPolicy(**getattr(settings, "JEMBATAN_SLA", {}))
+    return SlaPolicy(**settings.JEMBATAN_SLA)
 
 
 @lru_cache(maxsize=32)

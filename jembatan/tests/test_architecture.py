@@ -115,3 +115,20 @@ def test_imports_inside_functions_and_relative_imports_count():
     names = {name for name, _line in _imports_in(source, "jembatan.accounts")}
     assert "jembatan.reports" in names
     assert "jembatan.notify.actions" in names
+
+
+def test_settings_are_read_as_declared_never_with_a_default_restated():
+    # Each setting has its default once, in settings.py; getattr(settings, "X", default) restates it.
+    found = []
+    for path in _product_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "getattr"
+                and len(node.args) == 3
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == "settings"
+            ):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert not found, "read settings.X instead:\n" + "\n".join(found)

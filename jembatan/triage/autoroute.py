@@ -51,7 +51,7 @@ AUTO_CHANNELS = (
 
 
 def enabled():
-    return bool(getattr(settings, "TRIAGE_AUTO_ROUTE", False))
+    return bool(settings.TRIAGE_AUTO_ROUTE)
 
 
 def decide(report):

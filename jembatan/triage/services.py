@@ -40,7 +40,6 @@ TOP = 3
 EXPLAIN_WORDS = 5
 # The archive model raises a flag from this probability on.
 UNACTIONABLE_MIN_PROBABILITY = 0.5
-DEFAULT_AUTO_ROUTE_MIN_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -229,9 +228,9 @@ def should_auto_route(suggestion):
     (default 0.95; `manage.py triage list` shows, per version, the confidence down to which 95 % of
     held-out reports were routed right).
     """
-    if not getattr(settings, "TRIAGE_AUTO_ROUTE", False) or suggestion is None or suggestion.agency is None:
+    if not settings.TRIAGE_AUTO_ROUTE or suggestion is None or suggestion.agency is None:
         return False
-    minimum = getattr(settings, "TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE", DEFAULT_AUTO_ROUTE_MIN_CONFIDENCE)
+    minimum = settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE
     return suggestion.confidence >= float(minimum)
 
 

@@ -67,7 +67,7 @@ class Open311Error(Exception):
 
 def jurisdiction():
     """Our jurisdiction_id: OPEN311_JURISDICTION, else SITE_URL's host without "www."."""
-    configured = getattr(settings, "OPEN311_JURISDICTION", "")
+    configured = settings.OPEN311_JURISDICTION
     if configured:
         return configured.strip().lower()
     host = (urlsplit(settings.SITE_URL).hostname or "").lower()
@@ -133,9 +133,7 @@ def endpoint(methods):
 
 @endpoint(["GET"])
 def discovery(request, fmt, data):
-    contact = (
-        getattr(settings, "OPEN311_CONTACT", "") or f"{settings.INSTANCE_NAME}: {settings.DEFAULT_FROM_EMAIL}"
-    )
+    contact = settings.OPEN311_CONTACT or f"{settings.INSTANCE_NAME}: {settings.DEFAULT_FROM_EMAIL}"
     document = {
         "changeset": CHANGESET,
         "contact": contact,
