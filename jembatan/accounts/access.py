@@ -57,8 +57,8 @@ ROLE_ACTIONS = {
     Role.SYSADMIN: {Action.MANAGE_DIRECTORY},
 }
 
-NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.SYSADMIN}
-READ_ONLY_ROLES = {Role.PIMPINAN, Role.AUDITOR}
+# The roles that may be held without an agency, and then cover every agency.
+NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR, Role.SYSADMIN}
 
 
 def roles_of(user):
@@ -88,7 +88,7 @@ def is_staff_member(user):
 def _covers(staff_role, agency):
     """Does this role's scope contain `agency`? A national role (no agency) covers everything."""
     if staff_role.agency_id is None:
-        return staff_role.role in NATIONAL_ROLES or staff_role.role == Role.AUDITOR
+        return staff_role.role in NATIONAL_ROLES
     if agency is None:
         return False
     return agency.path.startswith(staff_role.agency.path)

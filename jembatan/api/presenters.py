@@ -98,24 +98,3 @@ def staff_timeline(report, *, may_see_identity):
             }
         )
     return entries
-
-
-def latest_public_follow_up(report):
-    """The newest public answer of an agency, else the public note that closed the report."""
-    public = report.events.public().exclude(text="")
-    event = public.filter(action="follow_up_posted").order_by("-created_at", "-pk").first()
-    if event is None and report.status in OPEN311_CLOSED:
-        event = (
-            public.filter(
-                action__in=(
-                    "closed",
-                    "archived",
-                    "marked_duplicate",
-                    "closed_by_system",
-                    "archived_by_system",
-                )
-            )
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-    return public_text(event.text) if event else None

@@ -22,8 +22,6 @@ The breach markers are set by the SLA sweep through an action, which writes a ti
 fact only changes when an event is written: that is what lets rollups.refresh follow the events.
 """
 
-import datetime as dt
-
 from jembatan.insights.models import NATIONAL, DispositionFact, ReportFact
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
@@ -299,11 +297,3 @@ def refresh_facts(report_ids, cal, touched=None):
             batch_size=500,
         )
     return touched
-
-
-def day_range(start, end):
-    """Every date from start to end inclusive."""
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)

@@ -100,7 +100,11 @@ class ArchiveReason(models.Model):
 
 
 class CalendarOverride(models.Model):
-    """An admin's correction to the working-day calendar: an extra day off, or a cancelled one."""
+    """A correction to the working-day calendar: an extra day off, or a cancelled one.
+
+    Read by reports.sla.WorkingCalendar; nothing in the product writes it yet (no admin screen):
+    a row is added in the database or a data migration when the government moves a holiday.
+    """
 
     date = models.DateField(_("tanggal"), unique=True)
     is_working_day = models.BooleanField(

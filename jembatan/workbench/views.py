@@ -74,6 +74,12 @@ MAX_FAILURES_SHOWN = 20
 # --- Guards ------------------------------------------------------------------------------------------
 
 
+# The paging words in the queue's URL (Indonesian, like the rest of the URLs): rows after or before
+# a cursor.
+AFTER_PARAM = "setelah"
+BEFORE_PARAM = "sebelum"
+
+
 def forbidden(request, message=None):
     """The workbench's 403 page, in the user's language."""
     response = render(
@@ -262,8 +268,8 @@ def queue_view(request, slug):
     page = paginate(
         queue.streams(filtered, user),
         load=loader(queue),
-        after=decode_cursor(request.GET.get("setelah")),
-        before=decode_cursor(request.GET.get("sebelum")),
+        after=decode_cursor(request.GET.get(AFTER_PARAM)),
+        before=decode_cursor(request.GET.get(BEFORE_PARAM)),
     )
     cal = WorkingCalendar.load()
     rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
@@ -276,8 +282,8 @@ def queue_view(request, slug):
         "rows": rows,
         "page": page,
         "query": query,
-        "next_url": _page_url(filters, "setelah", page.next_cursor),
-        "prev_url": _page_url(filters, "sebelum", page.prev_cursor),
+        "next_url": _page_url(filters, AFTER_PARAM, page.next_cursor),
+        "prev_url": _page_url(filters, BEFORE_PARAM, page.prev_cursor),
         "first_url": _page_url(filters, None, None),
         "csv_url": reverse("workbench:queue-csv", args=[slug]) + (f"?{query}" if query else ""),
         "saved_filters": list(SavedFilter.objects.filter(user=user)),

@@ -17,7 +17,6 @@ from jembatan.reports.actions._common import (
     _read_uploads,
     _record,
     _require,
-    _require_reporter,
     _reschedule_disposition,
     _save,
     _schedule_report,
@@ -280,23 +279,5 @@ def support_report(*, report, actor):
             action=EventAction.SUPPORTED,
             visibility=Visibility.INTERNAL,
             actor_role=ActorRole.CITIZEN,
-        )
-    return report
-
-
-def set_ombudsman_consent(*, report, actor, consent, access_code=None):
-    """Record whether the reporter agrees that an unresolved complaint goes to the Ombudsman."""
-    with transaction.atomic():
-        report = _lock(report)
-        _require_reporter(report, actor, access_code)
-        report.ombudsman_consent = bool(consent)
-        _save(report, "ombudsman_consent")
-        _record(
-            report,
-            actor=actor,
-            action=EventAction.OMBUDSMAN_CONSENT,
-            visibility=Visibility.REPORTER,
-            data={"consent": bool(consent)},
-            actor_role=ActorRole.REPORTER,
         )
     return report
