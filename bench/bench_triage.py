@@ -3,11 +3,12 @@
 1. routing: agency routing on the real 2017 LAPOR! reports (../shared/data/lapor-2017-reports.csv):
    the label is the "Yth." addressee (lower-cased, spaces collapsed), the header is cut from the
    text, only agencies with at least 15 reports stay, and the split is temporal (by tracking_id:
-   the oldest 80 % train, the newest 20 % test). Our model (jembatan/triage/learning.py) against a
-   plain TF-IDF + LinearSVC baseline (implemented below), on that split and on five rolling
-   temporal folds (train on everything before each tenth of the second half, test on that tenth),
-   with ablations of our model. Then the same two models on the Samarinda export's categories and
-   disposed agencies;
+   the oldest 80 % train, the newest 20 % test). Jembatan's model (jembatan/triage/learning.py)
+   against the baseline of issue 21 (TF-IDF word 1–2-grams, min_df=2, sublinear tf, class-balanced
+   LinearSVC C=0.5, 5-fold CalibratedClassifierCV), both over three seeds (triage/evaluation.py,
+   what `manage.py triage evaluate` prints), with one row per ablation: the table of what helped
+   and what did not in jembatan/triage/README.md. Then the same on the Samarinda export's
+   categories and disposed agencies;
 2. speed: training on 10,000 reports and the time per suggestion. 10,000 reports are made from
    the routing set: each of its reports is copied with light edits (words dropped, swapped,
    written in slang, numbers changed; seeded), until there are 10,000;
@@ -85,98 +86,57 @@ def split(rows, fraction=TEST_FRACTION):
     return rows[:-n_test], rows[-n_test:]
 
 
-def rolling_folds(rows):
-    """Five temporal folds over the second half: train on all before a tenth, test on that tenth."""
-    n = len(rows)
-    edges = [int(n * (0.5 + 0.1 * k)) for k in range(6)]
-    edges[-1] = n
-    return [(rows[: edges[k]], rows[edges[k] : edges[k + 1]]) for k in range(5)]
+def evaluation_rows(rows):
+    """(text, label) rows of routing_dataset → evaluation.Row with the title (the text up to ". ")."""
+    from jembatan.triage.evaluation import Row
+
+    return [Row(text, label, text.split(". ", 1)[0]) for text, label in rows]
 
 
-class Baseline:
-    """A plain TF-IDF (scikit-learn defaults) + LinearSVC; confidence = the largest decision value."""
-
-    name = "baseline: TF-IDF + LinearSVC"
-
-    def fit(self, texts, labels):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.svm import LinearSVC
-
-        self.vectorizer = TfidfVectorizer()
-        self.svm = LinearSVC(random_state=0).fit(self.vectorizer.fit_transform(texts), labels)
-        return self
-
-    def predict(self, text):
-        scores = self.svm.decision_function(self.vectorizer.transform([text]))[0]
-        order = scores.argsort()[::-1][:3]
-        return [(self.svm.classes_[i], float(scores[i])) for i in order]
+# (name, Settings overrides): each row changes one thing of the default model.
+ABLATIONS = [
+    ("Jembatan (default)", {}),
+    ("without class weights", {"class_weight": None}),
+    ("without the title block", {"title_weight": 0}),
+    ("title block weight 1.0", {"title_weight": 1.0}),
+    ("words only (no character n-grams)", {"char_ngrams": None}),
+    ("character 3-5-grams instead of 2-4", {"char_ngrams": (3, 5)}),
+    ("without recency weighting", {"recency_half_life": None}),
+    ("C = 0.5", {"C": 0.5}),
+    ("5 folds instead of 3", {"folds": 5}),
+    ("+ per-class offsets tuned on out-of-fold predictions", {"tune_bias": True}),
+    ("+ complement naive Bayes (0.3 of the average)", {"nb_weight": 0.3}),
+]
 
 
-class Ours:
-    """jembatan.triage.learning with the given settings."""
+def print_comparison(title, results):
+    from jembatan.triage import evaluation
 
-    def __init__(self, name="ours", **settings):
-        self.name = name
-        self.settings = settings
-
-    def fit(self, texts, labels):
-        from jembatan.triage import learning
-
-        self.bundle = learning.train_bundle(
-            texts, {"label": labels}, settings=learning.Settings(**self.settings)
-        )
-        return self
-
-    def predict(self, text):
-        from jembatan.triage import learning
-
-        return learning.predict(self.bundle, text, k=3, explain=0)["label"].top
-
-
-def measure(model, train, test):
-    """Fit on `train`, predict `test` one report at a time; the metrics of `triage evaluate`."""
-    import numpy as np
-    from sklearn.metrics import f1_score
-
-    from jembatan.triage import learning
-
-    with _setup.Stopwatch() as fit:
-        model.fit([t for t, _y in train], [y for _t, y in train])
-    with _setup.Stopwatch() as predict:
-        predictions = [model.predict(text) for text, _y in test]
-    truth = [y for _t, y in test]
-    first = [p[0][0] for p in predictions]
-    correct = np.array([t == p for t, p in zip(truth, first, strict=True)])
-    return {
-        "accuracy": float(correct.mean()),
-        "macro_f1": float(f1_score(truth, first, average="macro", zero_division=0)),
-        "top3": float(
-            np.mean([t in [label for label, _s in p] for t, p in zip(truth, predictions, strict=True)])
-        ),
-        "coverage": learning.coverage_at_precision([p[0][1] for p in predictions], correct),
-        "ms": predict.seconds * 1000 / len(test),
-        "train_s": fit.seconds,
-    }
-
-
-def print_table(title, rows):
     print(f"\n{title}")
-    header = f"{'model':<44} {'accuracy':>8} {'macro-F1':>8} {'top-3':>6} {'cov@95%':>8} "
-    header += f"{'ms/rep':>7} {'train s':>8}"
+    header = f"{'model (mean ± sd over 3 seeds)':<54}" + "".join(
+        f"{evaluation.NAMES[k][:14]:>17}" for k in KEYS
+    )
     print(header)
     print("-" * len(header))
-    for name, m in rows:
-        print(
-            f"{name:<44} {m['accuracy']:>8.3f} {m['macro_f1']:>8.3f} {m['top3']:>6.3f} {m['coverage']:>8.3f} "
-            f"{m['ms']:>7.2f} {m['train_s']:>8.2f}"
-        )
+    baseline = results[0][1]["baseline"]
+    print(f"{'baseline (issue 21)':<54}" + "".join(f"{_cell(baseline[k]):>17}" for k in KEYS))
+    for name, result in results:
+        ours, verdict = result["jembatan"], result["verdict"]
+        cells = "".join(f"{_cell(ours[k]) + (' *' if verdict[k] else '  '):>17}" for k in KEYS)
+        print(f"{name:<54}{cells}")
+    print("* better than the baseline by more than the run-to-run noise (quality), within 3x (speed)")
 
 
-def mean_metrics(results):
-    return {key: statistics.mean(r[key] for r in results) for key in results[0]}
+KEYS = ("accuracy", "macro_f1", "coverage_at_95_precision", "top3_accuracy", "ms_per_report", "train_seconds")
+
+
+def _cell(values):
+    return f"{values['mean']:.3f}±{values['sd']:.3f}"
 
 
 def bench_routing():
+    from jembatan.triage import evaluation, learning
+
     rows = routing_dataset()
     train, test = split(rows)
     labels = collections.Counter(y for _t, y in rows)
@@ -186,17 +146,12 @@ def bench_routing():
         f"reports; temporal split {len(train)} train / {len(test)} test; test agencies never seen in "
         f"training: {len(unseen)} ({sum(1 for _t, y in test if y in unseen)} test reports)"
     )
-    models = [
-        Baseline(),
-        Ours("ours (default)"),
-        Ours("ours without recency weighting", recency_half_life=None),
-        Ours("ours with Sastrawi stemming", stem=True),
-        Ours("ours, words only (no character n-grams)", char_ngrams=None),
+    data = evaluation_rows(rows)
+    results = [
+        (name, evaluation.compare(data, seeds=3, use_titles=True, settings=learning.Settings(**overrides)))
+        for name, overrides in ABLATIONS
     ]
-    main = [(m.name, measure(m, train, test)) for m in models]
-    print_table("Temporal split (oldest 80 % train, newest 20 % test)", main)
-    rolling = [(m.name, mean_metrics([measure(m, a, b) for a, b in rolling_folds(rows)])) for m in models[:3]]
-    print_table("Five rolling temporal folds (mean)", rolling)
+    print_comparison("Temporal split (oldest 80 % train, newest 20 % test), three seeds", results)
 
     for column, min_count in (("Kategori", 5), ("Instansi Terdisposisi", 5)):
         with SAMARINDA.open(newline="", encoding="utf-8") as handle:
@@ -204,14 +159,15 @@ def bench_routing():
         records.sort(key=lambda r: int(r["Tracking ID"]))
         counts = collections.Counter(r[column] for r in records)
         data = [
-            (f"{r['Judul Laporan']}. {r['Isi Laporan Awal']}", r[column])
+            evaluation.Row(f"{r['Judul Laporan']}. {r['Isi Laporan Awal']}", r[column], r["Judul Laporan"])
             for r in records
             if counts[r[column]] >= min_count
         ]
-        a, b = split(data)
-        print_table(
-            f"Samarinda 2024 export, label {column!r} ({len(data)} reports, labels with >= {min_count})",
-            [(m.name, measure(m, a, b)) for m in models[:2]],
+        result = evaluation.compare(data, seeds=3, use_titles=True)
+        print_comparison(
+            f"Samarinda 2024 export, label {column!r} ({len(data)} reports, labels with >= {min_count}; "
+            f"{result['n_test']} test reports)",
+            [("Jembatan (default)", result)],
         )
 
 
@@ -283,7 +239,7 @@ def bench_speed():
         learning.predict(bundle, text, k=5, explain=5)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    n_word, n_char = len(bundle.features.word.vocabulary_), len(bundle.features.char.vocabulary_)
+    n_word, n_char = len(bundle.features.text.vocabulary_), len(bundle.features.text.char_vocabulary_)
     median, p95 = statistics.median(times), times[int(len(times) * 0.95)]
     print(
         f"suggestion (agency + category, top-5, 5 explaining words): median {median:.2f} ms, "

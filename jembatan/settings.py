@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "jembatan.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,6 +170,10 @@ LOGIN_REDIRECT_URL = "/"
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5, minimum=1)
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1)
 OTP_TOTP_ISSUER = INSTANCE_NAME
+# Admin instansi, admin nasional and sysadmin must log in with a TOTP token (enrolling first if they
+# have no authenticator yet). On everywhere but the unit tests, which turn it on where they test it;
+# the demo's officers have authenticators with a published secret (`manage.py demo_totp`).
+ACCOUNTS_REQUIRE_TOTP = env_bool("ACCOUNTS_REQUIRE_TOTP", not TESTING)
 
 # --- Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", {"id", "en"}, "id")

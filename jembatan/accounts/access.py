@@ -13,6 +13,7 @@ Who sees an anonymous reporter's identity: only those who may verify the report,
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.models import Role
@@ -29,6 +30,9 @@ class Action(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     MANAGE_DIRECTORY = "manage_directory"
     MANAGE_TEMPLATES = "manage_templates"
+    MANAGE_AGENCIES = "manage_agencies"  # create, rename, move, deactivate agencies; routing rules
+    MANAGE_ROLES = "manage_roles"  # grant and revoke staff roles
+    VIEW_AUDIT = "view_audit"  # the record of who changed who may do what
 
 
 # What each role may do, inside its scope.
@@ -40,6 +44,10 @@ ROLE_ACTIONS = {
         Action.VIEW_REPORTS,
         Action.VIEW_DASHBOARD,
         Action.MANAGE_TEMPLATES,
+        Action.MANAGE_DIRECTORY,
+        Action.MANAGE_AGENCIES,
+        Action.MANAGE_ROLES,
+        Action.VIEW_AUDIT,
     },
     Role.ADMIN_INSTANSI: {
         Action.VERIFY,
@@ -50,12 +58,19 @@ ROLE_ACTIONS = {
         Action.VIEW_REPORTS,
         Action.VIEW_DASHBOARD,
         Action.MANAGE_TEMPLATES,
+        Action.MANAGE_AGENCIES,
+        Action.MANAGE_ROLES,
     },
     Role.PENGHUBUNG: {Action.FOLLOW_UP, Action.ADD_NOTE, Action.VIEW_REPORTS},
     Role.PIMPINAN: {Action.VIEW_REPORTS, Action.VIEW_DASHBOARD},
-    Role.AUDITOR: {Action.VIEW_REPORTS, Action.VIEW_DASHBOARD},
-    Role.SYSADMIN: {Action.MANAGE_DIRECTORY},
+    Role.AUDITOR: {Action.VIEW_REPORTS, Action.VIEW_DASHBOARD, Action.VIEW_AUDIT},
+    # Directory and accounts, nationwide; no report scope at all (see can_view_report_internal).
+    Role.SYSADMIN: {Action.MANAGE_DIRECTORY, Action.MANAGE_AGENCIES, Action.MANAGE_ROLES, Action.VIEW_AUDIT},
 }
+
+# Roles whose holders open the admin or hold power over other officers: their accounts must use
+# a second factor (settings.ACCOUNTS_REQUIRE_TOTP).
+SECOND_FACTOR_ROLES = {Role.ADMIN_NASIONAL, Role.ADMIN_INSTANSI, Role.SYSADMIN}
 
 # The roles that may be held without an agency, and then cover every agency.
 NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR, Role.SYSADMIN}
@@ -229,6 +244,176 @@ def report_scope(user):
             continue
         subtrees.append(Agency.objects.subtree(r.agency).values("pk"))
     return subtrees
+
+
+# --- Who may do what: roles, the agency tree, national reference data ----------------------------------
+#
+# An admin instansi administers their own subtree only: they may change an agency inside it but not
+# the root of their scope itself (moving or deactivating it would change their own power), never
+# move an agency out of the subtree or above it, and never give anyone a power they lack themselves.
+# The national reference data (regions, categories, the calendar, national routing rules) belong to
+# admin nasional and the sysadmin. A Django superuser counts as a sysadmin here, never as more: the
+# report-scope questions above ignore is_superuser, so the admin shows them no report content.
+
+
+def _is_superuser(user):
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def can_manage_national_data(user):
+    """Categories, regions, the working-day calendar and national routing rules."""
+    return _is_superuser(user) or can(user, Action.MANAGE_DIRECTORY, None)
+
+
+def admin_scopes(user, action):
+    """The agencies whose strict subtrees `user` may take `action` in; None inside means everywhere."""
+    if _is_superuser(user):
+        return [None]
+    return scopes_for(user, action)
+
+
+def can_change_agency(user, agency):
+    """Rename an agency or edit its contact details: inside the actor's subtree, its root included."""
+    return any(
+        scope is None or agency.is_within(scope) for scope in admin_scopes(user, Action.MANAGE_AGENCIES)
+    )
+
+
+def can_restructure_agency(user, agency):
+    """Move or deactivate an agency: strictly below the root of one of the actor's scopes."""
+    return any(
+        scope is None or (agency.pk != scope.pk and agency.is_within(scope))
+        for scope in admin_scopes(user, Action.MANAGE_AGENCIES)
+    )
+
+
+def can_place_agency_under(user, parent):
+    """May `user` put an agency (new or moved) below `parent`? A root (no parent) is national."""
+    for scope in admin_scopes(user, Action.MANAGE_AGENCIES):
+        if scope is None:
+            return True
+        if parent is not None and parent.is_within(scope):
+            return True
+    return False
+
+
+def can_assign_region(user, agency, region):
+    """May `user` make `agency` (in their subtree) serve `region`? Only inside the region of the
+    actor's scope: a region decides which reports a government verifies, so an agency serving a
+    region outside it would draw in another government's reports. No region (national): national only."""
+    for scope in admin_scopes(user, Action.MANAGE_AGENCIES):
+        if scope is None:
+            return True
+        if region is None or not scope.region_id or not agency.is_within(scope):
+            continue
+        if scope.region.contains(region.code):
+            return True
+    return False
+
+
+def manageable_agencies(user, agencies):
+    """The agencies of the queryset `agencies` that `user` may administer (its subtree only)."""
+    scopes = admin_scopes(user, Action.MANAGE_AGENCIES)
+    if None in scopes:
+        return agencies
+    q = Q(pk__in=[])
+    for scope in scopes:
+        q |= Q(path__startswith=scope.path)
+    return agencies.filter(q)
+
+
+def can_manage_routing_rule(user, *, region, agency):
+    """A routing rule (category, region) → agency: national rules are national data; a regional
+    rule needs the agency in the actor's subtree and the region inside its scope's region."""
+    if can_manage_national_data(user):
+        return True
+    if region is None or agency is None:
+        return False
+    for scope in admin_scopes(user, Action.MANAGE_AGENCIES):
+        if scope is None:
+            return True
+        if scope.region_id and agency.is_within(scope) and scope.region.contains(region.code):
+            return True
+    return False
+
+
+def can_grant_role(user, role, agency):
+    """May `user` give (or take away) `role` scoped to `agency` (None = national)?
+
+    Only within the actor's own scope, and never a power the actor lacks there: an admin instansi
+    may appoint penghubung, pimpinan and fellow admins in their subtree, not auditors (they read
+    the audit record of the very admins who would appoint them) nor an admin nasional; admin
+    nasional appoints anyone but a sysadmin; only a sysadmin appoints a sysadmin.
+    """
+    role = Role(role)
+    if _is_superuser(user) or any(r.role == Role.SYSADMIN for r in roles_of(user)):
+        return True
+    if role == Role.SYSADMIN:
+        return False
+    if any(r.role == Role.ADMIN_NASIONAL for r in roles_of(user)):
+        return True  # the national administrator appoints anyone but a sysadmin
+    granted = ROLE_ACTIONS[role]
+    for r in roles_of(user):
+        if Action.MANAGE_ROLES not in ROLE_ACTIONS[r.role]:
+            continue
+        if r.agency_id is not None and (agency is None or not agency.is_within(r.agency)):
+            continue
+        if granted <= ROLE_ACTIONS[r.role]:
+            return True
+    return False
+
+
+def can_manage_accounts(user):
+    """The Django admin's accounts: every user's contacts, flags, groups. Sysadmins only."""
+    return _is_superuser(user) or any(r.role == Role.SYSADMIN for r in roles_of(user))
+
+
+def can_view_audit(user, agency=None):
+    """The record of changes: sysadmins, admin nasional and auditors (a scoped auditor: their subtree)."""
+    return _is_superuser(user) or can(user, Action.VIEW_AUDIT, agency)
+
+
+def audit_filter(user):
+    """A Q for the audit records `user` may read."""
+    q = Q(pk__in=[])
+    if _is_superuser(user):
+        return Q()
+    for scope in scopes_for(user, Action.VIEW_AUDIT):
+        if scope is None:
+            return Q()
+        q |= Q(agency__path__startswith=scope.path)
+    return q
+
+
+def opens_admin(user):
+    """May `user` open the Django admin at all? Only those who administer something there."""
+    admin_work = {
+        Action.MANAGE_DIRECTORY,
+        Action.MANAGE_AGENCIES,
+        Action.MANAGE_ROLES,
+        Action.MANAGE_TEMPLATES,
+        Action.VIEW_AUDIT,
+    }
+    return _is_superuser(user) or any(ROLE_ACTIONS[r.role] & admin_work for r in roles_of(user))
+
+
+def needs_second_factor(user):
+    """Must this account prove a TOTP device before it may use the site (settings.ACCOUNTS_REQUIRE_TOTP)?"""
+    from django.conf import settings
+
+    if not settings.ACCOUNTS_REQUIRE_TOTP:
+        return False
+    return _is_superuser(user) or any(r.role in SECOND_FACTOR_ROLES for r in roles_of(user))
+
+
+def verifiable_reports_filter(user):
+    """A Q for the reports `user` may verify (can_verify), e.g. to know an anonymous reporter."""
+    q = Q(pk__in=[])
+    for scope in scopes_for(user, Action.VERIFY):
+        if scope is None:
+            return Q()
+        q |= Q(verifying_agency_id__in=Agency.objects.subtree(scope).values("pk"))
+    return q
 
 
 def require(allowed, message=None):

@@ -21,8 +21,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jembatan.accounts import throttle, twofactor
-from jembatan.accounts.models import AccountEvent, Hit, LoginAttempt, OneTimeCode, User
+from jembatan.accounts import access, throttle, twofactor
+from jembatan.accounts import audit as _audit
+from jembatan.accounts.models import (
+    AccountEvent,
+    AuditRecord,
+    Hit,
+    LoginAttempt,
+    OneTimeCode,
+    Role,
+    StaffRole,
+    User,
+)
 from jembatan.notify import actions as notify
 from jembatan.notify.phones import normalize_phone
 
@@ -598,3 +608,137 @@ def _issue_code(*, user, purpose, now, destination=None, channel=None, template=
         user=user,
     )
     return otc
+
+
+# --- Who may do what: staff roles and admin access -----------------------------------------------------
+#
+# Every grant and revocation is checked against the actor's own power (access.can_grant_role) and
+# leaves an AuditRecord in the same transaction. A role is revoked by deactivating it, so the
+# record of who held what stays readable.
+
+NATIONAL_ONLY_ROLES = {Role.ADMIN_NASIONAL, Role.SYSADMIN}
+ADMIN_ACCESS_FIELDS = ["is_active", "is_staff", "is_superuser"]
+
+
+def _role_snapshot(staff_role):
+    return {
+        "user": f"{staff_role.user_id}: {staff_role.user.get_username()}",
+        "role": staff_role.role,
+        "agency": f"{staff_role.agency_id}: {staff_role.agency}" if staff_role.agency_id else None,
+        "is_active": staff_role.is_active,
+    }
+
+
+def grant_staff_role(*, actor, user, role, agency=None):
+    """Give `user` a staff role scoped to `agency` (None = national); return the StaffRole."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Peran tidak dikenal.")})
+    role = Role(role)
+    if role in NATIONAL_ONLY_ROLES and agency is not None:
+        raise ValidationError(
+            {"agency": _("Peran nasional tidak dibatasi pada satu instansi; kosongkan instansi.")}
+        )
+    if role not in NATIONAL_ONLY_ROLES | {Role.AUDITOR} and agency is None:
+        raise ValidationError({"agency": _("Peran ini harus dibatasi pada satu instansi.")})
+    access.require(
+        actor is None or access.can_grant_role(actor, role, agency),
+        _("Anda tidak dapat memberikan peran ini pada instansi ini."),
+    )
+    if not user.is_active:
+        raise ValidationError({"user": _("Akun ini tidak aktif.")})
+    with transaction.atomic():
+        staff_role, created = StaffRole.objects.select_for_update().get_or_create(
+            user=user, role=role, agency=agency, defaults={"is_active": True}
+        )
+        if not created:
+            if staff_role.is_active:
+                return staff_role
+            staff_role.is_active = True
+            staff_role.save(update_fields=["is_active"])
+        _audit.record_change(
+            actor=actor,
+            kind=AuditRecord.Kind.ROLE_GRANTED,
+            obj=staff_role,
+            after=_role_snapshot(staff_role),
+            agency=agency,
+        )
+    access.forget_roles(user)
+    return staff_role
+
+
+def revoke_staff_role(*, actor, staff_role):
+    """Take a staff role away (it stays in the history, inactive)."""
+    with transaction.atomic():
+        current = (
+            StaffRole.objects.select_for_update(of=("self",))
+            .select_related("user", "agency")
+            .get(pk=staff_role.pk)
+        )
+        access.require(
+            actor is None or access.can_grant_role(actor, current.role, current.agency),
+            _("Anda tidak dapat mencabut peran ini."),
+        )
+        if not current.is_active:
+            return current
+        before = _role_snapshot(current)
+        current.is_active = False
+        current.save(update_fields=["is_active"])
+        _audit.record_change(
+            actor=actor,
+            kind=AuditRecord.Kind.ROLE_REVOKED,
+            obj=current,
+            before=before,
+            after=_role_snapshot(current),
+            agency=current.agency,
+        )
+    staff_role.is_active = False
+    access.forget_roles(current.user)
+    return current
+
+
+def change_admin_access(*, actor, user, groups=None, user_permissions=None, **flags):
+    """Change an account's Django admin access: active, staff and superuser flags, groups and
+    permissions. Only a sysadmin may; only a superuser makes another superuser."""
+    unknown = set(flags) - set(ADMIN_ACCESS_FIELDS)
+    if unknown:
+        raise TypeError(f"change_admin_access() got unexpected fields: {sorted(unknown)}")
+    access.require(
+        actor is None or access.can_manage_accounts(actor),
+        _("Hanya sysadmin yang dapat mengubah hak akses admin."),
+    )
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        before = {name: getattr(current, name) for name in ADMIN_ACCESS_FIELDS}
+        before["groups"] = sorted(current.groups.values_list("name", flat=True))
+        before["user_permissions"] = sorted(current.user_permissions.values_list("codename", flat=True))
+        after = dict(before)
+        for name, value in flags.items():
+            if value is not None:
+                after[name] = bool(value)
+        if groups is not None:
+            after["groups"] = sorted(g.name for g in groups)
+        if user_permissions is not None:
+            after["user_permissions"] = sorted(p.codename for p in user_permissions)
+        before, after = _audit.changed_fields(before, after)
+        if not after:
+            return current
+        if "is_superuser" in after:
+            access.require(
+                actor is None or actor.is_superuser,
+                _("Hanya superuser yang dapat memberikan atau mencabut status superuser."),
+            )
+        changed_flags = [name for name in ADMIN_ACCESS_FIELDS if name in after]
+        for name in changed_flags:
+            setattr(current, name, after[name])
+        if changed_flags:
+            current.save(update_fields=changed_flags)
+        if "groups" in after:
+            current.groups.set(groups)
+        if "user_permissions" in after:
+            current.user_permissions.set(user_permissions)
+        _audit.record_change(
+            actor=actor, kind=AuditRecord.Kind.ADMIN_ACCESS_CHANGED, obj=current, before=before, after=after
+        )
+    for name in ADMIN_ACCESS_FIELDS:
+        setattr(user, name, getattr(current, name))
+    return current

@@ -206,3 +206,72 @@ class AccountEvent(models.Model):
         if self.pk is not None:
             raise TypeError("Account events are append-only.")
         super().save(*args, **kwargs)
+
+
+class AuditRecord(models.Model):
+    """One change of who may do what: a staff role, an agency, a category, a routing rule, a
+    response template or a calendar correction, with who made it and the values before and after.
+
+    Written by the action that makes the change, in the same transaction; never updated or deleted.
+    `agency` is the agency whose subtree the change concerns (empty for national data), so a scoped
+    auditor sees the changes of their own subtree.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE_GRANTED = "role_granted", _("Peran diberikan")
+        ROLE_REVOKED = "role_revoked", _("Peran dicabut")
+        AGENCY_CREATED = "agency_created", _("Instansi dibuat")
+        AGENCY_CHANGED = "agency_changed", _("Instansi diubah")
+        AGENCY_MOVED = "agency_moved", _("Instansi dipindah")
+        AGENCY_DEACTIVATED = "agency_deactivated", _("Instansi dinonaktifkan")
+        CATEGORY_CREATED = "category_created", _("Kategori dibuat")
+        CATEGORY_CHANGED = "category_changed", _("Kategori diubah")
+        RULE_CREATED = "rule_created", _("Aturan penerusan dibuat")
+        RULE_CHANGED = "rule_changed", _("Aturan penerusan diubah")
+        RULE_DELETED = "rule_deleted", _("Aturan penerusan dihapus")
+        TEMPLATE_CREATED = "template_created", _("Templat jawaban dibuat")
+        TEMPLATE_CHANGED = "template_changed", _("Templat jawaban diubah")
+        CALENDAR_SET = "calendar_set", _("Koreksi kalender disimpan")
+        CALENDAR_DELETED = "calendar_deleted", _("Koreksi kalender dihapus")
+        ADMIN_ACCESS_CHANGED = "admin_access_changed", _("Hak akses admin diubah")
+        REGION_RENAMED = "region_renamed", _("Nama wilayah diubah")
+
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("pelaku"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept beside the foreign key: the record must still name the actor after the account is gone.
+    actor_name = models.CharField(_("nama pelaku"), max_length=150)
+    kind = models.CharField(_("jenis"), max_length=24, choices=Kind.choices, db_index=True)
+    object_type = models.CharField(_("jenis objek"), max_length=40)
+    object_id = models.CharField(_("ID objek"), max_length=40)
+    object_repr = models.CharField(_("objek"), max_length=250)
+    agency = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("instansi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    before = models.JSONField(_("sebelum"), default=dict, blank=True)
+    after = models.JSONField(_("sesudah"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("catatan audit")
+        verbose_name_plural = _("catatan audit")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit records are append-only.")
+        super().save(*args, **kwargs)

@@ -396,6 +396,18 @@ def _finish_login(request, user, *, username, ip_address, next_url, device=None)
     actions.record_successful_login(
         user=user, username=username, ip_address=ip_address, second_factor=device is not None
     )
+    if device is None and access.needs_second_factor(user):
+        # Enrol before anything else (SecondFactorMiddleware holds every other page until then).
+        messages.warning(
+            request,
+            _(
+                "Peran Anda mewajibkan verifikasi dua langkah. "
+                "Daftarkan aplikasi autentikator untuk melanjutkan."
+            ),
+        )
+        response = redirect("accounts:totp-setup")
+        _set_language_cookie(response, user.preferred_language)
+        return response
     if device is None and twofactor.may_enrol(user):
         messages.info(
             request,

@@ -8,14 +8,15 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.accounts.models import Role, StaffRole, User
+from jembatan.accounts import actions as accounts_actions
+from jembatan.accounts.models import Role, User
 from jembatan.api import webhooks
 from jembatan.api.auth import new_raw_key
 from jembatan.api.models import (
@@ -81,7 +82,12 @@ def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, acto
             )
             user.set_unusable_password()
             user.save()
-            StaffRole.objects.create(user=user, role=role, agency=agency)
+            # A key acting with a role is a grant of that role: checked against the actor's own
+            # power and audited like any other (issue 12).
+            try:
+                accounts_actions.grant_staff_role(actor=actor, user=user, role=role, agency=agency)
+            except ValidationError as exc:
+                raise ApiError(" ".join(exc.messages), field="role") from None
         elif not access.is_staff_member(user):
             raise ApiError(_("Pengguna ini bukan petugas."), field="user")
         return _new_key(name=name[:120], kind=KeyKind.AGENCY, user=user, agency=agency, created_by=actor)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from jembatan.accounts.adminaccess import reads_reports, visible_report_ids
 from jembatan.accounts.models import Role
 from jembatan.api import actions
 from jembatan.api.models import ApiKey, KeyKind, WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -202,6 +203,17 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
+
+    # The payload carries the report (title, text, status): a delivery is listed only to those
+    # who may read its report (access.py); a sysadmin, with no report scope, sees none.
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(event__report__in=visible_report_ids(request.user))
+
+    def has_module_permission(self, request):
+        return reads_reports(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return reads_reports(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

@@ -1,24 +1,41 @@
 """The map of government in the Django admin, for sysadmins and agency administrators.
 
+Who sees and changes what is asked of accounts/access.py (see accounts/adminaccess.py): an admin
+instansi sees and picks only the agencies of their own subtree and the routing rules of those
+agencies; regions and categories change only for admin nasional and the sysadmin. Every change
+goes through directory/actions.py, which checks again and writes the audit record.
+
 The region table holds 91,599 rows: its list never counts the whole table, never computes facets,
 and searches through the indexed code and name prefixes instead of LIKE '%…%' scans.
 """
 
 import re
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import ShowFacets
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from jembatan.accounts import access
+from jembatan.accounts.access import Action
+from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
+from jembatan.directory import actions
 from jembatan.directory.models import Agency, Category, Region, RoutingRule, prefix_q
 
 _CODE_PREFIX = re.compile(r"[\d.]+")
 
 
+def _administers_agencies(request):
+    return access.opens_admin(request.user) and bool(
+        access.admin_scopes(request.user, Action.MANAGE_AGENCIES)
+    )
+
+
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AccessModelAdmin):
     """Kemendagri regions: loaded by `manage.py load_regions`, only names are corrected here."""
 
     list_display = ["code", "name", "level", "parent"]
@@ -41,12 +58,22 @@ class RegionAdmin(admin.ModelAdmin):
             return queryset.filter(prefix_q(queryset, "code", term)), False
         return queryset.name_prefix(term), False
 
-    def has_add_permission(self, request):
+    def may_view(self, request):
+        # Anyone who places agencies picks regions (the autocomplete reads this admin's queryset).
+        return _administers_agencies(request) or access.can_manage_national_data(request.user)
+
+    def may_change(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
+
+    def may_add(self, request):
         # New codes come only from a Kemendagri decree, through load_regions.
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def save_model(self, request, obj, form, change):
+        try:
+            actions.rename_region(region=obj, name=form.cleaned_data["name"], actor=request.user)
+        except (PermissionDenied, actions.AgencyError) as exc:
+            refuse(exc)
 
 
 class ChildAgencyInline(admin.TabularInline):
@@ -63,9 +90,58 @@ class ChildAgencyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return _administers_agencies(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AgencyAdminForm(forms.ModelForm):
+    """Asks access.py before the save, so a refusal is a form error next to the field concerned."""
+
+    class Meta:
+        model = Agency
+        fields = ["name", "short_name", "code", "kind", "is_active", "parent", "region"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user, agency = self.request_user, self.instance
+        parent = cleaned.get("parent")
+        region = cleaned.get("region")
+        if agency.pk is None:
+            if not access.can_place_agency_under(user, parent):
+                self.add_error(
+                    "parent", _("Anda hanya dapat menambah instansi di bawah instansi yang Anda kelola.")
+                )
+            elif parent is not None and not access.can_assign_region(user, parent, region):
+                self.add_error(
+                    "region", _("Wilayah layanan harus berada di dalam wilayah instansi yang Anda kelola.")
+                )
+            return cleaned
+        structural = {"parent", "region", "kind", "is_active"} & set(self.changed_data)
+        if structural and not access.can_restructure_agency(user, agency):
+            self.add_error(
+                None,
+                _(
+                    "Hanya pengelola di atas instansi ini yang dapat memindah, menonaktifkan, atau mengubah "
+                    "jenis dan wilayahnya."
+                ),
+            )
+        elif "parent" in self.changed_data and (
+            parent is None or not access.can_place_agency_under(user, parent)
+        ):
+            self.add_error("parent", _("Induk baru harus berada di dalam cakupan Anda."))
+        elif "region" in self.changed_data and not access.can_assign_region(user, agency, region):
+            self.add_error(
+                "region", _("Wilayah layanan harus berada di dalam wilayah instansi yang Anda kelola.")
+            )
+        return cleaned
+
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AccessModelAdmin):
+    form = AgencyAdminForm
     list_display = ["tree_name", "code", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["region"]
@@ -95,6 +171,58 @@ class AgencyAdmin(admin.ModelAdmin):
         # A code is referenced by rules, seeds and exports: it is set once, never re-derived.
         return {} if obj else self.prepopulated_fields
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def may_view(self, request):
+        return _administers_agencies(request)
+
+    def may_change(self, request, obj=None):
+        return obj is None or access.can_change_agency(request.user, obj)
+
+    def get_queryset(self, request):
+        return access.manageable_agencies(request.user, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = access.manageable_agencies(request.user, Agency.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"request_user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                changes = {
+                    name: data[name]
+                    for name in form.changed_data
+                    if name in actions.AGENCY_FIELDS and name != "code"
+                }
+                actions.change_agency(agency=obj, actor=request.user, **changes)
+            else:
+                created = actions.create_agency(
+                    code=data["code"],
+                    name=data["name"],
+                    kind=data["kind"],
+                    parent=data.get("parent"),
+                    region=data.get("region"),
+                    short_name=data.get("short_name", ""),
+                    is_active=data.get("is_active", True),
+                    contact={k: data.get(k, "") for k in ("email", "phone", "address", "website")},
+                    actor=request.user,
+                )
+                adopt(obj, created)
+        except (PermissionDenied, actions.AgencyError) as exc:
+            refuse(exc)
+
+    def save_related(self, request, form, formsets, change):
+        # The only inline lists the children read-only; nothing of it is saved.
+        for formset in formsets:
+            saved_through_actions(formset)
+
 
 class CategoryInline(admin.TabularInline):
     model = Category
@@ -104,6 +232,16 @@ class CategoryInline(admin.TabularInline):
     show_change_link = True
     verbose_name = _("kategori dalam kelompok ini")
     verbose_name_plural = _("kategori dalam kelompok ini")
+    can_delete = False  # categories are deactivated, never deleted: reports point at them
+
+    def has_view_permission(self, request, obj=None):
+        return _administers_agencies(request) or access.can_manage_national_data(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
 
 
 class GroupFilter(admin.SimpleListFilter):
@@ -122,7 +260,7 @@ class GroupFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AccessModelAdmin):
     list_display = ["name", "code", "parent", "default_agency_kind", "default_agency_keyword", "is_active"]
     list_filter = [GroupFilter, ("parent", admin.RelatedOnlyFieldListFilter), "is_active"]
     list_select_related = ["parent"]
@@ -142,9 +280,46 @@ class CategoryAdmin(admin.ModelAdmin):
         # Only a group has categories below it; the two-level rule is enforced in Category.clean.
         return [CategoryInline] if obj is not None and obj.parent_id is None else []
 
+    def may_view(self, request):
+        return _administers_agencies(request) or access.can_manage_national_data(request.user)
+
+    def may_change(self, request, obj=None):
+        return access.can_manage_national_data(request.user)
+
+    def save_model(self, request, obj, form, change):
+        values = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in actions.CATEGORY_FIELDS
+        }
+        try:
+            if change:
+                actions.save_category(actor=request.user, category=obj, **values)
+            else:
+                values = {name: form.cleaned_data.get(name) for name in actions.CATEGORY_FIELDS}
+                adopt(obj, actions.save_category(actor=request.user, **values))
+        except (PermissionDenied, actions.AgencyError) as exc:
+            refuse(exc)
+
+    def save_formset(self, request, form, formset, change):
+        # The categories of a group, edited inline: each one through the action, like the group.
+        saved_through_actions(formset)
+        try:
+            for inline_form in formset.forms:
+                if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                    continue
+                instance = inline_form.instance
+                values = {name: inline_form.cleaned_data.get(name) for name in CategoryInline.fields}
+                values["parent"] = form.instance
+                if instance.pk:
+                    values = {k: v for k, v in values.items() if k in inline_form.changed_data}
+                    actions.save_category(actor=request.user, category=instance, **values)
+                else:
+                    actions.save_category(actor=request.user, **values)
+        except (PermissionDenied, actions.AgencyError) as exc:
+            refuse(exc)
+
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AccessModelAdmin):
     list_display = ["category", "region_or_national", "agency", "note", "updated_at"]
     list_select_related = ["category__parent", "region", "agency"]
     list_filter = [("category__parent", admin.RelatedOnlyFieldListFilter), "agency__kind"]
@@ -156,3 +331,52 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("wilayah"), ordering="region_id")
     def region_or_national(self, obj):
         return obj.region if obj.region_id else _("Nasional")
+
+    def may_view(self, request):
+        return _administers_agencies(request) or access.can_manage_national_data(request.user)
+
+    def may_change(self, request, obj=None):
+        if obj is None:
+            return True
+        return access.can_manage_routing_rule(request.user, region=obj.region, agency=obj.agency)
+
+    def may_delete(self, request, obj=None):
+        return self.may_change(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if access.can_manage_national_data(request.user):
+            return queryset
+        agencies = access.manageable_agencies(request.user, Agency.objects.all())
+        return queryset.filter(agency__in=agencies.values("pk"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            kwargs["queryset"] = access.manageable_agencies(request.user, Agency.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            saved = actions.save_routing_rule(
+                actor=request.user,
+                category=data["category"],
+                region=data.get("region"),
+                agency=data["agency"],
+                note=data.get("note", ""),
+                rule=obj if change else None,
+            )
+        except (PermissionDenied, actions.AgencyError) as exc:
+            refuse(exc)
+        if not change:
+            adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        try:
+            actions.delete_routing_rule(actor=request.user, rule=obj)
+        except PermissionDenied as exc:
+            refuse(exc)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            self.delete_model(request, rule)

@@ -1,15 +1,30 @@
-"""The outbox in Django admin: read-only, searchable, with "kirim ulang" (resend) for failed rows."""
+"""The outbox in Django admin: read-only, searchable, with "kirim ulang" (resend) for failed rows.
+
+A row about a report is listed only to those who may read that report (access.py), and its
+recipient only to those who may also know who reported it: a sysadmin, who has no report scope,
+sees the messages that belong to no report (codes, account mail) and nothing else. Rows are
+excluded rather than masked (an anonymous report's rows too, for whoever may read it but not know
+who sent it), so a search by recipient and tracking number cannot link the two.
+"""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from jembatan.accounts import access
+from jembatan.accounts.adminaccess import (
+    AccessModelAdmin,
+    reads_reports,
+    reads_reports_nationally,
+    visible_report_ids,
+)
 from jembatan.notify import actions
 from jembatan.notify.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AccessModelAdmin):
     list_display = [
         "created_at",
         "channel",
@@ -48,6 +63,16 @@ class NotificationAdmin(admin.ModelAdmin):
     def tracking_number(self, obj):
         return obj.report.tracking_number if obj.report_id else "—"
 
+    def may_view(self, request):
+        return access.can_manage_accounts(request.user) or reads_reports(request.user)
+
+    def get_queryset(self, request):
+        user = request.user
+        q = Q(report__in=visible_report_ids(user, identity=True))
+        if access.can_manage_accounts(user) or reads_reports_nationally(user):
+            q |= Q(report__isnull=True)
+        return super().get_queryset(request).filter(q)
+
     # Until a message is sent, its one-time code or access code is still in the row; the admin
     # never shows it.
     @admin.display(description=_("subjek"))
@@ -57,15 +82,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description=_("isi"))
     def masked_body(self, obj):
         return obj.mask(obj.body)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request):
         return request.user.has_perm("notify.change_notification")

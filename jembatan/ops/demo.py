@@ -6,6 +6,7 @@ below, so running it twice changes nothing, and running it after an upgrade brin
 date without duplicating anything.
 """
 
+from base64 import b32encode
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,7 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from jembatan.accounts.access import SECOND_FACTOR_ROLES
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.actions import load_categories
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel, RoutingRule
@@ -24,6 +28,11 @@ from jembatan.notify.phones import normalize_phone
 
 # Development only: `make run` prints these, the README lists them.
 DEMO_PASSWORD = "jembatan-demo-2026"
+# The authenticator secret of every demo officer whose role needs a second factor (admins and the
+# sysadmin, see access.SECOND_FACTOR_ROLES). Published like the password: `manage.py demo_totp`
+# prints the current code, and any authenticator app takes DEMO_TOTP_SECRET_BASE32.
+DEMO_TOTP_KEY = b"jembatan-demo-totp-1"
+DEMO_TOTP_SECRET_BASE32 = b32encode(DEMO_TOTP_KEY).decode()
 
 PROVINCE_CODE = "13"  # Sumatera Barat
 CITY_CODE = "13.71"  # Kota Padang
@@ -104,7 +113,9 @@ _ROLE_LABELS = {
 # (username, role label, agency label) — one demo login per role; `make run` prints this table.
 DEMO_USERS = [(person.username, _ROLE_LABELS[person.role], person.agency_label) for person in DEMO_PEOPLE]
 
-# What the admin.* users may change in the Django admin. Regions only come from load_regions.
+# Django model permissions of the admin.* users. They no longer decide anything in the directory's
+# admin: accounts/access.py does (own subtree only, national data for admin nasional and sysadmin),
+# and every change goes through an audited action. Kept so an existing database's group stays valid.
 DIRECTORY_MANAGERS_GROUP = "Pengelola Direktori"
 DIRECTORY_MANAGER_PERMISSIONS = [
     "view_region", "change_region",
@@ -451,8 +462,23 @@ def build_users(summary, agencies, *, reset_passwords=False):
             )
         if person.is_staff and not person.is_superuser:
             user.groups.add(managers)
+        if (
+            person.role in SECOND_FACTOR_ROLES
+            and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        ):
+            TOTPDevice.objects.create(
+                user=user, name="Autentikator demo", key=DEMO_TOTP_KEY.hex(), confirmed=True
+            )
         users[person.username] = user
     return users
+
+
+def demo_totp_code(now=None):
+    """The six digits the demo officers' authenticator shows at `now` (Unix time; default: now)."""
+    token = TOTP(DEMO_TOTP_KEY, step=30, t0=0, digits=6)
+    if now is not None:
+        token.time = now
+    return f"{token.token():06d}"
 
 
 def seed_demo(*, reset_passwords=False):

@@ -8,7 +8,6 @@ one), so a suggestion is always made by exactly one complete version.
 import logging
 import time
 
-import sklearn
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -46,12 +45,12 @@ def train_model(
     if n_test >= MIN_HOLDOUT_ROWS:
         # Measure on the most recent reports with a model that has not seen them, then fit on all.
         head, tail = data.head(len(data) - n_test), data.tail(n_test)
-        trial = learning.train_bundle(head.texts, head.labels, head.facts, settings)
-        metrics = learning.score(trial, tail.texts, tail.labels, tail.facts)
-    bundle = learning.train_bundle(data.texts, data.labels, data.facts, settings)
+        trial = learning.train_bundle(head.texts, head.labels, head.facts, settings, titles=head.titles)
+        metrics = learning.score(trial, tail.texts, tail.labels, tail.facts, titles=tail.titles)
+    bundle = learning.train_bundle(data.texts, data.labels, data.facts, settings, titles=data.titles)
     if not bundle.classifiers:
         raise TriageError(
-            _("Setiap instansi/kategori memerlukan paling sedikit tiga laporan untuk dipelajari.")
+            _("Setiap instansi/kategori memerlukan paling sedikit dua laporan untuk dipelajari.")
         )
     payload, fingerprint = bundle.dumps()
     seconds = time.perf_counter() - started
@@ -65,7 +64,7 @@ def train_model(
                         payload=payload,
                         fingerprint=fingerprint,
                         size_bytes=len(payload),
-                        library_version=sklearn.__version__,
+                        library_version=_sklearn_version(),
                         trained_on={**counts, "reports": len(data), "classes": _class_counts(bundle)},
                         metrics=metrics,
                         train_seconds=round(seconds, 2),
@@ -88,6 +87,12 @@ def train_model(
             else:
                 _activate(model, actor, using)
     return model
+
+
+def _sklearn_version():
+    from importlib.metadata import version
+
+    return version("scikit-learn")
 
 
 def _class_counts(bundle):

@@ -7,8 +7,11 @@ index) and routes one without a verifier only when all of these hold:
 - the citizen did not address it to an agency themselves (that choice is for a verifier to weigh);
 - it is not confidential (a confidential complaint may be about the very office the model would
   pick), and it came from a citizen channel (not imported from another system);
-- the active model's first agency is at least TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE sure (0.95 by default;
-  `manage.py triage list` shows the confidence at which each version reached 95 % precision);
+- the active model's first agency clears the model's bar: the confidence at which that model routed
+  at least TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE (0.95 by default) of this instance's most recent
+  held-out reports right (services.auto_route_bar, read off the precision curve kept with the
+  model; a model that never got there routes nothing). `manage.py triage autoroute` shows the bar
+  with the share of reports it would route and the expected error rate;
 - no quality flag is raised (spam, abuse, SARA, "usually archived") and nothing is missing (what,
   where, when): such reports need a person.
 

@@ -130,25 +130,78 @@ def active_model():
     return _active.get()
 
 
-def _predict(report=None, *, text=None, region=None, channel=None, kind=None):
+def _predict(report=None, *, text=None, title=None, region=None, channel=None, kind=None):
     model_key, version, bundle = _active.get_keyed()
     if bundle is None:
         return None, {}
     if report is not None:
         text = training.report_text(report.title, report.description)
+        title = report.title
         region, channel, kind = report.region_id, report.channel, report.kind
-    facts = training.report_facts(region_id=getattr(region, "code", region), channel=channel, kind=kind)
-    key = (model_key, text or "", tuple(facts))
+    region_code = getattr(region, "code", region)
+    facts = training.report_facts(region_id=region_code, channel=channel, kind=kind)
+    key = (model_key, text or "", title or "", tuple(facts))
     with _recent_lock:
         hit = _recent.get(key)
     if hit is None:
         # More words than shown: some are dropped as unreadable (_words).
-        hit = learning.predict(bundle, text or "", facts, k=TOP + 2, explain=3 * EXPLAIN_WORDS)
+        hit = learning.predict(
+            bundle,
+            text or "",
+            facts,
+            title=title,
+            k=TOP + 2,
+            explain=3 * EXPLAIN_WORDS,
+            exclude=region_words(region_code),
+        )
         with _recent_lock:
             _recent[key] = hit
             while len(_recent) > RECENT_PREDICTIONS:
                 _recent.pop(next(iter(_recent)))
     return version, hit
+
+
+# Words of region names say where a report is, not what it is about: "padang" or "andalas" is no
+# reason to send it anywhere, and a verifier reads it as the model keying on the place. Left out of
+# the explanations: the names of every province and kabupaten/kota (cached once per process) and
+# of the report's own kecamatan and desa/kelurahan, and the words for the levels themselves.
+REGION_LEVEL_WORDS = frozenset(
+    "provinsi kabupaten kota kecamatan kelurahan desa nagari gampong kampung kab kec kel".split()
+)
+_region_cache = {}
+_region_lock = threading.Lock()
+
+
+def _name_words(names):
+    return {w for name in names for w in textprep.words(name) if not w.startswith("zz")}
+
+
+def region_words(code=None):
+    """The words to leave out of the explanations of a report in region `code`."""
+    from jembatan.directory.models import Region, RegionLevel, region_ancestor_codes
+
+    with _region_lock:
+        common = _region_cache.get("common")
+        if common is None:
+            names = Region.objects.filter(
+                level__in=[RegionLevel.PROVINSI, RegionLevel.KABUPATEN_KOTA]
+            ).values_list("name", flat=True)
+            common = frozenset(_name_words(names) | REGION_LEVEL_WORDS)
+            _region_cache["common"] = common
+    if not code:
+        return common
+    key = ("local", code)
+    with _region_lock:
+        local = _region_cache.get(key)
+    if local is None:
+        names = Region.objects.filter(code__in=region_ancestor_codes(code)).values_list("name", flat=True)
+        local = frozenset(_name_words(names)) | common
+        with _region_lock:
+            if len(_region_cache) > RECENT_PREDICTIONS:
+                _region_cache.clear()
+                _region_cache["common"] = common
+            _region_cache[key] = local
+    return local
 
 
 # One prediction per (model, text, facts), the model named by its row and content fingerprint: the
@@ -177,11 +230,11 @@ def _words(words, limit=EXPLAIN_WORDS):
     return readable[:limit]
 
 
-def suggest(report=None, *, text=None, region=None, channel=None, kind=None):
+def suggest(report=None, *, text=None, title=None, region=None, channel=None, kind=None):
     """The active model's proposal for `report` (or a text not yet saved); None without a model."""
     from jembatan.directory.models import Agency, Category
 
-    version, predictions = _predict(report, text=text, region=region, channel=channel, kind=kind)
+    version, predictions = _predict(report, text=text, title=title, region=region, channel=channel, kind=kind)
     if version is None:
         return None
 
@@ -221,17 +274,94 @@ def suggest_categories(text, *, region=None, channel=None, minimum=CATEGORY_HINT
     ]
 
 
-def should_auto_route(suggestion):
-    """True when the instance routes automatically and the first agency is sure enough.
+# The bar must rest on at least this many held-out reports at or above it: a precision measured on
+# a handful of reports promises nothing.
+MIN_HELD_OUT_ABOVE_BAR = 20
 
-    Off unless settings.TRIAGE_AUTO_ROUTE is True; the bar is settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE
-    (default 0.95; `manage.py triage list` shows, per version, the confidence down to which 95 % of
-    held-out reports were routed right).
+
+@dataclass(frozen=True)
+class AutoRouteBar:
+    """The confidence from which the active model routes by itself, and what to expect from it.
+
+    Read off the precision curve the model measured on the most recent held-out reports of this
+    instance (learning.precision_curve, kept in the model's metrics): the lowest confidence at
+    which the reports at or above it were routed right at least `precision` of the time.
+    """
+
+    precision: float  # what the instance asks for (TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE_PERCENT)
+    confidence: float | None  # the bar; None: the model never reached that precision, routes nothing
+    share: float  # the share of held-out reports at or above the bar: how many it would route
+    error_rate: float  # the share of those that went to the wrong agency
+    held_out: int  # held-out reports with an agency, the evidence behind the numbers
+    measured: bool = True  # False: an old model without a curve; the bar is the setting itself
+
+    def describe(self):
+        """One line for the administrator (`manage.py triage list`, `triage autoroute`)."""
+        if not self.measured:
+            return (
+                f"auto-routing bar: confidence >= {self.precision:.2f}, the setting itself: this version "
+                "has no precision curve (trained before curves were kept, or on too short a history "
+                "to hold reports out): the share it routes and its error rate are unknown"
+            )
+        if self.confidence is None:
+            return (
+                f"auto-routing at {self.precision:.0%} precision: not reached on {self.held_out} "
+                f"held-out reports (or on fewer than {MIN_HELD_OUT_ABOVE_BAR}): routes nothing"
+            )
+        return (
+            f"auto-routing at {self.precision:.0%} precision: confidence >= {self.confidence:.2f}, "
+            f"would route {self.share:.0%} of reports, expected {self.error_rate:.1%} wrong "
+            f"(measured on {self.held_out} held-out reports)"
+        )
+
+
+def auto_route_bar(metrics, precision=None):
+    """The AutoRouteBar of a model version from its `metrics`, for `precision` (default: the setting)."""
+    if precision is None:
+        precision = float(settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE)
+    agency = (metrics or {}).get("agency") or {}
+    curve = agency.get("precision_curve")
+    if not curve:
+        return AutoRouteBar(precision, precision, 0.0, 0.0, 0, measured=False)
+    held_out = int(agency.get("n_test", 0))
+    for level, share, level_precision, count in curve:  # lowest confidence first
+        if level_precision >= precision - 1e-9 and count >= MIN_HELD_OUT_ABOVE_BAR:
+            return AutoRouteBar(precision, float(level), share, round(1 - level_precision, 4), held_out)
+    return AutoRouteBar(precision, None, 0.0, 0.0, held_out)
+
+
+def active_auto_route_bar():
+    """The AutoRouteBar of the active model (None without one); cached per model version."""
+    key, _version, _bundle = _active.get_keyed()
+    if key is None:
+        return None
+    precision = float(settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE)
+    cached = _bars.get((key, precision))
+    if cached is None:
+        metrics = TriageModel.objects.filter(pk=key[0]).values_list("metrics", flat=True).first()
+        cached = _bars[(key, precision)] = auto_route_bar(metrics, precision)
+    return cached
+
+
+_bars = {}
+
+
+def should_auto_route(suggestion):
+    """True when the instance routes automatically and the first agency clears the model's bar.
+
+    Off unless settings.TRIAGE_AUTO_ROUTE is True. The bar is not the setting itself: the setting
+    (TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE, 0.95 by default) is the precision the instance asks for,
+    and the bar is the confidence at which the active model reached that precision on its own
+    held-out reports (auto_route_bar; `manage.py triage autoroute` shows it with the share of
+    reports it would route and the expected error rate). A model that never reached it routes
+    nothing; a model trained before the curve was kept uses the setting as the bar.
     """
     if not settings.TRIAGE_AUTO_ROUTE or suggestion is None or suggestion.agency is None:
         return False
-    minimum = settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE
-    return suggestion.confidence >= float(minimum)
+    bar = active_auto_route_bar()
+    if bar is None or bar.confidence is None:
+        return False
+    return suggestion.confidence >= bar.confidence
 
 
 def flags(report_or_text):

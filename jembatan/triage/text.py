@@ -120,7 +120,15 @@ def strip_boilerplate(text):
     stripped = _HEADER.sub("", text, count=1)
     if stripped == text:
         stripped = _HEADER_PLAIN.sub("", text, count=1)
-    return _FOOTER.sub(_footer_marker, stripped)
+    # The footer is at the very end: search only the tail (the pattern is costly to try everywhere).
+    tail = max(0, len(stripped) - _FOOTER_TAIL)
+    match = _FOOTER.search(stripped, tail)
+    if match is None:
+        return stripped
+    return stripped[: match.start()] + _footer_marker(match) + stripped[match.end() :]
+
+
+_FOOTER_TAIL = 400
 
 
 def _footer_marker(match):
@@ -128,27 +136,38 @@ def _footer_marker(match):
     return next(marker for key, marker in FOOTER_MARKERS.items() if what.startswith(key))
 
 
+# Every kind of personal data pii.py finds needs one of these: five digits or more (a NIK, a phone
+# number, coordinates), an "@" (an e-mail address) or the word "nama" (an introduced name). A text
+# with none of them is left as it is without running the detectors (most of the time of normalize).
+_MAYBE_PERSONAL = re.compile(r"(?:\d\D*){5}|@|nama", re.I)
+
+
 def mask_personal_data(text):
     """Replace NIK, phone numbers, e-mail addresses and introduced names with placeholder words."""
-    text = _URL.sub(URL_MASK, text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(URL_MASK, text)
+    if not _MAYBE_PERSONAL.search(text):
+        return text
     return pii.replace_spans(text, pii.detect_personal_data(text), lambda span: MASKS[span.kind])
 
 
 def words(text, *, stem=False):
     """The normalized words of `text` (steps 1–5 above), as a list."""
     text = strip_boilerplate(text or "")
-    text = strip_markup(text)
+    if "<" in text or "&" in text:
+        text = strip_markup(text)
     text = mask_personal_data(text)
     text = text.lower()
-    text = _REDUPLICATION.sub(r"\1 \1", text)
+    if "2" in text:
+        text = _REDUPLICATION.sub(r"\1 \1", text)
     text = _STRETCHED.sub(r"\1", text)
     text = _DIGITS.sub("0", text)
-    out = []
-    for word in _NON_WORD.sub(" ", text).split():
-        # An expansion may be two words ("trims" → "terima kasih").
-        for part in SLANG.get(word, word).split():
-            out.append(_stem(part) if stem and not part.startswith("zz") else part)
-    return out
+    # An expansion may be two words ("trims" → "terima kasih"): join, then split again.
+    slang = SLANG.get
+    words = " ".join([slang(w, w) for w in _NON_WORD.sub(" ", text).split()]).split()
+    if stem:
+        return [part if part.startswith("zz") else _stem(part) for part in words]
+    return words
 
 
 def normalize(text, *, stem=False):

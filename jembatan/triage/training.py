@@ -52,6 +52,7 @@ def report_facts(*, region_id=None, channel=None, kind=None):
 class Dataset:
     report_ids: list = field(default_factory=list)
     texts: list = field(default_factory=list)
+    titles: list = field(default_factory=list)
     facts: list = field(default_factory=list)
     labels: dict = field(default_factory=lambda: {"agency": [], "category": [], "archive": []})
 
@@ -66,6 +67,7 @@ class Dataset:
         return Dataset(
             report_ids=self.report_ids[:n],
             texts=self.texts[:n],
+            titles=self.titles[:n],
             facts=self.facts[:n],
             labels={k: v[:n] for k, v in self.labels.items()},
         )
@@ -75,6 +77,7 @@ class Dataset:
         return Dataset(
             report_ids=self.report_ids[-n:],
             texts=self.texts[-n:],
+            titles=self.titles[-n:],
             facts=self.facts[-n:],
             labels={k: v[-n:] for k, v in self.labels.items()},
         )
@@ -138,6 +141,7 @@ def build_dataset(using="default"):
             continue
         data.report_ids.append(pk)
         data.texts.append(report_text(title, description))
+        data.titles.append(title or "")
         data.facts.append(report_facts(region_id=region_id, channel=channel, kind=kind))
         data.labels["agency"].append(str(agency) if agency is not None else None)
         data.labels["category"].append(str(category) if category is not None else None)

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
+from jembatan.accounts.audit import changed_fields, record_change, snapshot
+from jembatan.accounts.models import AuditRecord
 from jembatan.directory.routing import propose_agency
 from jembatan.reports import actions as report_actions
 from jembatan.workbench.models import ResponseTemplate, SavedFilter, unknown_placeholders
 
 MAX_SAVED_FILTERS = 50
+TEMPLATE_FIELDS = ["agency", "name", "purpose", "body", "is_active"]
 
 
 class WorkbenchError(report_actions.ReportError):
@@ -76,6 +79,8 @@ def save_response_template(*, actor, name, purpose, body, agency=None, is_active
             field="body",
         )
     with transaction.atomic():
+        before = {} if template is None else snapshot(template, TEMPLATE_FIELDS)
+        created = template is None
         template = template or ResponseTemplate(created_by=actor)
         template.agency = agency
         template.name = name[:120]
@@ -83,6 +88,18 @@ def save_response_template(*, actor, name, purpose, body, agency=None, is_active
         template.body = body
         template.is_active = bool(is_active)
         template.save()
+        after = snapshot(template, TEMPLATE_FIELDS)
+        if not created:
+            before, after = changed_fields(before, after)
+        if after:
+            record_change(
+                actor=actor,
+                kind=AuditRecord.Kind.TEMPLATE_CREATED if created else AuditRecord.Kind.TEMPLATE_CHANGED,
+                obj=template,
+                before=before,
+                after=after,
+                agency=agency,
+            )
     return template
 
 

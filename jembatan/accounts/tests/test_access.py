@@ -167,6 +167,18 @@ QUESTIONS = {
     "can[view_dashboard]": _can(Action.VIEW_DASHBOARD),
     "can[manage_directory]": _can(Action.MANAGE_DIRECTORY),
     "can[verify]": _can(Action.VERIFY),
+    "can_manage_national_data": lambda w, u, t: access.can_manage_national_data(u),
+    "can_change_agency": lambda w, u, t: access.can_change_agency(u, w.agencies[t]),
+    "can_restructure_agency": lambda w, u, t: access.can_restructure_agency(u, w.agencies[t]),
+    "can_place_agency_under": lambda w, u, t: access.can_place_agency_under(u, w.agencies[t]),
+    "can_grant_role[penghubung]": lambda w, u, t: access.can_grant_role(u, Role.PENGHUBUNG, w.agencies[t]),
+    "can_grant_role[admin_instansi]": lambda w, u, t: access.can_grant_role(
+        u, Role.ADMIN_INSTANSI, w.agencies[t]
+    ),
+    "can_grant_role[admin_nasional]": lambda w, u, t: access.can_grant_role(u, Role.ADMIN_NASIONAL, None),
+    "can_grant_role[sysadmin]": lambda w, u, t: access.can_grant_role(u, Role.SYSADMIN, None),
+    "can_view_audit": lambda w, u, t: access.can_view_audit(u, w.agencies[t]),
+    "needs_second_factor": lambda w, u, t: access.needs_second_factor(u),
 }
 
 NATIONAL_ADMINS = {"admin_nasional"}
@@ -236,10 +248,44 @@ TABLE = [
     ("can[view_dashboard]", "pemkot", PROVINCE_DASHBOARD | {"admin_pemkot"}),
     ("can[view_dashboard]", "pupr_padang", PROVINCE_DASHBOARD | {"admin_pemkot"}),
     ("can[view_dashboard]", "provinsi_lain", NATIONAL_READERS),
-    # The directory (agencies, categories, routing) is the sysadmin's alone.
-    ("can[manage_directory]", "seluruh_indonesia", {"sysadmin"}),
-    ("can[manage_directory]", "pemprov", {"sysadmin"}),
-    ("can[manage_directory]", "pupr_padang", {"sysadmin"}),
+    # National reference data (regions, categories, the calendar, national routing rules): admin
+    # nasional and the sysadmin (issue 12: admin nasional manages it too, nobody below them).
+    ("can[manage_directory]", "seluruh_indonesia", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can[manage_directory]", "pemprov", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can[manage_directory]", "pupr_padang", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can_manage_national_data", "seluruh_indonesia", NATIONAL_ADMINS | {"sysadmin"}),
+    # Agencies: an admin instansi inside their own subtree; its root they may rename, not move.
+    ("can_change_agency", "pemkot", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"}),
+    ("can_change_agency", "pupr_padang", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"}),
+    ("can_change_agency", "provinsi_lain", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can_restructure_agency", "pemkot", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov"}),
+    ("can_restructure_agency", "pemprov", NATIONAL_ADMINS | {"sysadmin"}),
+    (
+        "can_restructure_agency",
+        "dinkes_padang",
+        NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"},
+    ),
+    ("can_place_agency_under", "pemkot", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"}),
+    ("can_place_agency_under", "pupr_prov", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov"}),
+    ("can_place_agency_under", "seluruh_indonesia", NATIONAL_ADMINS | {"sysadmin"}),
+    # Roles: inside one's scope, and never a power one lacks.
+    (
+        "can_grant_role[penghubung]",
+        "pupr_padang",
+        NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"},
+    ),
+    ("can_grant_role[penghubung]", "pupr_prov", NATIONAL_ADMINS | {"sysadmin", "admin_pemprov"}),
+    (
+        "can_grant_role[admin_instansi]",
+        "pemkot",
+        NATIONAL_ADMINS | {"sysadmin", "admin_pemprov", "admin_pemkot"},
+    ),
+    ("can_grant_role[admin_instansi]", "provinsi_lain", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can_grant_role[admin_nasional]", "seluruh_indonesia", NATIONAL_ADMINS | {"sysadmin"}),
+    ("can_grant_role[sysadmin]", "seluruh_indonesia", {"sysadmin"}),
+    # The audit record: sysadmin, admin nasional, auditors (a scoped one: their subtree).
+    ("can_view_audit", "pemkot", NATIONAL_ADMINS | {"sysadmin", "auditor_nasional", "auditor_pemprov"}),
+    ("can_view_audit", "provinsi_lain", NATIONAL_ADMINS | {"sysadmin", "auditor_nasional"}),
     ("can[verify]", "pupr_prov", {"admin_nasional", "admin_pemprov"}),
 ]
 
@@ -301,3 +347,12 @@ def test_require_refuses_with_an_indonesian_message():
     with pytest.raises(access.PermissionDenied, match="tidak berwenang"):
         access.require(False)
     access.require(True)
+
+
+def test_admins_and_sysadmin_need_a_second_factor_when_the_setting_is_on(world, settings):
+    settings.ACCOUNTS_REQUIRE_TOTP = True
+    needing = {who for who in ACTORS if QUESTIONS["needs_second_factor"](world, world.users[who], None)}
+    assert needing == {"admin_nasional", "admin_pemprov", "admin_pemkot", "sysadmin"}
+
+    settings.ACCOUNTS_REQUIRE_TOTP = False
+    assert not any(access.needs_second_factor(world.users[who]) for who in ACTORS)

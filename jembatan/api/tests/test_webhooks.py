@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jembatan.accounts.tests.factories import make_user
+from jembatan.accounts.models import Role
+from jembatan.accounts.tests.factories import make_staff
 from jembatan.api import actions as api_actions
 from jembatan.api import webhooks
 from jembatan.api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -186,7 +187,8 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_gives_up(w, server,
 
 
 def test_the_admin_shows_the_delivery_log(client, w):
-    superuser = make_user("root", is_staff=True, is_superuser=True)
+    # A national report reader: the delivery log carries report content (issue 12, finding 2).
+    superuser = make_staff(Role.ADMIN_NASIONAL, username="root", is_staff=True, is_superuser=True)
     subscribe(w, w.pupr)
     rf.disposed(w)
     api_actions.queue_webhook_deliveries()

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from jembatan.accounts.models import Role
 from jembatan.notify.models import MASK, Notification, NotificationStatus
-from jembatan.notify.tests.factories import make_guest_report, make_user
+from jembatan.notify.tests.factories import make_guest_report, make_staff
 from jembatan.reports import notifications
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,9 @@ CHANGELIST = reverse("admin:notify_notification_changelist")
 
 @pytest.fixture
 def admin_client_(client):
-    client.force_login(make_user(is_staff=True, is_superuser=True))
+    # A national report reader: the outbox shows reports' messages only to those who may read
+    # the reports and know who sent them (issue 12, finding 2).
+    client.force_login(make_staff(Role.ADMIN_NASIONAL, is_staff=True, is_superuser=True))
     return client
 
 
@@ -93,7 +96,7 @@ def test_kirim_ulang_puts_failed_rows_back_in_the_queue_and_sends_them(
 def test_an_officer_without_the_change_permission_cannot_resend(client):
     from django.contrib.auth.models import Permission
 
-    viewer = make_user(is_staff=True)
+    viewer = make_staff(Role.ADMIN_NASIONAL, is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
     client.force_login(viewer)
     _, row = queued()

@@ -29,6 +29,10 @@ from jembatan.reports.actions.agency import (  # noqa: F401
     return_disposition,
     start_follow_up,
 )
+from jembatan.reports.actions.calendar import (  # noqa: F401
+    delete_calendar_override,
+    set_calendar_override,
+)
 from jembatan.reports.actions.deadlines import (  # noqa: F401
     check_disposition_deadlines,
     check_report_deadlines,

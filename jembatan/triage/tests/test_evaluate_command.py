@@ -1,4 +1,4 @@
-"""`manage.py triage evaluate`: a temporal-split evaluation of any labelled CSV, as one JSON object."""
+"""`manage.py triage evaluate`: Jembatan's model beside the issue-21 baseline on a temporal split of a CSV."""
 
 import csv
 import io
@@ -8,12 +8,12 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
+from jembatan.triage.management.commands.triage import read_labelled_csv
 from jembatan.triage.tests.factories import TOPICS, complaint
 
-KEYS = {
-    "n_train",
-    "n_test",
-    "classes",
+TOPICS_ORDER = sorted(TOPICS)
+
+METRICS = {
     "accuracy",
     "macro_f1",
     "top3_accuracy",
@@ -68,30 +68,83 @@ def evaluate(path, *extra):
     return out.getvalue()
 
 
-def test_evaluate_prints_exactly_one_json_object_with_the_metrics(labelled_csv):
+def evaluate_json(path, *extra):
+    return json.loads(evaluate(path, "--json", *extra))
+
+
+def test_evaluate_prints_the_baseline_and_jembatan_side_by_side(labelled_csv):
     output = evaluate(labelled_csv, "--order-column", "nomor", "--test-fraction", "0.2")
-    result = json.loads(output)
-    assert output.strip().count("\n") == 0 and set(result) == KEYS
-    assert (result["n_train"], result["n_test"]) == (40, 10)
-    for key in ("accuracy", "macro_f1", "top3_accuracy", "coverage_at_95_precision"):
-        assert 0.0 <= result[key] <= 1.0
-    assert result["ms_per_report"] > 0 and result["train_seconds"] > 0
+    lines = output.strip().splitlines()
+    assert "40 train / 10 test" in lines[0]
+    assert "baseline" in lines[1] and "Jembatan" in lines[1]
+    for name in ("accuracy", "macro-F1", "coverage at 95% precision", "top-3 accuracy", "ms per report"):
+        assert any(line.startswith(name) for line in lines[2:]), name
+    assert "use --seeds 3" in output  # one seed: no claim about the noise
+
+
+def test_evaluate_json_has_both_models_with_every_metric(labelled_csv):
+    result = evaluate_json(labelled_csv, "--order-column", "nomor", "--test-fraction", "0.2")
+    assert (result["n_train"], result["n_test"], result["seeds"]) == (40, 10, 1)
+    for model in ("baseline", "jembatan"):
+        assert set(result[model]) == METRICS
+        for key in ("accuracy", "macro_f1", "top3_accuracy", "coverage_at_95_precision"):
+            assert 0.0 <= result[model][key]["mean"] <= 1.0
+        assert result[model]["ms_per_report"]["mean"] > 0 and result[model]["train_seconds"]["mean"] > 0
+    assert result["verdict"]["accuracy"] is None  # no noise measured with one seed
+
+
+def test_evaluate_with_seeds_shows_the_run_to_run_noise(labelled_csv):
+    result = evaluate_json(labelled_csv, "--order-column", "nomor", "--seeds", "3")
+    assert result["seeds"] == 3
+    for model in ("baseline", "jembatan"):
+        accuracy = result[model]["accuracy"]
+        assert len(accuracy["runs"]) == 3 and accuracy["sd"] is not None
+    assert set(result["verdict"]) == METRICS
+    assert all(isinstance(v, bool) for v in result["verdict"].values())
 
 
 def test_evaluate_trains_on_the_past_and_tests_on_the_future(labelled_csv):
     # By `nomor` the water reports are the newest: the model never saw that label, and gets them wrong.
-    temporal = json.loads(evaluate(labelled_csv, "--order-column", "nomor", "--test-fraction", "0.1"))
-    assert (temporal["n_test"], temporal["classes"], temporal["accuracy"]) == (5, 3, 0.0)
+    temporal = evaluate_json(labelled_csv, "--order-column", "nomor", "--test-fraction", "0.1")
+    assert (temporal["n_test"], temporal["classes"]["jembatan"]) == (5, 3)
+    assert temporal["jembatan"]["accuracy"]["mean"] == 0.0
     # In file order they come first, so they are learned.
-    file_order = json.loads(evaluate(labelled_csv, "--test-fraction", "0.1"))
-    assert file_order["classes"] == 4 and file_order["accuracy"] > 0.5
+    file_order = evaluate_json(labelled_csv, "--test-fraction", "0.1")
+    assert file_order["classes"]["jembatan"] == 4 and file_order["jembatan"]["accuracy"]["mean"] > 0.5
 
 
 def test_evaluate_is_deterministic(labelled_csv):
-    first = json.loads(evaluate(labelled_csv, "--order-column", "nomor"))
-    second = json.loads(evaluate(labelled_csv, "--order-column", "nomor"))
-    for key in KEYS - {"ms_per_report", "train_seconds"}:
-        assert first[key] == second[key]
+    first = evaluate_json(labelled_csv, "--order-column", "nomor")
+    second = evaluate_json(labelled_csv, "--order-column", "nomor")
+    for model in ("baseline", "jembatan"):
+        for key in METRICS - {"ms_per_report", "train_seconds"}:
+            assert first[model][key] == second[model][key]
+
+
+def test_evaluate_reads_the_label_from_the_lapor_header(tmp_path):
+    # The national system's bodies start with "Yth. <instansi>,<br>": that is the label, and it goes.
+    rng = random.Random(5)
+    path = tmp_path / "lapor.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["tracking_id", "judul", "isi"])
+        writer.writeheader()
+        for number in range(60):
+            topic = TOPICS_ORDER[number % 3]
+            title, body = complaint(rng, topic)
+            writer.writerow(
+                {"tracking_id": number, "judul": title, "isi": f"Yth. Dinas {topic.title()},<br><br>{body}"}
+            )
+    rows = read_labelled_csv(
+        path, ["isi"], order_column="tracking_id", title_column="judul", label_from_header=True
+    )
+    assert {row.label for row in rows} == {"dinas road", "dinas health", "dinas parking"}
+    assert not any("yth" in row.text.lower() or "dinas" in row.text.lower() for row in rows)
+    out = io.StringIO()
+    call_command(
+        "triage", "evaluate", "--csv", str(path), "--text-column", "isi", "--title-column", "judul",
+        "--label-from-header", "--order-column", "tracking_id", "--json", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["jembatan"]["accuracy"]["mean"] > 0.8
 
 
 def test_evaluate_names_the_columns_when_one_is_missing(labelled_csv):

@@ -5,8 +5,6 @@ import random
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.svm import LinearSVC
 
 from jembatan.triage import actions, learning
 from jembatan.triage.tests.factories import TOPICS, complaint
@@ -39,20 +37,49 @@ def test_probabilities_are_calibrated_and_sum_to_one(bundle, corpus):
     assert all(0 < p < 1 for _label, p in prediction.top)
 
 
-def test_fast_prediction_equals_scikit_learns_calibrated_classifier(corpus):
-    # With every weight kept and one SVM, our arrays must give scikit-learn's probabilities exactly.
-    texts, labels = corpus
-    settings = learning.Settings(weight_density=1.0, ensemble=False)
-    bundle = learning.train_bundle(texts[:75], {"topic": labels[:75]}, settings=settings)
-    X_train = bundle.features.transform(bundle.features.normalize(texts[:75]))
-    X_test = bundle.features.transform(bundle.features.normalize(texts[75:]))
-    svm = LinearSVC(C=settings.C, random_state=learning.RANDOM_STATE)
-    reference = CalibratedClassifierCV(svm, cv=settings.folds, ensemble=False)
-    reference.fit(
-        X_train, labels[:75], sample_weight=learning.recency_weights(75, settings.recency_half_life)
-    )
-    ours = bundle.classifiers["topic"].predict_proba(X_test)
-    np.testing.assert_allclose(ours, reference.predict_proba(X_test), atol=1e-4)
+def test_platt_scaling_equals_scikit_learns_sigmoid_calibration():
+    # Our vectorised Platt fit (all classes at once) must find scikit-learn's sigmoids, class by class.
+    from sklearn.calibration import _SigmoidCalibration
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 4, 300)
+    decision = rng.normal(size=(300, 4))
+    decision[np.arange(300), y] += 1.5
+    a, b = learning.platt(decision, y)
+    for j in range(4):
+        reference = _SigmoidCalibration().fit(decision[:, j], (y == j).astype(int))
+        # scikit-learn's convention is p = 1 / (1 + exp(a·d + b)), ours p = 1 / (1 + exp(-(a·d + b)))
+        assert a[j] == pytest.approx(-reference.a_, rel=1e-4)
+        assert b[j] == pytest.approx(-reference.b_, rel=1e-4, abs=1e-6)
+
+
+def test_text_vectorizer_equals_scikit_learns_word_and_char_wb_tfidf(corpus):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts, _labels = corpus
+    normalized = [learning.textprep.normalize(t) for t in texts]
+    train, test = normalized[:60], normalized[60:] + ["kata baru zzz jalanan2 berlubangg"]
+    ours = learning.TextVectorizer((1, 2), (2, 4))
+    ours_train = ours.fit_transform(train)
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)
+    theirs_train = [words.fit_transform(train), chars.fit_transform(train)]
+    assert ours.vocabulary_ == words.vocabulary_ and ours.char_vocabulary_ == chars.vocabulary_
+    for mine, theirs in zip(ours_train, theirs_train, strict=True):
+        assert abs(mine - theirs).max() < 1e-6
+    # New texts, words never seen in training among them; one at a time gives the same rows.
+    for mine, theirs in zip(
+        ours.transform(test), [words.transform(test), chars.transform(test)], strict=True
+    ):
+        assert abs(mine - theirs).max() < 1e-6
+    single = sp.vstack([ours.transform([t])[1] for t in test])
+    assert abs(single - chars.transform(test)).max() < 1e-6
+
+
+def test_an_empty_text_or_one_of_unknown_words_still_gets_probabilities(bundle):
+    for text in ("", "   ", "zzzq xxyq"):
+        top = learning.predict(bundle, text, k=3)["topic"].top
+        assert sum(p for _label, p in top) == pytest.approx(1.0)
 
 
 def test_only_the_largest_weights_are_kept(bundle):
@@ -60,13 +87,12 @@ def test_only_the_largest_weights_are_kept(bundle):
     assert weights.nnz <= int(np.ceil(weights.shape[0] * 0.1)) * weights.shape[1]
 
 
-def test_fast_features_equal_the_vectorizers_own(bundle, corpus):
+def test_one_report_and_a_batch_get_the_same_probabilities(bundle, corpus):
     texts, _labels = corpus
-    normalized = bundle.features.normalize(texts)
-    theirs = sp.hstack(
-        [bundle.features.word.transform(normalized), bundle.features.char.transform(normalized)]
-    )
-    assert abs(bundle.features.transform(normalized) - theirs).max() < 1e-6
+    classes, batch = learning.predict_many(bundle, texts[75:], name="topic")
+    for text, row in zip(texts[75:], batch, strict=True):
+        top = dict(learning.predict(bundle, text, k=3, explain=0)["topic"].top)
+        assert [top[c] for c in classes] == pytest.approx(row.tolist(), abs=1e-6)
 
 
 def test_same_data_gives_the_same_model_bit_for_bit(corpus):
@@ -93,11 +119,34 @@ def test_explanation_names_words_of_the_report(bundle):
     }  # fmt: skip
 
 
-def test_labels_with_too_few_examples_are_left_out():
+def test_explanations_are_whole_words_without_function_words_or_places():
+    assert learning.readable("jalan berlubang") and learning.readable("distarcip")
+    for fragment in ("di distarcip", "jalan di", "e ktp", "rt 000", "zztelepon", "di"):
+        assert not learning.readable(fragment), fragment
+    assert not learning.readable("padang", exclude={"padang"})
+    assert not learning.readable("jalan padang", exclude={"padang"})
+
+
+def test_an_explanation_leaves_out_the_excluded_region_words(corpus):
+    texts, labels = corpus
+    rows = [
+        (f"{t} di Kelurahan Andalas", y) if y == "road" else (t, y)
+        for t, y in zip(texts, labels, strict=True)
+    ]
+    bundle = learning.train_bundle([t for t, _y in rows], {"topic": [y for _t, y in rows]})
+    text = "Jalan berlubang di Andalas. aspal jalan di Andalas hancur dan berlubang"
+    words = learning.predict(bundle, text, explain=10)["topic"].words
+    assert "andalas" in " ".join(words)
+    words = learning.predict(bundle, text, explain=10, exclude={"andalas", "kelurahan"})["topic"].words
+    assert words and "andalas" not in " ".join(words)
+
+
+def test_labels_seen_only_once_are_left_out_and_twice_is_enough():
     texts = [f"jalan rusak nomor {i}" for i in range(6)] + ["puskesmas tutup", "puskesmas tutup lagi"]
-    labels = ["jalan"] * 3 + ["lampu"] * 3 + ["sehat"] * 2
+    texts.append("sampah menumpuk")
+    labels = ["jalan"] * 3 + ["lampu"] * 3 + ["sehat"] * 2 + ["sampah"]
     bundle = learning.train_bundle(texts, {"x": labels})
-    assert sorted(bundle.classifiers["x"].classes_) == ["jalan", "lampu"]
+    assert sorted(bundle.classifiers["x"].classes_) == ["jalan", "lampu", "sehat"]
 
 
 def test_recent_reports_weigh_more():
@@ -129,3 +178,83 @@ def test_threshold_at_95_precision_is_the_last_confidence_taken():
 def test_training_without_history_is_refused(db):
     with pytest.raises(actions.TriageError):
         actions.train_model()
+
+
+POTHOLES = [
+    ("Jalan berlubang", "Jalan di depan pasar berlubang besar, sudah banyak pengendara motor yang jatuh."),
+    ("Lubang di jalan", "ada lubang besar di tengah jalan dekat sekolah, berbahaya malam hari karena gelap"),
+    ("Aspal jalan hancur", "aspal jalan sudah hancur sejak musim hujan, lubangnya dalam dan tergenang air"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_bundle():
+    """The demo province's 300 texts (jembatan/ops/data/demo_texts.json) with their categories and facts."""
+    import json
+
+    from jembatan.ops.demo_reports import TEXTS_FILE
+
+    texts = json.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    facts = [[f"city:{t['region'][:5]}", "channel:web", f"kind:{t['kind']}"] for t in texts]
+    return learning.train_bundle(
+        [f"{t['title']}. {t['description']}" for t in texts],
+        {"category": [t["category"] for t in texts]},
+        facts,
+        titles=[t["title"] for t in texts],
+    )
+
+
+@pytest.mark.parametrize(("title", "body"), POTHOLES)
+def test_demo_model_ranks_jalan_berlubang_above_penerangan_jalan_for_a_pothole(demo_bundle, title, body):
+    prediction = learning.predict(
+        demo_bundle, f"{title}. {body}", ["city:13.71", "channel:web", "kind:pengaduan"], title=title, k=10
+    )["category"]
+    ranked = [label for label, _p in prediction.top]
+    assert ranked[0] == "1397"  # Jalan Berlubang
+    assert "1398" not in ranked or ranked.index("1398") > ranked.index("1397")  # Penerangan Jalan
+    # The reasons are words and phrases of the report, never "jalan di" or "dalam dan".
+    assert prediction.words and all(learning.readable(w) for w in prediction.words)
+    assert set(" ".join(prediction.words).split()) & {"berlubang", "lubang", "lubangnya", "aspal"}
+
+
+def test_suggesting_imports_no_scikit_learn(bundle, tmp_path):
+    # The URLconf imports services.py; scikit-learn costs more than a second to import, and a saved
+    # model predicts with numpy and scipy alone.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    payload = tmp_path / "model.pickle"
+    payload.write_bytes(bundle.dumps()[0])
+    script = (
+        "import os, sys, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'jembatan.settings')\n"
+        "django.setup()\n"
+        "from jembatan.triage import actions, learning, services\n"
+        f"bundle = learning.Bundle.loads(open({str(payload)!r}, 'rb').read())\n"
+        "top = learning.predict(bundle, 'Parkir liar. juru parkir liar tanpa karcis')['topic'].top\n"
+        "assert top[0][0] == 'parking', top\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_held_out_scores_keep_the_precision_curve_for_the_auto_routing_bar(bundle, corpus):
+    texts, labels = corpus
+    metrics = learning.score(bundle, texts[75:], {"topic": labels[75:]})["topic"]
+    curve = metrics["precision_curve"]
+    assert curve and curve[0][0] == 0.3
+    levels, shares = [c[0] for c in curve], [c[1] for c in curve]
+    assert levels == sorted(levels) and shares == sorted(shares, reverse=True)
+    assert all(0 <= precision <= 1 and count >= 1 for _level, _share, precision, count in curve)
+    assert curve[0][3] == round(curve[0][1] * metrics["n_test"])
+
+
+def test_precision_curve_counts_the_reports_at_or_above_each_confidence():
+    curve = learning.precision_curve([0.95, 0.8, 0.6, 0.4], [1, 1, 0, 1], levels=(0.5, 0.9))
+    assert curve == [[0.5, 0.75, 0.6667, 3], [0.9, 0.25, 1.0, 1]]

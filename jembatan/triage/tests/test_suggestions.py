@@ -324,3 +324,91 @@ def test_auto_route_action_refuses_confidential_reports_even_when_called_directl
     assert routed is None
     report.refresh_from_db()
     assert report.verified_at is None and not report.dispositions.exists()
+
+
+# --- Explanations without places; the auto-routing bar from the precision curve --------------------
+
+
+def test_explanations_leave_out_the_names_of_regions(trained):
+    words = services.region_words(trained.village_padang.code)
+    assert {"padang", "contoh", "bukittinggi", "kelurahan", "kota"} <= words
+    suggestion = services.suggest(
+        title="Jalan berlubang di Kota Padang",
+        text="Jalan berlubang di Kota Padang. aspal jalan di kelurahan Contoh Padang hancur, lubang dalam",
+        region=trained.village_padang,
+    )
+    shown = " ".join(suggestion.words + suggestion.category_words).split()
+    assert shown and not set(shown) & words
+
+
+CURVE = {
+    "agency": {
+        "n_test": 200,
+        # [confidence, share at or above it, precision among them, count]
+        "precision_curve": [
+            [0.5, 0.8, 0.85, 160],
+            [0.6, 0.6, 0.93, 120],
+            [0.7, 0.4, 0.96, 80],
+            [0.9, 0.05, 1.0, 10],
+        ],
+    }
+}
+
+
+def test_auto_route_bar_is_read_off_the_held_out_precision_curve():
+    bar = services.auto_route_bar(CURVE, precision=0.95)
+    assert (bar.confidence, bar.share, bar.error_rate, bar.held_out) == (0.7, 0.4, 0.04, 200)
+    assert "40%" in bar.describe() and "4.0% wrong" in bar.describe()
+    # 0.99 is only reached by 10 held-out reports: too few to promise it, so nothing is routed.
+    assert services.auto_route_bar(CURVE, precision=0.99).confidence is None
+    # A version trained before the curve was kept: the setting itself is the bar, and says so.
+    old = services.auto_route_bar({"agency": {"accuracy": 0.9}}, precision=0.95)
+    assert old.confidence == 0.95 and not old.measured and "unknown" in old.describe()
+
+
+def test_auto_routing_uses_the_bar_of_the_active_model_not_the_raw_setting(trained, settings):
+    suggestion = services.suggest(
+        text="Jalan berlubang. aspal jalan hancur, lubang dalam", region=trained.village_padang
+    )
+    settings.TRIAGE_AUTO_ROUTE = True
+    settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = 0.95
+    metrics = TriageModel.objects.get(pk=trained.model.pk).metrics
+    try:
+        # The model's own held-out reports say 95 % precision starts lower than 0.95 confidence.
+        TriageModel.objects.filter(pk=trained.model.pk).update(
+            metrics={"agency": {"n_test": 100, "precision_curve": [[0.3, 0.9, 0.96, 90]]}}
+        )
+        services._bars.clear()
+        assert suggestion.confidence < 0.95 and services.should_auto_route(suggestion) is True
+        # …or that the model never reached it: nothing is routed, however sure it says it is.
+        TriageModel.objects.filter(pk=trained.model.pk).update(
+            metrics={"agency": {"n_test": 100, "precision_curve": [[0.3, 0.9, 0.6, 90]]}}
+        )
+        services._bars.clear()
+        assert services.should_auto_route(suggestion) is False
+    finally:
+        TriageModel.objects.filter(pk=trained.model.pk).update(metrics=metrics)
+        services._bars.clear()
+
+
+def test_triage_autoroute_command_shows_the_bar_share_and_error_rate(trained, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = 0.95
+    out = io.StringIO()
+    call_command("triage", "autoroute", stdout=out)
+    assert out.getvalue().startswith("automatic routing is off")
+    assert "auto-routing" in out.getvalue()
+
+
+def test_triage_list_shows_each_versions_auto_routing_bar(trained):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("triage", "list", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.lstrip().startswith("auto-routing") for line in lines)

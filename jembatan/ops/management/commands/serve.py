@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from jembatan.ops.demo import DEMO_PASSWORD, DEMO_USERS
+from jembatan.ops.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET_BASE32, DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -34,6 +34,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  Login demo (kata sandi semua akun: {DEMO_PASSWORD}):")
         for username, role, agency in DEMO_USERS:
             self.stdout.write(f"    {username:<22} {role:<28} {agency}")
+        self.stdout.write(
+            "  Akun admin.* dan sysadmin memerlukan kode dua langkah: "
+            f"`{sys.executable} manage.py demo_totp` (kunci demo {DEMO_TOTP_SECRET_BASE32})."
+        )
         self.stdout.write("  Tekan Ctrl-C untuk berhenti.\n")
 
         def stop(*_):
