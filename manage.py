@@ -13,6 +13,12 @@ def main():
     # server (wsgi.py/asgi.py) never takes this shortcut.
     if not any(os.environ.get(name) for name in ("JEMBATAN_ENV", "SECRET_KEY", "DATABASE_URL")):
         os.environ["JEMBATAN_ENV"] = "development"
+        # Said out loud: on a server where the environment was forgotten this must not pass unseen.
+        print(
+            "manage.py: nothing configured (no JEMBATAN_ENV, SECRET_KEY or DATABASE_URL): running as "
+            "JEMBATAN_ENV=development. Set JEMBATAN_ENV=production on a server.",
+            file=sys.stderr,
+        )
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -445,13 +445,14 @@ class DashboardBench:
 
         rollups.refresh()  # whatever is pending from before
         for i in range(200):
-            actions.submit_report(
+            new = actions.NewReport(
                 kind=ReportType.PENGADUAN,
                 title=f"Lampu jalan mati nomor {i}",
                 description="Lampu jalan di depan pasar mati sejak minggu lalu, gelap dan rawan.",
                 channel=Channel.IMPORT,
                 source_instance="bench-incremental",
             )
+            actions.submit_report(new=new)
         with _setup.Stopwatch() as watch:
             result = rollups.refresh()
         print()

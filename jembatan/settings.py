@@ -341,6 +341,15 @@ PORTAL_ACCESS_CODE_LIMIT = env_int("PORTAL_ACCESS_CODE_LIMIT", 10, minimum=1)  #
 ACCESS_CODE_WINDOW_SECONDS = env_int("ACCESS_CODE_WINDOW_SECONDS", 900, minimum=1)
 PORTAL_SIMILAR_LIMIT_PER_IP = env_int("PORTAL_SIMILAR_LIMIT_PER_IP", 120, minimum=1)  # per 15 minutes
 
+# --- Service levels ---------------------------------------------------------------------------------
+# Overrides of reports.sla.SlaPolicy's fields (each cites its regulation there), e.g.
+# {"verification_days": 3}. Not from the environment: a change of legal deadline is a code review.
+JEMBATAN_SLA = {}
+
+# --- REST API ---------------------------------------------------------------------------------------
+# Overrides of api/throttles.py's rates per scope, e.g. {"submit": "20/hour"}.
+API_THROTTLE_RATES = {}
+
 # --- Triage -----------------------------------------------------------------------------------------
 # Automatic routing of new reports the model is sure about: off by default (an instance decision).
 TRIAGE_AUTO_ROUTE = env_bool("TRIAGE_AUTO_ROUTE", False)

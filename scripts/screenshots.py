@@ -107,14 +107,10 @@ def build_data():
     ]
     reports = []
     for title, text in samples:
-        report = actions.submit_report(
-            kind="pengaduan",
-            title=title,
-            description=text,
-            actor=citizen,
-            region=village or padang,
-            category=category,
+        new = actions.NewReport(
+            kind="pengaduan", title=title, description=text, region=village or padang, category=category
         )
+        report = actions.submit_report(new=new, actor=citizen)
         reports.append(report)
     for report in reports[:4]:
         report = actions.verify_report(

@@ -12,12 +12,12 @@ Who sees an anonymous reporter's identity: only those who may verify the report,
 
 from enum import StrEnum
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.models import Role
+from jembatan.directory.models import Agency
 
 
 class Action(StrEnum):
@@ -72,8 +72,8 @@ ROLE_ACTIONS = {
 # a second factor (settings.ACCOUNTS_REQUIRE_TOTP).
 SECOND_FACTOR_ROLES = {Role.ADMIN_NASIONAL, Role.ADMIN_INSTANSI, Role.SYSADMIN}
 
-NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.SYSADMIN}
-READ_ONLY_ROLES = {Role.PIMPINAN, Role.AUDITOR}
+# The roles that may be held without an agency, and then cover every agency.
+NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR, Role.SYSADMIN}
 
 
 def roles_of(user):
@@ -103,7 +103,7 @@ def is_staff_member(user):
 def _covers(staff_role, agency):
     """Does this role's scope contain `agency`? A national role (no agency) covers everything."""
     if staff_role.agency_id is None:
-        return staff_role.role in NATIONAL_ROLES or staff_role.role == Role.AUDITOR
+        return staff_role.role in NATIONAL_ROLES
     if agency is None:
         return False
     return agency.path.startswith(staff_role.agency.path)
@@ -160,6 +160,13 @@ def can_view_report_internal(user, report):
     return False
 
 
+def acts_as_reporter(user, report, access_code=None):
+    """The reporter acts either logged in, or as a guest holding the report's access code."""
+    if is_reporter(user, report):
+        return True
+    return report.reporter_id is None and holds_access_code(report, access_code)
+
+
 def holds_access_code(report, access_code):
     """Does `access_code` open this report? (Constant-time, case-insensitive, blank never matches.)"""
     return bool(access_code) and report.check_access_code(access_code)
@@ -214,26 +221,25 @@ def is_eligible_liaison(user, agency):
     return any(r.role == Role.PENGHUBUNG and r.agency_id and _covers(r, agency) for r in roles_of(user))
 
 
-def visible_reports_filter(user):
-    """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
-    # A subquery, not a join on dispositions: a report disposed to two offices in scope would
-    # otherwise come back twice, and every count and page built on this filter would be off.
-    # Agency ids of the subtree first (an indexed prefix scan on the small agency table), so the
-    # big tables are filtered by indexed foreign keys instead of a join and a LIKE per row.
-    Disposition = apps.get_model("reports", "Disposition")
-    Agency = apps.get_model("directory", "Agency")
-    q = Q(pk__in=[])
+EVERYWHERE = None
+
+
+def report_scope(user):
+    """Where `user` may see reports in the workbench: EVERYWHERE, or the agency subtrees (querysets of
+    agency ids) whose reports they may see, to verify or to follow up (an empty list: nowhere).
+
+    reports.models.visible_reports_q turns it into a filter; access knows agencies, not reports.
+    """
+    subtrees = []
     for r in roles_of(user):
         if Action.VIEW_REPORTS not in ROLE_ACTIONS[r.role] and Action.VERIFY not in ROLE_ACTIONS[r.role]:
             continue
         if r.agency_id is None:
             if r.role in (Role.ADMIN_NASIONAL, Role.AUDITOR):
-                return Q()
+                return EVERYWHERE
             continue
-        subtree = Agency.objects.subtree(r.agency).values("pk")
-        q |= Q(verifying_agency_id__in=subtree)
-        q |= Q(pk__in=Disposition.objects.filter(agency_id__in=subtree).values("report_id"))
-    return q
+        subtrees.append(Agency.objects.subtree(r.agency).values("pk"))
+    return subtrees
 
 
 # --- Who may do what: roles, the agency tree, national reference data ----------------------------------
@@ -398,7 +404,6 @@ def needs_second_factor(user):
 
 def verifiable_reports_filter(user):
     """A Q for the reports `user` may verify (can_verify), e.g. to know an anonymous reporter."""
-    Agency = apps.get_model("directory", "Agency")
     q = Q(pk__in=[])
     for scope in scopes_for(user, Action.VERIFY):
         if scope is None:

@@ -33,7 +33,8 @@ from jembatan.accounts.models import (
     StaffRole,
     User,
 )
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify import actions as notify
+from jembatan.notify.phones import normalize_phone
 
 Purpose = OneTimeCode.Purpose
 
@@ -68,7 +69,7 @@ def register_citizen(*, full_name, password, email="", phone="", preferred_langu
     accounts nor probe which contacts are registered.
     """
     # Every attempt counts (a refused one too): "already registered" answers must not be farmed.
-    if _limited(HIT_REGISTER, ip_address, getattr(settings, "ACCOUNTS_REGISTER_LIMIT_PER_IP", 20)):
+    if _limited(HIT_REGISTER, ip_address, settings.ACCOUNTS_REGISTER_LIMIT_PER_IP):
         raise ValidationError(
             {NON_FIELD_ERRORS: [_("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam.")]},
             code="rate_limited",
@@ -320,7 +321,7 @@ def _limited(kind, ip_address, limit):
 
 
 def _reset_limit_per_ip():
-    return getattr(settings, "ACCOUNTS_RESET_LIMIT_PER_IP", 10)
+    return settings.ACCOUNTS_RESET_LIMIT_PER_IP
 
 
 # Reset codes per account in a day, on top of the hourly limits: 5 tries a code makes guessing a
@@ -629,9 +630,6 @@ def _issue_code(*, user, purpose, now, destination=None, channel=None, template=
         code_hash=_hash_code(purpose=purpose, destination=destination, code=code),
         expires_at=now + OneTimeCode.LIFETIME,
     )
-    # Imported here: notify sits above accounts (its outbox rows point at User).
-    from jembatan.notify import actions as notify
-
     notify.queue_message(
         channel=channel,
         recipient=destination,

@@ -73,7 +73,7 @@ def visible_report_ids(user, *, identity=False):
     from jembatan.accounts import access
 
     Report = apps.get_model("reports", "Report")
-    reports = Report.objects.filter(access.visible_reports_filter(user))
+    reports = Report.objects.visible_to(user)
     if identity:
         reports = reports.filter(Q(is_anonymous=False) | access.verifiable_reports_filter(user))
     return reports.values("pk")

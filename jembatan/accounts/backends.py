@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from jembatan.accounts.models import User
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify.phones import normalize_phone
 
 
 class EmailPhoneOrUsernameBackend(ModelBackend):

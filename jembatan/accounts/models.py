@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify.phones import normalize_phone
 
 
 class User(AbstractUser):

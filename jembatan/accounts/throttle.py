@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from jembatan.accounts import access, ratelimit
-from jembatan.accounts.phones import normalize_phone
+from jembatan.notify.phones import normalize_phone
 
 
 def throttle_key(identifier):
@@ -36,7 +36,7 @@ def client_ip(request):
     then REMOTE_ADDR is the proxy itself, and throttling on it would lock out everyone at once. The
     last X-Forwarded-For entry is the one our proxy wrote; earlier entries are client-supplied.
     """
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+    if settings.SECURE_PROXY_SSL_HEADER:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         last = forwarded.split(",")[-1].strip()
         if last:

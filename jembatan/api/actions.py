@@ -31,8 +31,6 @@ from jembatan.api.models import (
 from jembatan.reports.actions import ReportError
 from jembatan.reports.models import Event
 
-NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR}
-
 
 class ApiError(ReportError):
     """Bad input to an API action (same shape as ReportError: message, field, code)."""
@@ -73,7 +71,7 @@ def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, acto
         raise ApiError(_("Beri nama integrasi."), field="name")
     if role not in Role.values or role == Role.SYSADMIN:
         raise ApiError(_("Peran ini tidak dapat dipakai untuk integrasi."), field="role")
-    if agency is None and role not in NATIONAL_ROLES and user is None:
+    if agency is None and role not in access.NATIONAL_ROLES and user is None:
         raise ApiError(_("Peran ini memerlukan instansi."), field="agency")
     with transaction.atomic():
         if user is None:
@@ -258,7 +256,7 @@ def purge_webhook_deliveries(*, now=None):
     The poller looks back only webhooks.LOOKBACK (minutes) behind its cursor, so a delivery purged
     days later is not queued again.
     """
-    days = getattr(settings, "WEBHOOK_LOG_RETENTION_DAYS", 90)
+    days = settings.WEBHOOK_LOG_RETENTION_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _details = WebhookDelivery.objects.filter(
         status__in=(DeliveryStatus.SENT, DeliveryStatus.FAILED), updated_at__lt=cutoff

@@ -4,9 +4,7 @@ Only presentation. Who may see what is decided by accounts.access before anythin
 these helpers only make sure the public forms never carry personal data.
 """
 
-from django.utils.translation import gettext_lazy as _
-
-from jembatan.accounts import access
+from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
@@ -16,37 +14,7 @@ from jembatan.reports.models import (
 
 # The public-page personal-data filter (NIK, phone numbers, e-mail addresses, introduced names),
 # shared so a report reads the same on the public pages, the REST API and Open311.
-from jembatan.triage.pii import redact, text_for_viewer
-
-EVENT_LABELS = {
-    "submitted": _("Laporan diterima"),
-    "information_requested": _("Meminta kelengkapan informasi"),
-    "information_completed": _("Pelapor melengkapi informasi"),
-    "reporter_replied": _("Pelapor membalas"),
-    "verified": _("Diverifikasi"),
-    "reclassified": _("Klasifikasi diubah"),
-    "disposed": _("Didisposisikan"),
-    "forwarded_to_agency": _("Diteruskan ke instansi"),
-    "liaison_assigned": _("Penghubung ditetapkan"),
-    "follow_up_started": _("Tindak lanjut dimulai"),
-    "follow_up_posted": _("Tindak lanjut"),
-    "disposition_returned": _("Dikembalikan: bukan wewenang"),
-    "disposition_forwarded": _("Dilimpahkan"),
-    "note": _("Catatan internal"),
-    "closed": _("Ditutup"),
-    "archived": _("Diarsipkan"),
-    "marked_duplicate": _("Ditandai duplikat"),
-    "duplicate_merged": _("Duplikat digabungkan"),
-    "reopened": _("Dibuka kembali"),
-    "rated": _("Penilaian pelapor"),
-    "supported": _("Dukungan warga"),
-    "sla_reminder": _("Pengingat SLA"),
-    "sla_escalated": _("Eskalasi SLA"),
-    "closed_by_system": _("Ditutup oleh sistem"),
-    "archived_by_system": _("Diarsipkan oleh sistem"),
-    "ombudsman_flagged": _("Ditandai untuk Ombudsman"),
-    "ombudsman_consent": _("Persetujuan Ombudsman"),
-}
+from jembatan.reports.pii import redact, text_for_viewer
 
 # Open311 knows two states. "Selesai Ditindaklanjuti" counts as closed: the agency has answered
 # ("it has been resolved"); if the reporter replies, the report goes back to "open" and its
@@ -59,7 +27,7 @@ def open_or_closed(status):
 
 
 def event_label(action):
-    return str(EVENT_LABELS.get(action, action))
+    return staff_label(action)
 
 
 def public_text(text):
@@ -83,11 +51,6 @@ def public_location(report):
         latitude = round(latitude, PUBLIC_COORDINATE_DECIMALS)
         longitude = round(longitude, PUBLIC_COORDINATE_DECIMALS)
     return None, latitude, longitude
-
-
-def code_matches(report, code):
-    """Does `code` open this guest's report (constant time, case-insensitive)?"""
-    return access.holds_access_code(report, code)
 
 
 def open_dispositions(report):
@@ -135,16 +98,7 @@ def staff_timeline(report, *, may_see_identity):
     entries = []
     events = report.events.select_related("actor", "disposition").prefetch_related("attachments")
     for event in events.order_by("created_at", "pk"):
-        if event.actor_role == "pelapor":
-            who = str(_("Pelapor"))
-            if may_see_identity:
-                who = f"{who} ({report.reporter_display_name})"
-        elif event.actor_role == "warga":
-            who = str(_("Warga"))
-        elif event.actor_id is None:
-            who = str(_("Sistem")) if event.actor_role == "sistem" else event.actor_role
-        else:
-            who = event.actor.display_name
+        who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {
                 "id": event.pk,
@@ -163,24 +117,3 @@ def staff_timeline(report, *, may_see_identity):
             }
         )
     return entries
-
-
-def latest_public_follow_up(report):
-    """The newest public answer of an agency, else the public note that closed the report."""
-    public = report.events.public().exclude(text="")
-    event = public.filter(action="follow_up_posted").order_by("-created_at", "-pk").first()
-    if event is None and report.status in OPEN311_CLOSED:
-        event = (
-            public.filter(
-                action__in=(
-                    "closed",
-                    "archived",
-                    "marked_duplicate",
-                    "closed_by_system",
-                    "archived_by_system",
-                )
-            )
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-    return public_text(event.text) if event else None

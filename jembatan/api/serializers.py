@@ -20,10 +20,11 @@ from jembatan.accounts.models import User
 from jembatan.api import presenters
 from jembatan.api.models import WebhookEvent
 from jembatan.directory.models import Agency, Category, Region
+from jembatan.reports import lifecycle
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
 from jembatan.reports.models import ArchiveReason, Classification, ReceivedVia, ReportType, Status
-from jembatan.triage.pii import text_for_viewer
+from jembatan.reports.pii import text_for_viewer
 
 MAX_VERSION = 2**31 - 1
 
@@ -148,6 +149,12 @@ class ReportDetailSerializer(ReportSummarySerializer):
     rating = serializers.IntegerField(allow_null=True)
     version = serializers.IntegerField()
     is_reporter = serializers.SerializerMethodField()
+    reporter_actions = serializers.SerializerMethodField(
+        help_text=_(
+            "Tindakan yang dapat dilakukan pelapor sekarang: complete dan reply (POST …/reply/), "
+            "rate, close, reopen (di portal)."
+        )
+    )
     timeline = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -169,6 +176,10 @@ class ReportDetailSerializer(ReportSummarySerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_reporter(self, report):
         return self._reader_is_reporter(report)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(list(lifecycle.REPORTER_MOVES))))
+    def get_reporter_actions(self, report):
+        return lifecycle.reporter_moves(report, reporter=self._reader_is_reporter(report))
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, report):

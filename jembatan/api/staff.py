@@ -38,6 +38,7 @@ from jembatan.reports.models import (
     Status,
 )
 from jembatan.reports.search import search_reports
+from jembatan.reports.submission import NewReport
 
 DISPOSITION_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("ID disposisi."))
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429)
@@ -49,7 +50,7 @@ def visible_reports(user):
         "agency"
     )
     return (
-        Report.objects.filter(access.visible_reports_filter(user))
+        Report.objects.visible_to(user)
         .select_related("category", "region", "verifying_agency")
         .prefetch_related(Prefetch("dispositions", queryset=open_dispositions))
     )
@@ -195,28 +196,8 @@ def attachment(request, pk):
 @api_endpoint(["POST"], permission=IsStaffMember)
 def enter_report(request):
     data = validated(s.EnterReportSerializer, request.data)
-    report = actions.submit_report(
-        kind=data["kind"],
-        title=data["title"],
-        description=data["description"],
-        actor=request.user,
-        channel=Channel.OFFICER,
-        received_via=data["received_via"],
-        region=data.get("region"),
-        category=data.get("category"),
-        target_agency=data.get("target_agency"),
-        incident_date=data.get("incident_date"),
-        address=data.get("address", ""),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        is_anonymous=data["is_anonymous"],
-        is_confidential=data["is_confidential"],
-        ombudsman_consent=data["ombudsman_consent"],
-        reporter_name=data.get("reporter_name", ""),
-        reporter_email=data.get("reporter_email", ""),
-        reporter_phone=data.get("reporter_phone", ""),
-        attachments=data.get("attachments", []),
-    )
+    new = NewReport.from_data(data, channel=Channel.OFFICER)
+    report = actions.submit_report(new=new, actor=request.user)
     return report_response(request, report.tracking_number, status=201)
 
 

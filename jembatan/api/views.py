@@ -29,6 +29,7 @@ from jembatan.directory.models import Agency, Category
 from jembatan.reports import actions
 from jembatan.reports.models import ArchiveReason, Channel, Disposition, Report
 from jembatan.reports.search import search_reports
+from jembatan.reports.submission import NewReport
 
 ACCESS_CODE_HEADER = "X-Access-Code"
 
@@ -119,9 +120,7 @@ def _access_code(request, report, data=None):
 
 
 def _is_reporter_here(request, report, code):
-    if access.is_reporter(request.user, report):
-        return True
-    return report.reporter_id is None and presenters.code_matches(report, code)
+    return access.acts_as_reporter(request.user, report, code)
 
 
 def _trackable(request, report, code):
@@ -162,27 +161,8 @@ def _track_response(request, report, code, status=200):
 @api_endpoint(["POST"], permission=IsCitizenCaller)
 def submit(request):
     data = validated(s.SubmitReportSerializer, request.data)
-    report = actions.submit_report(
-        kind=data["kind"],
-        title=data["title"],
-        description=data["description"],
-        actor=actor_of(request),
-        channel=Channel.API,
-        region=data.get("region"),
-        category=data.get("category"),
-        target_agency=data.get("target_agency"),
-        incident_date=data.get("incident_date"),
-        address=data.get("address", ""),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        is_anonymous=data["is_anonymous"],
-        is_confidential=data["is_confidential"],
-        ombudsman_consent=data["ombudsman_consent"],
-        reporter_name=data.get("reporter_name", ""),
-        reporter_email=data.get("reporter_email", ""),
-        reporter_phone=data.get("reporter_phone", ""),
-        attachments=data.get("attachments", []),
-    )
+    new = NewReport.from_data(data, channel=Channel.API)
+    report = actions.submit_report(new=new, actor=actor_of(request))
     code = report.access_code  # only this instance knows it: the stored form is a hash
     report = load_report(report.tracking_number)
     body = s.SubmittedReportSerializer(report, context={"reporter_view": True, "access_code": code}).data

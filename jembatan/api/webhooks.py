@@ -36,16 +36,17 @@ from django.utils.translation import gettext as _
 
 from jembatan.api.models import WebhookDelivery, WebhookEvent
 from jembatan.jobs import outbox
+from jembatan.reports.events import EventAction
 
 logger = logging.getLogger(__name__)
 
 # Timeline actions → the webhook event they announce.
 EVENT_TYPES = {
-    "disposed": WebhookEvent.DISPOSED,
-    "disposition_forwarded": WebhookEvent.DISPOSED,  # pelimpahan: disposed to the new agency
-    "reporter_replied": WebhookEvent.REPORTER_REPLIED,
-    "information_completed": WebhookEvent.REPORTER_REPLIED,
-    "sla_escalated": WebhookEvent.SLA_BREACHED,
+    EventAction.DISPOSED: WebhookEvent.DISPOSED,
+    EventAction.DISPOSITION_FORWARDED: WebhookEvent.DISPOSED,  # pelimpahan: disposed to the new agency
+    EventAction.REPORTER_REPLIED: WebhookEvent.REPORTER_REPLIED,
+    EventAction.INFORMATION_COMPLETED: WebhookEvent.REPORTER_REPLIED,
+    EventAction.SLA_ESCALATED: WebhookEvent.SLA_BREACHED,
 }
 LOOKBACK = timedelta(minutes=10)
 SIGNATURE_HEADER = "X-Jembatan-Signature"

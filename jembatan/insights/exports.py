@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.insights.models import ExportJob, ExportStatus, ReportFact
-from jembatan.triage.pii import text_for_viewer
+from jembatan.reports.pii import text_for_viewer
 
 SYNC_LIMIT = 2000  # rows written during the request; more go to a task
 PROGRESS_EVERY = 500
@@ -119,7 +119,7 @@ def _date(moment):
 
 
 def export_dir():
-    path = Path(getattr(settings, "INSIGHTS_EXPORT_DIR", settings.VAR_DIR / "exports"))
+    path = Path(settings.INSIGHTS_EXPORT_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -9,7 +9,7 @@ Definitions used by every number on the dashboards (and by the drill-down lists 
 - Responsible agency (instansi penanggung jawab): the first live disposition's agency (not returned
   as bukan wewenang, not forwarded away), else the verifying agency, else none (national). Every
   report counts for exactly one agency, so the numbers of two offices always add up; and that
-  agency is always one whose staff may see the report (access.visible_reports_filter).
+  agency is always one whose staff may see the report (Report.objects.visible_to).
 - Verified on time: verified by `verification_due_at`, which already holds the PermenPANRB 62/2018
   rule of 3 hari kerja and the pause while the reporter completes information. Overdue: not yet
   verified and the SLA sweep has marked the deadline breached.
@@ -21,8 +21,6 @@ Definitions used by every number on the dashboards (and by the drill-down lists 
 The breach markers are set by the SLA sweep through an action, which writes a timeline event, so a
 fact only changes when an event is written: that is what lets rollups.refresh follow the events.
 """
-
-import datetime as dt
 
 from jembatan.insights.models import NATIONAL, DispositionFact, ReportFact
 from jembatan.reports.models import (
@@ -299,11 +297,3 @@ def refresh_facts(report_ids, cal, touched=None):
             batch_size=500,
         )
     return touched
-
-
-def day_range(start, end):
-    """Every date from start to end inclusive."""
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)

@@ -6,7 +6,7 @@ What is published, and why:
 - No personal data: no reporter name, contact, account, or access code; no coordinates, address,
   kecamatan or village (a street in a small village can point at a person): the place is given
   down to the kabupaten/kota only; dates are days, not times.
-- The title goes through triage.pii.redact (NIK, phone numbers, e-mail addresses, "nama saya …").
+- The title goes through reports.pii.redact (NIK, phone numbers, e-mail addresses, "nama saya …").
 - The report body (description) is not published at all. Redaction only finds patterns; a body
   routinely holds what no pattern catches ("rumah Pak Budi di Jl. Melati 12, RT 03", GPS
   coordinates, postcodes). Public reports stay readable one by one on their portal page, where a
@@ -32,8 +32,8 @@ from jembatan.insights.exports import safe_cell
 from jembatan.insights.facts import local_day, region_parts
 from jembatan.insights.models import ReportFact
 from jembatan.reports.models import Report
+from jembatan.reports.pii import redact
 from jembatan.reports.sla import WorkingCalendar
-from jembatan.triage.pii import redact
 
 BATCH = 2000
 
@@ -87,13 +87,13 @@ FIELDS = [name for name, _type, _description in DICTIONARY]
 
 
 def open_data_dir():
-    path = Path(getattr(settings, "INSIGHTS_OPEN_DATA_DIR", settings.VAR_DIR / "opendata"))
+    path = Path(settings.INSIGHTS_OPEN_DATA_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def licence():
-    return getattr(settings, "INSIGHTS_OPEN_DATA_LICENCE", "CC BY 4.0")
+    return settings.INSIGHTS_OPEN_DATA_LICENCE
 
 
 def dictionary():
@@ -212,7 +212,7 @@ def _publish(now):
             count += 1
         info = {
             "judul": str(_("Laporan pengaduan pelayanan publik (data terbuka)")),
-            "penerbit": getattr(settings, "INSTANCE_NAME", "Jembatan"),
+            "penerbit": settings.INSTANCE_NAME,
             "lisensi": licence(),
             "dibuat": now.isoformat(),
             "jumlah_baris": count,

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 from django.db import connections
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
@@ -115,11 +114,6 @@ class Period:
         start = day.replace(day=1)
         before = (start - dt.timedelta(days=1)).replace(day=1)
         return cls(start, month_end(start), Grain.DAY, cls(before, month_end(before), Grain.DAY))
-
-
-def default_period(today=None):
-    today = today or timezone.localdate()
-    return Period.between(today - dt.timedelta(days=29), today)
 
 
 # --- Scopes ------------------------------------------------------------------------------------------

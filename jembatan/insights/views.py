@@ -178,7 +178,7 @@ def _clusters(snapshots, user):
     reports = {
         r.pk: r
         for r in Report.objects.filter(pk__in=ids)
-        .filter(access.visible_reports_filter(user))
+        .visible_to(user)
         .only("pk", "tracking_number", "title", "is_anonymous", "verifying_agency")
     }
     from jembatan.insights.topics import label_words, region_words

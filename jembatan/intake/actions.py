@@ -14,13 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from jembatan.accounts.phones import normalize_phone
 from jembatan.intake import grammar
 from jembatan.intake.mail import parse
 from jembatan.intake.models import InboundChannel, InboundMessage, Outcome
+from jembatan.notify.phones import normalize_phone
 from jembatan.reports import actions
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH, ReportError
 from jembatan.reports.models import Channel, Report, ReportType
+from jembatan.reports.submission import NewReport, first_words
 
 EXAMPLE = "LAPOR jalan rusak di depan SDN 12 Padang"
 
@@ -69,27 +70,26 @@ def _lapor(message, channel, sender, content, media, media_note):
             "misalnya: %(example)s"
         ) % {"n": MIN_DESCRIPTION_LENGTH, "example": EXAMPLE}
         return _finish(message, Outcome.REJECTED, reply, note="too short")
-    title = grammar.first_words(content)
+    title = first_words(content)
     if len(title) < MIN_TITLE_LENGTH:
         title = content[:60]
-    values = dict(
+    new = NewReport(
         kind=ReportType.PENGADUAN,
         title=title,
         description=content,
-        actor=None,
         channel=Channel.SMS if channel == InboundChannel.SMS else Channel.WHATSAPP,
         reporter_phone=sender,
         external_id=message.message_id[:64],
     )
     try:
         try:
-            report = actions.submit_report(**values, attachments=media)
+            report = actions.submit_report(new=new.replace(attachments=tuple(media or ())))
         except ReportError as exc:
             if exc.field != "attachments" or not media:
                 raise
             # A photo the attachment check refuses must not cost the citizen their report.
             media_note = _("Lampiran tidak dapat diterima: %(reason)s") % {"reason": exc.message}
-            report = actions.submit_report(**values)
+            report = actions.submit_report(new=new)
     except ReportError as exc:
         reply = _("Laporan belum dapat diterima: %(reason)s") % {"reason": exc.message}
         return _finish(message, Outcome.REJECTED, reply, note=exc.message)
@@ -189,12 +189,11 @@ def _email_reply(message, report, parsed, uploads):
 def _email_report(message, parsed, uploads):
     title = parsed.clean_subject
     if len(title) < MIN_TITLE_LENGTH:
-        title = grammar.first_words(parsed.text)
-    values = dict(
+        title = first_words(parsed.text)
+    new = NewReport(
         kind=ReportType.PENGADUAN,
         title=title[:200],
         description=parsed.text,
-        actor=None,
         channel=Channel.EMAIL,
         reporter_email=parsed.sender,
         reporter_name=parsed.sender_name,
@@ -203,12 +202,12 @@ def _email_report(message, parsed, uploads):
     note = ""
     try:
         try:
-            report = actions.submit_report(**values, attachments=uploads)
+            report = actions.submit_report(new=new.replace(attachments=tuple(uploads or ())))
         except ReportError as exc:
             if exc.field != "attachments" or not uploads:
                 raise
             note = exc.message
-            report = actions.submit_report(**values)
+            report = actions.submit_report(new=new)
     except ReportError as exc:
         return _finish(message, Outcome.REJECTED, note=exc.message)
     return _finish(message, Outcome.REPORT_CREATED, report=report, note=note)
@@ -221,7 +220,7 @@ def purge_inbound_log(*, now=None):
     addresses and texts that are already on the reports they became, and deduplication only needs
     the days in which a gateway may still retry.
     """
-    days = getattr(settings, "CHANNELS_LOG_RETENTION_DAYS", 90)
+    days = settings.CHANNELS_LOG_RETENTION_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _details = InboundMessage.objects.filter(created_at__lt=cutoff).delete()
     return deleted

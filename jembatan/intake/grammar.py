@@ -28,12 +28,3 @@ def parse(text):
         return Command("lapor", rest)
     number = _NUMBER.match(rest)
     return Command("status", number.group(1) if number else "")
-
-
-def first_words(text, limit=60):
-    """A title from the start of a text: whole words, at most `limit` characters."""
-    words = " ".join((text or "").split())
-    if len(words) <= limit:
-        return words
-    # One character past the limit: a cut that lands on a space keeps the word before it.
-    return words[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,.;:")

@@ -32,16 +32,16 @@ class MailboxConfig:
 
 def configured():
     """The mailbox from settings (CHANNELS_IMAP_*), or None when CHANNELS_IMAP_HOST is not set."""
-    host = getattr(settings, "CHANNELS_IMAP_HOST", "")
+    host = settings.CHANNELS_IMAP_HOST
     if not host:
         return None
-    ssl = getattr(settings, "CHANNELS_IMAP_SSL", True)
+    ssl = settings.CHANNELS_IMAP_SSL
     return MailboxConfig(
         host=host,
-        port=getattr(settings, "CHANNELS_IMAP_PORT", 993 if ssl else 143),
-        user=getattr(settings, "CHANNELS_IMAP_USER", ""),
-        password=getattr(settings, "CHANNELS_IMAP_PASSWORD", ""),
-        mailbox=getattr(settings, "CHANNELS_IMAP_MAILBOX", "INBOX"),
+        port=settings.CHANNELS_IMAP_PORT,
+        user=settings.CHANNELS_IMAP_USER,
+        password=settings.CHANNELS_IMAP_PASSWORD,
+        mailbox=settings.CHANNELS_IMAP_MAILBOX,
         ssl=ssl,
     )
 

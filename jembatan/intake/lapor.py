@@ -651,7 +651,7 @@ def import_row(row, resolver, source_instance):
     report = Report.objects.filter(source_instance=source_instance, external_id=row.tracking_id).first()
     try:
         if report is None:
-            report = actions.submit_report(
+            new = actions.NewReport(
                 kind=state["kind"],
                 title=state["title"],
                 description=state["description"],
@@ -666,6 +666,7 @@ def import_row(row, resolver, source_instance):
                 external_id=row.tracking_id,
                 submitted_at=row.submitted_at,
             )
+            report = actions.submit_report(new=new)
             actions.apply_imported_report(report=report, source_instance=source_instance, **state)
             return "created"
         _report, changed = actions.apply_imported_report(

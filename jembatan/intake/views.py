@@ -40,9 +40,10 @@ from django.views.decorators.csrf import csrf_exempt
 from jembatan.accounts.throttle import client_ip
 from jembatan.api.errors import body as error_body
 from jembatan.api.throttles import hit
-from jembatan.intake import actions, media
+from jembatan.intake import actions
 from jembatan.intake.mail import MalformedEmail
 from jembatan.intake.models import InboundChannel, InboundMessage
+from jembatan.reports import media
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def inbound(channel, limit):
     def decorator(view):
         @csrf_exempt
         def wrapper(request):
-            secret = getattr(settings, SECRETS[channel], "")
+            secret = getattr(settings, SECRETS[channel])
             if not secret:
                 return _error(404, "not_found", _("Kanal ini belum diaktifkan."))
             if request.method != "POST":

@@ -116,14 +116,14 @@ def _message_id_from(body):
 def provider_for(channel):
     """The configured provider for "sms" or "whatsapp" (settings are read on every call)."""
     prefix = f"NOTIFY_{channel.upper()}"
-    kind = getattr(settings, f"{prefix}_PROVIDER", "file")
+    kind = getattr(settings, f"{prefix}_PROVIDER")
     if kind == "file":
         return FileProvider(Path(settings.VAR_DIR) / "outbox" / f"{channel}.jsonl")
     if kind == "http":
         return HttpProvider(
-            getattr(settings, f"{prefix}_HTTP_URL", ""),
-            getattr(settings, f"{prefix}_HTTP_TOKEN", ""),
-            timeout=getattr(settings, "NOTIFY_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT),
+            getattr(settings, f"{prefix}_HTTP_URL"),
+            getattr(settings, f"{prefix}_HTTP_TOKEN"),
+            timeout=settings.NOTIFY_HTTP_TIMEOUT,
         )
     raise ImproperlyConfigured(f"{prefix}_PROVIDER must be one of {', '.join(PROVIDER_KINDS)}, not {kind!r}.")
 

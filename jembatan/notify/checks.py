@@ -13,14 +13,14 @@ def check_text_providers(app_configs=None, **kwargs):
     problems = []
     for channel in ("sms", "whatsapp"):
         prefix = f"NOTIFY_{channel.upper()}"
-        kind = getattr(settings, f"{prefix}_PROVIDER", "file")
+        kind = getattr(settings, f"{prefix}_PROVIDER")
         if kind not in PROVIDER_KINDS:
             problems.append(
                 checks.Error(
                     f"{prefix}_PROVIDER must be one of {', '.join(PROVIDER_KINDS)}.", id="notify.E001"
                 )
             )
-        elif kind == "http" and urlsplit(getattr(settings, f"{prefix}_HTTP_URL", "")).scheme not in (
+        elif kind == "http" and urlsplit(getattr(settings, f"{prefix}_HTTP_URL")).scheme not in (
             "http",
             "https",
         ):
@@ -30,7 +30,7 @@ def check_text_providers(app_configs=None, **kwargs):
                     id="notify.E002",
                 )
             )
-        elif kind == "file" and not getattr(settings, "DEVELOPMENT", settings.DEBUG):
+        elif kind == "file" and not settings.DEVELOPMENT:
             problems.append(
                 checks.Info(
                     f"{prefix}_PROVIDER is 'file': {channel} messages go to VAR_DIR/outbox, not to phones.",

@@ -16,11 +16,9 @@ from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from jembatan.notify.models import NotifyChannel
-from jembatan.reports.models import OPEN_DISPOSITION_STATUSES
 
 
 class Audience(StrEnum):
@@ -120,66 +118,6 @@ def format_day(moment):
     return formats.date_format(timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE)), "j M Y")
 
 
-def report_url(report, audience):
-    if audience == Audience.STAFF:
-        path = f"/kerja/laporan/{report.tracking_number}/"
-    else:
-        path = f"/lacak/{report.tracking_number}/"
-    return settings.SITE_URL + path
-
-
-def report_context(report, *, audience, template, disposition=None, extra=None):
-    """The template variables for a message about `report`: only fields safe for `audience`.
-
-    Call it inside translation.override(language): labels and dates come out in that language.
-    Returns (context, sensitive_values).
-    """
-    extra = dict(extra or {})
-    clash = RESERVED_KEYS.intersection(extra)
-    if clash:
-        raise ValueError(f"extra may not set {', '.join(sorted(clash))}.")
-    agencies = [
-        d.agency.name
-        for d in report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES)
-        .select_related("agency")
-        .order_by("pk")
-    ]
-    context = {
-        **extra,
-        "site_name": settings.INSTANCE_NAME,
-        "audience": str(audience),
-        "tracking_number": report.tracking_number,
-        "title": report.title,
-        "title_short": shorten(report.title, TITLE_SHORT_CHARS),
-        "status": report.get_status_display(),
-        "category": report.category.name if report.category_id else "",
-        "region": report.region.name if report.region_id else "",
-        "agencies": ", ".join(agencies),
-        "deadline": format_day(report.sla_due_at),
-        "url": report_url(report, audience),
-        "access_code": "",
-        "is_confidential": report.is_confidential,
-    }
-    sensitive = []
-    # The access code opens a confidential report on the tracking page, and lets a guest (who has no
-    # login) reply, rate or close. It travels once, in the acknowledgement; later messages carry
-    # only the tracking number.
-    needs_code = report.is_confidential or report.reporter_id is None
-    # Only the new report's own instance knows the code (the table keeps a hash of it).
-    if audience == Audience.REPORTER and needs_code and template == "report_received" and report.access_code:
-        context["access_code"] = report.access_code
-        sensitive.append(report.access_code)
-    if disposition is not None:
-        context.update(
-            disposition_agency=disposition.agency.name,
-            disposition_deadline=format_day(disposition.sla_due_at),
-            disposition_instruction=disposition.instruction,
-            disposition_return_reason=disposition.return_reason,
-            liaison=disposition.liaison.display_name if disposition.liaison_id else "",
-        )
-    return context, sensitive
-
-
 # --- Rendering ----------------------------------------------------------------------------------------
 
 
@@ -228,46 +166,7 @@ def render_message(template, channel, language, context):
         return Rendered(subject="", body=_sms_text(_render_text(f"notify/sms/{template}.txt", context)))
 
 
-# --- The identity guard for staff messages ------------------------------------------------------------
-
-
-def _phone_pattern(phone):
-    digits = re.sub(r"\D", "", phone)
-    if digits.startswith("62"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
-    if len(digits) < 7:
-        return None
-    separators = r"[\s.\-]*"
-    # 0812…, 62812…, +62 812-…: any prefix and any spacing of the same subscriber number.
-    return r"(?:\+?62|0)?" + separators + separators.join(digits)
-
-
-def identity_patterns(report):
-    """Regexes matching the reporter's name (and its parts), e-mail addresses and phone numbers."""
-    names, emails, phones = {report.reporter_name}, {report.reporter_email}, {report.reporter_phone}
-    words = set()
-    user = report.reporter if report.reporter_id else None
-    if user is not None:
-        names.update({user.full_name, user.get_full_name()})
-        emails.add(user.email)
-        phones.add(user.phone)
-        # A login name ("budisantoso88") identifies as well, but only as a whole: its pieces are not names.
-        words.add(user.username)
-    for name in filter(None, names):
-        name = " ".join(name.split())
-        words.add(name)
-        # Parts too: "Pak Budi" names the reporter as surely as "Budi Santoso" does.
-        words.update(part for part in re.split(r"[\s,.]+", name) if len(part) >= 3)
-    words.discard("")
-    # body.html holds the HTML-escaped form ("O&#x27;Brien"), so both spellings are looked for.
-    words |= {escape(word) for word in words}
-    patterns = [re.escape(email) for email in filter(None, emails)]
-    patterns += [p for p in map(_phone_pattern, filter(None, phones)) if p]
-    # Longest first, so "Budi Santoso" is replaced whole rather than word by word.
-    patterns += [r"(?<!\w)" + re.escape(word) + r"(?!\w)" for word in sorted(words, key=len, reverse=True)]
-    return [re.compile(p, re.IGNORECASE) for p in patterns]
+# --- The identity guard for staff messages (the patterns: reports/notifications.py) ------------------
 
 
 def redact_identity(text, patterns, replacement):

@@ -21,10 +21,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jembatan.accounts.access import SECOND_FACTOR_ROLES
 from jembatan.accounts.models import Role, StaffRole, User
-from jembatan.accounts.phones import normalize_phone
 from jembatan.directory.actions import load_categories
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel, RoutingRule
 from jembatan.directory.sources import read_categories
+from jembatan.notify.phones import normalize_phone
 
 # Development only: `make run` prints these, the README lists them.
 DEMO_PASSWORD = "jembatan-demo-2026"

@@ -969,7 +969,8 @@ class _Runner:
                 reporter_email=plan.guest_email,
                 reporter_phone=plan.guest_phone,
             )
-        return actions.submit_report(**values)
+        actor = values.pop("actor", None)
+        return actions.submit_report(new=actions.NewReport(**values), actor=actor)
 
     def answer(self, plan, pick):
         if plan.text["kind"] == ReportType.PERMINTAAN_INFORMASI:

@@ -9,7 +9,7 @@ from jembatan.portal.models import SubmissionToken
 from jembatan.reports import actions as report_actions
 
 
-def submit_report_once(*, token, ip_address=None, actor=None, **fields):
+def submit_report_once(*, token, new, ip_address=None, actor=None):
     """Submit a report for a form token once; a repeat of the token returns the first report.
 
     Returns (report, created). The token is claimed before the report is written, in the same
@@ -23,7 +23,7 @@ def submit_report_once(*, token, ip_address=None, actor=None, **fields):
     try:
         with transaction.atomic():
             claim = SubmissionToken.objects.create(token=token, user=user, ip_address=ip_address)
-            report = report_actions.submit_report(actor=user, **fields)
+            report = report_actions.submit_report(new=new, actor=user)
             claim.report = report
             claim.save(update_fields=["report"])
     except IntegrityError:

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
-from jembatan.accounts.phones import normalize_phone
 from jembatan.directory.models import Agency, Category, Region, RegionLevel
+from jembatan.notify.phones import normalize_phone
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
 from jembatan.reports.models import ReportType, Status

@@ -21,15 +21,15 @@ SIMILAR_WINDOW = dt.timedelta(minutes=15)
 
 
 def submit_limit_per_ip():
-    return getattr(settings, "PORTAL_SUBMIT_LIMIT_PER_IP", 30)
+    return settings.PORTAL_SUBMIT_LIMIT_PER_IP
 
 
 def submit_limit_per_user():
-    return getattr(settings, "PORTAL_SUBMIT_LIMIT_PER_USER", 10)
+    return settings.PORTAL_SUBMIT_LIMIT_PER_USER
 
 
 def similar_limit_per_ip():
-    return getattr(settings, "PORTAL_SIMILAR_LIMIT_PER_IP", 120)
+    return settings.PORTAL_SIMILAR_LIMIT_PER_IP
 
 
 def submission_throttled(*, user, ip_address, now=None):

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jembatan.reports.events import EventAction, citizen_actor, citizen_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
@@ -22,8 +23,8 @@ from jembatan.reports.models import (
     Status,
     Visibility,
 )
+from jembatan.reports.pii import redact
 from jembatan.reports.sla import WorkingCalendar
-from jembatan.triage.pii import redact
 
 STATUS_PLAIN = {
     Status.BELUM_TERVERIFIKASI: gettext_lazy(
@@ -94,40 +95,6 @@ class TimelineItem:
     attachments: list = field(default_factory=list)
 
 
-def _label(event):
-    data = event.data or {}
-    agency = data.get("agency") or ""
-    agencies = ", ".join(data.get("agencies") or [])
-    labels = {
-        "submitted": _("Laporan diterima"),
-        "information_requested": _("Admin meminta keterangan tambahan"),
-        "information_completed": _("Pelapor melengkapi keterangan"),
-        "forwarded_to_agency": _("Diteruskan ke %(agencies)s") % {"agencies": agencies},
-        "follow_up_started": _("%(agency)s mulai menindaklanjuti") % {"agency": agency},
-        "follow_up_posted": _("Tindak lanjut dari %(agency)s") % {"agency": agency},
-        "reporter_replied": _("Tanggapan pelapor"),
-        "rated": _("Pelapor memberi nilai %(rating)s dari 5") % {"rating": data.get("rating", "?")},
-        "closed": _("Laporan ditutup"),
-        "closed_by_system": _("Laporan ditutup otomatis"),
-        "archived": _("Laporan diarsipkan"),
-        "archived_by_system": _("Laporan diarsipkan otomatis"),
-        "marked_duplicate": _("Ditandai sama dengan laporan lain"),
-        "reopened": _("Laporan dibuka kembali"),
-        "ombudsman_consent": _("Persetujuan penerusan ke Ombudsman diubah"),
-    }
-    return labels.get(event.action, _("Perubahan status"))
-
-
-def _who(event):
-    if event.actor_role in ("pelapor", "warga"):  # "warga": a guest reporter, who has no account
-        return _("Pelapor")
-    if event.actor_role == "sistem" or event.actor_id is None:
-        return _("Sistem")
-    if event.action in ("follow_up_posted", "follow_up_started"):
-        return (event.data or {}).get("agency", "")
-    return _("Petugas")
-
-
 def timeline(report, *, for_reporter):
     """The report's timeline as the citizen may read it, oldest first.
 
@@ -145,10 +112,10 @@ def timeline(report, *, for_reporter):
         items.append(
             TimelineItem(
                 at=event.created_at,
-                label=_label(event),
+                label=citizen_label(event),
                 text=text,
-                who=_who(event),
-                is_follow_up=event.action == "follow_up_posted",
+                who=citizen_actor(event),
+                is_follow_up=event.action == EventAction.FOLLOW_UP_POSTED,
                 attachments=attachments,
             )
         )

@@ -47,21 +47,20 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.reports import actions
+from jembatan.reports import actions, lifecycle
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
     Attachment,
     Channel,
     Disposition,
-    DispositionStatus,
     Report,
-    Status,
     Visibility,
 )
+from jembatan.reports.pii import redact
 from jembatan.reports.search import search_reports
+from jembatan.reports.submission import NewReport
 from jembatan.triage import services as triage
-from jembatan.triage.pii import redact
 from jembatan.triage.services import find_duplicates
 
 PAGE_SIZE = 20
@@ -192,31 +191,12 @@ def submit(request):
                 return _render_submit(
                     request, form, results, confirmed=True, similar=similar, lost_files=lost_files
                 )
-            fields = dict(
-                kind=d["kind"],
-                title=d["title"],
-                description=d["description"],
-                incident_date=d["incident_date"],
-                region=d["region"],
-                address=d["address"],
-                latitude=d["latitude"],
-                longitude=d["longitude"],
-                category=d["category"],
-                target_agency=d["target_agency"],
-                is_anonymous=d["is_anonymous"],
-                is_confidential=d["is_confidential"],
-                ombudsman_consent=d["ombudsman_consent"],
-                attachments=d["attachments"],
-            )
-            if form.is_guest:
-                fields.update(
-                    reporter_name=d["reporter_name"],
-                    reporter_email=d["reporter_email"],
-                    reporter_phone=d["reporter_phone"],
-                )
+            new = NewReport.from_data(d, channel=Channel.WEB)
+            if not form.is_guest:  # an account holder is reached through their account
+                new = new.replace(reporter_name="", reporter_email="", reporter_phone="")
             try:
                 report, created = portal_actions.submit_report_once(
-                    token=d["token"], ip_address=ip, actor=user, **fields
+                    token=d["token"], ip_address=ip, actor=user, new=new
                 )
             except actions.ReportError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -343,8 +323,9 @@ def submitted(request, number):
     report = get_object_or_404(Report, tracking_number=number)
     codes = request.session.get(SESSION_NEW_CODE) or {}
     shown_code = codes.get(number)
+    session_code = _session_code(request, number)
     if shown_code is None and not (
-        access.is_reporter(request.user, report) or _code_matches(report, _session_code(request, number))
+        access.is_reporter(request.user, report) or access.holds_access_code(report, session_code)
     ):
         raise Http404
     if shown_code is not None:
@@ -366,21 +347,13 @@ def _remember_code(request, number, code):
     request.session[SESSION_CODES] = codes
 
 
-def _code_matches(report, code):
-    return access.holds_access_code(report, code)
-
-
 def _may_track(user, report, code):
     return access.can_track_report(user, report, access_code=code)
 
 
 def _is_reporter_here(request, report):
     """Is the visitor the reporter: logged in as them, or a guest who proved the access code?"""
-    if access.is_reporter(request.user, report):
-        return True
-    return report.reporter_id is None and _code_matches(
-        report, _session_code(request, report.tracking_number)
-    )
+    return access.acts_as_reporter(request.user, report, _session_code(request, report.tracking_number))
 
 
 def track_lookup(request):
@@ -411,8 +384,11 @@ def track(request, number, forms=None, status=200):
         )
     is_reporter = _is_reporter_here(request, report)
     forms = forms or {}
-    # A form sent back with an error stays on the page even if its action is no longer offered.
-    shown = set(forms)
+
+    def offered(key, rule):
+        # A form sent back with an error stays on the page even if its move is no longer legal.
+        return is_reporter and (key in forms or bool(rule(report, reporter=True)))
+
     context = {
         "report": report,
         "is_reporter": is_reporter,
@@ -424,18 +400,11 @@ def track(request, number, forms=None, status=200):
         "region_label": region_label(report.region) if report.region_id else "",
         "description": report.description if is_reporter else redact(report.description),
         "public_name": presenters.public_name(report),
-        "can_reply": is_reporter
-        and (
-            "reply" in shown
-            or report.status
-            in (Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI)
-        ),
-        "can_complete": is_reporter and ("complete" in shown or report.status == Status.MENUNGGU_KELENGKAPAN),
-        "can_rate": is_reporter and ("rate" in shown or _may_rate(report)),
-        "can_close": is_reporter
-        and ("close" in shown or report.status in (Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI)),
-        "can_reopen": is_reporter
-        and ("reopen" in shown or (report.status in CLOSED_STATUSES and report.reopen_count == 0)),
+        "can_reply": offered("reply", lifecycle.may_reply),
+        "can_complete": offered("complete", lifecycle.may_complete),
+        "can_rate": offered("rate", lifecycle.may_rate),
+        "can_close": offered("close", lifecycle.may_close_as_reporter),
+        "can_reopen": offered("reopen", lifecycle.may_reopen),
         "needs_login": bool(report.reporter_id) and not is_reporter,
         "reply_form": forms.get("reply") or ReplyForm(initial={"version": report.version}),
         "complete_form": forms.get("complete")
@@ -445,18 +414,6 @@ def track(request, number, forms=None, status=200):
         "reopen_form": forms.get("reopen") or ReopenForm(),
     }
     return render(request, "portal/track.html", context, status=status)
-
-
-def _may_rate(report):
-    """Mirror of rate_report's rules, only to decide whether to show the form."""
-    if report.status not in (Status.SELESAI, *CLOSED_STATUSES):
-        return False
-    if (
-        report.answered_at is None
-        and not report.dispositions.filter(status=DispositionStatus.SELESAI).exists()
-    ):
-        return False
-    return not (report.rated_at and (report.answered_at is None or report.rated_at >= report.answered_at))
 
 
 @require_POST

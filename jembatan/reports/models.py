@@ -9,9 +9,13 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
+
+from jembatan.accounts import access
+from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
 
 
 class ReportType(models.TextChoices):
@@ -98,7 +102,11 @@ class ArchiveReason(models.Model):
 
 
 class CalendarOverride(models.Model):
-    """An admin's correction to the working-day calendar: an extra day off, or a cancelled one."""
+    """A correction to the working-day calendar: an extra day off, or a cancelled one.
+
+    Read by reports.sla.WorkingCalendar; nothing in the product writes it yet (no admin screen):
+    a row is added in the database or a data migration when the government moves a holiday.
+    """
 
     date = models.DateField(_("tanggal"), unique=True)
     is_working_day = models.BooleanField(
@@ -162,7 +170,27 @@ def access_code_matches(raw, stored):
     return constant_time_compare(hash_access_code(raw, salt=salt, iterations=iterations), stored)
 
 
+def visible_reports_q(user):
+    """A Q for the reports `user` may see in the workbench (Q(pk__in=[]) for nobody)."""
+    scope = access.report_scope(user)
+    if scope is access.EVERYWHERE:
+        return Q()
+    # A subquery, not a join on dispositions: a report disposed to two offices in scope would
+    # otherwise come back twice, and every count and page built on this filter would be off.
+    # Agency ids of the subtree first (an indexed prefix scan on the small agency table), so the
+    # big tables are filtered by indexed foreign keys instead of a join and a LIKE per row.
+    q = Q(pk__in=[])
+    for subtree in scope:
+        q |= Q(verifying_agency_id__in=subtree)
+        q |= Q(pk__in=Disposition.objects.filter(agency_id__in=subtree).values("report_id"))
+    return q
+
+
 class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The reports `user` may see in the workbench (accounts.access.report_scope)."""
+        return self.filter(visible_reports_q(user))
+
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -352,7 +380,7 @@ class Report(models.Model):
 
     @property
     def contact_phone_display(self):
-        from jembatan.accounts.phones import display_phone
+        from jembatan.notify.phones import display_phone
 
         return display_phone(self.contact_phone)
 
@@ -504,8 +532,8 @@ class Event(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_role = models.CharField(_("peran pelaku"), max_length=20)
-    action = models.CharField(_("tindakan"), max_length=40, db_index=True)
+    actor_role = models.CharField(_("peran pelaku"), max_length=20, choices=ActorRole.choices)
+    action = models.CharField(_("tindakan"), max_length=40, db_index=True, choices=EventAction.choices)
     status_before = models.CharField(max_length=24, blank=True)
     status_after = models.CharField(max_length=24, blank=True)
     text = models.TextField(_("isi"), blank=True)

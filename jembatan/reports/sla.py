@@ -5,7 +5,7 @@ Pelayanan Publik Nasional, SP4N-LAPOR!), with the number of days configurable pe
 
 Conventions (decided here, relied on everywhere):
 - A working day is Monday–Friday in Asia/Jakarta that is neither a public holiday nor cuti bersama
-  (`holidays` categories "public" and "government"), unless an admin's CalendarOverride says so.
+  (`holidays` categories "public" and "government"), unless a CalendarOverride row says so.
 - "N working days after t" ends at 23:59:59 on the N-th working day after t's calendar day; the
   day of t itself never counts, so a report sent at 23:00 is not punished for a lost day.
 - Elapsed working time is measured in whole working days of 24 h: a fraction (the 80% reminder)
@@ -67,7 +67,7 @@ class SlaPolicy:
 
 def policy():
     """The instance's SLA policy (settings.JEMBATAN_SLA overrides the defaults)."""
-    return SlaPolicy(**getattr(settings, "JEMBATAN_SLA", {}))
+    return SlaPolicy(**settings.JEMBATAN_SLA)
 
 
 @lru_cache(maxsize=32)

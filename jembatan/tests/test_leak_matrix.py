@@ -578,37 +578,7 @@ for _app in _admin_apps():
 
 # (surface, role) → why the cell leaks today. Only leaks another branch is fixing belong here; when
 # the fix is merged the cell passes, the strict xfail fails, and its line here is deleted.
-_TEXT_IDENTITY = (
-    "issue 12 finding 4: the NIK, phone, e-mail and name an anonymous reporter typed into the text are "
-    "shown whole to non-verifiers; fixed on branch h-secdata"
-)
-_API_ADDRESS = (
-    "issue 12 finding 6: the API's report detail gives the free-text address of an anonymous report "
-    "to whoever has the number; fixed on branch h-secdata"
-)
-_OPEN311 = (
-    "issue 12 findings 6 and 10: Open311 publishes an anonymous report's exact coordinates and address, "
-    "and the title and text of unverified reports; fixed on branch h-secdata"
-)
-KNOWN_LEAKS = {
-    **{
-        (name, role): _TEXT_IDENTITY
-        for name in ("workbench-report", "api-staff")
-        for role in (lw.PENGHUBUNG_PUPR, lw.PIMPINAN_SUMBAR, lw.AUDITOR_INSPEKTORAT, lw.AUDITOR_OMBUDSMAN)
-    },
-    **{
-        ("api-citizen", role): _API_ADDRESS
-        for role in (
-            lw.ANONYMOUS,
-            lw.GUEST_WITHOUT_CODE,
-            lw.GUEST_WITH_CODE,
-            lw.CITIZEN,
-            lw.PENGHUBUNG_DINKES,
-            lw.SYSADMIN,
-        )
-    },  # fmt: skip
-    **{("open311", role): _OPEN311 for role in lw.ROLES},
-}
+KNOWN_LEAKS = {}  # none since h-secdata's merge (issue 12 findings 4, 6 and 10)
 
 
 def _cells():

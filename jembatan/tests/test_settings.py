@@ -81,6 +81,12 @@ def test_a_bare_checkout_runs_management_commands_as_development(tmp_path):
     result = _run({"JEMBATAN_VAR_DIR": str(tmp_path)}, "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
+    assert "running as JEMBATAN_ENV=development" in result.stderr
+
+
+def test_a_configured_environment_is_used_without_a_word(tmp_path):
+    result = _run({"JEMBATAN_ENV": "development", "JEMBATAN_VAR_DIR": str(tmp_path)}, "check")
+    assert "running as" not in result.stderr
 
 
 def test_a_configured_machine_without_jembatan_env_stays_production(tmp_path):

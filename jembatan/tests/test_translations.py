@@ -23,9 +23,10 @@ from django.utils.translation.template import templatize
 from jembatan.accounts.actions import register_citizen
 from jembatan.accounts.tests.factories import PASSWORD
 from jembatan.notify.models import NotifyChannel
-from jembatan.notify.rendering import KINDS, SMS_MAX_CHARS, Audience, render_message, report_context
+from jembatan.notify.rendering import KINDS, SMS_MAX_CHARS, Audience, render_message
 from jembatan.notify.tests.factories import make_agency, make_disposition, make_report
 from jembatan.reports.models import Status
+from jembatan.reports.notifications import report_context
 
 PROJECT = Path(settings.BASE_DIR) / "jembatan"
 PO_FILE = PROJECT / "locale" / "en" / "LC_MESSAGES" / "django.po"

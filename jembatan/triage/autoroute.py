@@ -31,6 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jembatan.reports import actions as report_actions
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import Channel, Report, Status
 from jembatan.triage import services
 from jembatan.triage.models import IndexCursor
@@ -53,7 +54,7 @@ AUTO_CHANNELS = (
 
 
 def enabled():
-    return bool(getattr(settings, "TRIAGE_AUTO_ROUTE", False))
+    return bool(settings.TRIAGE_AUTO_ROUTE)
 
 
 def decide(report):
@@ -64,7 +65,7 @@ def decide(report):
         return None, "addressed by the citizen"
     if report.is_confidential:
         return None, "confidential"  # a person decides who may read it (it may be about that office)
-    if report.channel not in AUTO_CHANNELS or report.events.filter(action="imported").exists():
+    if report.channel not in AUTO_CHANNELS or report.events.filter(action=EventAction.IMPORTED).exists():
         return None, "not a citizen channel"  # imported history (its source channel), officer desk entries
     suggestion = services.suggest(report)
     if not services.should_auto_route(suggestion):

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from jembatan.reports.pii import Span, detect_personal_data, redact  # noqa: F401
 from jembatan.triage import text as textprep
 from jembatan.triage import training
 from jembatan.triage.duplicates import find_duplicates  # noqa: F401  (part of this interface)
 from jembatan.triage.models import TriageModel
-from jembatan.triage.pii import Span, detect_personal_data, redact  # noqa: F401
 from jembatan.triage.quality import Completeness, Flag, FlagKind, completeness, word_flags  # noqa: F401
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,6 @@ TOP = 3
 EXPLAIN_WORDS = 5
 # The archive model raises a flag from this probability on.
 UNACTIONABLE_MIN_PROBABILITY = 0.5
-DEFAULT_AUTO_ROUTE_MIN_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -323,9 +322,7 @@ class AutoRouteBar:
 def auto_route_bar(metrics, precision=None):
     """The AutoRouteBar of a model version from its `metrics`, for `precision` (default: the setting)."""
     if precision is None:
-        precision = float(
-            getattr(settings, "TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE", DEFAULT_AUTO_ROUTE_MIN_CONFIDENCE)
-        )
+        precision = float(settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE)
     agency = (metrics or {}).get("agency") or {}
     curve = agency.get("precision_curve")
     if not curve:
@@ -342,9 +339,7 @@ def active_auto_route_bar():
     key, _version, _bundle = _active.get_keyed()
     if key is None:
         return None
-    precision = float(
-        getattr(settings, "TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE", DEFAULT_AUTO_ROUTE_MIN_CONFIDENCE)
-    )
+    precision = float(settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE)
     cached = _bars.get((key, precision))
     if cached is None:
         metrics = TriageModel.objects.filter(pk=key[0]).values_list("metrics", flat=True).first()
@@ -365,7 +360,7 @@ def should_auto_route(suggestion):
     reports it would route and the expected error rate). A model that never reached it routes
     nothing; a model trained before the curve was kept uses the setting as the bar.
     """
-    if not getattr(settings, "TRIAGE_AUTO_ROUTE", False) or suggestion is None or suggestion.agency is None:
+    if not settings.TRIAGE_AUTO_ROUTE or suggestion is None or suggestion.agency is None:
         return False
     bar = active_auto_route_bar()
     if bar is None or bar.confidence is None:

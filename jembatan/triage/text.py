@@ -21,7 +21,7 @@ router trained on it would learn to read the label, not the complaint.
 import html
 import re
 
-from jembatan.triage import pii
+from jembatan.reports import pii
 
 # The national system's header: "Yth. Dinas Perhubungan Kota Semarang, <br><br>". Only the leading
 # one goes: a regional portal's second line ("Kpd Yth, Pemprov DKI Jakarta<br />") says which portal

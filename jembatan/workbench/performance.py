@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import Event
 from jembatan.workbench.queues import follow_up_scope, verify_scope
 
-ANSWERED = "follow_up_posted"
-VERIFIED = "verified"
+ANSWERED = EventAction.FOLLOW_UP_POSTED
+VERIFIED = EventAction.VERIFIED
 
 
 @dataclass(frozen=True)

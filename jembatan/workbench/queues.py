@@ -34,6 +34,7 @@ from jembatan.reports.models import (
     Escalation,
     Report,
     Status,
+    visible_reports_q,
 )
 
 PAGE_SIZE = 50
@@ -125,6 +126,18 @@ DEADLINES = Order(
 )
 
 
+# The URL word of each queue (Indonesian, as officers say it) → the method that selects its rows.
+QUEUE_METHODS = {
+    "verifikasi": "_to_verify",
+    "masuk": "_incoming",
+    "diproses": "_in_progress",
+    "dikembalikan": "_returned",
+    "terlambat": "_overdue",
+    "menunggu-pelapor": "_waiting_for_reporter",
+    "eskalasi": "_escalated",
+}
+
+
 @dataclass(frozen=True)
 class Queue:
     slug: str
@@ -142,7 +155,7 @@ class Queue:
 
     def base(self, user, now):
         """The queue's rows for `user`, unordered (None when the queue does not apply to them)."""
-        return getattr(self, "_" + self.slug.replace("-", "_"))(user, now)
+        return getattr(self, QUEUE_METHODS[self.slug])(user, now)
 
     def streams(self, queryset, user):
         """[(queryset annotated with `due`, dated?)]: the ordered pieces of a (filtered) queue."""
@@ -162,25 +175,25 @@ class Queue:
 
     # Each method below returns the queue's QuerySet for the user, or None.
 
-    def _verifikasi(self, user, now):
+    def _to_verify(self, user, now):
         scope = verify_scope(user)
         if scope is None:
             return None
         return Report.objects.filter(status__in=VERIFICATION_STATUSES).filter(scope)
 
-    def _masuk(self, user, now):
+    def _incoming(self, user, now):
         scope = follow_up_scope(user)
         if scope is None:
             return None
         return Disposition.objects.filter(status=DispositionStatus.TERDISPOSISI).filter(scope)
 
-    def _diproses(self, user, now):
+    def _in_progress(self, user, now):
         scope = follow_up_scope(user)
         if scope is None:
             return None
         return Disposition.objects.filter(status=DispositionStatus.DIPROSES).filter(scope)
 
-    def _dikembalikan(self, user, now):
+    def _returned(self, user, now):
         scope = verify_scope(user)
         if scope is None:
             return None
@@ -194,7 +207,7 @@ class Queue:
             .filter(~Exists(still_open))
         )
 
-    def _menunggu_pelapor(self, user, now):
+    def _waiting_for_reporter(self, user, now):
         waiting = Q(status__in=(Status.SELESAI, Status.MENUNGGU_KELENGKAPAN))
         verify = verify_scope(user)
         follow_up = follow_up_scope(user)
@@ -207,11 +220,11 @@ class Queue:
             answered = Disposition.objects.filter(follow_up, status=DispositionStatus.SELESAI)
             pieces.append(Q(status=Status.SELESAI, pk__in=answered.values("report_id")))
         if _is_read_only(user):
-            pieces.append(waiting & access.visible_reports_filter(user))
+            pieces.append(waiting & visible_reports_q(user))
         where = _or(*pieces)
         return None if where is None else Report.objects.filter(where)
 
-    def _terlambat(self, user, now):
+    def _overdue(self, user, now):
         verify = verify_scope(user)
         follow_up = follow_up_scope(user)
         pieces = []
@@ -231,7 +244,7 @@ class Queue:
             pieces.append(Q(pk__in=late.values("report_id")))
         if _is_read_only(user):
             pieces.append(
-                access.visible_reports_filter(user)
+                visible_reports_q(user)
                 & Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), completion_due_at__lt=now)
             )
         where = _or(*pieces)
@@ -241,7 +254,7 @@ class Queue:
         # no status filter around them: for a liaison the late dispositions' ids drive the query.
         return Report.objects.filter(where)
 
-    def _eskalasi(self, user, now):
+    def _escalated(self, user, now):
         scope = escalation_scope(user)
         if scope is None:
             return None

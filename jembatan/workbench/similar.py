@@ -53,7 +53,7 @@ def _is_newer(other, report):
 
 def similar_reports(report, *, user, limit=LIMIT):
     """Up to `limit` likely duplicates of `report` that `user` may see, most similar first: [Match]."""
-    visible = Report.objects.filter(access.visible_reports_filter(user)).select_related("verifying_agency")
+    visible = Report.objects.visible_to(user).select_related("verifying_agency")
     found = triage.find_duplicates(report, queryset=visible, limit=limit)
     if not found:
         return []

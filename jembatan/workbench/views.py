@@ -30,7 +30,8 @@ from jembatan.accounts.access import Action
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
-from jembatan.reports import actions
+from jembatan.reports import actions, lifecycle
+from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     VERIFICATION_STATUSES,
@@ -38,15 +39,15 @@ from jembatan.reports.models import (
     Channel,
     Classification,
     Disposition,
-    DispositionStatus,
     ReceivedVia,
     Report,
     Status,
     Visibility,
 )
+from jembatan.reports.pii import text_for_viewer
 from jembatan.reports.sla import WorkingCalendar
+from jembatan.reports.submission import NewReport
 from jembatan.triage import services as triage
-from jembatan.triage.pii import text_for_viewer
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
 from jembatan.workbench.clock import outcome, sla_clock
@@ -72,6 +73,12 @@ MAX_FAILURES_SHOWN = 20
 
 
 # --- Guards ------------------------------------------------------------------------------------------
+
+
+# The paging words in the queue's URL (Indonesian, like the rest of the URLs): rows after or before
+# a cursor.
+AFTER_PARAM = "setelah"
+BEFORE_PARAM = "sebelum"
 
 
 def forbidden(request, message=None):
@@ -269,8 +276,8 @@ def queue_view(request, slug):
     page = paginate(
         queue.streams(filtered, user),
         load=loader(queue),
-        after=decode_cursor(request.GET.get("setelah")),
-        before=decode_cursor(request.GET.get("sebelum")),
+        after=decode_cursor(request.GET.get(AFTER_PARAM)),
+        before=decode_cursor(request.GET.get(BEFORE_PARAM)),
     )
     cal = WorkingCalendar.load()
     rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
@@ -283,8 +290,8 @@ def queue_view(request, slug):
         "rows": rows,
         "page": page,
         "query": query,
-        "next_url": _page_url(filters, "setelah", page.next_cursor),
-        "prev_url": _page_url(filters, "sebelum", page.prev_cursor),
+        "next_url": _page_url(filters, AFTER_PARAM, page.next_cursor),
+        "prev_url": _page_url(filters, BEFORE_PARAM, page.prev_cursor),
         "first_url": _page_url(filters, None, None),
         "csv_url": reverse("workbench:queue-csv", args=[slug]) + (f"?{query}" if query else ""),
         "saved_filters": list(SavedFilter.objects.filter(user=user)),
@@ -614,35 +621,6 @@ def _prefill(request, key, templates):
     return next((t["text"] for t in templates if t["id"] == chosen), None)
 
 
-EVENT_LABELS = {
-    "submitted": _("Laporan diterima"),
-    "information_requested": _("Meminta kelengkapan informasi"),
-    "information_completed": _("Pelapor melengkapi informasi"),
-    "reporter_replied": _("Pelapor membalas"),
-    "verified": _("Diverifikasi"),
-    "reclassified": _("Klasifikasi diubah"),
-    "disposed": _("Didisposisikan"),
-    "forwarded_to_agency": _("Diteruskan ke instansi"),
-    "liaison_assigned": _("Penghubung ditetapkan"),
-    "follow_up_started": _("Tindak lanjut dimulai"),
-    "follow_up_posted": _("Tindak lanjut"),
-    "disposition_returned": _("Dikembalikan: bukan wewenang"),
-    "disposition_forwarded": _("Dilimpahkan"),
-    "note": _("Catatan internal"),
-    "closed": _("Ditutup"),
-    "archived": _("Diarsipkan"),
-    "marked_duplicate": _("Ditandai duplikat"),
-    "duplicate_merged": _("Duplikat digabungkan"),
-    "reopened": _("Dibuka kembali"),
-    "rated": _("Penilaian pelapor"),
-    "supported": _("Dukungan warga"),
-    "sla_reminder": _("Pengingat SLA"),
-    "sla_escalated": _("Eskalasi SLA"),
-    "closed_by_system": _("Ditutup oleh sistem"),
-    "archived_by_system": _("Diarsipkan oleh sistem"),
-    "ombudsman_flagged": _("Ditandai untuk Ombudsman"),
-    "ombudsman_consent": _("Persetujuan Ombudsman"),
-}
 CLASSIFICATIONS = Classification.choices
 
 
@@ -654,21 +632,12 @@ def _timeline(report, may_see_identity):
     )
     entries = []
     for event in events:
-        if event.actor_role == "pelapor":
-            who = _("Pelapor")
-            if may_see_identity:
-                who = f"{who} ({report.reporter_display_name})"
-        elif event.actor_role == "warga":
-            who = _("Warga")  # a supporter, or a guest reporter: never named here
-        elif event.actor_id is None:
-            who = _("Sistem") if event.actor_role == "sistem" else event.actor_role
-        else:
-            who = event.actor.display_name
+        who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {
                 "event": event,
                 "detail": _event_detail(event),
-                "label": EVENT_LABELS.get(event.action, event.action),
+                "label": staff_label(event.action),
                 "who": who,
                 "text": text_for_viewer(event.text, may_see_identity=may_see_identity),
                 "is_internal": event.visibility == Visibility.INTERNAL,
@@ -683,24 +652,29 @@ def _event_detail(event):
     """One line from the event's data: where it went, to whom, what changed."""
     data = event.data or {}
     action = event.action
-    if action in ("disposed", "follow_up_started", "follow_up_posted", "disposition_returned"):
+    if action in (
+        EventAction.DISPOSED,
+        EventAction.FOLLOW_UP_STARTED,
+        EventAction.FOLLOW_UP_POSTED,
+        EventAction.DISPOSITION_RETURNED,
+    ):
         return data.get("agency", "")
-    if action == "forwarded_to_agency":
+    if action == EventAction.FORWARDED_TO_AGENCY:
         return ", ".join(data.get("agencies", []))
-    if action == "disposition_forwarded":
+    if action == EventAction.DISPOSITION_FORWARDED:
         return f"{data.get('from', '')} → {data.get('to', '')}"
-    if action == "liaison_assigned":
+    if action == EventAction.LIAISON_ASSIGNED:
         return data.get("liaison", "")
-    if action in ("verified", "reclassified"):
+    if action in (EventAction.VERIFIED, EventAction.RECLASSIFIED):
         return str(dict(CLASSIFICATIONS).get(data.get("classification"), ""))
-    if action == "sla_escalated":
+    if action == EventAction.SLA_ESCALATED:
         return _("tingkat %(level)s → %(agency)s") % {
             "level": data.get("level", ""),
             "agency": data.get("to_agency") or _("admin nasional"),
         }
-    if action == "rated":
+    if action == EventAction.RATED:
         return f"{data.get('rating', '')}/5"
-    if action == "duplicate_merged":
+    if action == EventAction.DUPLICATE_MERGED:
         return f"#{data.get('duplicate', '')}"
     return ""
 
@@ -749,7 +723,7 @@ def _report_context(request, report, bound=None, now=None):
             ctx["flags"] = _flags(report)
         if status in VERIFICATION_STATUSES:
             ctx["completeness"] = triage.completeness(report)
-        if status in (Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES):
+        if lifecycle.may_verify(report, user):
             ctx["verify_form"] = form(
                 "verify",
                 wf.VerifyForm,
@@ -763,7 +737,7 @@ def _report_context(request, report, bound=None, now=None):
                     "agencies": proposed,
                 },
             )
-        if status == Status.BELUM_TERVERIFIKASI:
+        if lifecycle.may_request_information(report, user):
             templates = _template_options(
                 wf.templates_for(report.verifying_agency, TemplatePurpose.REQUEST_INFORMATION),
                 report,
@@ -778,13 +752,9 @@ def _report_context(request, report, bound=None, now=None):
                 wf.RequestInformationForm,
                 initial={"message": _prefill(request, "request", templates) or missing},
             )
-        if status in VERIFICATION_STATUSES:
+        if lifecycle.may_archive(report, user):
             ctx["archive_form"] = form("archive", wf.ArchiveForm)
-        if report.classification and status in (
-            Status.BELUM_TERVERIFIKASI,
-            Status.TERDISPOSISI,
-            Status.DIPROSES,
-        ):
+        if lifecycle.may_dispose(report, user):
             open_agencies = {d.agency_id for d in report.dispositions.all() if d.is_open}
             ctx["dispose_form"] = form(
                 "dispose",
@@ -792,14 +762,15 @@ def _report_context(request, report, bound=None, now=None):
                 agency_options=options,
                 initial={"agencies": [pk for pk in proposed if pk not in open_agencies]},
             )
-        if status in (Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI):
+        if lifecycle.may_close_as_admin(report, user):
             ctx["close_form"] = form("close", wf.CloseForm)
-        if status in ACTIVE_STATUSES:
+        if lifecycle.may_mark_duplicate(report, user):
             ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
-    submitted = next((e["event"] for e in ctx["timeline"] if e["event"].action == "submitted"), None)
+    timeline = [entry["event"] for entry in ctx["timeline"]]
+    submitted = next((e for e in timeline if e.action == EventAction.SUBMITTED), None)
     via = (submitted.data or {}).get("received_via") if submitted else None
     ctx["received_via"] = ReceivedVia(via).label if via in ReceivedVia.values else ""
     return ctx
@@ -821,15 +792,15 @@ def _disposition_panels(request, report, bound, now, cal, form, open_key):
             else None,
         }
         if d.is_open:
-            if access.can_assign_liaison(user, d):
+            if lifecycle.may_assign_liaison(d, user):
                 panel["assign_form"] = form(
                     f"d{d.pk}-assign",
                     wf.AssignLiaisonForm,
                     liaisons=wf.eligible_liaisons(d.agency),
                     initial={"liaison": d.liaison_id},
                 )
-            if access.can_work_disposition(user, d):
-                if d.status == DispositionStatus.TERDISPOSISI:
+            if lifecycle.may_work_disposition(d, user):
+                if lifecycle.may_start_follow_up(d, user):
                     panel["start_form"] = form(f"d{d.pk}-start", wf.StartFollowUpForm)
                 templates = _template_options(
                     wf.templates_for(d.agency, TemplatePurpose.FOLLOW_UP), report, d.agency, now
@@ -1243,24 +1214,8 @@ def enter_report_view(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = actions.submit_report(
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    actor=user,
-                    channel=Channel.OFFICER,
-                    received_via=data["received_via"],
-                    region=data["region"],
-                    category=data["category"],
-                    incident_date=data["incident_date"],
-                    address=data["address"],
-                    is_anonymous=data["is_anonymous"],
-                    is_confidential=data["is_confidential"],
-                    reporter_name=data["reporter_name"],
-                    reporter_email=data["reporter_email"],
-                    reporter_phone=data["reporter_phone"],
-                    attachments=data["attachments"],
-                )
+                new = NewReport.from_data(data, channel=Channel.OFFICER)
+                report = actions.submit_report(new=new, actor=user)
             except actions.ReportError as exc:
                 _add_error(form, exc)
             else:

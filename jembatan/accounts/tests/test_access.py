@@ -297,7 +297,7 @@ def test_exactly_these_actors_are_allowed(world, question, target, allowed):
     assert actual == set(allowed)
 
 
-# Which reports each actor's workbench lists (visible_reports_filter).
+# Which reports each actor's workbench lists (Report.objects.visible_to).
 VISIBLE = [
     ("admin_nasional", {"publik", "anonim", "rahasia", "ganda", "provinsi_lain", "nasional"}),
     ("auditor_nasional", {"publik", "anonim", "rahasia", "ganda", "provinsi_lain", "nasional"}),
@@ -319,7 +319,7 @@ VISIBLE = [
 @pytest.mark.parametrize(("who", "expected"), VISIBLE, ids=[who for who, _ in VISIBLE])
 def test_workbench_lists_exactly_the_reports_in_scope_each_once(world, who, expected):
     names = {r.pk: name for name, r in world.reports.items()}
-    listed = Report.objects.filter(access.visible_reports_filter(world.users[who]))
+    listed = Report.objects.visible_to(world.users[who])
     # A list, not a set: a report disposed to two offices in scope must still be listed once,
     # or counts and pages in the workbench come out wrong.
     assert sorted(names[r.pk] for r in listed) == sorted(expected)
@@ -328,7 +328,7 @@ def test_workbench_lists_exactly_the_reports_in_scope_each_once(world, who, expe
 def test_workbench_list_agrees_with_the_report_page_check(world):
     for who in ACTORS:
         user = world.users[who]
-        listed = set(Report.objects.filter(access.visible_reports_filter(user)).values_list("pk", flat=True))
+        listed = set(Report.objects.visible_to(user).values_list("pk", flat=True))
         for name, report in world.reports.items():
             assert (report.pk in listed) == access.can_view_report_internal(user, report), (who, name)
 

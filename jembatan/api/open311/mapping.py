@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from jembatan.api import presenters
 from jembatan.directory.models import Category
+from jembatan.reports.events import CLOSING_ACTIONS, EventAction
 from jembatan.reports.models import Attachment, Disposition, Event, Report, ReportType, Visibility
 from jembatan.reports.sla import policy
 
@@ -106,9 +107,6 @@ def service_notice():
     ) % {"n": policy().verification_days}
 
 
-CLOSING_ACTIONS = ("closed", "archived", "marked_duplicate", "closed_by_system", "archived_by_system")
-
-
 def requests_queryset(*, extensions=False):
     """Reports as Open311 may show them: never a confidential one; relations fetched in bulk.
 
@@ -117,7 +115,7 @@ def requests_queryset(*, extensions=False):
     """
     events = Event.objects.filter(visibility=Visibility.PUBLIC)
     if not extensions:
-        events = events.filter(action__in=("follow_up_posted", *CLOSING_ACTIONS)).exclude(text="")
+        events = events.filter(action__in=(EventAction.FOLLOW_UP_POSTED, *CLOSING_ACTIONS)).exclude(text="")
     return (
         Report.objects.filter(is_confidential=False)
         .select_related("category", "region")
@@ -135,7 +133,7 @@ def requests_queryset(*, extensions=False):
 
 def _status_notes(report, status):
     events = [e for e in report.public_events if e.text]
-    answers = [e for e in events if e.action == "follow_up_posted"]
+    answers = [e for e in events if e.action == EventAction.FOLLOW_UP_POSTED]
     if answers:
         return presenters.public_text(answers[-1].text)
     closing = [e for e in events if e.action in CLOSING_ACTIONS]

@@ -43,11 +43,11 @@ from jembatan.api.models import KeyKind
 from jembatan.api.open311 import formats, mapping
 from jembatan.api.throttles import hit
 from jembatan.directory.models import Region
-from jembatan.intake.grammar import first_words
-from jembatan.intake.media import MediaRejected
-from jembatan.intake.media import fetch as fetch_media
 from jembatan.reports import actions
+from jembatan.reports.media import MediaRejected
+from jembatan.reports.media import fetch as fetch_media
 from jembatan.reports.models import Channel, ReportType
+from jembatan.reports.submission import NewReport, first_words
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Open311Throttled(Open311Error):
 
 def jurisdiction():
     """Our jurisdiction_id: OPEN311_JURISDICTION, else SITE_URL's host without "www."."""
-    configured = getattr(settings, "OPEN311_JURISDICTION", "")
+    configured = settings.OPEN311_JURISDICTION
     if configured:
         return configured.strip().lower()
     host = (urlsplit(settings.SITE_URL).hostname or "").lower()
@@ -146,9 +146,7 @@ def endpoint(methods):
 
 @endpoint(["GET"])
 def discovery(request, fmt, data):
-    contact = (
-        getattr(settings, "OPEN311_CONTACT", "") or f"{settings.INSTANCE_NAME}: {settings.DEFAULT_FROM_EMAIL}"
-    )
+    contact = settings.OPEN311_CONTACT or f"{settings.INSTANCE_NAME}: {settings.DEFAULT_FROM_EMAIL}"
     document = {
         "changeset": CHANGESET,
         "contact": contact,
@@ -323,8 +321,6 @@ def _create_request(request, fmt, data, api_key):
         longitude = float(long_) if long_ is not None else None
     except ValueError:
         raise Open311Error(400, _("lat/long harus angka.")) from None
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise Open311Error(400, _("lat/long di luar rentang WGS84."))
     region = None
     if address_id is not None:
         region = Region.objects.filter(code=address_id).first()
@@ -355,11 +351,10 @@ def _create_request(request, fmt, data, api_key):
             raise Open311Error(400, f"media_url: {exc.message}") from None
     name = " ".join(filter(None, [param(data, "first_name"), param(data, "last_name")]))
     try:
-        report = actions.submit_report(
+        new = NewReport(
             kind=kind,
             title=title,
             description=description,
-            actor=None,
             channel=Channel.OPEN311,
             category=category,
             region=region,
@@ -371,9 +366,10 @@ def _create_request(request, fmt, data, api_key):
             reporter_name=name,
             reporter_email=email,
             reporter_phone=param(data, "phone") or "",
-            attachments=uploads,
+            attachments=tuple(uploads),
             source_instance=_source_of(api_key),
         )
+        report = actions.submit_report(new=new)
     except actions.ReportError as exc:
         raise Open311Error(400, f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
     item = {

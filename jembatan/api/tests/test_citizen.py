@@ -123,6 +123,15 @@ def test_the_reporter_rates_and_closes_an_answered_report(citizen_client, w):
     assert closed.json()["status"] == Status.DITUTUP_PELAPOR
 
 
+def test_the_report_lists_the_moves_its_reporter_may_make_now_and_none_for_others(client, citizen_client, w):
+    report = rf.answered(w)
+    url = f"/api/v1/reports/{report.tracking_number}/"
+    assert citizen_client.get(url).json()["reporter_actions"] == ["reply", "rate", "close"]
+    assert client.get(url).json()["reporter_actions"] == []
+    citizen_client.post(f"{url}rate/", {"rating": 5})
+    assert citizen_client.get(url).json()["reporter_actions"] == ["reply", "close"]
+
+
 def test_rating_before_any_answer_is_a_conflict_with_the_reports_state(citizen_client, w):
     report = rf.submit(w)
     response = citizen_client.post(f"/api/v1/reports/{report.tracking_number}/rate/", {"rating": 4})

@@ -57,16 +57,17 @@ def gov():
         "Pungutan Liar", parent=make_category("Pelayanan Publik", code="G-PP"), code="PL"
     )
     report = report_actions.submit_report(
-        kind=ReportType.PENGADUAN,
-        title=SECRET_TITLE,
-        description="Petugas meminta uang Rp 200.000 untuk surat keterangan yang seharusnya gratis.",
-        actor=None,
-        channel=Channel.WEB,
-        region=village,
-        category=category,
-        reporter_name=REPORTER,
-        reporter_email=REPORTER_EMAIL,
-        is_confidential=True,
+        new=report_actions.NewReport(
+            kind=ReportType.PENGADUAN,
+            title=SECRET_TITLE,
+            description="Petugas meminta uang Rp 200.000 untuk surat keterangan yang seharusnya gratis.",
+            channel=Channel.WEB,
+            region=village,
+            category=category,
+            reporter_name=REPORTER,
+            reporter_email=REPORTER_EMAIL,
+            is_confidential=True,
+        )
     )
     assert report.verifying_agency == solok
     return {

@@ -10,12 +10,12 @@ from django.core.management.base import CommandError
 
 from jembatan.directory.models import AgencyKind, Category
 from jembatan.directory.sources import CATEGORIES_FILE
-from jembatan.shared_data import shared_data_path
+from jembatan.shared_data import needed_by_test
 
 pytestmark = pytest.mark.django_db
 
 # A real SP4N-LAPOR! export, kept outside the project (no licence to ship it): see ../shared/data/README.md.
-LAPOR_EXPORT = shared_data_path("lapor-export-samarinda-2024.csv")
+LAPOR_EXPORT = "lapor-export-samarinda-2024.csv"  # not shipped: see jembatan/shared_data.py
 
 
 def load(*args):
@@ -53,7 +53,7 @@ def test_load_categories_twice_changes_nothing():
 
 
 def test_every_category_of_a_real_lapor_export_is_shipped_with_the_same_name():
-    with LAPOR_EXPORT.open(encoding="utf-8-sig", newline="") as handle:
+    with needed_by_test(LAPOR_EXPORT).open(encoding="utf-8-sig", newline="") as handle:
         exported = {
             row["ID Kategori"]: " ".join(row["Kategori"].split())
             for row in csv.DictReader(handle)

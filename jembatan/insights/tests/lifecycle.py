@@ -97,14 +97,16 @@ class Player:
             region, category = self.places[pick % len(self.places)]
             self.reports.append(
                 actions.submit_report(
-                    kind=self.kinds[pick % 2],
-                    title=f"Jalan rusak nomor {len(self.reports)} di pasar",
-                    description="Jalan di depan pasar berlubang besar sejak dua minggu dan berbahaya.",
+                    new=actions.NewReport(
+                        kind=self.kinds[pick % 2],
+                        title=f"Jalan rusak nomor {len(self.reports)} di pasar",
+                        description="Jalan di depan pasar berlubang besar sejak dua minggu dan berbahaya.",
+                        channel=self.channels[pick % 3],
+                        region=region,
+                        category=category,
+                        is_confidential=pick % 5 == 0,
+                    ),
                     actor=w.citizen,
-                    channel=self.channels[pick % 3],
-                    region=region,
-                    category=category,
-                    is_confidential=pick % 5 == 0,
                 )
             )
         elif op == "sweep":

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from jembatan.insights import exports, opendata, rollups
 from jembatan.insights.models import ExportJob, ExportStatus
+from jembatan.reports.pii import redact
 from jembatan.reports.sla import JAKARTA
 from jembatan.reports.tests import factories as f
-from jembatan.triage.pii import redact
 
 pytestmark = pytest.mark.django_db
 

@@ -20,11 +20,11 @@ from jembatan.intake import lapor as importing
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Disposition, Event, Report, Status
 from jembatan.reports.sla import JAKARTA
-from jembatan.shared_data import shared_data_path
+from jembatan.shared_data import needed_by_test
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = shared_data_path("lapor-export-samarinda-2024.csv")
+SAMPLE = "lapor-export-samarinda-2024.csv"  # not shipped: see jembatan/shared_data.py
 NOW = dt.datetime(2025, 2, 3, 9, 0, tzinfo=JAKARTA)
 
 
@@ -57,7 +57,7 @@ def directory(reference_data):
 @pytest.fixture
 def small_sample(tmp_path):
     """The first 30 rows of the sample (the full file takes seconds; most tests need a few rows)."""
-    with open(SAMPLE, encoding="utf-8-sig") as handle:
+    with open(needed_by_test(SAMPLE), encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))[:31]
     path = tmp_path / "lapor-30.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -73,7 +73,7 @@ def run(*args):
 
 
 def sample_ids():
-    with open(SAMPLE, encoding="utf-8-sig") as handle:
+    with open(needed_by_test(SAMPLE), encoding="utf-8-sig") as handle:
         return [row["Tracking ID"] for row in csv.DictReader(handle)]
 
 
@@ -94,7 +94,7 @@ def snapshot():
 
 
 def test_importing_the_sample_accounts_for_every_row_and_a_reimport_changes_nothing(directory):
-    result = importing.import_file(SAMPLE, parent=directory)
+    result = importing.import_file(needed_by_test(SAMPLE), parent=directory)
     assert result.rows == 240
     assert result.created + len(result.errors) == 240
     # Every row goes in, the one with a 17-character text too: the source system accepted it.
@@ -106,7 +106,7 @@ def test_importing_the_sample_accounts_for_every_row_and_a_reimport_changes_noth
         assert message  # every failure says why
 
     before = snapshot()
-    again = importing.import_file(SAMPLE, parent=directory)
+    again = importing.import_file(needed_by_test(SAMPLE), parent=directory)
     assert (again.created, again.updated, again.unchanged) == (0, 0, result.created)
     assert len(again.errors) == len(result.errors)
     assert snapshot() == before
@@ -192,7 +192,7 @@ def test_without_a_parent_unknown_agencies_are_row_errors_not_a_crash(directory,
 
 
 def test_an_xlsx_export_imports_like_the_csv(directory, tmp_path):
-    with open(SAMPLE, encoding="utf-8-sig") as handle:
+    with open(needed_by_test(SAMPLE), encoding="utf-8-sig") as handle:
         table = list(csv.reader(handle))[:21]
     workbook = Workbook()
     for row in table:

@@ -5,9 +5,9 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from jembatan.accounts.models import Role
-from jembatan.notify import actions as notify
 from jembatan.notify.models import MASK, Notification, NotificationStatus
 from jembatan.notify.tests.factories import make_guest_report, make_staff
+from jembatan.reports import notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def admin_client_(client):
 
 def queued(email="tamu@contoh.id", **extra):
     report = make_guest_report(reporter_email=email, **extra)
-    [row] = notify.notify_reporter(report=report, template="report_received")
+    [row] = notifications.notify_reporter(report=report, template="report_received")
     return report, row
 
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from jembatan.accounts.models import Role
 from jembatan.directory.models import AgencyKind
-from jembatan.notify import actions as notify
 from jembatan.notify.models import Notification
 from jembatan.notify.tests.factories import make_agency, make_guest_report, make_staff
+from jembatan.reports import notifications
 from jembatan.reports.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def secret_row():
     report = make_guest_report(
         title=TITLE, reporter_email=EMAIL, is_anonymous=True, is_confidential=True, verifying_agency=padang
     )
-    [row] = notify.notify_reporter(report=report, template="report_received")
+    [row] = notifications.notify_reporter(report=report, template="report_received")
     assert TITLE in row.body or TITLE in row.subject
     return report, row, padang
 

@@ -7,12 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from jembatan.notify import actions as notify
 from jembatan.notify import delivery
 from jembatan.notify.channels import DeliveryError, FileProvider, HttpProvider, TextMessage, provider_for
 from jembatan.notify.checks import check_text_providers
 from jembatan.notify.models import NotificationStatus
 from jembatan.notify.tests.factories import make_guest_report, make_report, make_user
+from jembatan.reports import notifications
 
 MESSAGE = TextMessage(to="6281277778888", text="Laporan #123 — “diterima”", channel="sms", reference="ref-1")
 
@@ -96,8 +96,10 @@ def test_providers_are_chosen_by_settings(settings, tmp_path):
 def test_in_development_sms_and_whatsapp_land_in_var_outbox(settings):
     report = make_guest_report(reporter_email="", reporter_phone="081277778888")
     whatsapp_user = make_user(email="", phone="081299990000", notify_by_whatsapp=True)
-    rows = notify.notify_reporter(report=report, template="report_verified")
-    rows += notify.notify_reporter(report=make_report(reporter=whatsapp_user), template="report_verified")
+    rows = notifications.notify_reporter(report=report, template="report_verified")
+    rows += notifications.notify_reporter(
+        report=make_report(reporter=whatsapp_user), template="report_verified"
+    )
 
     for row in rows:
         assert delivery.deliver(row.pk) is True

@@ -12,6 +12,7 @@ from jembatan.notify import delivery
 from jembatan.notify.models import MASK, Notification, NotificationStatus, NotifyChannel
 from jembatan.notify.tasks import deliver_due_notifications_task, deliver_notification_task
 from jembatan.notify.tests.factories import make_guest_report, make_report, make_user
+from jembatan.reports import notifications
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -42,7 +43,7 @@ def test_a_message_is_sent_when_the_callers_transaction_commits(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with transaction.atomic():
-            [row] = notify.notify_reporter(report=report, template="report_verified")
+            [row] = notifications.notify_reporter(report=report, template="report_verified")
     assert mailoutbox == [] and status_of(row) == NotificationStatus.PENDING  # nothing before commit
     for callback in callbacks:
         callback()
@@ -62,7 +63,7 @@ def test_rolling_back_the_callers_transaction_sends_nothing(mailoutbox, django_c
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError):
             with transaction.atomic():
-                assert notify.notify_reporter(report=report, template="report_received")
+                assert notifications.notify_reporter(report=report, template="report_received")
                 raise RuntimeError("the action failed after queueing")
 
     assert callbacks == []
@@ -75,12 +76,12 @@ def test_rolling_back_a_real_transaction_sends_nothing_and_committing_one_sends(
 
     with pytest.raises(RuntimeError):
         with transaction.atomic():
-            notify.notify_reporter(report=report, template="report_received")
+            notifications.notify_reporter(report=report, template="report_received")
             raise RuntimeError("the action failed after queueing")
     assert not Notification.objects.exists() and mailoutbox == []
 
     with transaction.atomic():
-        notify.notify_reporter(report=report, template="report_received")
+        notifications.notify_reporter(report=report, template="report_received")
         assert mailoutbox == []
     assert [m.to for m in mailoutbox] == [["tamu@contoh.id"]]
     assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
@@ -91,7 +92,7 @@ def test_rolling_back_a_real_transaction_sends_nothing_and_committing_one_sends(
 
 @pytest.mark.django_db
 def test_delivering_the_same_row_twice_sends_one_message(sms_gateway, frozen):
-    [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
+    [row] = notifications.notify_reporter(report=sms_report(), template="report_verified")
 
     assert delivery.deliver(row.pk) is True
     assert delivery.deliver(row.pk) is False
@@ -138,7 +139,7 @@ def test_a_provider_failure_then_success_sends_exactly_once(
 ):
     sms_gateway.statuses = [503]
     with django_capture_on_commit_callbacks(execute=True):
-        [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
+        [row] = notifications.notify_reporter(report=sms_report(), template="report_verified")
 
     row.refresh_from_db()
     assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
@@ -159,7 +160,7 @@ def test_a_provider_failure_then_success_sends_exactly_once(
 @pytest.mark.django_db
 def test_failures_back_off_1_5_30_120_720_minutes_then_give_up(sms_gateway, frozen):
     sms_gateway.statuses = [500] * 10
-    [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
+    [row] = notifications.notify_reporter(report=sms_report(), template="report_verified")
     now = T0
     waits = []
     for _ in range(delivery.max_attempts() - 1):
@@ -189,7 +190,7 @@ def test_an_unreachable_mail_server_is_retried_like_any_other_failure(settings, 
         9,
         2,
     )  # discard port: nobody listens
-    [row] = notify.notify_reporter(
+    [row] = notifications.notify_reporter(
         report=make_guest_report(reporter_email="t@contoh.id"), template="report_verified"
     )
 
@@ -208,7 +209,7 @@ def test_an_unreachable_mail_server_is_retried_like_any_other_failure(settings, 
 @pytest.mark.django_db
 def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(mailoutbox, frozen):
     # Under the `db` fixture on-commit hooks never run: exactly a lost enqueue.
-    [row] = notify.notify_reporter(
+    [row] = notifications.notify_reporter(
         report=make_guest_report(reporter_email="t@contoh.id"), template="report_verified"
     )
     assert mailoutbox == []
@@ -220,7 +221,7 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(mailoutbox, frozen):
 
 @pytest.mark.django_db
 def test_a_row_left_sending_by_a_dead_worker_is_taken_over_after_its_two_minute_lease(sms_gateway, frozen):
-    [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
+    [row] = notifications.notify_reporter(report=sms_report(), template="report_verified")
     assert delivery.claim(row.pk, T0) is not None  # a worker claims it, then dies before sending
 
     frozen.move_to(T0 + dt.timedelta(minutes=1, seconds=59), tick=False)
@@ -236,7 +237,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_taken_over_after_its_two_minute_
 
 @pytest.mark.django_db
 def test_a_late_worker_cannot_overwrite_the_outcome_of_the_one_that_took_over(sms_gateway, frozen):
-    [row] = notify.notify_reporter(report=sms_report(), template="report_verified")
+    [row] = notifications.notify_reporter(report=sms_report(), template="report_verified")
     slow = delivery.claim(row.pk, T0)
     frozen.move_to(T0 + dt.timedelta(minutes=11), tick=False)
     assert delivery.deliver(row.pk) is True  # the take-over sends and records success
@@ -278,7 +279,7 @@ def test_the_access_code_is_masked_once_sent_but_kept_while_it_may_still_need_se
     sms_gateway.statuses = [500]
     user = make_user(email="", phone="081277778888", notify_by_whatsapp=True)
     report = make_report(reporter=user, is_confidential=True)
-    [row] = notify.notify_reporter(report=report, template="report_received")
+    [row] = notifications.notify_reporter(report=report, template="report_received")
     assert row.channel == NotifyChannel.WHATSAPP
 
     delivery.deliver(row.pk)

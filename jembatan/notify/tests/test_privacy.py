@@ -5,7 +5,6 @@ import re
 import pytest
 
 from jembatan.accounts.models import Role
-from jembatan.notify import actions as notify
 from jembatan.notify.models import NotifyChannel
 from jembatan.notify.rendering import KINDS, Audience
 from jembatan.notify.tests.factories import (
@@ -18,6 +17,7 @@ from jembatan.notify.tests.factories import (
     make_staff,
     make_user_reporter,
 )
+from jembatan.reports import notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_staff_messages_never_carry_the_reporters_identity(
     report = _reporter_report(who, anonymous=anonymous, title=title)
     disposition = make_disposition(report, agency, return_reason=reason)
 
-    rows = notify.notify_staff(
+    rows = notifications.notify_staff(
         users=officers, template=template, report=report, disposition=disposition, extra=extra
     )
 
@@ -92,7 +92,7 @@ def test_the_identity_guard_leaves_ordinary_words_alone():
     officer = make_staff(Role.ADMIN_INSTANSI, agency, email="koordinator@contoh.id")
     report = make_report(reporter=make_user_reporter(), title="Jembatan Budiman ambruk")
 
-    [row] = notify.notify_staff(users=[officer], template="sla_reminder", report=report)
+    [row] = notifications.notify_staff(users=[officer], template="sla_reminder", report=report)
 
     assert "Jembatan Budiman ambruk" in row.body  # "Budi" is redacted as a word, not inside "Budiman"
 
@@ -103,7 +103,7 @@ def test_reporter_messages_carry_the_tracking_number_and_the_access_code_only_on
     reporter = make_user_reporter(notify_by_whatsapp=True)
     report = make_report(reporter=reporter, is_confidential=confidential)
 
-    rows = notify.notify_reporter(report=report, template=template)
+    rows = notifications.notify_reporter(report=report, template=template)
 
     assert {row.channel for row in rows} == {NotifyChannel.EMAIL, NotifyChannel.WHATSAPP}
     code_expected = confidential and template == "report_received"
@@ -121,7 +121,7 @@ def test_reporter_messages_carry_the_tracking_number_and_the_access_code_only_on
 def test_a_guest_gets_the_access_code_in_the_receipt_only_because_it_has_no_login(template):
     report = make_guest_report(is_confidential=False)
 
-    rows = notify.notify_reporter(report=report, template=template)
+    rows = notifications.notify_reporter(report=report, template=template)
 
     assert rows
     for row in rows:
@@ -132,7 +132,7 @@ def test_a_guest_gets_the_access_code_in_the_receipt_only_because_it_has_no_logi
 def test_an_anonymous_reporter_still_hears_about_their_report(who):
     report = _reporter_report(who, anonymous=True)
 
-    rows = notify.notify_reporter(report=report, template="report_verified")
+    rows = notifications.notify_reporter(report=report, template="report_verified")
 
     expected = USER_REPORTER["email"] if who == "user" else GUEST_REPORTER["reporter_email"]
     assert [(row.channel, row.recipient) for row in rows] == [(NotifyChannel.EMAIL, expected)]
@@ -143,11 +143,11 @@ def test_reporter_templates_cannot_be_sent_to_staff_nor_staff_templates_to_repor
     report = make_guest_report()
 
     with pytest.raises(ValueError, match="not meant for the staff"):
-        notify.notify_staff(users=[officer], template="report_received", report=report)
+        notifications.notify_staff(users=[officer], template="report_received", report=report)
     with pytest.raises(ValueError, match="not meant for the reporter"):
-        notify.notify_reporter(report=report, template="disposition_new")
+        notifications.notify_reporter(report=report, template="disposition_new")
     with pytest.raises(ValueError, match="Unknown"):
-        notify.notify_reporter(report=report, template="no_such_message")
+        notifications.notify_reporter(report=report, template="no_such_message")
 
 
 def test_extra_cannot_smuggle_in_the_access_code_or_another_url():
@@ -155,4 +155,4 @@ def test_extra_cannot_smuggle_in_the_access_code_or_another_url():
 
     for key in ("access_code", "url", "tracking_number"):
         with pytest.raises(ValueError, match=key):
-            notify.notify_reporter(report=report, template="report_verified", extra={key: "x"})
+            notifications.notify_reporter(report=report, template="report_verified", extra={key: "x"})

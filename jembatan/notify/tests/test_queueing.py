@@ -13,6 +13,7 @@ from jembatan.notify.tests.factories import (
     make_staff,
     make_user,
 )
+from jembatan.reports import notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def routes(rows):
 def test_a_guest_who_left_only_a_phone_gets_an_sms():
     report = make_guest_report(reporter_name="", reporter_email="", reporter_phone="0812-7777-8888")
 
-    rows = notify.notify_reporter(report=report, template="report_received")
+    rows = notifications.notify_reporter(report=report, template="report_received")
 
     assert routes(rows) == [(NotifyChannel.SMS, "6281277778888")]
 
@@ -34,7 +35,7 @@ def test_a_guest_who_wrote_in_on_whatsapp_is_answered_on_whatsapp():
         reporter_name="", reporter_email="", reporter_phone="0812-7777-8888", channel="whatsapp"
     )
 
-    rows = notify.notify_reporter(report=report, template="report_received")
+    rows = notifications.notify_reporter(report=report, template="report_received")
 
     assert routes(rows) == [(NotifyChannel.WHATSAPP, "6281277778888")]
 
@@ -42,7 +43,7 @@ def test_a_guest_who_wrote_in_on_whatsapp_is_answered_on_whatsapp():
 def test_a_guest_with_e_mail_and_phone_gets_e_mail_like_a_new_account_would():
     report = make_guest_report(reporter_email="tamu@contoh.id", reporter_phone="081277778888")
 
-    rows = notify.notify_reporter(report=report, template="report_received")
+    rows = notifications.notify_reporter(report=report, template="report_received")
 
     assert routes(rows) == [(NotifyChannel.EMAIL, "tamu@contoh.id")]
 
@@ -50,7 +51,7 @@ def test_a_guest_with_e_mail_and_phone_gets_e_mail_like_a_new_account_would():
 def test_a_user_who_prefers_whatsapp_gets_whatsapp_instead_of_sms():
     user = make_user(email="w@contoh.id", phone="081277778888", notify_by_sms=True, notify_by_whatsapp=True)
 
-    rows = notify.notify_reporter(report=make_report(reporter=user), template="report_verified")
+    rows = notifications.notify_reporter(report=make_report(reporter=user), template="report_verified")
 
     assert routes(rows) == [(NotifyChannel.EMAIL, "w@contoh.id"), (NotifyChannel.WHATSAPP, "6281277778888")]
 
@@ -58,7 +59,7 @@ def test_a_user_who_prefers_whatsapp_gets_whatsapp_instead_of_sms():
 def test_a_user_who_chose_sms_only_gets_no_e_mail():
     user = make_user(email="w@contoh.id", phone="081277778888", notify_by_email=False, notify_by_sms=True)
 
-    rows = notify.notify_reporter(report=make_report(reporter=user), template="report_verified")
+    rows = notifications.notify_reporter(report=make_report(reporter=user), template="report_verified")
 
     assert routes(rows) == [(NotifyChannel.SMS, "6281277778888")]
 
@@ -66,7 +67,7 @@ def test_a_user_who_chose_sms_only_gets_no_e_mail():
 def test_a_phone_only_user_with_default_preferences_is_not_left_unreachable():
     user = make_user(email="", phone="081277778888")  # defaults: e-mail on, SMS and WhatsApp off
 
-    rows = notify.notify_reporter(report=make_report(reporter=user), template="report_verified")
+    rows = notifications.notify_reporter(report=make_report(reporter=user), template="report_verified")
 
     assert routes(rows) == [(NotifyChannel.SMS, "6281277778888")]
 
@@ -80,29 +81,29 @@ def test_a_user_who_switched_every_channel_off_is_left_alone():
         notify_by_whatsapp=False,
     )
 
-    assert notify.notify_reporter(report=make_report(reporter=user), template="report_verified") == []
+    assert notifications.notify_reporter(report=make_report(reporter=user), template="report_verified") == []
 
 
 def test_a_report_without_any_contact_queues_nothing():
     report = make_guest_report(reporter_name="", reporter_email="", reporter_phone="")
 
-    assert notify.notify_reporter(report=report, template="report_received") == []
+    assert notifications.notify_reporter(report=report, template="report_received") == []
     assert not Notification.objects.exists()
 
 
 def test_an_invalid_guest_phone_is_skipped_not_fatal():
     report = make_guest_report(reporter_email="", reporter_phone="12")
 
-    assert notify.notify_reporter(report=report, template="report_received") == []
+    assert notifications.notify_reporter(report=report, template="report_received") == []
 
 
 def test_reporter_messages_use_the_reporters_language_else_the_site_language(settings):
     english = make_user(email="en@contoh.id", preferred_language="en")
-    [row] = notify.notify_reporter(report=make_report(reporter=english), template="report_verified")
+    [row] = notifications.notify_reporter(report=make_report(reporter=english), template="report_verified")
     assert row.language == "en"
 
     settings.LANGUAGE_CODE = "id"
-    [row] = notify.notify_reporter(report=make_guest_report(), template="report_verified")
+    [row] = notifications.notify_reporter(report=make_guest_report(), template="report_verified")
     assert row.language == "id"
 
 
@@ -111,7 +112,7 @@ def test_rows_are_rendered_pending_and_linked_to_report_event_and_user():
     report = make_report(reporter=user)
     event = make_event(report)
 
-    [row] = notify.notify_reporter(report=report, template="report_received", event=event)
+    [row] = notifications.notify_reporter(report=report, template="report_received", event=event)
 
     row.refresh_from_db()
     assert (row.report, row.event, row.user, row.template) == (report, event, user, "report_received")
@@ -122,7 +123,7 @@ def test_rows_are_rendered_pending_and_linked_to_report_event_and_user():
 
 def test_the_outbox_keeps_what_was_said_when_the_report_changes_later():
     report = make_guest_report(title="Judul awal")
-    [row] = notify.notify_reporter(report=report, template="report_received")
+    [row] = notifications.notify_reporter(report=report, template="report_received")
 
     report.title = "Judul yang diubah"
     report.save()
@@ -136,10 +137,14 @@ def test_the_same_event_never_queues_the_same_message_twice():
     report = make_guest_report(reporter_phone="081277778888", reporter_email="")
     event = make_event(report)
 
-    first = notify.notify_reporter(report=report, template="report_received", event=event)
-    again = notify.notify_reporter(report=report, template="report_received", event=event)
-    staff_first = notify.notify_staff(users=[officer], template="reply_received", report=report, event=event)
-    staff_again = notify.notify_staff(users=[officer], template="reply_received", report=report, event=event)
+    first = notifications.notify_reporter(report=report, template="report_received", event=event)
+    again = notifications.notify_reporter(report=report, template="report_received", event=event)
+    staff_first = notifications.notify_staff(
+        users=[officer], template="reply_received", report=report, event=event
+    )
+    staff_again = notifications.notify_staff(
+        users=[officer], template="reply_received", report=report, event=event
+    )
 
     assert len(first) == 1 and again == []
     assert len(staff_first) == 1 and staff_again == []
@@ -149,8 +154,12 @@ def test_the_same_event_never_queues_the_same_message_twice():
 def test_a_different_event_queues_the_message_again():
     report = make_guest_report()
 
-    notify.notify_reporter(report=report, template="follow_up_posted", event=make_event(report, "follow_up"))
-    notify.notify_reporter(report=report, template="follow_up_posted", event=make_event(report, "follow_up"))
+    notifications.notify_reporter(
+        report=report, template="follow_up_posted", event=make_event(report, "follow_up")
+    )
+    notifications.notify_reporter(
+        report=report, template="follow_up_posted", event=make_event(report, "follow_up")
+    )
 
     assert Notification.objects.filter(template="follow_up_posted").count() == 2
 
@@ -161,7 +170,7 @@ def test_an_explicit_dedupe_scope_stops_a_repeated_reminder():
     report = make_report()
 
     for _ in range(2):
-        notify.notify_staff(
+        notifications.notify_staff(
             users=[officer], template="sla_reminder", report=report, dedupe=f"sla-{report.pk}-80"
         )
 
@@ -174,7 +183,7 @@ def test_staff_get_e_mail_only_when_active_with_an_address_and_only_once_each():
     inactive = make_staff(Role.ADMIN_INSTANSI, agency, email="nonaktif@contoh.id", is_active=False)
     no_email = make_staff(Role.PENGHUBUNG, agency, email="")
 
-    rows = notify.notify_staff(
+    rows = notifications.notify_staff(
         users=[active, inactive, no_email, active], template="disposition_new", report=make_report()
     )
 

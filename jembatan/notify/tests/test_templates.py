@@ -10,6 +10,7 @@ from jembatan.notify import actions as notify
 from jembatan.notify.models import Notification, NotifyChannel
 from jembatan.notify.rendering import KINDS, SMS_MAX_CHARS, Audience
 from jembatan.notify.tests.factories import make_agency, make_disposition, make_report, make_staff, make_user
+from jembatan.reports import notifications
 
 REPORTER_TEMPLATES = sorted(name for name, kind in KINDS.items() if Audience.REPORTER in kind.audiences)
 STAFF_TEMPLATES = sorted(name for name, kind in KINDS.items() if Audience.STAFF in kind.audiences)
@@ -51,7 +52,7 @@ def test_reporter_message_renders_by_email_and_sms(template, language):
     make_disposition(report)
 
     extra = {"text": "Mohon dicek lagi.", "reason": "Duplikat", "agency": "Dinas PUPR Kota Padang"}
-    rows = notify.notify_reporter(report=report, template=template, extra=extra)
+    rows = notifications.notify_reporter(report=report, template=template, extra=extra)
 
     by_channel = {row.channel: row for row in rows}
     assert set(by_channel) == {NotifyChannel.EMAIL, NotifyChannel.SMS}
@@ -83,7 +84,7 @@ def test_staff_message_renders_by_email(template, language):
     )
 
     extra = {"text": "Catatan.", "kind": "completion", "level": 2}
-    [row] = notify.notify_staff(
+    [row] = notifications.notify_staff(
         users=[officer], template=template, report=report, disposition=disposition, extra=extra
     )
 
@@ -124,7 +125,7 @@ def test_deadline_is_a_date_in_jakarta_in_the_readers_language(language, month):
         reporter=reporter, verification_due_at=dt.datetime(2026, 8, 11, 17, 30, tzinfo=dt.UTC)
     )
 
-    [row] = notify.notify_reporter(report=report, template="report_received")
+    [row] = notifications.notify_reporter(report=report, template="report_received")
 
     assert f"12 {month} 2026" in row.body
 
@@ -140,7 +141,9 @@ def test_sms_stays_within_two_segments_even_with_long_free_text(template, settin
             notify.queue_message(channel="sms", recipient="081298765432", template=template, context=context)
         ]
     else:
-        rows = notify.notify_reporter(report=report, template=template, extra={"text": "Keterangan " * 60})
+        rows = notifications.notify_reporter(
+            report=report, template=template, extra={"text": "Keterangan " * 60}
+        )
 
     [row] = rows
     assert len(row.body) <= SMS_MAX_CHARS
@@ -156,7 +159,7 @@ def test_an_instruction_passed_again_as_text_is_shown_once():
     report = make_report()
     disposition = make_disposition(report, agency, instruction="Periksa saluran air di lokasi.")
 
-    [row] = notify.notify_staff(
+    [row] = notifications.notify_staff(
         users=[officer], template="disposition_new", report=report, disposition=disposition,
         extra={"text": disposition.instruction},
     )  # fmt: skip
@@ -170,7 +173,7 @@ def test_sla_messages_say_which_deadline_and_which_escalation_level():
     officer = make_staff(Role.ADMIN_INSTANSI, agency, email="petugas@contoh.id")
     report = make_report()
 
-    [row] = notify.notify_staff(
+    [row] = notifications.notify_staff(
         users=[officer],
         template="sla_escalation",
         report=report,

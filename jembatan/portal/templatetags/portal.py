@@ -3,7 +3,7 @@
 from django import template
 
 from jembatan.portal import presenters
-from jembatan.triage.pii import redact as redact_text
+from jembatan.reports.pii import redact as redact_text
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jembatan.triage.pii import redact
+from jembatan.reports.pii import redact
 
 
 @pytest.mark.parametrize(

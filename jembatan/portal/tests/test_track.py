@@ -316,3 +316,22 @@ def test_a_guests_own_submission_is_shown_as_from_the_reporter_not_the_system(cl
     report = guest_report(w)
     html = client.get(f"/lacak/{report.tracking_number}/").content.decode()
     assert "· Pelapor" in html and "Sistem" not in html
+
+
+def test_reopen_form_is_not_offered_after_the_reopen_window_has_passed(client, w, time_machine):
+    # The portal used to offer the form whenever reopen_count was 0, though reopen_report refuses
+    # after 10 working days: both now ask reports.lifecycle.may_reopen.
+    time_machine.move_to("2026-03-02 09:00 +07:00", tick=False)  # a Monday
+    report = rf.answered(w)
+    actions.close_report(report=report, actor=w.citizen)
+    time_machine.move_to("2026-03-13 09:00 +07:00", tick=False)  # 9 working days later
+    client.force_login(w.citizen)
+    assert "Buka kembali laporan" in client.get(f"/lacak/{report.tracking_number}/").content.decode()
+    time_machine.move_to("2026-03-17 09:00 +07:00", tick=False)  # 11 working days later
+    client.force_login(w.citizen)  # a fresh session: the first one has expired meanwhile
+    page = client.get(f"/lacak/{report.tracking_number}/").content.decode()
+    assert "Tindakan Anda" in page  # still the reporter's view of the page
+    assert "Buka kembali laporan" not in page
+    response = client.post(f"/lacak/{report.tracking_number}/buka-kembali/", {"reason": "Muncul lagi."})
+    assert response.status_code == 400
+    assert "sudah lewat" in response.content.decode()

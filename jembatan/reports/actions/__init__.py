@@ -50,7 +50,6 @@ from jembatan.reports.actions.reporter import (  # noqa: F401
     rate_report,
     reopen_report,
     reply_as_reporter,
-    set_ombudsman_consent,
     support_report,
 )
 from jembatan.reports.actions.verification import (  # noqa: F401
@@ -63,3 +62,4 @@ from jembatan.reports.actions.verification import (  # noqa: F401
     request_information,
     verify_report,
 )
+from jembatan.reports.submission import NewReport  # noqa: F401

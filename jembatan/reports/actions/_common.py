@@ -8,14 +8,21 @@ from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jembatan.accounts import access
 from jembatan.accounts.models import Role
 from jembatan.directory.models import Agency, AgencyKind
-from jembatan.notify import actions as notify
+from jembatan.reports import notifications as notify
 from jembatan.reports import recipients
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
+from jembatan.reports.errors import (  # noqa: F401  (re-exported to the actions)
+    STALE_MESSAGE,
+    IllegalTransition,
+    ReportConflict,
+    ReportError,
+)
+from jembatan.reports.errors import clean_text as _clean_text  # noqa: F401  (used by the actions)
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     OPEN_DISPOSITION_STATUSES,
@@ -29,41 +36,12 @@ from jembatan.reports.models import (
     Visibility,
 )
 from jembatan.reports.sla import WorkingCalendar, policy
+from jembatan.reports.submission import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH  # noqa: F401
 
 # Escalation ladder: after a breach the agency's coordinators are told at once (level 1); if the
 # work is still not done this many working days later, the coordinators one agency up (level 2).
 # Not fixed by PermenPANRB 62/2018; chosen so a breach reaches a second desk within a working week.
 ESCALATION_STEP_WORKING_DAYS = 2
-
-MIN_TITLE_LENGTH = 5
-MIN_DESCRIPTION_LENGTH = 20
-
-
-class ReportError(Exception):
-    """An illegal move or bad input; the message is in the user's language."""
-
-    code = "invalid"
-
-    def __init__(self, message, *, field=None, code=None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
-        if code:
-            self.code = code
-
-
-class IllegalTransition(ReportError):
-    code = "illegal_transition"
-
-
-class ReportConflict(ReportError):
-    code = "conflict"
-
-
-STALE_MESSAGE = gettext_lazy(
-    "Laporan ini sudah diubah oleh orang lain sejak Anda membukanya. Muat ulang halaman dan periksa lagi; "
-    "tindakan Anda belum diterapkan."
-)
 
 
 # --- Internals ---------------------------------------------------------------------------------------
@@ -88,20 +66,20 @@ def _lock_disposition(disposition, expected_version=None):
     return report, fresh
 
 
-def _require_status(report, allowed, message=None):
-    if report.status not in allowed:
-        raise IllegalTransition(
-            message
-            or _("Tindakan ini tidak dapat dilakukan pada laporan berstatus “%(status)s”.")
-            % {"status": report.get_status_display()}
-        )
+def _require(verdict):
+    """Enforce a lifecycle rule (reports/lifecycle.py): 403 about the person, else an illegal move."""
+    if verdict:
+        return
+    if verdict.forbidden:
+        raise PermissionDenied(verdict.reason)
+    raise IllegalTransition(verdict.reason)
 
 
 def _actor_role(actor, report):
     if actor is None:
-        return "sistem"
+        return ActorRole.SYSTEM
     if report is not None and report.reporter_id and report.reporter_id == actor.pk:
-        return "pelapor"
+        return ActorRole.REPORTER
     order = [
         Role.ADMIN_NASIONAL,
         Role.ADMIN_INSTANSI,
@@ -113,8 +91,8 @@ def _actor_role(actor, report):
     held = {r.role for r in access.roles_of(actor)}
     for role in order:
         if role in held:
-            return str(role)
-    return "warga"
+            return ActorRole(role)
+    return ActorRole.CITIZEN
 
 
 def _record(
@@ -149,25 +127,6 @@ def _save(report, *fields):
     report.version = F("version") + 1
     report.save(update_fields=[*fields, "version", "updated_at"])
     report.refresh_from_db(fields=["version"])
-
-
-def _clean_text(value, *, field, minimum=1, maximum=None, label=None):
-    text = (value or "").strip()
-    if len(text) < minimum:
-        if minimum <= 1:
-            raise ReportError(_("%(label)s wajib diisi.") % {"label": label or field}, field=field)
-        raise ReportError(
-            _("%(label)s terlalu pendek: paling sedikit %(n)d karakter.")
-            % {"label": label or field, "n": minimum},
-            field=field,
-        )
-    if maximum and len(text) > maximum:
-        raise ReportError(
-            _("%(label)s terlalu panjang: paling banyak %(n)d karakter.")
-            % {"label": label or field, "n": maximum},
-            field=field,
-        )
-    return text
 
 
 def _reporter_allowed(report, actor, access_code, sender_verified=False):
@@ -375,10 +334,10 @@ def _finish(report, *, before, actor, action, note, actor_role=None, reason=None
 
 
 def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
-    """The disposal itself, on a report already locked (inside the caller's transaction)."""
-    _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
-    if not report.classification:
-        raise IllegalTransition(_("Verifikasi laporan (klasifikasi) sebelum mendisposisikannya."))
+    """The disposal itself, on a report already locked (inside the caller's transaction).
+
+    The caller has checked lifecycle.may_dispose (or may_auto_route for the system).
+    """
     open_agencies = set(
         report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES).values_list("agency_id", flat=True)
     )
@@ -416,7 +375,7 @@ def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
         _record(
             report,
             actor=actor,
-            action="disposed",
+            action=EventAction.DISPOSED,
             before=before,
             disposition=disposition,
             text=disposition.instruction,
@@ -433,7 +392,7 @@ def _dispose_locked(report, *, actor, agencies, instruction="", data=None):
     public_event = _record(
         report,
         actor=actor,
-        action="forwarded_to_agency",
+        action=EventAction.FORWARDED_TO_AGENCY,
         before=before,
         visibility=Visibility.PUBLIC,
         data={"agencies": [a.name for a in agencies]},

@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.notify import actions as notify
-from jembatan.reports import recipients
+from jembatan.reports import lifecycle, recipients
+from jembatan.reports import notifications as notify
 from jembatan.reports.actions._common import (
     IllegalTransition,
     ReportError,
@@ -16,11 +16,13 @@ from jembatan.reports.actions._common import (
     _now,
     _read_uploads,
     _record,
+    _require,
     _reschedule_disposition,
     _save,
     _schedule_report,
     _store_attachments,
 )
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
     Disposition,
@@ -37,9 +39,7 @@ def assign_liaison(*, disposition, actor, liaison, expected_version=None):
     """Assign a liaison officer (penghubung) to work a disposition."""
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_assign_liaison(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_assign_liaison(disposition, actor))
         access.forget_roles(liaison)
         if not access.is_eligible_liaison(liaison, disposition.agency):
             raise ReportError(
@@ -52,7 +52,7 @@ def assign_liaison(*, disposition, actor, liaison, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="liaison_assigned",
+            action=EventAction.LIAISON_ASSIGNED,
             disposition=disposition,
             data={"liaison": liaison.display_name, "liaison_id": liaison.pk},
         )
@@ -66,9 +66,7 @@ def start_follow_up(*, disposition, actor, expected_version=None):
     """Start working a disposition: the report is now "Sedang Diproses"."""
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if disposition.status != DispositionStatus.TERDISPOSISI:
-            raise IllegalTransition(_("Tindak lanjut disposisi ini sudah dimulai atau selesai."))
+        _require(lifecycle.may_start_follow_up(disposition, actor))
         before = report.status
         now = _now()
         disposition.status = DispositionStatus.DIPROSES
@@ -86,7 +84,7 @@ def start_follow_up(*, disposition, actor, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="follow_up_started",
+            action=EventAction.FOLLOW_UP_STARTED,
             before=before,
             disposition=disposition,
             visibility=Visibility.PUBLIC,
@@ -101,9 +99,7 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         before = report.status
         now = _now()
         disposition.status = DispositionStatus.SELESAI
@@ -122,7 +118,7 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
         event = _record(
             report,
             actor=actor,
-            action="follow_up_posted",
+            action=EventAction.FOLLOW_UP_POSTED,
             before=before,
             disposition=disposition,
             text=text,
@@ -146,9 +142,7 @@ def return_disposition(*, disposition, actor, reason, expected_version=None):
     reason = _clean_text(reason, field="reason", minimum=10, maximum=5000, label=_("Alasan pengembalian"))
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         before = report.status
         disposition.status = DispositionStatus.BUKAN_WEWENANG
         disposition.returned_at = _now()
@@ -160,7 +154,7 @@ def return_disposition(*, disposition, actor, reason, expected_version=None):
         _record(
             report,
             actor=actor,
-            action="disposition_returned",
+            action=EventAction.DISPOSITION_RETURNED,
             before=before,
             disposition=disposition,
             text=reason,
@@ -183,9 +177,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         raise ReportError(_("Instansi tujuan tidak aktif."), field="agency")
     with transaction.atomic():
         report, disposition = _lock_disposition(disposition, expected_version)
-        access.require(access.can_work_disposition(actor, disposition))
-        if not disposition.is_open:
-            raise IllegalTransition(_("Disposisi ini sudah tidak aktif."))
+        _require(lifecycle.may_work_disposition(disposition, actor))
         if agency.pk == disposition.agency_id:
             raise ReportError(_("Pilih instansi lain."), field="agency")
         if report.dispositions.filter(agency=agency, status__in=OPEN_DISPOSITION_STATUSES).exists():
@@ -216,7 +208,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         _record(
             report,
             actor=actor,
-            action="disposition_forwarded",
+            action=EventAction.DISPOSITION_FORWARDED,
             before=before,
             disposition=new,
             text=reason,
@@ -225,7 +217,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         _record(
             report,
             actor=actor,
-            action="forwarded_to_agency",
+            action=EventAction.FORWARDED_TO_AGENCY,
             before=before,
             visibility=Visibility.PUBLIC,
             data={"agencies": [agency.name]},

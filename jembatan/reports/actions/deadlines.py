@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jembatan.notify import actions as notify
+from jembatan.reports import notifications as notify
 from jembatan.reports import recipients
 from jembatan.reports.actions._common import (
     ESCALATION_STEP_WORKING_DAYS,
@@ -18,6 +18,7 @@ from jembatan.reports.actions._common import (
     _reschedule_disposition,
     _save,
 )
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
     ArchiveReason,
@@ -55,7 +56,7 @@ def check_report_deadlines(*, report, now=None):
                 report,
                 before=before,
                 actor=None,
-                action="archived_by_system",
+                action=EventAction.ARCHIVED_BY_SYSTEM,
                 reason=reason,
                 note=_("Tidak ada kelengkapan informasi dari pelapor dalam %(n)d hari.")
                 % {"n": pol.incomplete_archive_calendar_days},
@@ -72,7 +73,7 @@ def check_report_deadlines(*, report, now=None):
                 report,
                 before=before,
                 actor=None,
-                action="closed_by_system",
+                action=EventAction.CLOSED_BY_SYSTEM,
                 note=_("Tidak ada tanggapan pelapor dalam %(n)d hari kerja setelah tindak lanjut.")
                 % {"n": pol.auto_close_days},
             )
@@ -90,7 +91,7 @@ def check_report_deadlines(*, report, now=None):
             _record(
                 report,
                 actor=None,
-                action="ombudsman_flagged",
+                action=EventAction.OMBUDSMAN_FLAGGED,
                 data={"consent": report.ombudsman_consent},
                 text=_("Pengaduan belum tuntas setelah %(n)d hari.") % {"n": pol.ombudsman_calendar_days},
             )
@@ -109,7 +110,7 @@ def _verification_ladder(report, now, cal, pol):
     ):
         report.reminder_sent_at = now
         _save(report, "reminder_sent_at")
-        _record(report, actor=None, action="sla_reminder", data={"kind": "verification"})
+        _record(report, actor=None, action=EventAction.SLA_REMINDER, data={"kind": "verification"})
         notify.notify_staff(
             users=recipients.verifiers_of(report),
             template="sla_reminder",
@@ -151,7 +152,7 @@ def _escalate(report, disposition, kind, level, to_agency, users, now):
     _record(
         report,
         actor=None,
-        action="sla_escalated",
+        action=EventAction.SLA_ESCALATED,
         disposition=disposition,
         data={"kind": str(kind), "level": level, "to_agency": to_agency.name if to_agency else None},
     )
@@ -190,7 +191,11 @@ def check_disposition_deadlines(*, disposition, now=None):
             disposition.reminder_sent_at = now
             disposition.save(update_fields=["reminder_sent_at", "updated_at"])
             _record(
-                report, actor=None, action="sla_reminder", disposition=disposition, data={"kind": str(kind)}
+                report,
+                actor=None,
+                action=EventAction.SLA_REMINDER,
+                disposition=disposition,
+                data={"kind": str(kind)},
             )
             notify.notify_staff(
                 users=liaisons or recipients.coordinators_of(disposition.agency),

@@ -11,6 +11,7 @@ from jembatan.reports.actions._common import (
     _record,
     _save,
 )
+from jembatan.reports.events import EventAction
 from jembatan.reports.models import (
     Channel,
     Classification,
@@ -158,7 +159,7 @@ def apply_imported_report(
                 _record(
                     report,
                     actor=actor,
-                    action="imported",
+                    action=EventAction.IMPORTED,
                     data={"source": source_instance, "external_id": report.external_id, "changes": raised},
                 )
             return report, IMPORT_KEPT
@@ -185,7 +186,7 @@ def apply_imported_report(
         _record(
             report,
             actor=actor,
-            action="imported",
+            action=EventAction.IMPORTED,
             before=before,
             data={"source": source_instance, "external_id": report.external_id, "changes": changes},
         )

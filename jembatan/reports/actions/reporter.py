@@ -1,15 +1,13 @@
 """The reporter's moves: complete, reply, rate, close, reopen; and a citizen's support."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.notify import actions as notify
-from jembatan.reports import recipients
+from jembatan.reports import lifecycle, recipients
+from jembatan.reports import notifications as notify
 from jembatan.reports.actions._common import (
-    IllegalTransition,
     ReportError,
     _clean_text,
     _FileGuard,
@@ -19,18 +17,15 @@ from jembatan.reports.actions._common import (
     _read_uploads,
     _record,
     _reporter_allowed,
-    _require_reporter,
-    _require_status,
+    _require,
     _reschedule_disposition,
     _save,
     _schedule_report,
     _store_attachments,
 )
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
-    ACTIVE_STATUSES,
-    CLOSED_STATUSES,
     OPEN_DISPOSITION_STATUSES,
-    VERIFICATION_STATUSES,
     DispositionStatus,
     Status,
     Support,
@@ -47,8 +42,11 @@ def complete_information(
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():
         report = _lock(report, expected_version)
-        _require_reporter(report, actor, access_code, sender_verified)
-        _require_status(report, [Status.MENUNGGU_KELENGKAPAN])
+        _require(
+            lifecycle.may_complete(
+                report, reporter=_reporter_allowed(report, actor, access_code, sender_verified)
+            )
+        )
         before = report.status
         now = _now()
         cal = WorkingCalendar.load()
@@ -65,11 +63,11 @@ def complete_information(
         event = _record(
             report,
             actor=actor,
-            action="information_completed",
+            action=EventAction.INFORMATION_COMPLETED,
             before=before,
             text=text,
             visibility=Visibility.REPORTER,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         _store_attachments(
             report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
@@ -88,7 +86,9 @@ def reply_as_reporter(
 ):
     """Reply as the reporter; a reply to an answered report sends it back to the agency."""
     text = _clean_text(text, field="text", minimum=2, maximum=10000, label=_("Balasan"))
-    _require_reporter(report, actor, access_code, sender_verified)
+    reporter = _reporter_allowed(report, actor, access_code, sender_verified)
+    if not reporter:
+        _require(lifecycle.may_reply(report, reporter=False))
     if report.status == Status.MENUNGGU_KELENGKAPAN:
         return complete_information(
             report=report,
@@ -102,9 +102,7 @@ def reply_as_reporter(
     uploads = _read_uploads(attachments)
     with _FileGuard() as guard, transaction.atomic():
         report = _lock(report, expected_version)
-        _require_status(
-            report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI]
-        )
+        _require(lifecycle.may_reply(report, reporter=reporter))
         before = report.status
         now = _now()
         cal = WorkingCalendar.load()
@@ -135,11 +133,11 @@ def reply_as_reporter(
         event = _record(
             report,
             actor=actor,
-            action="reporter_replied",
+            action=EventAction.REPORTER_REPLIED,
             before=before,
             text=text,
             visibility=Visibility.REPORTER,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         _store_attachments(
             report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
@@ -169,31 +167,17 @@ def rate_report(*, report, actor, rating, comment="", access_code=None):
     comment = (comment or "").strip()[:2000]
     with transaction.atomic():
         report = _lock(report)
-        _require_reporter(report, actor, access_code)
-        _require_status(
-            report,
-            [Status.SELESAI, *CLOSED_STATUSES],
-            _("Laporan baru dapat dinilai setelah ada tindak lanjut."),
-        )
-        if (
-            report.answered_at is None
-            and not report.dispositions.filter(status=DispositionStatus.SELESAI).exists()
-        ):
-            raise IllegalTransition(
-                _("Laporan ini ditutup tanpa tindak lanjut; tidak ada yang dapat dinilai.")
-            )
-        if report.rated_at and (report.answered_at is None or report.rated_at >= report.answered_at):
-            raise IllegalTransition(_("Anda sudah menilai tindak lanjut ini."))
+        _require(lifecycle.may_rate(report, reporter=access.acts_as_reporter(actor, report, access_code)))
         report.rating, report.rating_comment, report.rated_at = rating, comment, _now()
         _save(report, "rating", "rating_comment", "rated_at")
         _record(
             report,
             actor=actor,
-            action="rated",
+            action=EventAction.RATED,
             text=comment,
             visibility=Visibility.PUBLIC,
             data={"rating": rating},
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
     return report
 
@@ -203,19 +187,16 @@ def close_report(*, report, actor, note="", access_code=None, expected_version=N
     with transaction.atomic():
         report = _lock(report, expected_version)
         before = report.status
-        if _reporter_allowed(report, actor, access_code):
-            _require_status(report, [Status.TERDISPOSISI, Status.DIPROSES, Status.SELESAI])
+        if access.acts_as_reporter(actor, report, access_code):
+            _require(lifecycle.may_close_as_reporter(report, reporter=True))
             report.status = Status.DITUTUP_PELAPOR
-            role = "pelapor"
+            role = ActorRole.REPORTER
         else:
-            access.require(access.can_verify(actor, report))
-            _require_status(report, ACTIVE_STATUSES)
-            if before in VERIFICATION_STATUSES:
-                raise IllegalTransition(_("Laporan yang belum diverifikasi diarsipkan, bukan ditutup."))
+            _require(lifecycle.may_close_as_admin(report, actor))
             note = _clean_text(note, field="note", minimum=5, label=_("Alasan penutupan"))
             report.status = Status.DITUTUP_ADMIN
             role = None
-        _finish(report, before=before, actor=actor, action="closed", note=note, actor_role=role)
+        _finish(report, before=before, actor=actor, action=EventAction.CLOSED, note=note, actor_role=role)
     return report
 
 
@@ -224,20 +205,11 @@ def reopen_report(*, report, actor, reason, access_code=None):
     reason = _clean_text(reason, field="reason", minimum=5, maximum=5000, label=_("Alasan membuka kembali"))
     with transaction.atomic():
         report = _lock(report)
-        _require_reporter(report, actor, access_code)
-        _require_status(
-            report, CLOSED_STATUSES, _("Hanya laporan yang sudah ditutup yang dapat dibuka kembali.")
-        )
-        if report.reopen_count >= 1:
-            raise IllegalTransition(_("Laporan hanya dapat dibuka kembali satu kali."))
+        now = _now()
+        reporter = access.acts_as_reporter(actor, report, access_code)
+        _require(lifecycle.may_reopen(report, reporter=reporter, now=now))
         cal = WorkingCalendar.load()
         pol = policy()
-        now = _now()
-        if report.closed_at and now > cal.add_working_days(report.closed_at, pol.reopen_days):
-            raise IllegalTransition(
-                _("Batas membuka kembali laporan (%(n)d hari kerja setelah ditutup) sudah lewat.")
-                % {"n": pol.reopen_days}
-            )
         last = report.dispositions.exclude(
             status__in=(DispositionStatus.BUKAN_WEWENANG, DispositionStatus.DIALIHKAN)
         )
@@ -279,11 +251,11 @@ def reopen_report(*, report, actor, reason, access_code=None):
         event = _record(
             report,
             actor=actor,
-            action="reopened",
+            action=EventAction.REOPENED,
             before=before,
             text=reason,
             visibility=Visibility.PUBLIC,
-            actor_role="pelapor",
+            actor_role=ActorRole.REPORTER,
         )
         notify.notify_reporter(report=report, template="report_reopened", event=event)
         users = []
@@ -304,37 +276,18 @@ def reopen_report(*, report, actor, reason, access_code=None):
 
 def support_report(*, report, actor):
     """Add a citizen's support ("Dukung") to a public report, once per citizen."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("Masuk terlebih dahulu untuk mendukung laporan."))
     with transaction.atomic():
         report = _lock(report)
-        if not report.is_public:
-            raise IllegalTransition(_("Laporan ini tidak dapat didukung."))
-        if report.reporter_id == actor.pk:
-            raise IllegalTransition(_("Anda tidak dapat mendukung laporan Anda sendiri."))
-        if Support.objects.filter(report=report, user=actor).exists():
-            raise IllegalTransition(_("Anda sudah mendukung laporan ini."))
+        _require(lifecycle.may_support(report, actor))
         Support.objects.create(report=report, user=actor)
         report.support_count = F("support_count") + 1
         report.save(update_fields=["support_count"])
         report.refresh_from_db(fields=["support_count"])
-        _record(report, actor=actor, action="supported", visibility=Visibility.INTERNAL, actor_role="warga")
-    return report
-
-
-def set_ombudsman_consent(*, report, actor, consent, access_code=None):
-    """Record whether the reporter agrees that an unresolved complaint goes to the Ombudsman."""
-    with transaction.atomic():
-        report = _lock(report)
-        _require_reporter(report, actor, access_code)
-        report.ombudsman_consent = bool(consent)
-        _save(report, "ombudsman_consent")
         _record(
             report,
             actor=actor,
-            action="ombudsman_consent",
-            visibility=Visibility.REPORTER,
-            data={"consent": bool(consent)},
-            actor_role="pelapor",
+            action=EventAction.SUPPORTED,
+            visibility=Visibility.INTERNAL,
+            actor_role=ActorRole.CITIZEN,
         )
     return report

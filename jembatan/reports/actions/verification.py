@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.notify import actions as notify
-from jembatan.reports import search
+from jembatan.reports import lifecycle, search
+from jembatan.reports import notifications as notify
 from jembatan.reports.actions._common import (
     MIN_TITLE_LENGTH,
     IllegalTransition,
@@ -17,16 +17,13 @@ from jembatan.reports.actions._common import (
     _lock,
     _now,
     _record,
-    _reporter_allowed,
-    _require_status,
+    _require,
     _save,
     _schedule_report,
 )
+from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
-    ACTIVE_STATUSES,
-    VERIFICATION_STATUSES,
     ArchiveReason,
-    Channel,
     Classification,
     ReportType,
     Status,
@@ -43,8 +40,7 @@ def request_information(*, report, actor, message, expected_version=None):
     message = _clean_text(message, field="message", minimum=10, maximum=5000, label=_("Pesan untuk pelapor"))
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
-        _require_status(report, [Status.BELUM_TERVERIFIKASI])
+        _require(lifecycle.may_request_information(report, actor))
         before = report.status
         report.status = Status.MENUNGGU_KELENGKAPAN
         report.paused_at = _now()
@@ -53,7 +49,7 @@ def request_information(*, report, actor, message, expected_version=None):
         event = _record(
             report,
             actor=actor,
-            action="information_requested",
+            action=EventAction.INFORMATION_REQUESTED,
             before=before,
             text=message,
             visibility=Visibility.REPORTER,
@@ -80,8 +76,7 @@ def verify_report(
         raise ReportError(_("Pilih klasifikasi laporan."), field="classification")
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
-        _require_status(report, [Status.BELUM_TERVERIFIKASI, Status.TERDISPOSISI, Status.DIPROSES])
+        _require(lifecycle.may_verify(report, actor))
         changes = {}
         if title is not None:
             title = _clean_text(title, field="title", minimum=MIN_TITLE_LENGTH, maximum=200, label=_("Judul"))
@@ -108,7 +103,7 @@ def verify_report(
         _record(
             report,
             actor=actor,
-            action="verified" if first else "reclassified",
+            action=EventAction.VERIFIED if first else "reclassified",
             visibility=Visibility.INTERNAL,
             data={"changes": changes, "classification": classification},
         )
@@ -123,28 +118,20 @@ def archive_report(*, report, actor, reason, note="", access_code=None, expected
         report = _lock(report, expected_version)
         before = report.status
         if access.can_verify(actor, report):
-            _require_status(
-                report,
-                VERIFICATION_STATUSES,
-                _("Hanya laporan yang belum diverifikasi yang dapat diarsipkan."),
-            )
+            _require(lifecycle.may_archive(report, actor))
             report.status = Status.DIARSIPKAN_ADMIN
             role = None
-        elif _reporter_allowed(report, actor, access_code):
-            _require_status(
-                report,
-                VERIFICATION_STATUSES,
-                _("Laporan yang sudah didisposisikan tidak dapat ditarik; tutup laporan bila sudah selesai."),
-            )
+        elif access.acts_as_reporter(actor, report, access_code):
+            _require(lifecycle.may_withdraw(report, reporter=True))
             report.status = Status.DIARSIPKAN_PELAPOR
-            role = "pelapor"
+            role = ActorRole.REPORTER
         else:
             raise PermissionDenied(_("Anda tidak berwenang mengarsipkan laporan ini."))
         _finish(
             report,
             before=before,
             actor=actor,
-            action="archived",
+            action=EventAction.ARCHIVED,
             note=(note or "").strip(),
             reason=reason,
             actor_role=role,
@@ -161,7 +148,7 @@ def dispose_report(*, report, actor, agencies, instruction="", expected_version=
         raise ReportError(_("Instansi tujuan tidak aktif."), field="agencies")
     with transaction.atomic():
         report = _lock(report, expected_version)
-        access.require(access.can_verify(actor, report))
+        _require(lifecycle.may_dispose(report, actor))
         return _dispose_locked(report, actor=actor, agencies=agencies, instruction=instruction)
 
 
@@ -190,14 +177,7 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
         return None
     with transaction.atomic():
         report = _lock(report)
-        if (
-            report.status != Status.BELUM_TERVERIFIKASI
-            or report.verified_at is not None
-            or report.is_confidential
-            or report.channel == Channel.IMPORT
-            or report.events.filter(action="imported").exists()  # keeps the source's channel
-            or report.dispositions.exists()
-        ):
+        if not lifecycle.may_auto_route(report):
             return None
         basis = {"auto": True, "model_version": model_version, "confidence": round(float(confidence), 4)}
         changes = {"classification": [report.classification, AUTO_ROUTE_CLASSIFICATION[report.kind]]}
@@ -210,7 +190,7 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
         _record(
             report,
             actor=None,
-            action="verified",
+            action=EventAction.VERIFIED,
             visibility=Visibility.INTERNAL,
             data={"changes": changes, "classification": report.classification, **basis},
         )
@@ -226,11 +206,10 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
     with transaction.atomic():
         report = _lock(report, expected_version)
         original = _lock(original)
-        access.require(access.can_verify(actor, report))
+        _require(lifecycle.may_mark_duplicate(report, actor))
         # The end of the chain is the report that gains the supporters: the actor must be able to
         # see it, not only the link they chose.
         access.require(access.can_view_report_internal(actor, original))
-        _require_status(report, ACTIVE_STATUSES)
         if original.is_archived:
             raise IllegalTransition(_("Laporan asal sudah diarsipkan."))
         if original.is_confidential and not report.is_confidential:
@@ -261,7 +240,7 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
         _record(
             original,
             actor=actor,
-            action="duplicate_merged",
+            action=EventAction.DUPLICATE_MERGED,
             visibility=Visibility.INTERNAL,
             data={"duplicate": report.tracking_number, "supporters_added": len(new)},
         )
@@ -269,7 +248,7 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
             report,
             before=before,
             actor=actor,
-            action="marked_duplicate",
+            action=EventAction.MARKED_DUPLICATE,
             # The reporter reads this note: the original's number only when anyone may read it.
             note=note
             or (
@@ -292,7 +271,7 @@ def add_note(*, report, actor, text, disposition=None):
         return _record(
             report,
             actor=actor,
-            action="note",
+            action=EventAction.NOTE,
             text=text,
             visibility=Visibility.INTERNAL,
             disposition=disposition,

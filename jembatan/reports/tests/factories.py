@@ -68,7 +68,8 @@ def submit(w, **overrides):
         category=w.category,
     )
     values.update(overrides)
-    return actions.submit_report(**values)
+    actor = values.pop("actor", None)
+    return actions.submit_report(new=actions.NewReport(**values), actor=actor)
 
 
 def with_code(report, code):

@@ -93,15 +93,15 @@ def complaint(rng, topic):
 
 
 def submit(w, *, title, description, region, channel=Channel.WEB, **extra):
-    return actions.submit_report(
+    new = actions.NewReport(
         kind=ReportType.PENGADUAN,
         title=title,
         description=description,
-        actor=w.citizen,
         channel=channel,
         region=region,
         **extra,
     )
+    return actions.submit_report(new=new, actor=w.citizen)
 
 
 def settle(w, report, *, category, agency):

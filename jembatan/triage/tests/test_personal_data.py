@@ -2,8 +2,8 @@
 
 import pytest
 
+from jembatan.reports.pii import Kind, redact
 from jembatan.triage import services
-from jembatan.triage.pii import Kind, redact
 
 
 @pytest.mark.parametrize(

@@ -184,7 +184,6 @@ def test_auto_routing_setting_defaults_to_off(trained, settings):
 
     assert real_settings.TRIAGE_AUTO_ROUTE is False  # no TRIAGE_AUTO_ROUTE in the environment
     assert real_settings.TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE == 0.95
-    del settings.TRIAGE_AUTO_ROUTE
     suggestion = services.suggest(text="jalan rusak berlubang", region=trained.village_padang)
     assert services.should_auto_route(suggestion) is False
     assert services.should_auto_route(None) is False

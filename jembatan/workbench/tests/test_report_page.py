@@ -159,3 +159,12 @@ def test_a_verified_report_offers_reclassification_not_a_second_verification(w, 
     body = page(as_user(w.verifier), report)
     assert "Ubah klasifikasi" in body
     assert f'action="/kerja/laporan/{report.tracking_number}/disposisi/"' in body
+
+
+def test_the_english_workbench_timeline_shows_english_labels(w, as_user):
+    report = f.disposed(w)
+    client = as_user(w.liaison_pupr)
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
+    assert "Report received" in body and "Disposed" in body
+    assert "Laporan diterima" not in body

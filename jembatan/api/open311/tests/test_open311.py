@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 conformance, per endpoint and per format.
 
-JSON answers are validated against the official schemas in /work/shared/open311 (jsonschema),
+JSON answers are validated against the official schemas copied into tests/schemas (jsonschema),
 with a date-time check that insists on a time zone, as the spec does.
 """
 

@@ -144,7 +144,7 @@ class Command(BaseCommand):
         if bar is None:
             self.stdout.write("no active model: nothing is routed automatically")
             return
-        state = "on" if getattr(settings, "TRIAGE_AUTO_ROUTE", False) else "off (TRIAGE_AUTO_ROUTE)"
+        state = "on" if settings.TRIAGE_AUTO_ROUTE else "off (TRIAGE_AUTO_ROUTE)"
         self.stdout.write(f"automatic routing is {state}; {bar.describe()}")
         agency = (TriageModel.objects.active().values_list("metrics", flat=True).first() or {}).get("agency")
         for level, share, precision, count in (agency or {}).get("precision_curve", [])[::10]:

@@ -15,8 +15,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 
-from jembatan.reports.attachments import MAX_ATTACHMENT_BYTES
-
 DEFAULT_TIMEOUT = 10
 
 
@@ -27,11 +25,11 @@ class MediaRejected(Exception):
 
 
 def allowed_hosts():
-    return [h.strip().lower() for h in getattr(settings, "CHANNELS_MEDIA_ALLOWED_HOSTS", []) if h.strip()]
+    return [h.strip().lower() for h in settings.CHANNELS_MEDIA_ALLOWED_HOSTS if h.strip()]
 
 
 def max_bytes():
-    return getattr(settings, "CHANNELS_MEDIA_MAX_BYTES", MAX_ATTACHMENT_BYTES)
+    return settings.CHANNELS_MEDIA_MAX_BYTES
 
 
 def host_allowed(host):
@@ -53,7 +51,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def fetch(url, *, timeout=DEFAULT_TIMEOUT):
     """Download `url` into an uploaded-file object, or raise MediaRejected with a reason."""
     parts = urlsplit((url or "").strip())
-    allow_http = getattr(settings, "CHANNELS_MEDIA_ALLOW_HTTP", settings.DEVELOPMENT)
+    allow_http = settings.CHANNELS_MEDIA_ALLOW_HTTP
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise MediaRejected(_("Alamat media harus memakai https."))
     if not host_allowed(parts.hostname):
