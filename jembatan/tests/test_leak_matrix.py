@@ -632,6 +632,8 @@ def test_no_role_reads_a_secret_it_may_not_see(world, surface, role):
 # URL patterns that show no report, each with the reason. Everything else must be in a surface.
 NOT_SHOWING_REPORTS = {
     "healthz": "liveness probe: a fixed status",
+    "readyz": "readiness probe: dependency states and periodic-task names, no report",
+    "metrics": "Prometheus counters and gauges: aggregate numbers, no report text (loopback or token only)",
     "set_language": "switches the interface language and redirects",
     "accounts:login": "login form",
     "accounts:login-token": "second login step (TOTP code)",
