@@ -75,6 +75,9 @@ SECOND_FACTOR_ROLES = {Role.ADMIN_NASIONAL, Role.ADMIN_INSTANSI, Role.SYSADMIN}
 # The roles that may be held without an agency, and then cover every agency.
 NATIONAL_ROLES = {Role.ADMIN_NASIONAL, Role.AUDITOR, Role.SYSADMIN}
 
+# Roles that watch and never work a queue: they land on the dashboards (accounts.views.landing_url).
+READ_ONLY_ROLES = {Role.PIMPINAN, Role.AUDITOR}
+
 
 def roles_of(user):
     """The user's active StaffRoles (with agencies), cached on the user object for one request."""

@@ -23,6 +23,7 @@ from jembatan.directory.tests.factories import make_agency, make_category, make_
 from jembatan.ops.demo import build_directory_managers_group
 from jembatan.reports import actions
 from jembatan.reports.models import ArchiveReason, Channel, Classification, Report, ReportType
+from jembatan.reports.submission import NewReport
 
 # The matrix's rows: every login of the demo (README's table), and three kinds of visitor.
 ANONYMOUS = "anonymous"  # nobody logged in, no access code
@@ -286,7 +287,10 @@ def build_leak_world():
         values.setdefault("channel", Channel.WEB)
         values.setdefault("region", w.village_padang)
         values.setdefault("category", w.category)
-        return actions.submit_report(**values)
+        actor = values.pop("actor", None)
+        if "attachments" in values:
+            values["attachments"] = tuple(values["attachments"])
+        return actions.submit_report(new=NewReport(**values), actor=actor)
 
     def verify_and_dispose(report, verifier, agency):
         report = actions.verify_report(

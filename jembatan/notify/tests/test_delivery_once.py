@@ -13,11 +13,11 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from jembatan.jobs import shutdown, worker
-from jembatan.notify import actions as notify
 from jembatan.notify import delivery
 from jembatan.notify.models import Notification, NotificationStatus
 from jembatan.notify.tasks import deliver_notification_task
 from jembatan.notify.tests.factories import make_guest_report
+from jembatan.reports import notifications
 
 sqlite_only = pytest.mark.skipif(
     "connection.vendor != 'sqlite'", reason="holds SQLite's write lock from a second connection"
@@ -36,7 +36,7 @@ def _enqueue_only():
 
 def sms_row():
     report = make_guest_report(reporter_name="", reporter_email="", reporter_phone="081277778888")
-    [row] = notify.notify_reporter(report=report, template="report_verified")
+    [row] = notifications.notify_reporter(report=report, template="report_verified")
     return row
 
 
@@ -119,7 +119,7 @@ def test_a_row_is_marked_sending_with_the_providers_key_before_anything_is_sent(
 @pytest.mark.django_db
 def test_an_email_sent_again_carries_the_same_message_id(mailoutbox):
     report = make_guest_report(reporter_email="tamu@contoh.id")
-    [row] = notify.notify_reporter(report=report, template="report_verified")
+    [row] = notifications.notify_reporter(report=report, template="report_verified")
     delivery.deliver(row.pk)
     # A worker killed after the send and before its record: the row is due again.
     Notification.objects.filter(pk=row.pk).update(
@@ -186,7 +186,7 @@ def test_huey_keeps_no_result_row_per_delivery(mailoutbox):
     HUEY.immediate = True  # the task runs, as in production's worker
     HUEY.storage.flush_results()
     report = make_guest_report(reporter_email="tamu@contoh.id")
-    [row] = notify.notify_reporter(report=report, template="report_verified")
+    [row] = notifications.notify_reporter(report=report, template="report_verified")
     deliver_notification_task(row.pk)
     assert len(mailoutbox) == 1
     assert HUEY.storage.result_store_size() == 0

@@ -236,7 +236,7 @@ def test_personal_data_a_reporter_typed_never_leaves_in_a_staff_message():
     report = make_guest_report(title="Jalan rusak, hubungi saya di 081298765432", is_anonymous=True)
     text = "Masih rusak. Nama saya Rahmat Hidayat, NIK 1371012345678901."
 
-    [row] = notify.notify_staff(
+    [row] = notifications.notify_staff(
         users=[officer], template="reply_received", report=report, extra={"text": text}
     )
 
