@@ -36,7 +36,7 @@ from jembatan.accounts.forms import (
     TotpStartForm,
     VerifyCodeForm,
 )
-from jembatan.accounts.models import OneTimeCode
+from jembatan.accounts.models import OneTimeCode, Role
 
 User = get_user_model()
 
@@ -418,11 +418,26 @@ def _finish_login(request, user, *, username, ip_address, next_url, device=None)
                 _("Aktifkan sekarang"),
             ),
         )
-    # Officers land on their workbench, citizens on the home page, unless a page asked for the login.
-    landing = "workbench:index" if access.is_staff_member(user) else settings.LOGIN_REDIRECT_URL
-    response = redirect(next_url or resolve_url(landing))
+    response = redirect(next_url or landing_url(user))
     _set_language_cookie(response, user.preferred_language)
     return response
+
+
+def landing_url(user):
+    """Where `user` lands after signing in when no page asked for the login.
+
+    Each role lands where its work is: pimpinan and auditors (read-only) on their dashboard, a
+    sysadmin (directory only, no queue) on the admin, other officers on their workbench, citizens
+    on the home page. Someone who also works a queue lands on the queue.
+    """
+    roles = {r.role for r in access.roles_of(user)}
+    if not roles:
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+    if roles <= access.READ_ONLY_ROLES:
+        return reverse("insights:overview")
+    if roles == {Role.SYSADMIN} and user.is_staff:
+        return reverse("admin:index")
+    return reverse("workbench:index")
 
 
 def _throttle_message():

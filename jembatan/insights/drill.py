@@ -13,6 +13,7 @@ disposisi), ukuran (a measure, below).
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -46,6 +47,7 @@ DISPOSITION_MEASURES = {
     "completed_late": Q(completed=True, completed_on_time=False) | Q(completion_overdue=True),
     "returned": Q(returned=True),
     "open": Q(status__in=["terdisposisi", "diproses"]),
+    "overdue": Q(response_overdue=True) | Q(completion_overdue=True),
 }
 MEASURE_LABELS = {
     "verified": gettext_lazy("sudah diverifikasi"),
@@ -64,6 +66,7 @@ MEASURE_LABELS = {
     "completed_late": gettext_lazy("selesai terlambat atau lewat batas"),
     "returned": gettext_lazy("dikembalikan (bukan wewenang)"),
     "open": gettext_lazy("masih terbuka"),
+    "overdue": gettext_lazy("masih terbuka dan lewat batas waktu"),
 }
 
 
@@ -178,6 +181,18 @@ def build(user, params):
         else:
             name = Region.objects.filter(code=region).values_list("name", flat=True).first()
             terms.append((_("Wilayah"), f"{name} ({region})" if name else region))
+
+    # A hotspot: reports whose coordinates fall in [min, max) of latitude and longitude.
+    for name, field, label in (("lintang", "latitude", _("Lintang")), ("bujur", "longitude", _("Bujur"))):
+        value = params.get(name)
+        if not value:
+            continue
+        try:
+            low, high = (Decimal(part) for part in value.split(":"))
+        except (ValueError, ArithmeticError):
+            raise DrillError(_("Koordinat tidak valid: %(value)s") % {"value": value}) from None
+        qs = qs.filter(**{f"report__{field}__gte": low, f"report__{field}__lt": high})
+        terms.append((label, f"{low} – {high}"))
 
     category = params.get("kategori")
     if category:

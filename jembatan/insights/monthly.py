@@ -9,11 +9,11 @@ month for the instance and every agency that has a pimpinan; anyone in scope can
 import datetime as dt
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jembatan.accounts.models import Role, StaffRole
-from jembatan.insights import dashboards, emerging
+from jembatan.insights import dashboards, emerging, headline
 from jembatan.insights.models import NATIONAL, Grain, MonthlyReport
 from jembatan.insights.queries import Catalog, Filters, Period, Scope, fetch
 
@@ -49,10 +49,58 @@ def rising_categories(scopes, month, catalog):
     return table
 
 
+def _join(items):
+    """ "A, B dan C" in the current language."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(first)s dan %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def narrative(ctx):
+    """The report's opening paragraph in the current language: volume and on-time share against
+    the month before, the three agencies with most dispositions late, the three rising categories,
+    and satisfaction. Plain sentences built from the same tables the report prints below."""
+    numbers = dashboards.NumberFormat()
+    compared = headline.comparison(ctx["overview"]["kpis"])
+
+    def part(key):
+        return [text for text, _url, k in compared if k == key]
+
+    late = []
+    for table in ctx["league"]["tables"]:
+        for row in table.rows:
+            if row[1].value:
+                late.append((row[1].value, row[0].value))
+    late.sort(key=lambda item: (-item[0], item[1]))
+    if late:
+        listed = _join(f"{name} ({numbers.format(n)})" for n, name in late[:3])
+        late_text = [
+            _("Disposisi terlambat terbanyak saat laporan ini dibuat: %(agencies)s.") % {"agencies": listed}
+        ]
+    else:
+        late_text = [_("Tidak ada disposisi yang terlambat saat laporan ini dibuat.")]
+    rising = ctx["rising"].rows[:3]
+    if rising:
+        listed = _join(
+            _("%(name)s (%(n)s laporan, biasanya %(usual)s)")
+            % {
+                "name": row[0].value,
+                "n": numbers.format(row[1].value),
+                "usual": headline.usual(row[2].value),
+            }
+            for row in rising
+        )
+        rising_text = [_("Naik dibanding tiga bulan sebelumnya: %(topics)s.") % {"topics": listed}]
+    else:
+        rising_text = [_("Tidak ada kategori yang naik jauh di atas tiga bulan sebelumnya.")]
+    return part("volume") + part("on_time") + late_text + rising_text + part("satisfaction")
+
+
 def context(scopes, month):
     catalog = Catalog()
     filters = Filters(period=Period.calendar_month(month))
-    return {
+    ctx = {
         "month": month,
         "scope_names": [dashboards.scope_name(s) for s in scopes],
         "overview": dashboards.overview(scopes, filters, catalog),
@@ -61,6 +109,13 @@ def context(scopes, month):
         "rising": rising_categories(scopes, month, catalog),
         "generated_at": timezone.now(),
     }
+    # In Bahasa Indonesia and in English, whatever the reader's language: the stored report is
+    # written once (on the 1st, by a task) and read by both.
+    ctx["narrative"] = []
+    for code, name in (("id", "Bahasa Indonesia"), ("en", "English")):
+        with translation.override(code):
+            ctx["narrative"].append({"lang": code, "name": name, "sentences": narrative(ctx)})
+    return ctx
 
 
 def render_report(scopes, month, request=None):

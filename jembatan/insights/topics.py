@@ -14,7 +14,7 @@ import re
 
 from django.utils import timezone
 
-from jembatan.directory.models import Region
+from jembatan.directory.models import Region, RegionLevel
 from jembatan.insights.facts import STOPWORDS
 from jembatan.insights.models import ReportFact, TopicSnapshot
 from jembatan.reports.models import Report
@@ -62,6 +62,35 @@ TOPICAL_PLACE_WORDS = frozenset(
 )
 
 
+# Redaction markers ("[nomor disamarkan]", "[NIK disembunyikan]") replace personal data in the
+# stored text; they are in many reports and would name clusters ("selalu, disamarkan, nomor, uang").
+MARKER = re.compile(r"\[[^\[\]]{0,60}\]")
+MARKER_WORDS = frozenset("disamarkan disembunyikan redacted hidden".split())
+
+
+def strip_markers(text):
+    return MARKER.sub(" ", text or "")
+
+
+def region_words():
+    """Words of the names of every province and kabupaten/kota (about 550 names): a topic label
+    never names a place, whichever reports the clusters were built from."""
+    words = set()
+    names = Region.objects.filter(level__in=(RegionLevel.PROVINSI, RegionLevel.KABUPATEN_KOTA)).values_list(
+        "name", flat=True
+    )
+    for name in names:
+        words.update(w for w in re.findall(r"[a-z]{4,30}", name.lower()) if w not in TOPICAL_PLACE_WORDS)
+    return words
+
+
+def label_words(words, places=None):
+    """The words of a cluster's label without markers, numbers or place names (also applied to
+    snapshots stored before these rules)."""
+    places = region_words() if places is None else places
+    return [w for w in words if w.isalpha() and w not in MARKER_WORDS and w not in places]
+
+
 def scope_fact_filter(scope_agency_ids):
     """Report ids of the scope (None = national) as a subquery over the facts."""
     facts = ReportFact.objects.all()
@@ -76,7 +105,7 @@ def documents(scope_agency_ids, today):
     ids = list(facts.order_by("-day", "-report_id").values_list("report_id", flat=True)[:MAX_DOCUMENTS])
     texts = dict(Report.objects.filter(pk__in=ids).values_list("pk", "title"))
     bodies = dict(Report.objects.filter(pk__in=ids).values_list("pk", "description"))
-    return [(pk, f"{texts[pk]} {texts[pk]} {bodies[pk][:600]}") for pk in ids if pk in texts]
+    return [(pk, strip_markers(f"{texts[pk]} {texts[pk]} {bodies[pk][:600]}")) for pk in ids if pk in texts]
 
 
 def place_words(report_ids):
@@ -144,7 +173,9 @@ def compute_snapshot(scope_key, scope_agency_ids, today=None):
             "window_start": today - dt.timedelta(days=WINDOW_DAYS - 1),
             "window_end": today,
             "reports": len(docs),
-            "clusters": cluster(docs, TEXT_STOPWORDS | place_words([pk for pk, _text in docs])),
+            "clusters": cluster(
+                docs, TEXT_STOPWORDS | MARKER_WORDS | place_words([pk for pk, _text in docs]) | region_words()
+            ),
             "computed_at": timezone.now(),
         },
     )

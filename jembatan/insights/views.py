@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
 from jembatan.directory.models import Agency
-from jembatan.insights import dashboards, drill, exports, monthly, opendata
+from jembatan.insights import dashboards, drill, exports, headline, monthly, opendata
 from jembatan.insights.forms import FilterForm
 from jembatan.insights.models import ExportJob, ExportStatus, MonthlyReport
 from jembatan.insights.queries import Catalog, Scope, effective_scopes, viewer_scopes
@@ -114,7 +114,13 @@ def overview(request):
     form, filters = _form(request)
     data = None
     if filters:
-        data = dashboards.overview(effective_scopes(request.user, filters), filters)
+        catalog = Catalog()
+        scopes = effective_scopes(request.user, filters)
+        data = dashboards.overview(scopes, filters, catalog)
+        data["late"] = headline.late_now(scopes, filters, catalog)
+        data["signals"] = headline.rising_signals(scopes, filters, catalog)
+        data["comparison"] = headline.comparison(data["kpis"])
+        data["tables"] = [data["late"]["table"], *data["tables"]]
     return _page(request, "insights/overview.html", form, filters, data, "ringkasan")
 
 
@@ -130,7 +136,15 @@ def map_view(request):
 @require_GET
 def league(request):
     form, filters = _form(request)
-    data = dashboards.league(viewer_scopes(request.user), filters) if filters else None
+    data = None
+    if filters:
+        arah = request.GET.get("arah")
+        data = dashboards.league(
+            viewer_scopes(request.user),
+            filters,
+            sort=request.GET.get("urut"),
+            descending={"turun": True, "naik": False}.get(arah),
+        )
     return _page(request, "insights/league.html", form, filters, data, "kinerja")
 
 
@@ -146,7 +160,12 @@ def trends(request):
         catalog = Catalog()
         scopes = effective_scopes(request.user, filters)
         data = dashboards.trends(scopes, filters, window, catalog=catalog)
-        data["clusters"] = _clusters(dashboards.topic_clusters(scopes, catalog=catalog), request.user)
+        data["signals"] = headline.rising_signals(scopes, filters, catalog, window=window, limit=10)
+        # The clusters are computed ahead per scope over the last 30 days: shown only where the
+        # region and category filters are not set (they could not honour them).
+        data["clusters"] = None
+        if not filters.region and filters.category is None:
+            data["clusters"] = _clusters(dashboards.topic_clusters(scopes, catalog=catalog), request.user)
     response = _page(request, "insights/trends.html", form, filters, data, "tren")
     return response
 
@@ -162,10 +181,17 @@ def _clusters(snapshots, user):
         .filter(access.visible_reports_filter(user))
         .only("pk", "tracking_number", "title")
     }
+    from jembatan.insights.topics import label_words, region_words
+
+    places = region_words()
     result = []
     for scope, snapshot in snapshots:
         clusters = [
-            {**c, "reports": [reports[pk] for pk in c["examples"] if pk in reports]}
+            {
+                **c,
+                "words": label_words(c["words"], places),
+                "reports": [reports[pk] for pk in c["examples"] if pk in reports],
+            }
             for c in snapshot.clusters
         ]
         result.append({"scope": dashboards.scope_name(scope), "snapshot": snapshot, "clusters": clusters})

@@ -57,6 +57,29 @@ def test_an_officer_lands_on_the_workbench(client):
 
 
 @pytest.mark.parametrize(
+    ("roles", "staff", "landing"),
+    [
+        ([Role.PIMPINAN], False, "/data/"),
+        ([Role.AUDITOR], False, "/data/"),
+        ([Role.PIMPINAN, Role.AUDITOR], False, "/data/"),
+        ([Role.SYSADMIN], True, "/admin/"),
+        ([Role.PENGHUBUNG], False, "/kerja/"),
+        ([Role.PIMPINAN, Role.PENGHUBUNG], False, "/kerja/"),  # one who works a queue lands on it
+        ([Role.SYSADMIN], False, "/kerja/"),  # no admin access: the admin would only bounce them
+    ],
+)
+def test_each_role_lands_where_its_work_is(client, roles, staff, landing):
+    agency = make_agency()
+    user = make_staff(roles[0], None if roles[0] == Role.SYSADMIN else agency, username="orang")
+    user.is_staff = staff
+    user.save(update_fields=["is_staff"])
+    for role in roles[1:]:
+        user.staff_roles.create(role=role, agency=agency)
+
+    assert log_in(client, "orang")["Location"] == landing
+
+
+@pytest.mark.parametrize(
     "identifier", ["siti", "siti@contoh.id", "SITI@Contoh.id", "0812-3456-7890", "+6281234567890"]
 )
 def test_citizen_logs_in_with_username_email_or_phone(client, citizen, identifier):

@@ -17,3 +17,17 @@ def may_view_dashboards(user):
     from jembatan.accounts.access import Action
 
     return bool(access.scopes_for(user, Action.VIEW_DASHBOARD))
+
+
+@register.simple_tag
+def staff_menu(user):
+    """What the staff menu offers `user` on the dashboards: the same links as on the workbench,
+    so an officer opening /data/ keeps the staff menu rather than the citizens' one."""
+    from jembatan.accounts import access
+    from jembatan.accounts.access import Action
+
+    return {
+        "workbench": access.is_staff_member(user),
+        "enter": bool(access.scopes_for(user, Action.ENTER_REPORT)),
+        "admin": bool(user.is_staff),
+    }

@@ -1,6 +1,9 @@
 """Fixtures for the insights tests: the small government of reports/tests, grown a little."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import translation
 
@@ -8,6 +11,9 @@ from jembatan.accounts.models import Role
 from jembatan.accounts.tests.factories import make_staff
 from jembatan.directory.models import AgencyKind
 from jembatan.directory.tests.factories import make_agency, make_category, make_region
+from jembatan.insights import rollups
+from jembatan.reports.sla import JAKARTA
+from jembatan.reports.sweep import run_sla_sweep
 from jembatan.reports.tests import factories as f
 
 
@@ -71,3 +77,23 @@ def build_insights_world():
 @pytest.fixture
 def w(db):
     return build_insights_world()
+
+
+HEADLINE_NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def late_and_rising(w):
+    """Two dispositions to Dinas PUPR Padang a month old (late), and a burst of Drainase reports in
+    Kota Bukittinggi this week where there were none before."""
+    with time_machine.travel(HEADLINE_NOW - dt.timedelta(days=30), tick=False):
+        w.late = [f.disposed(w, title=f"Jalan berlubang {i}") for i in range(2)]
+    with time_machine.travel(HEADLINE_NOW - dt.timedelta(days=2), tick=False):
+        w.burst = [
+            f.submit(w, region=w.region_bkt_village, category=w.category2, title=f"Selokan meluap {i}")
+            for i in range(7)
+        ]
+    with time_machine.travel(HEADLINE_NOW, tick=False):
+        run_sla_sweep()
+        rollups.refresh()
+    return w

@@ -119,7 +119,8 @@ def test_choosing_an_agency_outside_ones_scope_is_refused(client, data, frozen):
 
 def test_drill_down_lists_exactly_the_reports_behind_the_number(client, data, frozen):
     html = get(client, data.pimpinan_prov, "/data/").content.decode()
-    link = unescape(re.search(r'href="(/data/laporan/\?[^"]+)"', html).group(1))
+    kpis = html.split('class="kpis"', 1)[1]  # the first key figure: reports received
+    link = unescape(re.search(r'href="(/data/laporan/\?[^"]+)"', kpis).group(1))
     listing = get(client, data.pimpinan_prov, link).content.decode()
     shown = set(re.findall(r"/kerja/laporan/(\d+)/", listing))
     expected = {r.tracking_number for r in data.padang_reports + data.bkt_reports}
@@ -137,15 +138,44 @@ def test_the_league_table_has_a_row_per_city_with_its_numbers(client, data, froz
     response = get(client, data.pimpinan_prov, "/data/kinerja/", unduh="csv", tabel=f"kinerja-{data.prov.pk}")
     rows = {r[0]: r for r in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
     assert response["Content-Disposition"].startswith(f'attachment; filename="kinerja-{data.prov.pk}-20')
-    assert rows["Pemerintah Kota Padang"][1] == "3"
-    assert rows["Pemerintah Kota Bukittinggi"][1] == "2"
-    assert rows["Pemerintah Kota Padang"][3] == "1"  # one disposition (to Dinas PUPR)
+    # Columns since the worst-first layout (issue 18): name, late now, trend, four backlog ages,
+    # three on-time shares, then reports and dispositions.
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[10] == "Laporan" and header[11] == "Disposisi"
+    assert rows["Pemerintah Kota Padang"][10] == "3"
+    assert rows["Pemerintah Kota Bukittinggi"][10] == "2"
+    assert rows["Pemerintah Kota Padang"][11] == "1"  # one disposition (to Dinas PUPR)
 
 
-def test_the_map_is_an_svg_with_the_attribution(client, data, frozen):
-    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+def test_the_national_map_is_an_svg_of_the_provinces_with_the_attribution(client, data, frozen):
+    html = get(client, data.auditor_national, "/data/peta/").content.decode()
     assert "<svg" in html and 'class="map"' in html
     assert "CC BY 4.0" in html and "denyherianto" in html
+    assert html.count("data-kode=") == 38
+    # A click on a province opens that province's own map, with the filters kept.
+    assert re.search(r'<a href="/data/peta/\?dari=[^"]+&amp;wilayah=13"><path', html)
+
+
+def test_a_province_leader_sees_the_kabupaten_kota_of_the_province(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+    assert 'class="map kabkota"' in html
+    codes = set(re.findall(r'data-kode="([0-9.]+)"', html))
+    assert len(codes) == 19 and all(code.startswith("13.") for code in codes)
+    assert "creasico/laravel-nusa, MIT, © 2023 Creasi.co" in html
+    # Padang (3 reports) and Bukittinggi (2) are coloured, in two real classes; a click lists them.
+    legend = html.split('<p class="legend">', 1)[1].split("</p>", 1)[0]
+    assert re.findall(r"</span> ([0-9–]+)", legend) == ["0", "2", "3"]
+    link = unescape(re.search(r'<a href="([^"]+)"><path [^>]*data-kode="13.75"', html).group(1))
+    listing = get(client, data.pimpinan_prov, link).content.decode()
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == {r.tracking_number for r in data.bkt_reports}
+
+
+def test_choosing_a_province_gives_the_national_viewer_its_kabupaten_kota(client, data, frozen):
+    html = get(client, data.auditor_national, "/data/peta/", wilayah="13").content.decode()
+    assert len(set(re.findall(r'data-kode="(13\.[0-9]+)"', html))) == 19
+    # Riau's kab/kota are not shipped: its own map falls back to the provinces.
+    html = get(client, data.auditor_national, "/data/peta/", wilayah="14").content.decode()
+    assert html.count("data-kode=") == 38
 
 
 def test_a_dashboard_table_downloads_as_xlsx_with_the_same_numbers(client, data, frozen):
@@ -209,3 +239,46 @@ def test_dates_without_a_preset_are_shown_as_a_chosen_range(client, data, frozen
         client, data.pimpinan_prov, "/data/peta/", dari="2026-03-01", sampai="2026-03-18"
     ).content.decode()
     assert '<option value="atur" selected>' in html
+
+
+def test_the_dashboards_keep_the_staff_menu_not_the_citizens_one(client, data, frozen):
+    html = get(client, data.pimpinan_prov, "/data/").content.decode()
+    menu = html.split('aria-label="Menu utama"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/kerja/"' in menu
+    assert 'href="/lapor/"' not in menu and "Laporan saya" not in menu
+
+
+def test_reports_with_coordinates_make_a_hotspot_layer_that_drills_down(client, data, frozen):
+    from jembatan.reports.models import Report
+
+    Report.objects.filter(pk__in=[r.pk for r in data.padang_reports[:2]]).update(
+        latitude="-0.9471", longitude="100.4172"
+    )
+    Report.objects.filter(pk=data.bkt_reports[0].pk).update(latitude="-0.3056", longitude="100.3692")
+    html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+    layer = html.split('class="map hotspots"', 1)[1].split("</svg>", 1)[0]
+    circles = re.findall(r'<a href="([^"]+)"><circle [^>]*r="([0-9.]+)"', layer)
+    assert len(circles) == 2
+    biggest = max(circles, key=lambda c: float(c[1]))
+    listing = get(client, data.pimpinan_prov, unescape(biggest[0])).content.decode()
+    expected = {r.tracking_number for r in data.padang_reports[:2]}
+    assert set(re.findall(r"/kerja/laporan/(\d+)/", listing)) == expected
+    # Riau's leader sees no hotspot of Sumatera Barat.
+    assert 'class="map hotspots"' not in get(client, data.pimpinan_riau, "/data/peta/").content.decode()
+
+
+def test_a_map_without_coordinates_has_no_hotspot_layer(client, data, frozen):
+    assert 'class="map hotspots"' not in get(client, data.pimpinan_prov, "/data/peta/").content.decode()
+
+
+def test_a_bad_coordinate_in_a_drill_down_is_a_clear_error(client, data, frozen):
+    response = get(client, data.pimpinan_prov, "/data/laporan/", lintang="abc")
+    assert response.status_code == 400 and "Koordinat tidak valid" in response.content.decode()
+
+
+def test_hotspots_are_left_out_of_periods_longer_than_the_day_cubes(client, data, frozen):
+    from jembatan.reports.models import Report
+
+    Report.objects.filter(pk=data.padang_reports[0].pk).update(latitude="-0.9471", longitude="100.4172")
+    html = get(client, data.pimpinan_prov, "/data/peta/", periode="365").content.decode()
+    assert 'class="map hotspots"' not in html and "periode sampai 92 hari" in html

@@ -39,7 +39,9 @@ def test_the_task_on_the_first_stores_last_months_report_for_the_instance_and_ea
     assert all(m.month == dt.date(2026, 2, 1) for m in stored.values())
     padang = stored[february.padang.pk].html
     assert "Laporan Bulanan" in padang and "Kota Padang" in padang and "Pekanbaru" not in padang
-    assert "CC BY 4.0" in padang  # the map's attribution travels with the map
+    # The map's attribution travels with the map: Padang's is a map of Sumatera Barat's kab/kota.
+    assert "MIT, © 2023 Creasi.co" in padang and 'class="map kabkota"' in padang
+    assert "CC BY 4.0" in stored[0].html  # the instance's report keeps the provinces
 
 
 def test_the_command_writes_one_report_to_a_file(february, tmp_path):
@@ -125,3 +127,17 @@ def test_a_category_that_jumps_this_week_is_listed_as_rising_and_a_steady_one_is
     assert len(rows) == 2 and rows[1].startswith("Drainase,9,2")
     assert "drainase" in words and "puskesmas" not in words
     assert live == words == filtered
+
+
+def test_the_monthly_report_opens_with_a_narrative_in_both_languages(client, february):
+    client.force_login(february.pimpinan_prov)
+    with time_machine.travel(MARCH_FIRST, tick=False):
+        html = client.get("/data/laporan-bulanan/lihat/", {"bulan": "2026-02"}).content.decode()
+    narrative = html.split('class="narrative"', 1)[1].split("</section>", 1)[0]
+    assert html.index('class="narrative"') < html.index("1. Ringkasan")  # at the top, then the tables
+    indonesian = narrative.split('<p lang="id">', 1)[1].split("</p>", 1)[0]
+    english = narrative.split('<p lang="en">', 1)[1].split("</p>", 1)[0]
+    assert "Laporan masuk: 2 (periode sebelumnya: 0)." in indonesian
+    assert "Reports received: 2 (previous period: 0)." in english
+    assert "Tidak ada disposisi yang terlambat" in indonesian
+    assert "No disposition was late" in english

@@ -49,3 +49,26 @@ def test_place_words_come_from_the_regions_of_the_reports_but_keep_topical_words
     assert {"sumatera", "barat", "padang", "sapih"} <= words
     assert "sungai" not in words  # a river is a topic even where a kecamatan is named after it
     assert "pekanbaru" not in words and "pekanbaru" in topics.place_words([pekanbaru.pk])
+
+
+def test_topic_labels_never_carry_redaction_markers_numbers_or_place_names(w):
+    make_region("13.06", "Kabupaten Tanah Datar")  # a kab/kota no report comes from
+    marked = (
+        "Uang pungutan selalu diminta, hubungi [nomor disamarkan] "
+        "atau [nama disamarkan] di Batusangkar datar."
+    )
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        for i in range(16):
+            if i % 2:
+                f.submit(w, title=f"Pungutan liar sekolah {i}", description=marked)
+            else:
+                f.submit(w, title=f"Antrean puskesmas panjang {i}", description=TOPICS[1][1])
+    with time_machine.travel(NOW, tick=False):
+        rollups.refresh()
+        snapshot = topics.compute_snapshot(0, None, today=NOW.date())
+    words = {word for c in snapshot.clusters for word in c["words"]}
+    assert "pungutan" in words
+    assert not words & {"disamarkan", "nomor", "nama", "datar"}
+    assert all(word.isalpha() for word in words)
+    # Labels stored before these rules are cleaned when shown.
+    assert topics.label_words(["selalu", "disamarkan", "nomor2", "uang", "datar"]) == ["selalu", "uang"]

@@ -54,11 +54,21 @@ def test_on_time_rates_count_answers_and_verifications_this_month(w, as_user):
         verifier["mine"].verifications_on_time,
         verifier["mine"].answers,
     ) == (2, 2, 0)
-    assert "Kinerja bulan ini" in body and "50%" in body
+    # The headline says the share is of work done, beside the count still late (the wording was
+    # "Kinerja bulan ini", which read as a contradiction next to the late queue's count).
+    assert "Tepat waktu bulan ini (pekerjaan yang sudah selesai)" in body and "50%" in body
     assert "Tindak lanjut tepat waktu: 1 dari 2" in body
     assert "Verifikasi tepat waktu: 0 dari 0" not in body  # a liaison verifies nothing: no empty line
 
 
 def test_a_month_without_work_shows_a_dash(w, as_user):
     body = as_user(w.verifier).get("/kerja/").content.decode()
-    assert "Kinerja bulan ini" in body and "—" in body
+    assert "Tepat waktu bulan ini" in body and "—" in body
+
+
+def test_the_on_time_share_stands_beside_the_count_still_late(w, as_user):
+    with time_machine.travel(at(2026, 11, 2, 9), tick=False):
+        f.submit(w)  # verification due Thursday 5 November
+    with time_machine.travel(at(2026, 11, 16, 9), tick=False):
+        body = as_user(w.verifier).get("/kerja/").content.decode()
+    assert 'href="/kerja/antrean/terlambat/">1 terlambat sekarang</a>' in body

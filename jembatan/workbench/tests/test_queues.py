@@ -135,6 +135,18 @@ def test_overdue_and_escalated_reports_reach_the_late_and_escalation_queues(w, a
         assert queues_listing(as_user(w.liaison_dinkes), late_disposition) == set()
 
 
+def test_the_late_queue_names_the_agency_each_report_waits_on(w, as_user):
+    with time_machine.travel(at(2026, 11, 23, 9), tick=False):
+        late = f.disposed(w)
+    with time_machine.travel(at(2026, 12, 4, 9), tick=False):
+        run_sla_sweep()
+        html = as_user(w.verifier).get("/kerja/antrean/terlambat/").content.decode()
+    assert ">Instansi / status</th>" in html
+    row = html.split(f"#{late.tracking_number}", 1)[1].split("</tr>", 1)[0]
+    agency = w.pupr.short_name or w.pupr.name
+    assert f'<span class="wb-agencies">{agency}</span>' in row
+
+
 def test_escalations_stop_showing_once_the_report_is_finished(w, as_user):
     with time_machine.travel(at(2026, 11, 23, 9), tick=False):
         report = f.submit(w)
