@@ -290,7 +290,9 @@ class Jembatan(Server):
         self._manage("load_regions", "--if-empty", "-v0")
         self._manage("load_categories", "-v0")
         if not key_file.exists():
-            raw = self._manage("create_api_key", "--name", "bench open311", "-v0", capture_output=True).stdout
+            raw = self._manage(
+                "create_api_key", "--name", "bench open311", "-v0", stdout=subprocess.PIPE
+            ).stdout
             key_file.write_text(raw.strip())
         self.api_key = key_file.read_text().strip()
 
