@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from jembatan.accounts.models import RateCount
 from jembatan.reports.models import Report
 from jembatan.reports.tests import factories as rf
 
@@ -39,7 +40,7 @@ def database_held_by_another_writer():
         other.connect()
         other.set_autocommit(False)
         with other.cursor() as cursor:
-            tables = f"{Report._meta.db_table}, accounts_hit, accounts_loginattempt"
+            tables = f"{Report._meta.db_table}, {RateCount._meta.db_table}, accounts_loginattempt"
             cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '100ms'")
