@@ -56,8 +56,15 @@ def log(message):
 
 # --- The environment ------------------------------------------------------------------------------------
 
+# `make test` has collected the static files already (make setup); pages and e-mails name their
+# hashed files through that manifest, so the server and the worker must read the same one.
+COLLECTED_STATIC = ROOT / "var" / "static"
+
 ENV = {
     **os.environ,
+    "STATIC_ROOT": str(
+        COLLECTED_STATIC if (COLLECTED_STATIC / "staticfiles.json").exists() else VAR / "static"
+    ),
     "JEMBATAN_ENV": "development",
     "DEBUG": "false",
     "JEMBATAN_VAR_DIR": str(VAR),
@@ -90,6 +97,9 @@ def prepare_database():
     seed = ROOT / "var" / f"faults-seed-{stamp}.sqlite3"
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
+    if not (Path(ENV["STATIC_ROOT"]) / "staticfiles.json").exists():
+        log("collecting static files (not collected by make setup)")
+        manage("collectstatic", "--no-input", "-v0")
     if not seed.exists():
         log("seeding a fresh database (migrate, regions, demo directory): about a minute, once")
         manage("migrate", "--no-input", "-v0")
