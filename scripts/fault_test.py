@@ -377,8 +377,9 @@ def run(started, gateway, server, worker):
     worker.start()
     log(f"worker killed while holding the lease {caught!r}; restarted")
 
-    # Let the outbox drain: every SMS row sent.
-    deadline = time.time() + 60
+    # Let the outbox drain: every SMS row sent. A row held by the last killed worker waits out its
+    # lease (OUTBOX_LEASE_SECONDS) and then the next every-minute sweep: allow both, and a margin.
+    deadline = time.time() + 150
     while time.time() < deadline:
         open_rows = query("SELECT COUNT(*) FROM notify_notification WHERE status IN ('pending', 'sending')")[
             0
