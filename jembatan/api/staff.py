@@ -285,9 +285,7 @@ def close(request, number):
 def mark_duplicate(request, number):
     report = load_staff_report(request, number)
     data = validated(s.DuplicateSerializer, request.data)
-    original = Report.objects.filter(tracking_number=data["original"]).first()
-    if original is None or not access.can_view_report_internal(request.user, original):
-        raise actions.ReportError(_("Laporan asal tidak ditemukan."), field="original", code="not_found")
+    original = actions.find_original(number=data["original"], actor=request.user)
     actions.mark_duplicate(
         report=report,
         original=original,

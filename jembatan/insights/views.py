@@ -6,23 +6,22 @@ dashboards module, and render. The only writes are export jobs and on-demand mon
 """
 
 import datetime as dt
-from functools import wraps
 from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
+from jembatan.accounts.guards import guarded
 from jembatan.directory.models import Agency
 from jembatan.insights import dashboards, drill, exports, headline, monthly, opendata
 from jembatan.insights.forms import FilterForm
@@ -32,34 +31,11 @@ from jembatan.insights.queries import Catalog, Scope, effective_scopes, viewer_s
 PAGE_SIZE = 50
 
 
-def forbidden(request, message=None):
-    response = render(
-        request,
-        "insights/403.html",
-        {"message": str(message or "") or _("Dasbor hanya untuk pimpinan, admin dan auditor.")},
-        status=403,
-    )
-    add_never_cache_headers(response)
-    return response
-
-
-def dashboard_view(view):
-    """Signed-in viewers with dashboard rights only; numbers are internal, so never cached."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not viewer_scopes(request.user):
-            return forbidden(request)
-        try:
-            response = view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return forbidden(request, exc)
-        add_never_cache_headers(response)
-        return response
-
-    return wrapper
+# Signed-in viewers with dashboard rights only; numbers are internal, so never cached.
+dashboard_view = guarded(
+    allow=lambda user: bool(viewer_scopes(user)),
+    refusal=gettext_lazy("Dasbor hanya untuk pimpinan, admin dan auditor."),
+)
 
 
 def _form(request):

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.accounts import access, throttle
+from jembatan.accounts.guards import guarded
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
 from jembatan.portal import actions as portal_actions
@@ -72,22 +73,8 @@ SIMILAR_MAX_TEXT = 10000  # the description's own cap
 SIMILAR_MAX_REGION = 20  # longer than any Kemendagri code ("13.71.01.1001")
 
 
-def _forbidden(request, exc=None):
-    message = str(exc) if exc and str(exc) else _("Anda tidak berwenang melakukan tindakan ini.")
-    return render(request, "portal/403.html", {"message": message}, status=403)
-
-
-def portal_errors(view):
-    """Turn PermissionDenied into the portal's 403 page in the visitor's language."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return _forbidden(request, exc)
-
-    return wrapper
+# PermissionDenied becomes the 403 page in the visitor's language.
+portal_errors = guarded()
 
 
 # --- Home --------------------------------------------------------------------------------------------

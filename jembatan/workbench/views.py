@@ -8,25 +8,24 @@ import csv
 import logging
 import re
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
+from jembatan.accounts.guards import guarded
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
@@ -81,38 +80,11 @@ AFTER_PARAM = "setelah"
 BEFORE_PARAM = "sebelum"
 
 
-def forbidden(request, message=None):
-    """The workbench's 403 page, in the user's language."""
-    response = render(
-        request,
-        "workbench/403.html",
-        {"message": str(message or "") or _("Anda tidak berwenang membuka halaman ini.")},
-        status=403,
-    )
-    add_never_cache_headers(response)
-    return response
-
-
-def workbench_view(view):
-    """Staff only; PermissionDenied from an access check or an action becomes the 403 page.
-
-    Pages hold personal data, so nothing here may be cached by a browser or a proxy.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.is_staff_member(request.user):
-            return forbidden(request, _("Meja kerja hanya untuk petugas instansi."))
-        try:
-            response = view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return forbidden(request, exc)
-        add_never_cache_headers(response)
-        return response
-
-    return wrapper
+workbench_view = guarded(
+    allow=access.is_staff_member,
+    refusal=gettext_lazy("Meja kerja hanya untuk petugas instansi."),
+    back=(reverse_lazy("workbench:index"), gettext_lazy("Kembali ke meja kerja")),
+)
 
 
 # --- Menu --------------------------------------------------------------------------------------------
@@ -445,10 +417,10 @@ def queue_bulk(request, slug):
             instruction=data["instruction"],
         )
     elif action == wf.BulkForm.DUPLICATE:
-        number = data["original"].strip().lstrip("#")
-        original = Report.objects.filter(tracking_number=number).select_related("verifying_agency").first()
-        if original is None or not access.can_view_report_internal(user, original):
-            messages.error(request, _("Laporan asal #%(number)s tidak ditemukan.") % {"number": number})
+        try:
+            original = actions.find_original(number=data["original"], actor=user)
+        except actions.ReportError as exc:
+            messages.error(request, exc.message)
             return redirect(back)
         outcome_ = wb_actions.bulk_mark_duplicate(actor=user, items=items, original=original)
     else:
@@ -1025,14 +997,7 @@ def duplicate_view(request, tracking_number):
     form = wf.DuplicateForm(request.POST, prefix="duplicate")
 
     def call(data):
-        original = (
-            Report.objects.filter(tracking_number=data["original"]).select_related("verifying_agency").first()
-        )
-        if original is None or not access.can_view_report_internal(request.user, original):
-            raise actions.ReportError(
-                _("Laporan #%(number)s tidak ditemukan di cakupan Anda.") % {"number": data["original"]},
-                field="original",
-            )
+        original = actions.find_original(number=data["original"], actor=request.user)
         actions.mark_duplicate(
             report=report,
             original=original,

@@ -107,7 +107,7 @@ def test_forbidden_page_speaks_bahasa_indonesia(client, w):
     response = client.post(f"/lacak/{report.tracking_number}/tutup/", {})
     html = response.content.decode()
     assert response.status_code == 403
-    assert "Tidak diizinkan" in html and '<html lang="id">' in html
+    assert "Akses ditolak" in html and '<html lang="id">' in html
 
 
 def test_a_phone_set_to_english_still_gets_bahasa_indonesia_until_the_switch_is_used(client, w, settings):

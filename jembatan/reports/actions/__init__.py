@@ -58,6 +58,7 @@ from jembatan.reports.actions.verification import (  # noqa: F401
     archive_report,
     auto_route_report,
     dispose_report,
+    find_original,
     mark_duplicate,
     request_information,
     verify_report,

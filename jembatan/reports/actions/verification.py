@@ -25,6 +25,7 @@ from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ArchiveReason,
     Classification,
+    Report,
     ReportType,
     Status,
     Support,
@@ -195,6 +196,23 @@ def auto_route_report(*, report, agency, category=None, confidence, model_versio
             data={"changes": changes, "classification": report.classification, **basis},
         )
         return _dispose_locked(report, actor=None, agencies=[agency], data=basis)
+
+
+def find_original(*, number, actor):
+    """The report numbered `number` (a leading "#" allowed), if `actor` may see it: a duplicate's original.
+
+    Every entry point that merges asks here, so a number out of scope and an unknown one get the
+    same answer (nobody learns that a report they may not see exists).
+    """
+    number = str(number).strip().lstrip("#").strip()
+    original = Report.objects.filter(tracking_number=number).select_related("verifying_agency").first()
+    if original is None or not access.can_view_report_internal(actor, original):
+        raise ReportError(
+            _("Laporan asal #%(number)s tidak ditemukan di cakupan Anda.") % {"number": number},
+            field="original",
+            code="not_found",
+        )
+    return original
 
 
 def mark_duplicate(*, report, original, actor, note="", expected_version=None):

@@ -372,3 +372,17 @@ def test_bad_input_is_refused_with_a_field_and_nothing_is_saved(w):
         f.submit(w, actor=None, reporter_phone="12345")
     assert phone.value.field == "reporter_phone"
     assert Report.objects.count() == count
+
+
+def test_an_original_out_of_scope_gets_the_same_answer_as_an_unknown_number(w):
+    report = f.submit(w)
+    assert actions.find_original(number=f"#{report.tracking_number}", actor=w.verifier) == report
+    with pytest.raises(actions.ReportError) as out_of_scope:
+        actions.find_original(number=report.tracking_number, actor=w.liaison_dinkes)
+    with pytest.raises(actions.ReportError) as unknown:
+        actions.find_original(number="999999999", actor=w.verifier)
+    assert out_of_scope.value.field == unknown.value.field == "original"
+    assert out_of_scope.value.code == unknown.value.code == "not_found"
+    assert out_of_scope.value.message.replace(report.tracking_number, "N") == unknown.value.message.replace(
+        "999999999", "N"
+    )

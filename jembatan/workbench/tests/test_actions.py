@@ -428,7 +428,7 @@ def test_a_citizen_gets_the_indonesian_403_page_on_the_workbench(w, as_user):
     assert response.status_code == 403
     body = response.content.decode()
     assert "Akses ditolak" in body and "Meja kerja hanya untuk petugas instansi." in body
-    assert response.templates[0].name == "workbench/403.html"
+    assert response.templates[0].name == "403.html"
 
 
 def test_a_visitor_is_sent_to_log_in(w, as_user):
