@@ -7,6 +7,7 @@ that can be traced to reports carries the URL of the drill-down list behind it.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import quote_plus, urlencode
 
 from django.db import connections
@@ -297,15 +298,11 @@ def overview(scopes, filters, catalog=None):
     # into Python objects is what costs, and these return a few hundred at most.
     measures = ["reports", "answered", "answered_on_time", "rated", "rating_sum"]
     rows = fetch("report", scopes, filters, ["period"], period=cover, catalog=catalog, measures=measures)
-    now_rows = [r for r in rows if period.first_key <= r["period"] <= period.last_key]
-    prev_rows = [r for r in rows if previous.first_key <= r["period"] <= previous.last_key]
     verification = ["verified", "verified_on_time", "verify_overdue"]
     both = fetch(
         "verifier", scopes, filters, period=cover, catalog=catalog, measures=verification, windows=windows
     )
-    verifier_now = [{m: sum(r.get(f"{m}__0") or 0 for r in both) for m in verification}]
-    verifier_prev = [{m: sum(r.get(f"{m}__1") or 0 for r in both) for m in verification}]
-
+    verifier = [[{m: sum(r.get(f"{m}__{i}") or 0 for r in both) for m in verification}] for i in (0, 1)]
     # Channel, type and status in one pass (a few hundred rows), both periods side by side.
     combined = fetch(
         "report",
@@ -317,14 +314,51 @@ def overview(scopes, filters, catalog=None):
         measures=["reports"],
         windows=windows,
     )
-    splits = {}
-    for column in ("channel", "kind", "status"):
-        now_counts, prev_counts = {}, {}
-        for row in combined:
-            now_counts[row[column]] = now_counts.get(row[column], 0) + (row["reports__0"] or 0)
-            prev_counts[row[column]] = prev_counts.get(row[column], 0) + (row["reports__1"] or 0)
-        splits[column] = (now_counts, prev_counts)
+    splits = {column: _split(combined, column) for column in ("channel", "kind", "status")}
+    kpis = _overview_kpis(filters, rows, verifier, splits["status"][0], links, prev_links)
+    time_table, chart = _over_time(period, previous, rows, links)
+    by_channel = _breakdown(
+        "kanal", _("Menurut kanal"), splits["channel"], CHANNELS, "kanal", links, prev_links
+    )
+    by_kind = _breakdown(
+        "jenis", _("Menurut jenis laporan"), splits["kind"], KINDS, "jenis", links, prev_links
+    )
+    by_status = _breakdown(
+        "status", _("Menurut status saat ini"), splits["status"], STATUSES, "status", links, prev_links
+    )
+    by_category = categories_table(scopes, filters, catalog, links)
+    return {
+        "kpis": kpis,
+        "chart": chart,
+        "time": time_table,
+        "channel": by_channel,
+        "channel_chart": bar_chart(
+            [(r[0].display(), r[1].value, r[2].value) for r in by_channel.rows], title=_("Menurut kanal")
+        ),
+        "kind": by_kind,
+        "kind_chart": bar_chart(
+            [(r[0].display(), r[1].value, r[2].value) for r in by_kind.rows], title=_("Menurut jenis laporan")
+        ),
+        "status": by_status,
+        "category": by_category,
+        "tables": [kpis, time_table, by_channel, by_kind, by_status, by_category],
+    }
 
+
+def _split(combined, column):
+    """({value: reports this period}, {value: reports the previous period}) for one column."""
+    now_counts, prev_counts = {}, {}
+    for row in combined:
+        now_counts[row[column]] = now_counts.get(row[column], 0) + (row["reports__0"] or 0)
+        prev_counts[row[column]] = prev_counts.get(row[column], 0) + (row["reports__1"] or 0)
+    return now_counts, prev_counts
+
+
+def _overview_kpis(filters, rows, verifier, status_now, links, prev_links):
+    """The overview's first table: received, verified on time, answered on time, rating, still open."""
+    period, previous = filters.period, filters.period.previous
+    now_rows = [r for r in rows if period.first_key <= r["period"] <= period.last_key]
+    prev_rows = [r for r in rows if previous.first_key <= r["period"] <= previous.last_key]
     n_now, n_prev = total(now_rows, "reports"), total(prev_rows, "reports")
     kpis = Table(
         "ringkasan",
@@ -355,8 +389,7 @@ def overview(scopes, filters, catalog=None):
     kpis.rows.append(
         ratio_row(
             _("% diverifikasi ≤ 3 hari kerja"),
-            verifier_now,
-            verifier_prev,
+            *verifier,
             "verified_on_time",
             ["verified", "verify_overdue"],
             "verifikasi",
@@ -385,7 +418,7 @@ def overview(scopes, filters, catalog=None):
             Cell(round(avg_now - avg_prev, 2) if avg_now is not None and avg_prev is not None else None),
         ]
     )
-    open_now = sum(n for status, n in splits["status"][0].items() if status in ACTIVE_STATUSES)
+    open_now = sum(n for status, n in status_now.items() if status in ACTIVE_STATUSES)
     kpis.rows.append(
         [
             label(_("Masih terbuka (dari laporan periode ini)")),
@@ -394,8 +427,11 @@ def overview(scopes, filters, catalog=None):
             Cell(None),
         ]
     )
+    return kpis
 
-    # Over time: this period's buckets against the same buckets of the previous period.
+
+def _over_time(period, previous, rows, links):
+    """This period's buckets against the same buckets of the previous period: (table, line chart)."""
     buckets, prev_buckets = _buckets(period), _buckets(previous)
     series, prev_series = [0] * len(buckets), [0] * len(prev_buckets)
     where, prev_where = _bucket_map(period, buckets), _bucket_map(previous, prev_buckets)
@@ -433,43 +469,25 @@ def overview(scopes, filters, catalog=None):
         current_label=_("Periode ini"),
         previous_label=_("Periode sebelumnya"),
     )
+    return time_table, chart
 
-    def breakdown(key, title, column, names, param):
-        now_counts, prev_counts = splits[column]
-        table = Table(key, title, [_("Nilai"), _("Periode ini"), _("Periode sebelumnya"), _("Perubahan (%)")])
-        order = sorted(set(now_counts) | set(prev_counts), key=lambda k: (-now_counts.get(k, 0), str(k)))
-        for value in order:
-            a, b = now_counts.get(value, 0), prev_counts.get(value, 0)
-            table.rows.append(
-                [
-                    label(str(names.get(value, value))),
-                    Cell(a, links(**{param: value})),
-                    Cell(b, prev_links(**{param: value})),
-                    Cell(_change(a, b)),
-                ]
-            )
-        return table
 
-    by_channel = breakdown("kanal", _("Menurut kanal"), "channel", CHANNELS, "kanal")
-    by_kind = breakdown("jenis", _("Menurut jenis laporan"), "kind", KINDS, "jenis")
-    by_status = breakdown("status", _("Menurut status saat ini"), "status", STATUSES, "status")
-    by_category = categories_table(scopes, filters, catalog, links)
-    return {
-        "kpis": kpis,
-        "chart": chart,
-        "time": time_table,
-        "channel": by_channel,
-        "channel_chart": bar_chart(
-            [(r[0].display(), r[1].value, r[2].value) for r in by_channel.rows], title=_("Menurut kanal")
-        ),
-        "kind": by_kind,
-        "kind_chart": bar_chart(
-            [(r[0].display(), r[1].value, r[2].value) for r in by_kind.rows], title=_("Menurut jenis laporan")
-        ),
-        "status": by_status,
-        "category": by_category,
-        "tables": [kpis, time_table, by_channel, by_kind, by_status, by_category],
-    }
+def _breakdown(key, title, counts, names, param, links, prev_links):
+    """One value a row (channel, type or status), this period against the previous one."""
+    now_counts, prev_counts = counts
+    table = Table(key, title, [_("Nilai"), _("Periode ini"), _("Periode sebelumnya"), _("Perubahan (%)")])
+    order = sorted(set(now_counts) | set(prev_counts), key=lambda k: (-now_counts.get(k, 0), str(k)))
+    for value in order:
+        a, b = now_counts.get(value, 0), prev_counts.get(value, 0)
+        table.rows.append(
+            [
+                label(str(names.get(value, value))),
+                Cell(a, links(**{param: value})),
+                Cell(b, prev_links(**{param: value})),
+                Cell(_change(a, b)),
+            ]
+        )
+    return table
 
 
 def categories_table(scopes, filters, catalog, links, limit=15):
@@ -560,6 +578,28 @@ def places(scopes, filters, catalog=None, drill=True):
             ]
         )
     province = map_province(scopes, filters, by_province)
+    svg = _places_map(filters, province, rows, by_province, names, links, drill)
+    # Hotspots read the facts, not the cubes: for periods the day cubes cover (up to 92 days), where
+    # a province's points cost a few milliseconds; a year of them would cost the page its budget.
+    spots, spots_skipped = None, False
+    if drill and province and has_kabkota_map(province):
+        if filters.period.grain == Grain.DAY:
+            spots = hotspot_map(scopes, filters, catalog, province, links)
+        else:
+            spots_skipped = True
+    return {
+        "map": svg,
+        "hotspots": spots,
+        "hotspots_skipped": spots_skipped,
+        "province": province,
+        "provinces": province_table,
+        "regions": region_table,
+        "tables": [province_table, region_table],
+    }
+
+
+def _places_map(filters, province, rows, by_province, names, links, drill):
+    """The choropleth: the province's kabupaten/kota when it has such a map, else the provinces."""
     if province and has_kabkota_map(province):
         # A province's map is a map of its kabupaten/kota; a click lists that kab/kota's reports.
         by_region = {}
@@ -582,23 +622,7 @@ def places(scopes, filters, catalog=None, drill=True):
             title=_("Peta laporan menurut provinsi"),
             link=(lambda code: f"{map_path}&wilayah={code}") if drill else None,
         )
-    # Hotspots read the facts, not the cubes: for periods the day cubes cover (up to 92 days), where
-    # a province's points cost a few milliseconds; a year of them would cost the page its budget.
-    spots, spots_skipped = None, False
-    if drill and province and has_kabkota_map(province):
-        if filters.period.grain == Grain.DAY:
-            spots = hotspot_map(scopes, filters, catalog, province, links)
-        else:
-            spots_skipped = True
-    return {
-        "map": svg,
-        "hotspots": spots,
-        "hotspots_skipped": spots_skipped,
-        "province": province,
-        "provinces": province_table,
-        "regions": region_table,
-        "tables": [province_table, region_table],
-    }
+    return svg
 
 
 HOTSPOT_CELL = 0.05  # degrees, about 5.5 km: a cluster is the reports in one such square
@@ -809,8 +833,51 @@ def _sort_value(cell, descending):
 
 
 def _league_table(root, filters, catalog, buckets, today, sort, descending):
+    """The league of one scope root: a row per child agency and one for the root's own reports."""
     links = Links(filters)
     league_path = reverse("insights:league") + "?" + urlencode(_filter_params(filters)) + "&instansi="
+    children, facts = _league_facts(root, filters, catalog, buckets, today)
+    root_name = root.agency.name if root.agency else _("Seluruh instansi")
+    table = Table(
+        f"kinerja-{root.key}",
+        _("Kinerja instansi di bawah %(name)s") % {"name": root_name},
+        _league_columns(buckets),
+    )
+    table.sort_keys = list(LEAGUE_SORTS)
+    entries = [(c, c.pk) for c in children] + [(root.agency, "self")]
+    for agency, key in entries:
+        found = SimpleNamespace(**{name: by_key.get(key, []) for name, by_key in facts.items()})
+        if not any((found.verif, found.reports, found.disp, found.backlog, found.late)):
+            continue
+        table.rows.append(_league_row(agency, key, found, buckets, links, league_path))
+    index = list(LEAGUE_SORTS).index(sort)
+    completed_index = list(LEAGUE_SORTS).index("selesai")
+    table.rows.sort(
+        key=lambda row: (
+            _sort_value(row[index], descending),
+            _sort_value(row[completed_index], False),
+            row[0].value.lower(),
+        )
+    )
+    table.sorted_by = (sort, descending)
+    table.note = _(
+        "hk: hari kerja. "
+        "Urutan: yang paling banyak terlambat sekarang di atas, lalu yang paling rendah persentase "
+        "selesai tepat waktunya (klik judul kolom untuk mengurutkan menurut kolom itu). "
+        "Terlambat sekarang: disposisi yang masih terbuka dan sudah lewat batas waktu, berapa pun "
+        "umurnya. Tren: perubahan persentase selesai tepat waktu dibanding periode sebelumnya, dalam "
+        "poin. "
+        "Laporan: yang ditangani instansi ini (disposisi utama, atau verifikasi bila belum didisposisikan); "
+        "verifikasi: laporan yang diverifikasinya; disposisi: yang didisposisikan kepadanya pada periode "
+        "ini. "
+        "Persentase tepat waktu dihitung dari yang sudah selesai ditambah yang masih terbuka dan sudah "
+        "melewati batas. Tunggakan: disposisi yang masih terbuka hari ini, menurut umurnya (hari kerja)."
+    )
+    return table
+
+
+def _league_facts(root, filters, catalog, buckets, today):
+    """(children of the root, {fact: {child pk or "self": rows}}): the cubes the league reads."""
     children, verif = fetch_by_child(
         "verifier",
         root,
@@ -858,10 +925,22 @@ def _league_table(root, filters, catalog, buckets, today, sort, descending):
         catalog=catalog,
         measures=["response_overdue", "completion_overdue"],
     )
-    root_name = root.agency.name if root.agency else _("Seluruh instansi")
+    facts = {
+        "verif": verif,
+        "reports": reports,
+        "disp": disp,
+        "before": disp_before,
+        "hist": hist,
+        "backlog": backlog,
+        "late": late,
+    }
+    return children, facts
+
+
+def _league_columns(buckets):
     # Short titles: the name, the late count, the trend and the four backlog ages must fit a
     # 1280 px screen with the on-time shares beside them (the note below the table spells them out).
-    columns = [
+    return [
         _("Instansi"),
         _("Terlambat sekarang"),
         _("Tren tepat waktu (poin)"),
@@ -875,110 +954,79 @@ def _league_table(root, filters, catalog, buckets, today, sort, descending):
         _("% dikembalikan (bukan wewenang)"),
         _("Rata-rata kepuasan"),
     ]
-    table = Table(
-        f"kinerja-{root.key}", _("Kinerja instansi di bawah %(name)s") % {"name": root_name}, columns
+
+
+def _league_row(agency, key, found, buckets, links, league_path):
+    """One agency's row (key "self": the root's own reports), each number linked to its reports."""
+    v, r, d, b = found.verif, found.reports, found.disp, found.backlog
+    if key == "self":
+        name = (_("%(name)s (langsung)") % {"name": agency.name}) if agency else _("(tanpa instansi)")
+        code = agency.code if agency else None
+        own = {"instansi": code, "langsung": 1} if code else {"langsung": 1}
+    else:
+        name, code, own = agency.name, agency.code, {"instansi": agency.code}
+    verified_whole = total(v, "verified") + total(v, "verify_overdue")
+    responded_whole = total(d, "responded") + total(d, "response_overdue")
+    completed_whole = total(d, "completed") + total(d, "completion_overdue")
+    rated = total(r, "rated")
+    completed_pct = _pct(total(d, "completed_on_time"), completed_whole)
+    before_pct = _pct(
+        total(found.before, "completed_on_time"),
+        total(found.before, "completed") + total(found.before, "completion_overdue"),
     )
-    table.sort_keys = list(LEAGUE_SORTS)
-    entries = [(c, c.pk) for c in children] + [(root.agency, "self")]
-    for agency, key in entries:
-        v, r, d, b = verif.get(key, []), reports.get(key, []), disp.get(key, []), backlog.get(key, [])
-        h, before, overdue = hist.get(key, []), disp_before.get(key, []), late.get(key, [])
-        if not any((v, r, d, b, overdue)):
-            continue
-        if key == "self":
-            name = (_("%(name)s (langsung)") % {"name": agency.name}) if agency else _("(tanpa instansi)")
-            code = agency.code if agency else None
-            own = {"instansi": code, "langsung": 1} if code else {"langsung": 1}
-        else:
-            name, code, own = agency.name, agency.code, {"instansi": agency.code}
-        verified_whole = total(v, "verified") + total(v, "verify_overdue")
-        responded_whole = total(d, "responded") + total(d, "response_overdue")
-        completed_whole = total(d, "completed") + total(d, "completion_overdue")
-        rated = total(r, "rated")
-        completed_pct = _pct(total(d, "completed_on_time"), completed_whole)
-        before_pct = _pct(
-            total(before, "completed_on_time"),
-            total(before, "completed") + total(before, "completion_overdue"),
-        )
-        trend = (
-            round(completed_pct - before_pct, 1)
-            if completed_pct is not None and before_pct is not None
-            else None
-        )
-        responded_pct = _pct(total(d, "responded_on_time"), responded_whole)
-        verified_pct = _pct(total(v, "verified_on_time"), verified_whole)
-        row = [
-            Cell(name, league_path + code if code and key != "self" else "", numeric=False),
+    trend = (
+        round(completed_pct - before_pct, 1) if completed_pct is not None and before_pct is not None else None
+    )
+    responded_pct = _pct(total(d, "responded_on_time"), responded_whole)
+    verified_pct = _pct(total(v, "verified_on_time"), verified_whole)
+    row = [
+        Cell(name, league_path + code if code and key != "self" else "", numeric=False),
+        Cell(
+            total(found.late, "response_overdue") + total(found.late, "completion_overdue"),
+            links(fakta="disposisi", ukuran="overdue", dari="", sampai="", **own),
+        ),
+        Cell(trend, text=_trend_text(trend)),
+    ]
+    for i, (_text, oldest, newest) in enumerate(buckets):
+        n = total(b, f"dispositions__{i}")
+        row.append(
             Cell(
-                total(overdue, "response_overdue") + total(overdue, "completion_overdue"),
-                links(fakta="disposisi", ukuran="overdue", dari="", sampai="", **own),
-            ),
-            Cell(trend, text=_trend_text(trend)),
-        ]
-        for i, (_text, oldest, newest) in enumerate(buckets):
-            n = total(b, f"dispositions__{i}")
-            row.append(
-                Cell(
-                    n,
-                    links(
-                        fakta="disposisi",
-                        ukuran="open",
-                        dari=oldest.isoformat(),
-                        sampai=newest.isoformat(),
-                        **own,
-                    ),
-                )
+                n,
+                links(
+                    fakta="disposisi",
+                    ukuran="open",
+                    dari=oldest.isoformat(),
+                    sampai=newest.isoformat(),
+                    **own,
+                ),
             )
-        row += [
-            Cell(
-                completed_pct,
-                links(fakta="disposisi", ukuran="completed_late", **own),
-                band=on_time_band(completed_pct),
-            ),
-            Cell(
-                responded_pct,
-                links(fakta="disposisi", ukuran="responded_late", **own),
-                band=on_time_band(responded_pct),
-            ),
-            Cell(
-                verified_pct,
-                links(fakta="verifikasi", ukuran="verified_late", **own),
-                band=on_time_band(verified_pct),
-            ),
-            Cell(total(r, "reports"), links(**own)),
-            Cell(total(d, "dispositions"), links(fakta="disposisi", **own)),
-            Cell(_median_from_histogram(h), links(fakta="disposisi", ukuran="completed", **own)),
-            Cell(
-                _pct(total(d, "returned"), total(d, "dispositions")),
-                links(fakta="disposisi", ukuran="returned", **own),
-            ),
-            Cell(round(total(r, "rating_sum") / rated, 2) if rated else None, links(ukuran="rated", **own)),
-        ]
-        table.rows.append(row)
-    index = list(LEAGUE_SORTS).index(sort)
-    completed_index = list(LEAGUE_SORTS).index("selesai")
-    table.rows.sort(
-        key=lambda row: (
-            _sort_value(row[index], descending),
-            _sort_value(row[completed_index], False),
-            row[0].value.lower(),
         )
-    )
-    table.sorted_by = (sort, descending)
-    table.note = _(
-        "hk: hari kerja. "
-        "Urutan: yang paling banyak terlambat sekarang di atas, lalu yang paling rendah persentase "
-        "selesai tepat waktunya (klik judul kolom untuk mengurutkan menurut kolom itu). "
-        "Terlambat sekarang: disposisi yang masih terbuka dan sudah lewat batas waktu, berapa pun "
-        "umurnya. Tren: perubahan persentase selesai tepat waktu dibanding periode sebelumnya, dalam "
-        "poin. "
-        "Laporan: yang ditangani instansi ini (disposisi utama, atau verifikasi bila belum didisposisikan); "
-        "verifikasi: laporan yang diverifikasinya; disposisi: yang didisposisikan kepadanya pada periode "
-        "ini. "
-        "Persentase tepat waktu dihitung dari yang sudah selesai ditambah yang masih terbuka dan sudah "
-        "melewati batas. Tunggakan: disposisi yang masih terbuka hari ini, menurut umurnya (hari kerja)."
-    )
-    return table
+    row += [
+        Cell(
+            completed_pct,
+            links(fakta="disposisi", ukuran="completed_late", **own),
+            band=on_time_band(completed_pct),
+        ),
+        Cell(
+            responded_pct,
+            links(fakta="disposisi", ukuran="responded_late", **own),
+            band=on_time_band(responded_pct),
+        ),
+        Cell(
+            verified_pct,
+            links(fakta="verifikasi", ukuran="verified_late", **own),
+            band=on_time_band(verified_pct),
+        ),
+        Cell(total(r, "reports"), links(**own)),
+        Cell(total(d, "dispositions"), links(fakta="disposisi", **own)),
+        Cell(_median_from_histogram(found.hist), links(fakta="disposisi", ukuran="completed", **own)),
+        Cell(
+            _pct(total(d, "returned"), total(d, "dispositions")),
+            links(fakta="disposisi", ukuran="returned", **own),
+        ),
+        Cell(round(total(r, "rating_sum") / rated, 2) if rated else None, links(ukuran="rated", **own)),
+    ]
+    return row
 
 
 def _trend_text(points):

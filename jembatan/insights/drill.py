@@ -132,8 +132,7 @@ def build(user, params):
     scopes = viewer_scopes(user)
     if not scopes:
         raise PermissionDenied(_("Anda tidak berwenang membuka dasbor."))
-    catalog = Catalog()
-    terms = []
+    terms = []  # (label, value): what the list is filtered by, shown above it
     qs = model.objects.all()
 
     start, end = _date(params, "dari"), _date(params, "sampai")
@@ -143,7 +142,25 @@ def build(user, params):
         qs = qs.filter(day__lte=end)
     if start or end:
         terms.append((_("Periode"), f"{_day(start)} – {_day(end)}"))
+    qs = _by_agency(qs, params, terms, user=user, scopes=scopes, column=column)
+    qs = _by_region(qs, params, terms)
+    qs = _by_coordinates(qs, params, terms)
+    qs = _by_category(qs, params, terms)
+    if model is ReportFact:
+        qs = _by_report_fields(qs, params, terms)
+    measure = params.get("ukuran")
+    if measure:
+        measures = DISPOSITION_MEASURES if model is DispositionFact else REPORT_MEASURES
+        if measure not in measures:
+            raise DrillError(_("Ukuran tidak dikenal."))
+        qs = qs.filter(measures[measure])
+        terms.append((_("Ukuran"), str(MEASURE_LABELS[measure])))
+    return Drill(fact=fact, facts=qs, terms=terms, user=user)
 
+
+def _by_agency(qs, params, terms, *, user, scopes, column):
+    """An agency's subtree (or only its own, "langsung"), always inside the viewer's scopes."""
+    catalog = Catalog()
     code = params.get("instansi")
     direct = params.get("langsung") == "1"
     if code:
@@ -167,22 +184,29 @@ def build(user, params):
         for scope in scopes:
             ids.update(catalog.subtree_ids(scope.agency))
         qs = qs.filter(**{f"{column}__in": sorted(ids)})
+    return qs
 
+
+def _by_region(qs, params, terms):
     region = params.get("wilayah")
-    if region:
-        if region == "-":
-            qs = qs.filter(province="")
-        elif "." in region:
-            qs = qs.filter(region=region)
-        else:
-            qs = qs.filter(province=region)
-        if region == "-":
-            terms.append((_("Wilayah"), _("Tidak diketahui")))
-        else:
-            name = Region.objects.filter(code=region).values_list("name", flat=True).first()
-            terms.append((_("Wilayah"), f"{name} ({region})" if name else region))
+    if not region:
+        return qs
+    if region == "-":
+        qs = qs.filter(province="")
+    elif "." in region:
+        qs = qs.filter(region=region)
+    else:
+        qs = qs.filter(province=region)
+    if region == "-":
+        terms.append((_("Wilayah"), _("Tidak diketahui")))
+    else:
+        name = Region.objects.filter(code=region).values_list("name", flat=True).first()
+        terms.append((_("Wilayah"), f"{name} ({region})" if name else region))
+    return qs
 
-    # A hotspot: reports whose coordinates fall in [min, max) of latitude and longitude.
+
+def _by_coordinates(qs, params, terms):
+    """A hotspot: reports whose coordinates fall in [min, max) of latitude and longitude."""
     for name, field, label in (("lintang", "latitude", _("Lintang")), ("bujur", "longitude", _("Bujur"))):
         value = params.get(name)
         if not value:
@@ -193,45 +217,41 @@ def build(user, params):
             raise DrillError(_("Koordinat tidak valid: %(value)s") % {"value": value}) from None
         qs = qs.filter(**{f"report__{field}__gte": low, f"report__{field}__lt": high})
         terms.append((label, f"{low} – {high}"))
+    return qs
 
+
+def _by_category(qs, params, terms):
     category = params.get("kategori")
-    if category:
-        if category == "0":
-            qs = qs.filter(category=0)
-            terms.append((_("Kategori"), _("Tanpa kategori")))
-        else:
-            try:
-                cat = Category.objects.get(pk=int(category))
-            except (ValueError, Category.DoesNotExist):
-                raise DrillError(_("Kategori tidak dikenal.")) from None
-            qs = qs.filter(**({"category": cat.pk} if cat.parent_id else {"category_group": cat.pk}))
-            terms.append((_("Kategori"), cat.name))
+    if not category:
+        return qs
+    if category == "0":
+        terms.append((_("Kategori"), _("Tanpa kategori")))
+        return qs.filter(category=0)
+    try:
+        cat = Category.objects.get(pk=int(category))
+    except (ValueError, Category.DoesNotExist):
+        raise DrillError(_("Kategori tidak dikenal.")) from None
+    terms.append((_("Kategori"), cat.name))
+    return qs.filter(**({"category": cat.pk} if cat.parent_id else {"category_group": cat.pk}))
 
-    if model is ReportFact:
-        for name, field, label, names in (
-            ("kanal", "channel", _("Kanal"), dict(Channel.choices)),
-            ("jenis", "kind", _("Jenis"), dict(ReportType.choices)),
-        ):
-            if params.get(name):
-                qs = qs.filter(**{field: params[name]})
-                terms.append((label, names.get(params[name], params[name])))
-        status = params.get("status")
-        if status == "terbuka":
-            qs = qs.filter(status__in=ACTIVE_STATUSES)
-            terms.append((_("Status"), _("masih terbuka")))
-        elif status:
-            qs = qs.filter(status=status)
-            terms.append((_("Status"), dict(Status.choices).get(status, status)))
-        if params.get("kata"):
-            qs = qs.filter(_word_q(params["kata"].lower()))
-            terms.append((_("Kata"), params["kata"]))
 
-    measure = params.get("ukuran")
-    if measure:
-        measures = DISPOSITION_MEASURES if model is DispositionFact else REPORT_MEASURES
-        if measure not in measures:
-            raise DrillError(_("Ukuran tidak dikenal."))
-        qs = qs.filter(measures[measure])
-        terms.append((_("Ukuran"), str(MEASURE_LABELS[measure])))
-
-    return Drill(fact=fact, facts=qs, terms=terms, user=user)
+def _by_report_fields(qs, params, terms):
+    """Channel, type, status and a word: facts of reports only (dispositions have none of them)."""
+    for name, field, label, names in (
+        ("kanal", "channel", _("Kanal"), dict(Channel.choices)),
+        ("jenis", "kind", _("Jenis"), dict(ReportType.choices)),
+    ):
+        if params.get(name):
+            qs = qs.filter(**{field: params[name]})
+            terms.append((label, names.get(params[name], params[name])))
+    status = params.get("status")
+    if status == "terbuka":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+        terms.append((_("Status"), _("masih terbuka")))
+    elif status:
+        qs = qs.filter(status=status)
+        terms.append((_("Status"), dict(Status.choices).get(status, status)))
+    if params.get("kata"):
+        qs = qs.filter(_word_q(params["kata"].lower()))
+        terms.append((_("Kata"), params["kata"]))
+    return qs

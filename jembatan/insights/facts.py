@@ -212,6 +212,39 @@ class Touched:
         return bool(self.report_days or self.disposition_days)
 
 
+# The columns the facts are computed from (and no others: the description is not read).
+REPORT_SOURCE = (
+    "pk",
+    "submitted_at",
+    "region_id",
+    "category__id",
+    "category__parent_id",
+    "verifying_agency_id",
+    "channel",
+    "kind",
+    "status",
+    "verified_at",
+    "verification_due_at",
+    "breached_at",
+    "answered_at",
+    "completion_due_at",
+    "rating",
+    "title",
+)
+DISPOSITION_SOURCE = (
+    "pk",
+    "report_id",
+    "agency_id",
+    "status",
+    "disposed_at",
+    "first_response_due_at",
+    "first_response_at",
+    "completion_due_at",
+    "answered_at",
+    "breached_at",
+)
+
+
 def refresh_facts(report_ids, cal, touched=None):
     """Recompute the facts of these reports and their dispositions; write only what changed.
 
@@ -221,41 +254,9 @@ def refresh_facts(report_ids, cal, touched=None):
     report_ids = list(report_ids)
     if not report_ids:
         return touched
-    reports = (
-        Report.objects.filter(pk__in=report_ids)
-        .select_related("category")
-        .only(
-            "pk",
-            "submitted_at",
-            "region_id",
-            "category__id",
-            "category__parent_id",
-            "verifying_agency_id",
-            "channel",
-            "kind",
-            "status",
-            "verified_at",
-            "verification_due_at",
-            "breached_at",
-            "answered_at",
-            "completion_due_at",
-            "rating",
-            "title",
-        )
-    )
+    reports = Report.objects.filter(pk__in=report_ids).select_related("category").only(*REPORT_SOURCE)
     dispositions = {}
-    for d in Disposition.objects.filter(report_id__in=report_ids).only(
-        "pk",
-        "report_id",
-        "agency_id",
-        "status",
-        "disposed_at",
-        "first_response_due_at",
-        "first_response_at",
-        "completion_due_at",
-        "answered_at",
-        "breached_at",
-    ):
+    for d in Disposition.objects.filter(report_id__in=report_ids).only(*DISPOSITION_SOURCE):
         dispositions.setdefault(d.report_id, []).append(d)
     old_reports = ReportFact.objects.in_bulk(report_ids)
     old_dispositions = {f.disposition_id: f for f in DispositionFact.objects.filter(report_id__in=report_ids)}
@@ -280,20 +281,25 @@ def refresh_facts(report_ids, cal, touched=None):
     if gone:
         touched.add_disposition(*(old_dispositions[pk] for pk in gone))
         DispositionFact.objects.filter(pk__in=gone).delete()
-    if write_reports:
+    _write_facts(write_reports, write_dispositions)
+    return touched
+
+
+def _write_facts(reports, dispositions):
+    """Insert or update the changed facts, a batch at a time."""
+    if reports:
         ReportFact.objects.bulk_create(
-            write_reports,
+            reports,
             update_conflicts=True,
             unique_fields=["report"],
             update_fields=[*REPORT_FACT_FIELDS, "computed_at"],
             batch_size=500,
         )
-    if write_dispositions:
+    if dispositions:
         DispositionFact.objects.bulk_create(
-            write_dispositions,
+            dispositions,
             update_conflicts=True,
             unique_fields=["disposition"],
             update_fields=[*DISPOSITION_FACT_FIELDS, "computed_at"],
             batch_size=500,
         )
-    return touched
