@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jembatan.accounts",
     "jembatan.reports",
     "jembatan.notify",
+    "jembatan.backoffice",
     "jembatan.ops",
     "jembatan.portal",
     "jembatan.workbench",

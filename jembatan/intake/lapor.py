@@ -17,7 +17,7 @@ categories. Their SLA clock is off (next_check_at empty): the source system owns
 
 Rows are read into `LaporRow`s, resolved to directory objects by a `Resolver` (regions by name,
 categories by LAPOR! id, agencies by mapping, by LAPOR! id, by name, or created under a parent
-with `directory.actions.create_agency`), and imported one per savepoint: a bad row is reported and
+with `backoffice.actions.create_agency`), and imported one per savepoint: a bad row is reported and
 never stops the others. This module only reads and resolves; every write is one of those actions.
 """
 
@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from jembatan.directory import actions as directory_actions
+from jembatan.backoffice import actions as backoffice
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel
 from jembatan.directory.names import normalize_region_name
 from jembatan.reports import actions
@@ -216,14 +216,14 @@ def find_or_create_parent(*, name, region_code, actor=None):
             % {"name": name, "codes": ", ".join(a.code for a in matches)}
         )
     try:
-        agency = directory_actions.create_agency(
+        agency = backoffice.create_agency(
             code=slugify(name)[:60].strip("-"),
             name=name,
             kind=guess_agency_kind(name),
             region=region,
             actor=actor,
         )
-    except directory_actions.AgencyError as exc:
+    except backoffice.AgencyError as exc:
         raise ValueError(str(exc)) from None
     return agency, True
 
@@ -548,10 +548,10 @@ class Resolver:
 
     def _create(self, *, name, code, under):
         try:
-            agency = directory_actions.create_agency(
+            agency = backoffice.create_agency(
                 code=code, name=name[:200], kind=guess_agency_kind(name), parent=under
             )
-        except directory_actions.AgencyError as exc:
+        except backoffice.AgencyError as exc:
             raise RowError(str(exc)) from None
         self.created_agencies.append(agency)
         self._names().setdefault(_norm(name), []).append(agency)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from jembatan.accounts.models import AuditRecord, Role
 from jembatan.accounts.tests.factories import make_staff, make_user
-from jembatan.directory import actions
+from jembatan.backoffice import actions
 from jembatan.directory.models import Agency, AgencyKind, Category, RoutingRule
 from jembatan.directory.tests.factories import make_agency, make_category, make_region, make_rule
 from jembatan.ops.demo import build_directory_managers_group

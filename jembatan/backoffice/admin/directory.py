@@ -3,7 +3,7 @@
 Who sees and changes what is asked of accounts/access.py (see accounts/adminaccess.py): an admin
 instansi sees and picks only the agencies of their own subtree and the routing rules of those
 agencies; regions and categories change only for admin nasional and the sysadmin. Every change
-goes through directory/actions.py, which checks again and writes the audit record.
+goes through backoffice/actions.py, which checks again and writes the audit record.
 
 The region table holds 91,599 rows: its list never counts the whole table, never computes facets,
 and searches through the indexed code and name prefixes instead of LIKE '%…%' scans.
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
 from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
-from jembatan.directory import actions
+from jembatan.backoffice import actions
 from jembatan.directory.models import Agency, Category, Region, RoutingRule, prefix_q
 
 _CODE_PREFIX = re.compile(r"[\d.]+")
