@@ -137,6 +137,15 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
     return disposition
 
 
+def _hand_back(disposition, *, status, reason, at):
+    """The agency gives the locked disposition up (returned or forwarded): its clock stops."""
+    disposition.status = status
+    disposition.returned_at = at
+    disposition.return_reason = reason
+    disposition.next_check_at = None
+    disposition.save()
+
+
 def return_disposition(*, disposition, actor, reason, expected_version=None):
     """Return a disposition as not this agency's authority (bukan wewenang); the verifier re-disposes."""
     reason = _clean_text(reason, field="reason", minimum=10, maximum=5000, label=_("Alasan pengembalian"))
@@ -144,11 +153,7 @@ def return_disposition(*, disposition, actor, reason, expected_version=None):
         report, disposition = _lock_disposition(disposition, expected_version)
         _require(lifecycle.may_work_disposition(disposition, actor))
         before = report.status
-        disposition.status = DispositionStatus.BUKAN_WEWENANG
-        disposition.returned_at = _now()
-        disposition.return_reason = reason
-        disposition.next_check_at = None
-        disposition.save()
+        _hand_back(disposition, status=DispositionStatus.BUKAN_WEWENANG, reason=reason, at=_now())
         report.status = _derive_status(report)
         _save(report, "status")
         _record(
@@ -185,11 +190,7 @@ def forward_disposition(*, disposition, actor, agency, reason, expected_version=
         before = report.status
         now = _now()
         cal = WorkingCalendar.load()
-        disposition.status = DispositionStatus.DIALIHKAN
-        disposition.returned_at = now
-        disposition.return_reason = reason
-        disposition.next_check_at = None
-        disposition.save()
+        _hand_back(disposition, status=DispositionStatus.DIALIHKAN, reason=reason, at=now)
         new = Disposition.objects.create(
             report=report,
             agency=agency,

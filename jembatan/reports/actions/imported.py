@@ -91,76 +91,8 @@ def apply_imported_report(
     differing row returns (report, IMPORT_KEPT): Jembatan's state wins, except that a report the
     source now marks confidential or anonymous becomes so.
     """
-    wanted_values = _imported_values(
-        title=title,
-        description=description,
-        kind=kind,
-        classification=classification,
-        category=category,
-        region=region,
-        is_anonymous=is_anonymous,
-        is_confidential=is_confidential,
-        channel=channel,
-        status=status,
-        archive_reason=archive_reason,
-        reporter_name=reporter_name,
-    )
-    disposition_status = _IMPORTED_DISPOSITION_STATUS.get(status)
-    wanted = {agency.pk: disposition_status for agency in agencies} if disposition_status else {}
-    with transaction.atomic():
-        report = _lock(report)
-        if not report.external_id or report.source_instance != source_instance:
-            raise ReportError(_("Laporan ini bukan impor dari %(source)s.") % {"source": source_instance})
-        changes, to_create, to_update = _import_changes(report, wanted_values, agencies, wanted)
-        if not changes:
-            return report, False
-        if report.events.exclude(action__in=_IMPORT_OWN_ACTIONS).exists():
-            _keep_worked_report(report, wanted_values, source_instance=source_instance, actor=actor)
-            return report, IMPORT_KEPT
-        before = report.status
-        for name, value in wanted_values.items():
-            setattr(report, name, value)
-        report.next_check_at = None
-        report.paused_at = None
-        _save(report, *_IMPORTED_FIELDS, "next_check_at", "paused_at")
-        _set_imported_dispositions(report, to_create, to_update, wanted, source_instance=source_instance)
-        if "title" in changes or "description" in changes:
-            search.index_report(report)
-        _record(
-            report,
-            actor=actor,
-            action=EventAction.IMPORTED,
-            before=before,
-            data={"source": source_instance, "external_id": report.external_id, "changes": changes},
-        )
-    return report, True
-
-
-def _imported_values(
-    *,
-    title,
-    description,
-    kind,
-    classification,
-    category,
-    region,
-    is_anonymous,
-    is_confidential,
-    channel,
-    status,
-    archive_reason,
-    reporter_name,
-):
-    """The report's fields as the source system has them, checked; a ReportError for a bad value."""
-    if kind not in ReportType.values:
-        raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
-    if channel not in Channel.values:
-        raise ReportError(_("Kanal tidak dikenal."), field="channel")
-    if status not in Status.values:
-        raise ReportError(_("Status tidak dikenal."), field="status")
-    if classification and classification not in Classification.values:
-        raise ReportError(_("Klasifikasi tidak dikenal."), field="classification")
-    return {
+    _check_imported_codes(kind=kind, channel=channel, status=status, classification=classification)
+    wanted_values = {
         # The source system's text, however short (see submit_report); never empty.
         "title": _clean_text(title, field="title", minimum=1, maximum=200, label=_("Judul")),
         "description": _clean_text(
@@ -177,6 +109,53 @@ def _imported_values(
         "archive_reason": archive_reason,
         "reporter_name": (reporter_name or "").strip()[:150],
     }
+    disposition_status = _IMPORTED_DISPOSITION_STATUS.get(status)
+    wanted = {agency.pk: disposition_status for agency in agencies} if disposition_status else {}
+    with transaction.atomic():
+        report = _lock(report)
+        if not report.external_id or report.source_instance != source_instance:
+            raise ReportError(_("Laporan ini bukan impor dari %(source)s.") % {"source": source_instance})
+        changes, to_create, to_update = _import_changes(report, wanted_values, agencies, wanted)
+        if not changes:
+            return report, False
+        if report.events.exclude(action__in=_IMPORT_OWN_ACTIONS).exists():
+            _keep_worked_report(report, wanted_values, source_instance=source_instance, actor=actor)
+            return report, IMPORT_KEPT
+        _apply_import(report, wanted_values, changes, (to_create, to_update, wanted), source_instance, actor)
+    return report, True
+
+
+def _check_imported_codes(*, kind, channel, status, classification):
+    """A ReportError for a code this system does not know."""
+    if kind not in ReportType.values:
+        raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
+    if channel not in Channel.values:
+        raise ReportError(_("Kanal tidak dikenal."), field="channel")
+    if status not in Status.values:
+        raise ReportError(_("Status tidak dikenal."), field="status")
+    if classification and classification not in Classification.values:
+        raise ReportError(_("Klasifikasi tidak dikenal."), field="classification")
+
+
+def _apply_import(report, wanted_values, changes, dispositions, source_instance, actor):
+    """Set the report and its dispositions as the source system has them, with the clock off, and
+    record the import (inside the import's transaction, on the locked row)."""
+    before = report.status
+    for name, value in wanted_values.items():
+        setattr(report, name, value)
+    report.next_check_at = None
+    report.paused_at = None
+    _save(report, *_IMPORTED_FIELDS, "next_check_at", "paused_at")
+    _set_imported_dispositions(report, *dispositions, source_instance=source_instance)
+    if "title" in changes or "description" in changes:
+        search.index_report(report)
+    _record(
+        report,
+        actor=actor,
+        action=EventAction.IMPORTED,
+        before=before,
+        data={"source": source_instance, "external_id": report.external_id, "changes": changes},
+    )
 
 
 def _import_changes(report, wanted_values, agencies, wanted):

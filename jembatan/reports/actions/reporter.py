@@ -34,6 +34,23 @@ from jembatan.reports.models import (
 from jembatan.reports.sla import WorkingCalendar, policy
 
 
+def _record_reporter_message(report, *, actor, action, before, text, files):
+    """The reporter's words and files on the timeline, for the reporter and the staff to read."""
+    uploads, guard = files
+    event = _record(
+        report,
+        actor=actor,
+        action=action,
+        before=before,
+        text=text,
+        visibility=Visibility.REPORTER,
+        actor_role=ActorRole.REPORTER,
+    )
+    _store_attachments(
+        report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
+    )
+
+
 def complete_information(
     *, report, actor, text, attachments=(), access_code=None, expected_version=None, sender_verified=False
 ):
@@ -60,17 +77,13 @@ def complete_information(
         report.paused_at = None
         _schedule_report(report, cal, policy())
         _save(report, "status", "verification_due_at", "paused_at", "next_check_at")
-        event = _record(
+        _record_reporter_message(
             report,
             actor=actor,
             action=EventAction.INFORMATION_COMPLETED,
             before=before,
             text=text,
-            visibility=Visibility.REPORTER,
-            actor_role=ActorRole.REPORTER,
-        )
-        _store_attachments(
-            report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
+            files=(uploads, guard),
         )
         notify.notify_staff(
             users=recipients.verifiers_of(report),
@@ -130,17 +143,13 @@ def reply_as_reporter(
             _save(report, "status", "answered_at", "next_check_at")
         else:
             _save(report)
-        event = _record(
+        _record_reporter_message(
             report,
             actor=actor,
             action=EventAction.REPORTER_REPLIED,
             before=before,
             text=text,
-            visibility=Visibility.REPORTER,
-            actor_role=ActorRole.REPORTER,
-        )
-        _store_attachments(
-            report, uploads, uploaded_by=actor, event=event, visibility=Visibility.REPORTER, guard=guard
+            files=(uploads, guard),
         )
         targets = reopened or list(report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES))
         users = []
