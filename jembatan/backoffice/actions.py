@@ -179,6 +179,26 @@ def change_agency(*, agency, actor, **changes):
     return current
 
 
+def _save_audited(current, *, actor, kind, fields, before, agency=None):
+    """Validate and save `current` (a category or a routing rule, locked or new) and audit it.
+
+    `before` is the snapshot of a changed object ({} for a new one): a change that changes nothing
+    writes no audit row.
+    """
+    try:
+        current.full_clean()
+    except ValidationError as exc:
+        raise AgencyError(" ".join(exc.messages)) from None
+    current.save()
+    after = snapshot(current, fields)
+    if before:
+        before, after = changed_fields(before, after)
+        if not after:
+            return current
+    record_change(actor=actor, kind=kind, obj=current, before=before, after=after, agency=agency)
+    return current
+
+
 def save_category(*, actor, category=None, **values):
     """Create a category (or group) or change one; categories are national data.
 
@@ -202,26 +222,8 @@ def save_category(*, actor, category=None, **values):
             setattr(current, name, value.strip() if isinstance(value, str) else value)
         if not current.code or not current.name:
             raise AgencyError(_("Kode dan nama kategori wajib diisi."))
-        try:
-            current.full_clean()
-        except ValidationError as exc:
-            raise AgencyError(" ".join(exc.messages)) from None
-        current.save()
-        after = snapshot(current, CATEGORY_FIELDS)
-        if category is not None:
-            before, after = changed_fields(before, after)
-            if not after:
-                return current
-        record_change(
-            actor=actor,
-            kind=AuditRecord.Kind.CATEGORY_CHANGED
-            if category is not None
-            else AuditRecord.Kind.CATEGORY_CREATED,
-            obj=current,
-            before=before,
-            after=after,
-        )
-    return current
+        kind = AuditRecord.Kind.CATEGORY_CREATED if category is None else AuditRecord.Kind.CATEGORY_CHANGED
+        return _save_audited(current, actor=actor, kind=kind, fields=CATEGORY_FIELDS, before=before)
 
 
 def save_routing_rule(*, actor, category, agency, region=None, note="", rule=None):
@@ -249,25 +251,10 @@ def save_routing_rule(*, actor, category, agency, region=None, note="", rule=Non
         access.require(allowed(region, agency), message)
         current.category, current.region, current.agency = category, region, agency
         current.note = (note or "").strip()
-        try:
-            current.full_clean()
-        except ValidationError as exc:
-            raise AgencyError(" ".join(exc.messages)) from None
-        current.save()
-        after = snapshot(current, RULE_FIELDS)
-        if rule is not None:
-            before, after = changed_fields(before, after)
-            if not after:
-                return current
-        record_change(
-            actor=actor,
-            kind=AuditRecord.Kind.RULE_CHANGED if rule is not None else AuditRecord.Kind.RULE_CREATED,
-            obj=current,
-            before=before,
-            after=after,
-            agency=agency,
+        kind = AuditRecord.Kind.RULE_CREATED if rule is None else AuditRecord.Kind.RULE_CHANGED
+        return _save_audited(
+            current, actor=actor, kind=kind, fields=RULE_FIELDS, before=before, agency=agency
         )
-    return current
 
 
 def delete_routing_rule(*, actor, rule):
