@@ -19,7 +19,13 @@ from django.utils.translation import ngettext
 
 from jembatan.accounts import access, actions, twofactor
 from jembatan.accounts.access import Action
-from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
+from jembatan.accounts.adminaccess import (
+    AccessModelAdmin,
+    ScopedAgencyChoices,
+    adopt,
+    refuse,
+    saved_through_actions,
+)
 from jembatan.accounts.models import AccountEvent, AuditRecord, LoginAttempt, StaffRole, User
 from jembatan.directory.models import Agency
 
@@ -93,34 +99,33 @@ class JembatanUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class EmailVerifiedFilter(admin.SimpleListFilter):
+class _VerifiedFilter(admin.SimpleListFilter):
+    """Verified, or not yet (a user without that contact is neither)."""
+
+    contact = ""  # the User field: "email" or "phone"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Ya")), ("no", _("Belum"))]
+
+    def queryset(self, request, queryset):
+        unverified = f"{self.contact}_verified_at__isnull"
+        if self.value() == "yes":
+            return queryset.filter(**{unverified: False})
+        if self.value() == "no":
+            return queryset.exclude(**{self.contact: ""}).filter(**{unverified: True})
+        return queryset
+
+
+class EmailVerifiedFilter(_VerifiedFilter):
     title = _("e-mail terverifikasi")
     parameter_name = "email_verified"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Ya")), ("no", _("Belum"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(email_verified_at__isnull=False)
-        if self.value() == "no":
-            return queryset.exclude(email="").filter(email_verified_at__isnull=True)
-        return queryset
+    contact = "email"
 
 
-class PhoneVerifiedFilter(admin.SimpleListFilter):
+class PhoneVerifiedFilter(_VerifiedFilter):
     title = _("ponsel terverifikasi")
     parameter_name = "phone_verified"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Ya")), ("no", _("Belum"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(phone_verified_at__isnull=False)
-        if self.value() == "no":
-            return queryset.exclude(phone="").filter(phone_verified_at__isnull=True)
-        return queryset
+    contact = "phone"
 
 
 @admin.register(User)
@@ -284,8 +289,10 @@ class StaffRoleGrantForm(forms.ModelForm):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(AccessModelAdmin):
+class StaffRoleAdmin(ScopedAgencyChoices, AccessModelAdmin):
     """Roles of officers in the actor's subtree: grant (add) and revoke (list action) only."""
+
+    agency_fields = ("agency",)
 
     form = StaffRoleGrantForm
     list_display = ["user", "role", "agency", "is_active", "created_at"]
@@ -323,15 +330,6 @@ class StaffRoleAdmin(AccessModelAdmin):
             return queryset
         agencies = access.manageable_agencies(request.user, Agency.objects)
         return queryset.filter(agency__in=agencies.values("pk"))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agency":
-            kwargs["queryset"] = access.manageable_agencies(request.user, Agency.objects.all())
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"request_user": request.user})
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

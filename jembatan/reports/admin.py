@@ -47,7 +47,3 @@ class CalendarOverrideAdmin(AccessModelAdmin):
             actions.delete_calendar_override(actor=request.user, override=obj)
         except PermissionDenied as exc:
             refuse(exc)
-
-    def delete_queryset(self, request, queryset):
-        for override in queryset:
-            self.delete_model(request, override)

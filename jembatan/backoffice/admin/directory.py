@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
-from jembatan.accounts.adminaccess import AccessModelAdmin, adopt, refuse, saved_through_actions
+from jembatan.accounts.adminaccess import (
+    AccessModelAdmin,
+    ScopedAgencyChoices,
+    adopt,
+    refuse,
+    saved_through_actions,
+)
 from jembatan.backoffice import actions
 from jembatan.directory.models import Agency, Category, Region, RoutingRule, prefix_q
 
@@ -140,7 +146,8 @@ class AgencyAdminForm(forms.ModelForm):
 
 
 @admin.register(Agency)
-class AgencyAdmin(AccessModelAdmin):
+class AgencyAdmin(ScopedAgencyChoices, AccessModelAdmin):
+    agency_fields = ("parent",)
     form = AgencyAdminForm
     list_display = ["tree_name", "code", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -182,15 +189,6 @@ class AgencyAdmin(AccessModelAdmin):
 
     def get_queryset(self, request):
         return access.manageable_agencies(request.user, super().get_queryset(request))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "parent":
-            kwargs["queryset"] = access.manageable_agencies(request.user, Agency.objects.all())
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"request_user": request.user})
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -319,7 +317,8 @@ class CategoryAdmin(AccessModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(AccessModelAdmin):
+class RoutingRuleAdmin(ScopedAgencyChoices, AccessModelAdmin):
+    agency_fields = ("agency",)
     list_display = ["category", "region_or_national", "agency", "note", "updated_at"]
     list_select_related = ["category__parent", "region", "agency"]
     list_filter = [("category__parent", admin.RelatedOnlyFieldListFilter), "agency__kind"]
@@ -350,11 +349,6 @@ class RoutingRuleAdmin(AccessModelAdmin):
         agencies = access.manageable_agencies(request.user, Agency.objects.all())
         return queryset.filter(agency__in=agencies.values("pk"))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agency":
-            kwargs["queryset"] = access.manageable_agencies(request.user, Agency.objects.all())
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
@@ -376,7 +370,3 @@ class RoutingRuleAdmin(AccessModelAdmin):
             actions.delete_routing_rule(actor=request.user, rule=obj)
         except PermissionDenied as exc:
             refuse(exc)
-
-    def delete_queryset(self, request, queryset):
-        for rule in queryset:
-            self.delete_model(request, rule)
