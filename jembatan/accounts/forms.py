@@ -19,6 +19,53 @@ def _attrs(autocomplete, **extra):
     return {"autocomplete": autocomplete, **extra}
 
 
+def _name_field():
+    return forms.CharField(
+        label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs=_attrs("name"))
+    )
+
+
+def _email_field():
+    return forms.EmailField(
+        label=_("Alamat e-mail"),
+        required=False,
+        widget=forms.EmailInput(attrs=_attrs("email")),
+        error_messages={"invalid": _("Alamat e-mail tidak valid.")},
+    )
+
+
+def _phone_field(help_text):
+    return forms.CharField(
+        label=_("Nomor ponsel"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs=_attrs("tel", type="tel", inputmode="tel")),
+        help_text=help_text,
+    )
+
+
+def _six_digits(value):
+    """A code of six digits, spaces allowed in between (as the message and the SMS show it)."""
+    code = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{6}", code):
+        raise forms.ValidationError(_("Kode terdiri dari 6 angka."))
+    return code
+
+
+class _NewPassword(forms.Form):
+    """A form with a new password typed twice (fields `password` and `password_confirm`)."""
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password")
+            and data.get("password_confirm")
+            and data["password"] != data["password_confirm"]
+        ):
+            self.add_error("password_confirm", _("Kedua kata sandi tidak sama."))
+        return data
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label=_("E-mail, nomor ponsel, atau nama pengguna"),
@@ -45,23 +92,10 @@ class TokenForm(forms.Form):
         return token
 
 
-class RegistrationForm(forms.Form):
-    full_name = forms.CharField(
-        label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs=_attrs("name"))
-    )
-    email = forms.EmailField(
-        label=_("Alamat e-mail"),
-        required=False,
-        widget=forms.EmailInput(attrs=_attrs("email")),
-        error_messages={"invalid": _("Alamat e-mail tidak valid.")},
-    )
-    phone = forms.CharField(
-        label=_("Nomor ponsel"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs=_attrs("tel", type="tel", inputmode="tel")),
-        help_text=_("Isi e-mail atau nomor ponsel, boleh keduanya. Contoh: 0812 3456 7890."),
-    )
+class RegistrationForm(_NewPassword):
+    full_name = _name_field()
+    email = _email_field()
+    phone = _phone_field(_("Isi e-mail atau nomor ponsel, boleh keduanya. Contoh: 0812 3456 7890."))
     password = forms.CharField(
         label=_("Kata sandi"),
         strip=False,
@@ -71,16 +105,6 @@ class RegistrationForm(forms.Form):
     password_confirm = forms.CharField(
         label=_("Ulangi kata sandi"), strip=False, widget=forms.PasswordInput(attrs=_attrs("new-password"))
     )
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("password")
-            and data.get("password_confirm")
-            and data["password"] != data["password_confirm"]
-        ):
-            self.add_error("password_confirm", _("Kedua kata sandi tidak sama."))
-        return data
 
 
 class VerifyCodeForm(forms.Form):
@@ -92,10 +116,7 @@ class VerifyCodeForm(forms.Form):
     )
 
     def clean_code(self):
-        code = re.sub(r"\s", "", self.cleaned_data["code"])
-        if not re.fullmatch(r"\d{6}", code):
-            raise forms.ValidationError(_("Kode terdiri dari 6 angka."))
-        return code
+        return _six_digits(self.cleaned_data["code"])
 
 
 class ResendCodeForm(forms.Form):
@@ -111,7 +132,7 @@ class PasswordResetRequestForm(forms.Form):
     )
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(_NewPassword):
     code = forms.CharField(
         label=_("Kode yang kami kirim"),
         max_length=12,
@@ -130,39 +151,13 @@ class PasswordResetForm(forms.Form):
     )
 
     def clean_code(self):
-        code = re.sub(r"\s", "", self.cleaned_data["code"])
-        if not re.fullmatch(r"\d{6}", code):
-            raise forms.ValidationError(_("Kode terdiri dari 6 angka."))
-        return code
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("password")
-            and data.get("password_confirm")
-            and data["password"] != data["password_confirm"]
-        ):
-            self.add_error("password_confirm", _("Kedua kata sandi tidak sama."))
-        return data
+        return _six_digits(self.cleaned_data["code"])
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(
-        label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs=_attrs("name"))
-    )
-    email = forms.EmailField(
-        label=_("Alamat e-mail"),
-        required=False,
-        widget=forms.EmailInput(attrs=_attrs("email")),
-        error_messages={"invalid": _("Alamat e-mail tidak valid.")},
-    )
-    phone = forms.CharField(
-        label=_("Nomor ponsel"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs=_attrs("tel", type="tel", inputmode="tel")),
-        help_text=_("Kontak yang diubah harus diverifikasi lagi dengan kode."),
-    )
+    full_name = _name_field()
+    email = _email_field()
+    phone = _phone_field(_("Kontak yang diubah harus diverifikasi lagi dengan kode."))
     preferred_language = forms.ChoiceField(
         label=_("Bahasa"), choices=settings.LANGUAGES, widget=forms.Select(attrs=_attrs("language"))
     )
