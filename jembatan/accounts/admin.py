@@ -21,6 +21,7 @@ from jembatan.accounts import access, actions, twofactor
 from jembatan.accounts.access import Action
 from jembatan.accounts.adminaccess import (
     AccessModelAdmin,
+    ReadOnlyAdmin,
     ScopedAgencyChoices,
     adopt,
     refuse,
@@ -411,18 +412,9 @@ class AuditRecordAdmin(AccessModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(access.audit_filter(request.user))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(ReadOnlyAdmin):
     """Read-only: failures are written by the login page and expire from the throttle by themselves."""
 
     list_display = ["created_at", "username", "ip_address"]
@@ -430,29 +422,11 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     search_fields = ["username", "ip_address"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "kind", "ip_address"]
     list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["user__username", "user__full_name", "user__email", "ip_address"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -71,6 +71,31 @@ class AccessModelAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the system writes (logs, attempts, deliveries): listed and read, never added,
+    changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReportReadersOnly:
+    """A ModelAdmin mixin for rows that carry report content: only for those who read reports in
+    the workbench (access.py); the admin's get_queryset narrows the rows to those reports."""
+
+    def has_module_permission(self, request):
+        return reads_reports(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return reads_reports(request.user) and super().has_view_permission(request, obj)
+
+
 class ScopedAgencyChoices:
     """A ModelAdmin mixin for a form that picks agencies (`agency_fields`): only the agencies the
     signed-in user manages are offered, and the form knows that user as `request_user`."""

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from jembatan.accounts.adminaccess import reads_reports, visible_report_ids
+from jembatan.accounts.adminaccess import ReadOnlyAdmin, ReportReadersOnly, visible_report_ids
 from jembatan.accounts.models import Role
 from jembatan.api import actions
 from jembatan.api.models import ApiKey, KeyKind, WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -172,7 +172,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReportReadersOnly, ReadOnlyAdmin):
     """The delivery log: what went where, how often it was tried, what came back."""
 
     list_display = [
@@ -208,21 +208,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     # who may read its report (access.py); a sysadmin, with no report scope, sees none.
     def get_queryset(self, request):
         return super().get_queryset(request).filter(event__report__in=visible_report_ids(request.user))
-
-    def has_module_permission(self, request):
-        return reads_reports(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return reads_reports(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Kirim ulang pengiriman yang gagal"))
     def resend(self, request, queryset):

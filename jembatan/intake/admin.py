@@ -8,12 +8,12 @@ refused) only to national report readers. A sysadmin, with no report scope, sees
 from django.contrib import admin
 from django.db.models import Q
 
-from jembatan.accounts.adminaccess import reads_reports, reads_reports_nationally, visible_report_ids
+from jembatan.accounts.adminaccess import ReportReadersOnly, reads_reports_nationally, visible_report_ids
 from jembatan.intake.models import InboundMessage
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReportReadersOnly, admin.ModelAdmin):
     list_display = ["created_at", "channel", "sender", "outcome", "report", "message_id"]
     list_filter = ["channel", "outcome"]
     search_fields = ["message_id", "sender", "report__tracking_number"]
@@ -27,12 +27,6 @@ class InboundMessageAdmin(admin.ModelAdmin):
         if reads_reports_nationally(request.user):
             q |= Q(report__isnull=True)
         return super().get_queryset(request).filter(q)
-
-    def has_module_permission(self, request):
-        return reads_reports(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return reads_reports(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

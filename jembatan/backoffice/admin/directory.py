@@ -263,15 +263,7 @@ class CategoryAdmin(AccessModelAdmin):
     list_filter = [GroupFilter, ("parent", admin.RelatedOnlyFieldListFilter), "is_active"]
     list_select_related = ["parent"]
     search_fields = ["name", "code", "keywords"]
-    fields = [
-        "code",
-        "name",
-        "parent",
-        "default_agency_kind",
-        "default_agency_keyword",
-        "keywords",
-        "is_active",
-    ]
+    fields = actions.CATEGORY_FIELDS  # what the form shows is what save_category audits
     ordering = ["parent__name", "name"]
 
     def get_inlines(self, request, obj):
