@@ -153,6 +153,16 @@ def send_verification_code(*, user, purpose):
         return _issue_code(user=user, purpose=purpose, now=now)
 
 
+def _last_unused_code(user, purpose):
+    """The code last sent to `user` for `purpose` and not used yet, locked (only that one counts)."""
+    return (
+        OneTimeCode.objects.select_for_update()
+        .filter(user=user, purpose=purpose, used_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def confirm_verification_code(*, user, purpose, code):
     """Mark the user's e-mail address or phone verified if `code` is the one last sent to it."""
     purpose = Purpose(purpose)
@@ -165,12 +175,7 @@ def confirm_verification_code(*, user, purpose, code):
     # The failed attempt must be counted even though the caller gets an error, so nothing is raised
     # inside the transaction (that would roll the count back): decide, commit, then raise.
     with transaction.atomic():
-        otc = (
-            OneTimeCode.objects.select_for_update()
-            .filter(user=user, purpose=purpose, used_at__isnull=True)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        otc = _last_unused_code(user, purpose)
         if otc is None or otc.is_expired(now) or otc.destination != getattr(user, field):
             error = ValidationError(
                 _("Kode sudah kedaluwarsa atau tidak berlaku lagi. Mintalah kode baru."), code="expired"
@@ -395,12 +400,7 @@ def reset_password(*, identifier, code, password, ip_address=None):
     error = None
     # As in confirm_verification_code: the failed attempt is committed, then the error raised.
     with transaction.atomic():
-        otc = (
-            OneTimeCode.objects.select_for_update()
-            .filter(user=user, purpose=Purpose.RESET_PASSWORD, used_at__isnull=True)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        otc = _last_unused_code(user, Purpose.RESET_PASSWORD)
         if otc is None or otc.is_expired(now) or otc.destination != destination:
             error = ValidationError({"code": [wrong]}, code="expired")
         elif otc.attempts >= OneTimeCode.MAX_ATTEMPTS:

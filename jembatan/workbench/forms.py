@@ -108,6 +108,16 @@ def region_choices(user):
     return [(r.code, ("" if r.level == RegionLevel.PROVINSI else "\u2003") + r.name) for r in qs]
 
 
+def _active_category(pk):
+    """The active category chosen by `pk` (None: none chosen); a form error for an unknown one."""
+    if pk is None:
+        return None
+    category = Category.objects.filter(pk=pk, is_active=True).first()
+    if category is None:
+        raise forms.ValidationError(_("Kategori tidak dikenal."))
+    return category
+
+
 class AgencyMultipleChoiceField(forms.TypedMultipleChoiceField):
     """Agency ids chosen from a list built for the officer; cleaned into Agency objects."""
 
@@ -205,13 +215,7 @@ class VerifyForm(VersionedForm):
         self.fields["agencies"].choices = agency_options
 
     def clean_category(self):
-        pk = self.cleaned_data.get("category")
-        if pk is None:
-            return None
-        category = Category.objects.filter(pk=pk, is_active=True).first()
-        if category is None:
-            raise forms.ValidationError(_("Kategori tidak dikenal."))
-        return category
+        return _active_category(self.cleaned_data.get("category"))
 
     def clean(self):
         data = super().clean()
@@ -357,13 +361,7 @@ class EnterReportForm(forms.Form):
         self.fields["region"].choices = [("", "—")] + region_choices(user)
 
     def clean_category(self):
-        pk = self.cleaned_data.get("category")
-        if pk is None:
-            return None
-        category = Category.objects.filter(pk=pk, is_active=True).first()
-        if category is None:
-            raise forms.ValidationError(_("Kategori tidak dikenal."))
-        return category
+        return _active_category(self.cleaned_data.get("category"))
 
     def clean_region(self):
         code = self.cleaned_data.get("region")
