@@ -17,7 +17,7 @@ The reporter never appears in any of it; free text goes through the PII filter.
 """
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +44,17 @@ def services():
 
 
 def service_by_code(code):
-    return next((s for s in services() if s.code == code), None)
+    """The service with this code: an active leaf whose group (if any) is active. One indexed query
+    (code is unique), not the whole service list: every POST asks this."""
+    children = Category.objects.filter(parent=OuterRef("pk"), is_active=True)
+    rows = (
+        Category.objects.filter(code=code, is_active=True)
+        .filter(~Exists(children))
+        .filter(Q(parent__isnull=True) | Q(parent__is_active=True))
+        .select_related("parent")
+        .order_by()[:1]
+    )
+    return next(iter(rows), None)
 
 
 def service(category):
