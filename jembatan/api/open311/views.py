@@ -37,11 +37,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from jembatan.accounts.throttle import client_ip
-from jembatan.api import idempotency, presenters
+from jembatan.api import idempotency, presenters, throttles
 from jembatan.api.auth import find_key, touch
-from jembatan.api.models import KeyKind
+from jembatan.api.models import KeyKind, hash_key
 from jembatan.api.open311 import formats, mapping
-from jembatan.api.throttles import hit
 from jembatan.directory.models import Region
 from jembatan.reports import actions
 from jembatan.reports.media import MediaRejected
@@ -97,10 +96,24 @@ def _merged(request):
     """POST parameters, falling back to the query string (some clients send api_key there)."""
     if request.method != "POST":
         return request.GET
+    if not request.GET:
+        return request.POST
     merged = request.GET.copy()
     for key in request.POST:
         merged.setlist(key, request.POST.getlist(key))
     return merged
+
+
+def _key_ident(raw):
+    """What an Open311 key's requests are counted under: the key's hash (known before any query)."""
+    return hash_key(raw.strip())
+
+
+def _known_key_refusal(request, data):
+    if request.method != "POST":
+        return 0
+    raw = param(data, "api_key")
+    return throttles.refused("open311_key", _key_ident(raw)) if raw else 0
 
 
 def _refused(fmt, exc):
@@ -120,10 +133,15 @@ def endpoint(methods):
                 response = formats.error(fmt, 405, _("Metode HTTP ini tidak didukung di sini."))
                 response["Allow"] = ", ".join(methods)
                 return response
-            wait = hit("open311_ip", client_ip(request) or "unknown")
+            data = _merged(request)
+            address = client_ip(request) or "unknown"
+            # A caller already over a limit is refused from this process's memory, before any
+            # query (accounts/ratelimit.py): its key's limit first, then its address's.
+            wait = _known_key_refusal(request, data) or throttles.refused("open311_ip", address)
+            if not wait:
+                wait = throttles.hit("open311_ip", address)
             if wait:
                 return _refused(fmt, Open311Throttled(wait))
-            data = _merged(request)
             given = param(data, "jurisdiction_id")
             if given is not None and given.lower() != jurisdiction():
                 return formats.error(
@@ -254,7 +272,8 @@ def _list_requests(request, fmt, data):
         if len(ids) > MAX_IDS:
             raise Open311Error(400, _("Paling banyak %(n)d service_request_id sekaligus.") % {"n": MAX_IDS})
         # Every number is a look-up: the endpoint counted one, the rest count here.
-        wait = hit("open311_ip", client_ip(request) or "unknown", amount=len(ids) - 1) if len(ids) > 1 else 0
+        address = client_ip(request) or "unknown"
+        wait = throttles.hit("open311_ip", address, amount=len(ids) - 1) if len(ids) > 1 else 0
         if wait:
             raise Open311Throttled(wait)
         numbers = [i for i in ids if _NUMBER.match(i)]
@@ -387,10 +406,10 @@ def requests(request, fmt, data):
     api_key = find_key(param(data, "api_key"), kinds=(KeyKind.OPEN311,))
     if api_key is None:
         return formats.error(fmt, 403, _("api_key tidak sah atau tidak ada: permintaan tidak dapat dibuat."))
-    touch(api_key)
-    wait = hit("open311_key", api_key.pk)
+    wait = throttles.hit("open311_key", api_key.key_hash, per_minute=api_key.rate_limit)
     if wait:
         return _refused(fmt, Open311Throttled(wait))
+    touch(api_key)
     raw_key = request.headers.get(idempotency.HEADER)
     if raw_key is None:
         return _create_request(request, fmt, data, api_key)
