@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from jembatan.accounts.throttle import client_ip
-from jembatan.api import idempotency, presenters, throttles
+from jembatan.api import conditional, idempotency, presenters, throttles
 from jembatan.api.auth import find_key, touch
 from jembatan.api.models import KeyKind, hash_key
 from jembatan.api.open311 import formats, mapping
@@ -241,11 +241,27 @@ def _extensions(data):
     return (param(data, "extensions") or "").lower() == "true"
 
 
-def _render_requests(fmt, reports, data):
-    extensions = _extensions(data)
-    notice = mapping.service_notice()
-    items = [mapping.request(report, extensions=extensions, notice=notice) for report in reports]
-    return formats.render(fmt, "service_requests", items)
+def _items(reports, data, *, notice):
+    """The service requests of these reports (a base_queryset()); `notice` adds service_notice."""
+    text = mapping.service_notice() if notice else None
+    if _extensions(data):
+        return [
+            mapping.request(report, extensions=True, notice=text)
+            for report in mapping.with_relations(reports, extensions=True)
+        ]
+    return mapping.lean_requests(reports, notice=text)
+
+
+def _render_requests(request, fmt, items, data):
+    """The list as a response, with a Last-Modified and an ETag; 304 when the client has it."""
+    changed = [item["updated_datetime"] for item in items if item.get("updated_datetime")]
+    response = formats.render(fmt, "service_requests", items)
+    return conditional.answer(
+        request,
+        response,
+        last_modified=max(changed) if changed else None,
+        private=param(data, "api_key") is not None,  # a key may see its own unverified reports
+    )
 
 
 def _source_of(api_key):
@@ -266,7 +282,7 @@ def _visible(reports, data):
 
 def _list_requests(request, fmt, data):
     ids = _csv(param(data, "service_request_id"))
-    reports = mapping.requests_queryset(extensions=_extensions(data))
+    reports = mapping.base_queryset()
     if ids:
         # "This overrides all other arguments." See the module docstring for what a number opens.
         if len(ids) > MAX_IDS:
@@ -278,7 +294,7 @@ def _list_requests(request, fmt, data):
             raise Open311Throttled(wait)
         numbers = [i for i in ids if _NUMBER.match(i)]
         reports = _visible(reports.filter(tracking_number__in=numbers), data).order_by("-submitted_at", "-pk")
-        return _render_requests(fmt, reports, data)
+        return _render_requests(request, fmt, _items(reports, data, notice=False), data)
     reports = reports.public()
     codes = _csv(param(data, "service_code"))
     if codes:
@@ -308,7 +324,8 @@ def _list_requests(request, fmt, data):
     page = _positive_int(data, "page", 1, 100_000)
     size = _positive_int(data, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     reports = reports.order_by("-submitted_at", "-pk")[(page - 1) * size : page * size]
-    return _render_requests(fmt, reports, data)
+    # service_notice is the same sentence for every request: said once, in services and on POST.
+    return _render_requests(request, fmt, _items(reports, data, notice=False), data)
 
 
 def _attributes(data):
@@ -441,30 +458,29 @@ def requests(request, fmt, data):
         ) from None
 
 
-def _one(number, data, *, extensions=False):
+def _one(number, data):
+    """The (base) queryset of the one report this number may show the caller, or None."""
     if not _NUMBER.match(number):
         return None
-    return _visible(
-        mapping.requests_queryset(extensions=extensions).filter(tracking_number=number), data
-    ).first()
+    return _visible(mapping.base_queryset().filter(tracking_number=number), data).order_by()[:1]
 
 
 @endpoint(["GET"])
 def request_detail(request, fmt, data, number):
-    report = _one(number, data, extensions=_extensions(data))
-    if report is None:
+    report = _one(number, data)
+    items = _items(report, data, notice=True) if report is not None else []
+    if not items:
         raise Open311Error(404, _("service_request_id tidak ditemukan: %(id)s") % {"id": number[:20]})
-    return _render_requests(fmt, [report], data)
+    return _render_requests(request, fmt, items, data)
 
 
 @endpoint(["GET"])
 def token_detail(request, fmt, data, token):
     report = _one(token, data)
-    if report is None:
+    found = list(report.values_list("tracking_number", flat=True)) if report is not None else []
+    if not found:
         raise Open311Error(404, _("token tidak ditemukan: %(token)s") % {"token": token[:20]})
-    return formats.render(
-        fmt, "service_requests", [{"service_request_id": report.tracking_number, "token": token}]
-    )
+    return formats.render(fmt, "service_requests", [{"service_request_id": found[0], "token": token}])
 
 
 @csrf_exempt
