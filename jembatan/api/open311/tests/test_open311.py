@@ -482,3 +482,17 @@ def test_lists_and_single_requests_answer_conditional_gets_with_304(api, pothole
     )
     changed = api.get("/open311/v2/requests.json", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed.json()[0]["status_notes"] == "Sudah diperbaiki minggu ini."
+
+
+def test_answers_are_gzipped_only_for_clients_that_accept_it(api, pothole, w):
+    import gzip
+
+    for _ in range(3):
+        rf.disposed(w, category=pothole)
+    plain = api.get("/open311/v2/requests.json")
+    assert "Content-Encoding" not in plain
+    packed = api.get("/open311/v2/requests.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content and len(packed.content) < len(plain.content)
+    page = api.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in page  # HTML pages never (BREACH)
