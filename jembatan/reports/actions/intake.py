@@ -113,7 +113,7 @@ def submit_report(*, new, actor=None):
             guard=guard,
         )
         if channel != Channel.IMPORT:
-            notify.notify_reporter(report=report, template="report_received", event=event)
+            notify.notify_reporter(report=report, template="report_received", event=event, new=True)
         if report.access_code_hash.startswith(ACCESS_CODE_FAST_ALGORITHM + "$"):
             deferred.defer(HARDEN_ACCESS_CODES, report.pk)
     return report
