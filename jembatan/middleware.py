@@ -12,6 +12,8 @@ import sys
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
+from django.middleware.http import ConditionalGetMiddleware
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as default_server_error
@@ -21,6 +23,7 @@ from jembatan.jobs.busy import is_busy
 logger = logging.getLogger(__name__)
 
 MACHINE_PREFIXES = ("/api/", "/open311/", "/kanal/")
+API_PREFIXES = ("/api/", "/open311/")
 
 
 class IndonesianFirstMiddleware:
@@ -31,6 +34,30 @@ class IndonesianFirstMiddleware:
         if not request.path.startswith(MACHINE_PREFIXES):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class ApiGzipMiddleware(GZipMiddleware):
+    """gzip for the machine addresses (REST API, Open311) when the client accepts it.
+
+    Not for HTML pages: a compressed page that carries a CSRF token next to text an attacker
+    can inject leaks the token by its size (BREACH). API answers carry no such secret.
+    """
+
+    def process_response(self, request, response):
+        if not request.path.startswith(API_PREFIXES):
+            return response
+        return super().process_response(request, response)
+
+
+class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
+    """ETag (the body's hash) and 304 Not Modified for GETs of the REST API and Open311 (Open311's
+    lists and requests also send Last-Modified, api/conditional.py). Web pages are left alone: they
+    carry a fresh CSRF token each time and would never match anyway."""
+
+    def process_response(self, request, response):
+        if not request.path.startswith(API_PREFIXES):
+            return response
+        return super().process_response(request, response)
 
 
 class FormPostOnlyRedirectMiddleware:

@@ -137,7 +137,9 @@ class RequestIdMiddleware:
             m = metrics()
             m["requests"].labels(view, request.method, str(response.status_code)).inc()
             m["latency"].labels(view, request.method).observe(elapsed)
-        if settings.ACCESS_LOG:
+        # A rate-limited request leaves no log line (a flood would fill the log): it is counted in
+        # jembatan_http_requests_total{status="429"} and jembatan_rate_limited_total instead.
+        if settings.ACCESS_LOG and response.status_code != 429:
             access_logger.info(
                 "%s %s %s",
                 request.method,

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id, the access log line and the request metrics cover everything below.
     "jembatan.observability.RequestIdMiddleware",
+    # gzip for the REST API and Open311 when the client accepts it (never HTML pages: BREACH).
+    "jembatan.middleware.ApiGzipMiddleware",
+    # ETag and 304 for REST API and Open311 GETs (after gzip in the response order: hashes the body).
+    "jembatan.middleware.ApiConditionalGetMiddleware",
     # Read-heavy GETs go to the replica when one is configured (jembatan/replica.py).
     "jembatan.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -7,6 +7,12 @@ Interface (small on purpose, so a Redis backend is a few lines: INCRBY + EXPIRE 
     counter().count(kind, key, window=…)   the count inside the window, without adding
     counter().clear(kind, key)             forget the key (e.g. a successful login)
 
+Refusals are remembered in the process (`refused`, `remember_refusal`): once a key's count has
+reached its limit it cannot fall below it before the next bucket boundary (a refused event is not
+counted, and counts only leave the window bucket by bucket), so until then this process refuses
+that key again without asking the database: a flood of refused requests costs a dict look-up each.
+Refusals are counted in the metric jembatan_rate_limited_total{kind}, not written to the log.
+
 `window` is a number of seconds. Counts are kept in buckets of a tenth of the window and a count
 sums the buckets whose start lies inside the window, so it may miss up to a tenth of the window's
 oldest events (it never counts an event older than the window). A limit is checked with count()
@@ -24,8 +30,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import connection
 
 from jembatan.accounts.models import RateCount
 
@@ -54,27 +59,33 @@ def _bucket(window, now):
     return math.floor(now) // size * size
 
 
+_TABLE = RateCount._meta.db_table
+# Plain SQL: every API request runs both, and building them through the ORM cost more than running
+# them. The upsert is one statement on SQLite (3.24+) and PostgreSQL, on the unique bucket index.
+_COUNT_SQL = (
+    f"SELECT COALESCE(SUM(count), 0) FROM {_TABLE} "  # noqa: S608 (the table name is ours)
+    "WHERE kind = %s AND key = %s AND bucket >= %s AND bucket <= %s"
+)
+_ADD_SQL = (
+    f"INSERT INTO {_TABLE} (kind, key, bucket, count) VALUES (%s, %s, %s, %s) "
+    f"ON CONFLICT (kind, key, bucket) DO UPDATE SET count = {_TABLE}.count + excluded.count"
+)
+
+
 class DatabaseCounter:
     def add(self, kind, key, *, window, now=None, amount=1):
         now = time.time() if now is None else now
-        ident = {"kind": kind, "key": _digest(key), "bucket": _bucket(window, now)}
-        rows = RateCount.objects.filter(**ident)
-        if not rows.update(count=F("count") + amount):
-            try:
-                with transaction.atomic():
-                    RateCount.objects.create(**ident, count=amount)
-            except IntegrityError:
-                # Another worker created the bucket between our update and insert.
-                rows.update(count=F("count") + amount)
+        with connection.cursor() as cursor:
+            cursor.execute(_ADD_SQL, [kind, _digest(key), _bucket(window, now), amount])
 
     def count(self, kind, key, *, window, now=None):
         now = time.time() if now is None else now
-        total = RateCount.objects.filter(
-            kind=kind, key=_digest(key), bucket__gte=_first_counted(window, now), bucket__lte=now
-        ).aggregate(total=Sum("count"))["total"]
-        return total or 0
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNT_SQL, [kind, _digest(key), _first_counted(window, now), math.floor(now)])
+            return int(cursor.fetchone()[0] or 0)
 
     def clear(self, kind, key):
+        _refused_until.pop((kind, key), None)
         RateCount.objects.filter(kind=kind, key=_digest(key)).delete()
 
     def prune(self, *, older_than):
@@ -114,6 +125,7 @@ class CacheCounter:
         return sum(int(v) for v in self.cache.get_many(names).values())
 
     def clear(self, kind, key):
+        _refused_until.pop((kind, key), None)
         window = self.cache.get(f"rate-window:{kind}:{_digest(key)}")
         if window:
             now = time.time()
@@ -121,6 +133,56 @@ class CacheCounter:
 
     def prune(self, *, older_than):
         return 0  # entries expire by themselves
+
+
+# --- Refusals remembered in this process ----------------------------------------------------------
+
+_refused_until = {}
+MAX_REMEMBERED = 10_000  # distinct refused keys kept at once; the memory starts again beyond it
+
+
+def refused(kind, key, *, now=None):
+    """Seconds until (kind, key) can be allowed again, from this process's memory; 0 when unknown."""
+    until = _refused_until.get((kind, key))
+    if until is None:
+        return 0
+    now = time.time() if now is None else now
+    if now >= until:
+        _refused_until.pop((kind, key), None)
+        return 0
+    return until - now
+
+
+def remember_refusal(kind, key, *, window, now=None):
+    """(kind, key) has reached its limit: refuse it here until the next bucket boundary."""
+    now = time.time() if now is None else now
+    size = _bucket_seconds(window)
+    if len(_refused_until) >= MAX_REMEMBERED:
+        _refused_until.clear()
+    _refused_until[(kind, key)] = (math.floor(now) // size + 1) * size
+
+
+def forget_refusals():
+    """Drop what this process remembers (a test's fresh start; clear() drops one key's)."""
+    _refused_until.clear()
+
+
+_refusal_counter = None
+
+
+def count_refusal(kind):
+    """One refused request of `kind`, in the metric jembatan_rate_limited_total (no log line)."""
+    global _refusal_counter
+    if _refusal_counter is None:
+        from prometheus_client import REGISTRY, Counter
+
+        try:
+            _refusal_counter = Counter(
+                "jembatan_rate_limited", "Requests refused by a rate limit, by limit.", ["kind"]
+            )
+        except ValueError:  # registered already (another thread was first)
+            _refusal_counter = REGISTRY._names_to_collectors["jembatan_rate_limited_total"]
+    _refusal_counter.labels(kind).inc()
 
 
 def backend_name():

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,11 +37,31 @@ class ApiError(ReportError):
     """Bad input to an API action (same shape as ReportError: message, field, code)."""
 
 
-def _new_key(*, name, kind, user=None, agency=None, created_by=None):
+def _clean_rate_limit(rate_limit):
+    if rate_limit in (None, ""):
+        return None
+    try:
+        value = int(rate_limit)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= MAX_RATE_LIMIT:
+        raise ApiError(
+            _("Batas permintaan: bilangan 1–%(max)d per menit, atau kosong.") % {"max": MAX_RATE_LIMIT},
+            field="rate_limit",
+        )
+    return value
+
+
+# An integration may send thousands an hour; a minute's limit above this is a typo.
+MAX_RATE_LIMIT = 100_000
+
+
+def _new_key(*, name, kind, user=None, agency=None, created_by=None, rate_limit=None):
     raw = new_raw_key()
     key = ApiKey.objects.create(
         name=name,
         kind=kind,
+        rate_limit=_clean_rate_limit(rate_limit),
         prefix=raw[:12],
         key_hash=hash_key(raw),
         user=user,
@@ -50,16 +71,41 @@ def _new_key(*, name, kind, user=None, agency=None, created_by=None):
     return key, raw
 
 
-def issue_open311_key(*, name, actor=None):
-    """Issue an Open311 api_key for one client app; return (ApiKey, the key shown once)."""
+def issue_open311_key(*, name, actor=None, rate_limit=None):
+    """Issue an Open311 api_key for one client app; return (ApiKey, the key shown once).
+
+    `rate_limit`: its POSTs a minute (None: API_THROTTLE_RATES["open311_key"])."""
     name = (name or "").strip()
     if not name:
         raise ApiError(_("Beri nama aplikasi klien."), field="name")
     with transaction.atomic():
-        return _new_key(name=name[:120], kind=KeyKind.OPEN311, created_by=actor)
+        return _new_key(name=name[:120], kind=KeyKind.OPEN311, created_by=actor, rate_limit=rate_limit)
 
 
-def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, actor=None):
+def set_api_key_rate_limit(*, api_key, rate_limit, actor=None):
+    """Give a key its own limit of requests a minute (None: the default of its kind); return it.
+
+    Counted in the shared rate counter, so it holds across all web processes at once; a process
+    that has just refused the key keeps refusing it until the current bucket ends (a few seconds).
+    """
+    value = _clean_rate_limit(rate_limit)
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if key.rate_limit != value:
+            key.rate_limit = value
+            key.save(update_fields=["rate_limit"])
+            if actor is not None:
+                LogEntry.objects.log_actions(
+                    user_id=actor.pk,
+                    queryset=ApiKey.objects.filter(pk=key.pk),
+                    action_flag=CHANGE,
+                    change_message=f"rate_limit={value if value is not None else '-'}",
+                )
+    api_key.rate_limit = value
+    return key
+
+
+def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, actor=None, rate_limit=None):
     """Issue an agency integration key acting as a staff user; return (ApiKey, the key shown once).
 
     Without `user`, a service account is created with exactly one StaffRole (`role` at `agency`),
@@ -89,7 +135,14 @@ def issue_agency_key(*, name, role=Role.PENGHUBUNG, agency=None, user=None, acto
                 raise ApiError(" ".join(exc.messages), field="role") from None
         elif not access.is_staff_member(user):
             raise ApiError(_("Pengguna ini bukan petugas."), field="user")
-        return _new_key(name=name[:120], kind=KeyKind.AGENCY, user=user, agency=agency, created_by=actor)
+        return _new_key(
+            name=name[:120],
+            kind=KeyKind.AGENCY,
+            user=user,
+            agency=agency,
+            created_by=actor,
+            rate_limit=rate_limit,
+        )
 
 
 def issue_citizen_token(*, user, name=""):

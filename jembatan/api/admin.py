@@ -38,12 +38,22 @@ class ApiKeyAddForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "kind", "agency"]
+        fields = ["name", "kind", "agency", "rate_limit"]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "prefix", "agency", "user", "is_active", "last_used_at", "created_at"]
+    list_display = [
+        "name",
+        "kind",
+        "prefix",
+        "agency",
+        "user",
+        "is_active",
+        "rate_limit",
+        "last_used_at",
+        "created_at",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "prefix", "user__username", "agency__name"]
     list_select_related = ["agency", "user"]
@@ -70,19 +80,30 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else []
 
     def get_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else ["name", "kind", "agency", "role"]
+        # An issued key changes only in its own limit (and is revoked by the action).
+        if obj is not None:
+            return [*self.readonly_fields, "rate_limit"]
+        return ["name", "kind", "agency", "role", "rate_limit"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
+            if change:
+                actions.set_api_key_rate_limit(
+                    api_key=obj, rate_limit=data.get("rate_limit"), actor=request.user
+                )
+                return
             if data["kind"] == KeyKind.OPEN311:
-                created, raw = actions.issue_open311_key(name=data["name"], actor=request.user)
+                created, raw = actions.issue_open311_key(
+                    name=data["name"], actor=request.user, rate_limit=data.get("rate_limit")
+                )
             else:
                 created, raw = actions.issue_agency_key(
                     name=data["name"],
                     role=data.get("role") or Role.PENGHUBUNG,
                     agency=data.get("agency"),
                     actor=request.user,
+                    rate_limit=data.get("rate_limit"),
                 )
         except ReportError as exc:
             raise PermissionDenied(exc.message) from None
@@ -91,8 +112,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             request, _("Kunci API (simpan sekarang, tidak akan ditampilkan lagi): %(key)s") % {"key": raw}
         )
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+    def log_change(self, request, obj, message):
+        pass  # set_api_key_rate_limit writes its own LogEntry
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -32,7 +32,12 @@ def find_key(raw, *, kinds=None):
     raw = (raw or "").strip()
     if not raw.startswith(KEY_PREFIX) or len(raw) > 100:
         return None
-    key = ApiKey.objects.active().select_related("user", "agency").filter(key_hash=hash_key(raw)).first()
+    keys = ApiKey.objects.active().filter(key_hash=hash_key(raw))
+    if kinds is not None:
+        keys = keys.filter(kind__in=kinds)
+    if kinds is None or set(kinds) - {KeyKind.OPEN311}:
+        keys = keys.select_related("user", "agency")  # an Open311 key acts as nobody: no joins
+    key = next(iter(keys.order_by()[:1]), None)
     if key is None or (kinds is not None and key.kind not in kinds):
         return None
     return key

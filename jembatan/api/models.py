@@ -53,6 +53,12 @@ class ApiKey(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_active = models.BooleanField(_("aktif"), default=True)
+    rate_limit = models.PositiveIntegerField(
+        _("batas permintaan per menit"),
+        null=True,
+        blank=True,
+        help_text=_("Kosong: batas bawaan jenis kunci ini (API_THROTTLE_RATES)."),
+    )
     last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)

@@ -41,15 +41,36 @@ def rate_for(scope):
     return int(number), PERIODS[period]
 
 
-def hit(scope, ident, amount=1):
+def refused(scope, ident):
+    """Seconds to wait when this process already knows (scope, ident) is over its limit, else 0.
+
+    No query: what a flood of refused requests costs (see accounts/ratelimit.py). Counted in the
+    metric jembatan_rate_limited_total, never logged.
+    """
+    wait = ratelimit.refused(scope, ident)
+    if not wait:
+        return 0
+    ratelimit.count_refusal(scope)
+    return max(1, math.ceil(wait))
+
+
+def hit(scope, ident, amount=1, *, per_minute=None):
     """Count `amount` events for (scope, ident); return the seconds to wait, or 0 if allowed.
 
-    Refused events are not counted: a client hammering past its limit is not kept out longer for
-    it, and the refusal writes nothing.
+    `per_minute` replaces the scope's rate (an API key's own limit, ApiKey.rate_limit). Refused
+    events are not counted: a client hammering past its limit is not kept out longer for it, and
+    the refusal writes nothing.
     """
-    limit, window = rate_for(scope)
+    wait = refused(scope, ident)
+    if wait:
+        return wait
+    limit, window = (per_minute, 60) if per_minute else rate_for(scope)
     counts = ratelimit.counter()
-    if counts.count(scope, ident, window=window) + amount > limit:
+    counted = counts.count(scope, ident, window=window)
+    if counted + amount > limit:
+        if counted >= limit:  # even one more is refused until the next bucket boundary
+            ratelimit.remember_refusal(scope, ident, window=window)
+        ratelimit.count_refusal(scope)
         return max(1, math.ceil(ratelimit.retry_after(window)))
     counts.add(scope, ident, window=window, amount=amount)
     return 0
@@ -62,11 +83,15 @@ class _Throttle(BaseThrottle):
         """What to count this request under, or None when this limit does not apply."""
         raise NotImplementedError
 
+    def per_minute(self, request):
+        """This caller's own limit a minute (an API key's rate_limit), or None for the scope's."""
+        return None
+
     def allow_request(self, request, view):
         ident = self.ident(request)
         if ident is None:
             return True
-        self._wait = hit(self.scope, ident)
+        self._wait = hit(self.scope, ident, per_minute=self.per_minute(request))
         return not self._wait
 
     def wait(self):
@@ -85,6 +110,10 @@ class TokenThrottle(_Throttle):
         if not request.user or not request.user.is_authenticated:
             return None
         return owner_of(request)
+
+    def per_minute(self, request):
+        auth = getattr(request, "auth", None)
+        return getattr(auth, "rate_limit", None)
 
 
 class IPThrottle(_Throttle):

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jembatan.jobs import deferred
 from jembatan.notify.models import Notification, NotificationStatus, NotifyChannel
 from jembatan.notify.phones import normalize_phone
 from jembatan.notify.rendering import (
@@ -26,13 +27,15 @@ from jembatan.notify.rendering import (
     kind_for,
     render_message,
 )
-from jembatan.notify.tasks import deliver_notification_task
 
 logger = logging.getLogger(__name__)
 
 
+DELIVER = "notify.deliver"  # jobs.deferred: the rows a transaction wrote, delivered by one task
+
+
 def _enqueue_delivery(notification_id):
-    deliver_notification_task(notification_id)
+    deferred.defer(DELIVER, notification_id)
 
 
 def _dedupe_key(scope, channel, recipient, template):
@@ -50,8 +53,8 @@ def write_message(
 ):
     """Insert one outbox row and schedule its delivery; return None if its dedupe key already exists."""
     dedupe_key = _dedupe_key(scope, channel, recipient, template)
-    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return None
+    # No SELECT first: the unique index on dedupe_key refuses a repeat (rare), and the savepoint
+    # keeps that refusal from breaking the caller's transaction.
     try:
         # A savepoint: losing a race on the unique dedupe key must not break the caller's transaction.
         with transaction.atomic():
@@ -74,10 +77,9 @@ def write_message(
         if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
-    # robust: a broken queue must not break the caller's other on-commit work; the sweep retries.
-    # A lambda, not functools.partial: Django logs a failing robust hook by its __qualname__, which a
-    # partial lacks, so a queue outage turned into an AttributeError and a 500 after the commit.
-    transaction.on_commit(lambda pk=notification.pk: _enqueue_delivery(pk), robust=True)
+    # One delivery task per transaction, queued on commit (jobs/deferred.py); the sweep retries a
+    # batch whose enqueue failed.
+    _enqueue_delivery(notification.pk)
     return notification
 
 
@@ -138,5 +140,5 @@ def resend_notifications(*, notifications, actor):
             change_message="Kirim ulang",
         )
         for notification_id in ids:
-            transaction.on_commit(lambda pk=notification_id: _enqueue_delivery(pk), robust=True)
+            _enqueue_delivery(notification_id)
     return len(ids)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from jembatan.jobs import deferred
 from jembatan.jobs.periodic import periodic_work
 from jembatan.notify import delivery
 
@@ -13,6 +14,12 @@ from jembatan.notify import delivery
 def deliver_notification_task(notification_id):
     """Deliver one outbox row (scheduled on commit of the transaction that wrote it)."""
     return delivery.deliver(notification_id)
+
+
+@deferred.handler("notify.deliver")
+def deliver_batch(notification_ids):
+    """The rows one transaction wrote (jobs/deferred.py); return how many this call sent."""
+    return sum(1 for pk in notification_ids if delivery.deliver(pk))
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
@@ -137,6 +137,12 @@ def new_access_code():
 
 
 ACCESS_CODE_HASH_ALGORITHM = "pbkdf2_sha256"
+# A new report's code is stored at once as a keyed HMAC (microseconds, in the request), and the
+# worker then stretches that HMAC with PBKDF2 (harden_access_code_hash): the slow part, several
+# milliseconds of CPU, is not paid by the request that submits the report.
+ACCESS_CODE_FAST_ALGORITHM = "hmac_sha256"
+ACCESS_CODE_HARDENED_ALGORITHM = "pbkdf2_hmac_sha256"
+_ACCESS_CODE_HMAC_SALT = "jembatan.reports.access_code"
 
 
 def _normalized_code(raw):
@@ -156,15 +162,53 @@ def hash_access_code(raw, *, salt=None, iterations=None):
     return f"{ACCESS_CODE_HASH_ALGORITHM}${iterations}${salt}${digest.hex()}"
 
 
+def _keyed_digest(raw, salt, secret):
+    return salted_hmac(
+        _ACCESS_CODE_HMAC_SALT, f"{salt}${_normalized_code(raw)}", secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def fast_access_code_hash(raw, *, salt=None):
+    """The form a new report's code is stored in until the worker hardens it: HMAC-SHA256 keyed
+    with SECRET_KEY and a salt of its own (a stolen table without the key tells nothing)."""
+    salt = salt or secrets.token_hex(8)
+    return f"{ACCESS_CODE_FAST_ALGORITHM}${salt}${_keyed_digest(raw, salt, settings.SECRET_KEY)}"
+
+
+def _stretched(keyed_hex, salt, iterations):
+    return hashlib.pbkdf2_hmac("sha256", keyed_hex.encode(), salt.encode(), iterations).hex()
+
+
+def harden_access_code_hash(stored, *, iterations=None):
+    """PBKDF2 over a fast (HMAC) hash, without the code; other forms are returned unchanged."""
+    parts = (stored or "").split("$")
+    if len(parts) != 3 or parts[0] != ACCESS_CODE_FAST_ALGORITHM:
+        return stored
+    _algorithm, salt, keyed = parts
+    iterations = iterations or settings.ACCESS_CODE_HASH_ITERATIONS
+    return f"{ACCESS_CODE_HARDENED_ALGORITHM}${iterations}${salt}${_stretched(keyed, salt, iterations)}"
+
+
+def _secrets():
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+
+
 def access_code_matches(raw, stored):
     """Does the typed code `raw` open the code stored as `stored`? Constant time; blank never does."""
     if not raw or not stored:
         return False
-    try:
-        algorithm, iterations, salt, _digest = stored.split("$")
-        iterations = int(iterations)
-    except ValueError:
+    parts = stored.split("$")
+    if parts[0] == ACCESS_CODE_FAST_ALGORITHM and len(parts) == 3:
+        salt, digest = parts[1], parts[2]
+        return any(constant_time_compare(_keyed_digest(raw, salt, key), digest) for key in _secrets())
+    if len(parts) != 4 or not parts[1].isdigit():
         return False
+    algorithm, iterations, salt, digest = parts[0], int(parts[1]), parts[2], parts[3]
+    if algorithm == ACCESS_CODE_HARDENED_ALGORITHM:
+        return any(
+            constant_time_compare(_stretched(_keyed_digest(raw, salt, key), salt, iterations), digest)
+            for key in _secrets()
+        )
     if algorithm != ACCESS_CODE_HASH_ALGORITHM:
         return False
     return constant_time_compare(hash_access_code(raw, salt=salt, iterations=iterations), stored)
@@ -348,7 +392,8 @@ class Report(models.Model):
         # Report(access_code=…) and report.access_code = … store the hash and keep the code on
         # this instance only.
         self._access_code = raw or None
-        self.access_code_hash = hash_access_code(raw) if raw else ""
+        # The fast form; reports.tasks hardens it after the commit (see fast_access_code_hash).
+        self.access_code_hash = fast_access_code_hash(raw) if raw else ""
 
     def check_access_code(self, raw):
         """Does the typed code open this report? (Case-insensitive, constant time.)"""

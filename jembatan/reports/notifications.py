@@ -42,22 +42,27 @@ def report_url(report, audience):
     return settings.SITE_URL + path
 
 
-def report_context(report, *, audience, template, disposition=None, extra=None):
+def report_context(report, *, audience, template, disposition=None, extra=None, new=False):
     """The template variables for a message about `report`: only fields safe for `audience`.
 
     Call it inside translation.override(language): labels and dates come out in that language.
+    `new`: the report was created in this transaction (no dispositions yet: nothing to ask).
     Returns (context, sensitive_values).
     """
     extra = dict(extra or {})
     clash = RESERVED_KEYS.intersection(extra)
     if clash:
         raise ValueError(f"extra may not set {', '.join(sorted(clash))}.")
-    agencies = [
-        d.agency.name
-        for d in report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES)
-        .select_related("agency")
-        .order_by("pk")
-    ]
+    agencies = (
+        []
+        if new
+        else [
+            d.agency.name
+            for d in report.dispositions.filter(status__in=OPEN_DISPOSITION_STATUSES)
+            .select_related("agency")
+            .order_by("pk")
+        ]
+    )
     context = {
         **extra,
         "site_name": settings.INSTANCE_NAME,
@@ -183,8 +188,10 @@ def reporter_language(report):
     return settings.LANGUAGE_CODE
 
 
-def notify_reporter(*, report, template, event=None, extra=None, dedupe=None):
-    """Queue `template` about `report` to its reporter on every channel they are reached by."""
+def notify_reporter(*, report, template, event=None, extra=None, dedupe=None, new=False):
+    """Queue `template` about `report` to its reporter on every channel they are reached by.
+
+    `new`: the report was created in this transaction (see report_context)."""
     kind_for(template, Audience.REPORTER)
     routes = reporter_routes(report)
     if not routes:
@@ -192,7 +199,7 @@ def notify_reporter(*, report, template, event=None, extra=None, dedupe=None):
     language = reporter_language(report)
     with translation.override(language):
         context, sensitive = report_context(
-            report, audience=Audience.REPORTER, template=template, extra=extra
+            report, audience=Audience.REPORTER, template=template, extra=extra, new=new
         )
     created = []
     for channel, recipient in routes:

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import holidays
 from django.conf import settings
+from django.db import connection
 
 from jembatan.reports.models import CalendarOverride, Classification, ReportType
 
@@ -70,6 +71,13 @@ def policy():
     return SlaPolicy(**settings.JEMBATAN_SLA)
 
 
+_OVERRIDES_SQL = f"SELECT date, is_working_day FROM {CalendarOverride._meta.db_table}"
+
+
+def _as_date(value):
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 @lru_cache(maxsize=32)
 def _holidays_for_year(year):
     return dict(holidays.Indonesia(years=year, categories=("public", "government")))
@@ -83,7 +91,13 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls):
-        return cls(CalendarOverride.objects.values_list("date", "is_working_day"))
+        """The calendar with the overrides as they are now (read on every call: a correction made
+        in another process counts at once). One plain SELECT of a table of a few dozen rows, not
+        a queryset: every new report asks for it, and building the query cost more than running it."""
+        with connection.cursor() as cursor:
+            cursor.execute(_OVERRIDES_SQL)
+            rows = cursor.fetchall()
+        return cls((_as_date(day), bool(working)) for day, working in rows)
 
     def holiday_name(self, day):
         return _holidays_for_year(day.year).get(day)

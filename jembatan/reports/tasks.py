@@ -6,7 +6,9 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from jembatan.jobs import deferred
 from jembatan.jobs.periodic import periodic_work
+from jembatan.reports.actions.intake import HARDEN_ACCESS_CODES, harden_access_codes
 from jembatan.reports.sweep import run_sla_sweep
 
 logger = logging.getLogger(__name__)
@@ -17,6 +19,7 @@ logger = logging.getLogger(__name__)
 def sla_sweep_task():
     """Every five minutes: reminders, escalations, system closing and archiving."""
     result = run_sla_sweep()
+    harden_access_codes()  # new reports whose hardening batch was lost (see reports.actions.intake)
     logger.info(
         "SLA sweep: %s reports, %s dispositions checked, %s errors",
         result.reports_checked,
@@ -24,3 +27,9 @@ def sla_sweep_task():
         result.errors,
     )
     return result.reports_checked + result.dispositions_checked
+
+
+@deferred.handler(HARDEN_ACCESS_CODES)
+def harden_access_codes_batch(report_ids):
+    """The access codes of the reports one transaction received (jobs/deferred.py)."""
+    return harden_access_codes(report_ids=report_ids)

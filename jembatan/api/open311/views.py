@@ -37,11 +37,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from jembatan.accounts.throttle import client_ip
-from jembatan.api import idempotency, presenters
+from jembatan.api import conditional, idempotency, presenters, throttles
 from jembatan.api.auth import find_key, touch
-from jembatan.api.models import KeyKind
+from jembatan.api.models import KeyKind, hash_key
 from jembatan.api.open311 import formats, mapping
-from jembatan.api.throttles import hit
 from jembatan.directory.models import Region
 from jembatan.reports import actions
 from jembatan.reports.media import MediaRejected
@@ -97,10 +96,24 @@ def _merged(request):
     """POST parameters, falling back to the query string (some clients send api_key there)."""
     if request.method != "POST":
         return request.GET
+    if not request.GET:
+        return request.POST
     merged = request.GET.copy()
     for key in request.POST:
         merged.setlist(key, request.POST.getlist(key))
     return merged
+
+
+def _key_ident(raw):
+    """What an Open311 key's requests are counted under: the key's hash (known before any query)."""
+    return hash_key(raw.strip())
+
+
+def _known_key_refusal(request, data):
+    if request.method != "POST":
+        return 0
+    raw = param(data, "api_key")
+    return throttles.refused("open311_key", _key_ident(raw)) if raw else 0
 
 
 def _refused(fmt, exc):
@@ -120,10 +133,15 @@ def endpoint(methods):
                 response = formats.error(fmt, 405, _("Metode HTTP ini tidak didukung di sini."))
                 response["Allow"] = ", ".join(methods)
                 return response
-            wait = hit("open311_ip", client_ip(request) or "unknown")
+            data = _merged(request)
+            address = client_ip(request) or "unknown"
+            # A caller already over a limit is refused from this process's memory, before any
+            # query (accounts/ratelimit.py): its key's limit first, then its address's.
+            wait = _known_key_refusal(request, data) or throttles.refused("open311_ip", address)
+            if not wait:
+                wait = throttles.hit("open311_ip", address)
             if wait:
                 return _refused(fmt, Open311Throttled(wait))
-            data = _merged(request)
             given = param(data, "jurisdiction_id")
             if given is not None and given.lower() != jurisdiction():
                 return formats.error(
@@ -223,11 +241,27 @@ def _extensions(data):
     return (param(data, "extensions") or "").lower() == "true"
 
 
-def _render_requests(fmt, reports, data):
-    extensions = _extensions(data)
-    notice = mapping.service_notice()
-    items = [mapping.request(report, extensions=extensions, notice=notice) for report in reports]
-    return formats.render(fmt, "service_requests", items)
+def _items(reports, data, *, notice):
+    """The service requests of these reports (a base_queryset()); `notice` adds service_notice."""
+    text = mapping.service_notice() if notice else None
+    if _extensions(data):
+        return [
+            mapping.request(report, extensions=True, notice=text)
+            for report in mapping.with_relations(reports, extensions=True)
+        ]
+    return mapping.lean_requests(reports, notice=text)
+
+
+def _render_requests(request, fmt, items, data):
+    """The list as a response, with a Last-Modified and an ETag; 304 when the client has it."""
+    changed = [item["updated_datetime"] for item in items if item.get("updated_datetime")]
+    response = formats.render(fmt, "service_requests", items)
+    return conditional.answer(
+        request,
+        response,
+        last_modified=max(changed) if changed else None,
+        private=param(data, "api_key") is not None,  # a key may see its own unverified reports
+    )
 
 
 def _source_of(api_key):
@@ -248,18 +282,19 @@ def _visible(reports, data):
 
 def _list_requests(request, fmt, data):
     ids = _csv(param(data, "service_request_id"))
-    reports = mapping.requests_queryset(extensions=_extensions(data))
+    reports = mapping.base_queryset()
     if ids:
         # "This overrides all other arguments." See the module docstring for what a number opens.
         if len(ids) > MAX_IDS:
             raise Open311Error(400, _("Paling banyak %(n)d service_request_id sekaligus.") % {"n": MAX_IDS})
         # Every number is a look-up: the endpoint counted one, the rest count here.
-        wait = hit("open311_ip", client_ip(request) or "unknown", amount=len(ids) - 1) if len(ids) > 1 else 0
+        address = client_ip(request) or "unknown"
+        wait = throttles.hit("open311_ip", address, amount=len(ids) - 1) if len(ids) > 1 else 0
         if wait:
             raise Open311Throttled(wait)
         numbers = [i for i in ids if _NUMBER.match(i)]
         reports = _visible(reports.filter(tracking_number__in=numbers), data).order_by("-submitted_at", "-pk")
-        return _render_requests(fmt, reports, data)
+        return _render_requests(request, fmt, _items(reports, data, notice=False), data)
     reports = reports.public()
     codes = _csv(param(data, "service_code"))
     if codes:
@@ -289,7 +324,8 @@ def _list_requests(request, fmt, data):
     page = _positive_int(data, "page", 1, 100_000)
     size = _positive_int(data, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     reports = reports.order_by("-submitted_at", "-pk")[(page - 1) * size : page * size]
-    return _render_requests(fmt, reports, data)
+    # service_notice is the same sentence for every request: said once, in services and on POST.
+    return _render_requests(request, fmt, _items(reports, data, notice=False), data)
 
 
 def _attributes(data):
@@ -387,10 +423,10 @@ def requests(request, fmt, data):
     api_key = find_key(param(data, "api_key"), kinds=(KeyKind.OPEN311,))
     if api_key is None:
         return formats.error(fmt, 403, _("api_key tidak sah atau tidak ada: permintaan tidak dapat dibuat."))
-    touch(api_key)
-    wait = hit("open311_key", api_key.pk)
+    wait = throttles.hit("open311_key", api_key.key_hash, per_minute=api_key.rate_limit)
     if wait:
         return _refused(fmt, Open311Throttled(wait))
+    touch(api_key)
     raw_key = request.headers.get(idempotency.HEADER)
     if raw_key is None:
         return _create_request(request, fmt, data, api_key)
@@ -422,30 +458,29 @@ def requests(request, fmt, data):
         ) from None
 
 
-def _one(number, data, *, extensions=False):
+def _one(number, data):
+    """The (base) queryset of the one report this number may show the caller, or None."""
     if not _NUMBER.match(number):
         return None
-    return _visible(
-        mapping.requests_queryset(extensions=extensions).filter(tracking_number=number), data
-    ).first()
+    return _visible(mapping.base_queryset().filter(tracking_number=number), data).order_by()[:1]
 
 
 @endpoint(["GET"])
 def request_detail(request, fmt, data, number):
-    report = _one(number, data, extensions=_extensions(data))
-    if report is None:
+    report = _one(number, data)
+    items = _items(report, data, notice=True) if report is not None else []
+    if not items:
         raise Open311Error(404, _("service_request_id tidak ditemukan: %(id)s") % {"id": number[:20]})
-    return _render_requests(fmt, [report], data)
+    return _render_requests(request, fmt, items, data)
 
 
 @endpoint(["GET"])
 def token_detail(request, fmt, data, token):
     report = _one(token, data)
-    if report is None:
+    found = list(report.values_list("tracking_number", flat=True)) if report is not None else []
+    if not found:
         raise Open311Error(404, _("token tidak ditemukan: %(token)s") % {"token": token[:20]})
-    return formats.render(
-        fmt, "service_requests", [{"service_request_id": report.tracking_number, "token": token}]
-    )
+    return formats.render(fmt, "service_requests", [{"service_request_id": found[0], "token": token}])
 
 
 @csrf_exempt

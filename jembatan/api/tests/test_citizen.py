@@ -184,3 +184,18 @@ def test_lookups_list_categories_agencies_and_archive_reasons(client, w):
     assert [a["code"] for a in agencies] == ["padang-pupr"]
     assert agencies[0]["parent"] == "padang"
     assert any(r["code"] == "tidak-jelas" for r in client.get("/api/v1/archive-reasons/").json())
+
+
+def test_public_lists_and_tracking_answer_conditional_gets_and_gzip(client, w):
+    import gzip
+
+    report = rf.disposed(w, title="Jalan berlubang di depan SDN 12")
+    for path in ("/api/v1/public/reports/", f"/api/v1/reports/{report.tracking_number}/"):
+        first = client.get(path)
+        assert first.status_code == 200 and first["ETag"]
+        assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        packed = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+        assert packed["Content-Encoding"] == "gzip" and gzip.decompress(packed.content) == first.content
+    before = client.get("/api/v1/public/reports/")["ETag"]
+    rf.disposed(w, title="Lampu jalan mati di Jalan Sudirman")
+    assert client.get("/api/v1/public/reports/", HTTP_IF_NONE_MATCH=before).status_code == 200

@@ -42,6 +42,7 @@ from jembatan.reports.actions.imported import (  # noqa: F401
     apply_imported_report,
 )
 from jembatan.reports.actions.intake import (  # noqa: F401
+    harden_access_codes,
     submit_report,
 )
 from jembatan.reports.actions.reporter import (  # noqa: F401

@@ -1,5 +1,7 @@
 """A report comes in: the citizen's (or an officer's, or a channel's) submission."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
 from jembatan.accounts.access import Action
+from jembatan.jobs import deferred
 from jembatan.reports import notifications as notify
 from jembatan.reports import search
 from jembatan.reports.actions._common import (
@@ -21,9 +24,11 @@ from jembatan.reports.actions._common import (
 )
 from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
+    ACCESS_CODE_FAST_ALGORITHM,
     Channel,
     Report,
     Visibility,
+    harden_access_code_hash,
     new_access_code,
     new_tracking_number,
 )
@@ -108,8 +113,36 @@ def submit_report(*, new, actor=None):
             guard=guard,
         )
         if channel != Channel.IMPORT:
-            notify.notify_reporter(report=report, template="report_received", event=event)
+            notify.notify_reporter(report=report, template="report_received", event=event, new=True)
+        if report.access_code_hash.startswith(ACCESS_CODE_FAST_ALGORITHM + "$"):
+            deferred.defer(HARDEN_ACCESS_CODES, report.pk)
     return report
+
+
+HARDEN_ACCESS_CODES = "reports.harden_access_codes"  # jobs.deferred: done by reports.tasks
+HARDEN_SWEEP_WINDOW = timedelta(days=7)
+
+
+def harden_access_codes(*, report_ids=None, now=None):
+    """Stretch new reports' access-code hashes with PBKDF2 (the worker's half of submit_report).
+
+    The request stored a keyed HMAC of the code (models.fast_access_code_hash, microseconds); this
+    replaces it with PBKDF2 over that HMAC, which needs no code. Without ids: every report of the
+    last HARDEN_SWEEP_WINDOW still in the fast form (the sweep for a lost batch). Each row is
+    updated only if it still holds the hash read, so two workers cannot undo each other. Returns
+    how many rows were hardened.
+    """
+    rows = Report.objects.filter(access_code_hash__startswith=ACCESS_CODE_FAST_ALGORITHM + "$")
+    if report_ids is not None:
+        rows = rows.filter(pk__in=list(report_ids))
+    else:
+        rows = rows.filter(submitted_at__gte=(now or _now()) - HARDEN_SWEEP_WINDOW)
+    done = 0
+    for pk, stored in rows.values_list("pk", "access_code_hash").iterator():
+        done += Report.objects.filter(pk=pk, access_code_hash=stored).update(
+            access_code_hash=harden_access_code_hash(stored)
+        )
+    return done
 
 
 def _submitter_role(channel, reporter):

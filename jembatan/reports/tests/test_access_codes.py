@@ -1,12 +1,20 @@
-"""Access codes are stored hashed (PBKDF2 with a salt per code) and compared in constant time; the
-guest sees the code once, on the receipt and in the acknowledgement."""
+"""Access codes are stored hashed (a keyed HMAC with a salt per code in the request, stretched with
+PBKDF2 by the worker after the commit) and compared in constant time; the guest sees the code once,
+on the receipt and in the acknowledgement."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from jembatan.notify.models import Notification
-from jembatan.reports.models import Report, access_code_matches, hash_access_code
+from jembatan.reports import actions
+from jembatan.reports.models import (
+    Report,
+    access_code_matches,
+    fast_access_code_hash,
+    harden_access_code_hash,
+    hash_access_code,
+)
 from jembatan.reports.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +30,41 @@ def test_the_table_holds_a_salted_hash_not_the_code(w):
     code = report.access_code
     stored = Report.objects.values().get(pk=report.pk)
     assert code and code not in str(stored)
-    assert stored["access_code_hash"].startswith("pbkdf2_sha256$")
+    assert stored["access_code_hash"].startswith("hmac_sha256$")  # the request's fast form
     reloaded = Report.objects.get(pk=report.pk)
     assert reloaded.access_code is None  # nobody can read it back
     assert reloaded.check_access_code(code) and reloaded.check_access_code(f" {code.lower()} ")
     assert not reloaded.check_access_code("SALAHSALAH") and not reloaded.check_access_code("")
+
+
+def test_the_worker_stretches_the_fast_hash_with_pbkdf2_and_the_code_still_opens_the_report(
+    w, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = f.submit(w, actor=None, reporter_email="tamu@example.id", reporter_name="Tamu")
+    code = report.access_code
+    hardened = Report.objects.get(pk=report.pk)
+    assert hardened.access_code_hash.startswith("pbkdf2_hmac_sha256$")
+    assert code not in hardened.access_code_hash
+    assert hardened.check_access_code(code) and hardened.check_access_code(code.lower())
+    assert not hardened.check_access_code("SALAHSALAH")
+
+
+def test_the_sweep_hardens_a_report_whose_batch_was_lost(w):
+    report = f.submit(w, actor=None, reporter_email="tamu@example.id", reporter_name="Tamu")
+    assert actions.harden_access_codes() == 1
+    assert actions.harden_access_codes() == 0  # idempotent
+    assert Report.objects.get(pk=report.pk).check_access_code(report.access_code)
+
+
+def test_a_fast_hash_made_with_a_rotated_secret_key_still_opens(settings):
+    stored = fast_access_code_hash("ABCDEFGHJK")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-secret-" + "y" * 50
+    assert access_code_matches("ABCDEFGHJK", stored)
+    assert access_code_matches("ABCDEFGHJK", harden_access_code_hash(stored))
+    settings.SECRET_KEY_FALLBACKS = []
+    assert not access_code_matches("ABCDEFGHJK", stored)
 
 
 def test_the_same_code_hashes_differently_for_each_report():

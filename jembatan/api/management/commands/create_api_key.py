@@ -24,11 +24,16 @@ class Command(BaseCommand):
             help="Peran akun layanan integrasi (bawaan: penghubung).",
         )
         parser.add_argument("--user", help="Nama pengguna petugas yang sudah ada (bukan akun layanan baru).")
+        parser.add_argument(
+            "--rate-limit",
+            type=int,
+            help="Batas permintaan per menit untuk kunci ini (bawaan: API_THROTTLE_RATES jenisnya).",
+        )
 
-    def handle(self, *args, name, agency, role, user, **options):
+    def handle(self, *args, name, agency, role, user, rate_limit=None, **options):
         try:
             if agency is None and user is None and role is None:
-                key, raw = actions.issue_open311_key(name=name)
+                key, raw = actions.issue_open311_key(name=name, rate_limit=rate_limit)
             else:
                 agency_obj = None
                 if agency:
@@ -41,7 +46,11 @@ class Command(BaseCommand):
                     if user_obj is None:
                         raise CommandError(f"Pengguna {user!r} tidak ditemukan.")
                 key, raw = actions.issue_agency_key(
-                    name=name, role=role or Role.PENGHUBUNG, agency=agency_obj, user=user_obj
+                    name=name,
+                    role=role or Role.PENGHUBUNG,
+                    agency=agency_obj,
+                    user=user_obj,
+                    rate_limit=rate_limit,
                 )
         except ReportError as exc:
             raise CommandError(exc.message) from None

@@ -412,7 +412,7 @@ def test_an_anonymous_reports_location_is_coarse_and_its_address_left_out(api, p
         w, category=pothole, address="Jl. Sudirman No. 1", latitude="-0.947123", longitude="100.417456"
     )
     [item] = api.get(f"/open311/v2/requests/{anonymous.tracking_number}.json").json()
-    assert item["lat"] == -0.947 and item["long"] == 100.417 and item["address"] is None
+    assert item["lat"] == -0.947 and item["long"] == 100.417 and "address" not in item  # absent, not null
     assert "Melati" not in api.get(f"/open311/v2/requests/{anonymous.tracking_number}.xml").content.decode()
     assert "Melati" not in str(api.get(f"/api/v1/reports/{anonymous.tracking_number}/").json())
     [item] = api.get(f"/open311/v2/requests/{named.tracking_number}.json").json()
@@ -453,3 +453,46 @@ def test_no_combination_of_parameters_makes_open311_fail(api, api_key, pothole, 
         ET.fromstring(response.content)
     else:
         json.loads(response.content)
+
+
+def test_a_list_leaves_out_absent_fields_and_says_the_service_notice_only_on_one_request(api, pothole, w):
+    report = rf.disposed(w, category=pothole)
+    [item] = api.get("/open311/v2/requests.json").json()
+    assert item["service_request_id"] == report.tracking_number
+    assert None not in item.values() and "service_notice" not in item and "zipcode" not in item
+    [one] = api.get(f"/open311/v2/requests/{report.tracking_number}.json").json()
+    assert_valid("request.json", one)
+    assert one["service_notice"] and {k: v for k, v in one.items() if k != "service_notice"} == item
+    [extended] = api.get("/open311/v2/requests.json", {"extensions": "true"}).json()
+    assert {k: extended[k] for k in item} == item  # the lean list and the full one agree
+
+
+def test_lists_and_single_requests_answer_conditional_gets_with_304(api, pothole, w):
+    report = rf.disposed(w, category=pothole)
+    for path in ("/open311/v2/requests.json", f"/open311/v2/requests/{report.tracking_number}.xml"):
+        first = api.get(path)
+        assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+        again = api.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304 and again.content == b""
+        assert api.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    etag = api.get("/open311/v2/requests.json")["ETag"]
+    actions.start_follow_up(disposition=report.dispositions.get(), actor=w.liaison_pupr)
+    actions.post_follow_up(
+        disposition=report.dispositions.get(), actor=w.liaison_pupr, text="Sudah diperbaiki minggu ini."
+    )
+    changed = api.get("/open311/v2/requests.json", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()[0]["status_notes"] == "Sudah diperbaiki minggu ini."
+
+
+def test_answers_are_gzipped_only_for_clients_that_accept_it(api, pothole, w):
+    import gzip
+
+    for _ in range(3):
+        rf.disposed(w, category=pothole)
+    plain = api.get("/open311/v2/requests.json")
+    assert "Content-Encoding" not in plain
+    packed = api.get("/open311/v2/requests.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content and len(packed.content) < len(plain.content)
+    page = api.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in page  # HTML pages never (BREACH)
