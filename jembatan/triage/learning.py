@@ -71,6 +71,10 @@ class Settings:
     isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
     nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
     tune_bias: bool = False  # per-class offsets for macro-F1, chosen on out-of-fold predictions
+    # "Bukan wewenang": a label lowered for reports alike to one it returned (Returns, below).
+    return_floor: float = 0.3  # word-TF-IDF cosine from which a return counts at all
+    return_strength: float = 0.8  # share of the probability taken away by an identical return
+    max_returns: int = 5000  # the newest returns kept per label
     seed: int = RANDOM_STATE
 
 
@@ -353,6 +357,7 @@ class Classifier:
         self.sigmoid_a = None  # (classes,): Platt scaling, p = 1 / (1 + exp(-(a·d + b)))
         self.sigmoid_b = None
         self.offsets = None  # (classes,): added to the log-probabilities before normalising
+        self.returns = None  # Returns: reports sent back as "bukan wewenang", or None
 
     def fit(self, X, labels):
         """Fit on rows `X` (time order) with `labels`; classes with too few examples are left out.
@@ -462,6 +467,9 @@ class Classifier:
         if offsets is not None and offsets.any():
             proba = proba * np.exp(offsets)
             proba /= proba.sum(axis=1, keepdims=True)
+        returns = getattr(self, "returns", None)  # a bundle pickled before returns were kept has none
+        if returns is not None:
+            proba = lower(proba, *returns.penalty(X))
         return proba
 
     def explain(self, x_row, class_index, columns, limit=5, exclude=frozenset()):
@@ -621,6 +629,53 @@ def _sparsest(weights, density):
     return sp.csr_matrix(weights)
 
 
+class Returns:
+    """Reports a label's value sent back as not its authority: negative evidence for that value.
+
+    When an agency returns a report as "bukan wewenang", the router should not propose it again
+    for reports that read the same. Each return is kept as the word TF-IDF row of its text (unit
+    length, so a product is a cosine); a report whose closest return to agency A has cosine s
+    gets A's probability multiplied by 1 − strength · clip((s − floor) / (1 − floor), 0, 1), and
+    the probabilities are normalised again. The returned report itself (s = 1) keeps
+    1 − strength of A's probability: A is lowered, not forbidden (a return can be a mistake).
+    One sparse product per batch: a few hundred microseconds for thousands of returns.
+    """
+
+    def __init__(self, rows, columns, floor, strength):
+        self.rows_t = rows.T.tocsr().astype(np.float32)  # (word columns × returns)
+        self.columns = columns  # class index of each return
+        self.floor = floor
+        self.strength = strength
+
+    @classmethod
+    def build(cls, word_rows, labels, classes, settings):
+        """Returns of `labels` (values unknown to the classifier are dropped), or None if none is left."""
+        index = {str(c): j for j, c in enumerate(classes)}
+        keep = [i for i, label in enumerate(labels) if str(label) in index]
+        if not keep:
+            return None
+        columns = np.array([index[str(labels[i])] for i in keep], dtype=np.int64)
+        return cls(word_rows[keep], columns, settings.return_floor, settings.return_strength)
+
+    def penalty(self, X):
+        """(rows × classes) share to take away from each class's probability, 0 where nothing alike."""
+        n_words = self.rows_t.shape[0]
+        similarity = (X[:, :n_words] @ self.rows_t).tocoo()
+        strength = np.clip((similarity.data - self.floor) / (1.0 - self.floor), 0.0, 1.0) * self.strength
+        return similarity.row, self.columns[similarity.col], strength
+
+
+def lower(proba, rows, columns, strength):
+    """`proba` with proba[rows, columns] multiplied by (1 − strength), the largest strength per
+    cell counting, each row normalised again."""
+    if not len(strength):
+        return proba
+    taken = np.zeros(proba.shape)
+    np.maximum.at(taken, (rows, columns), strength)
+    proba = proba * (1.0 - taken)
+    return proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-300)
+
+
 @dataclass
 class Bundle:
     """What one training run produces: the shared features and one classifier per label."""
@@ -642,12 +697,14 @@ class Bundle:
         return pickle.loads(payload)  # noqa: S301
 
 
-def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None):
+def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, returns=None):
     """Fit the features on all `texts` (time order), then one classifier per label.
 
     `labels_by_name` maps a label name ("agency", "category") to a list aligned with `texts`, with
     None where a row has no value for that label. `titles`, when given, are the reports' titles
-    (also part of `texts`), weighed again on their own.
+    (also part of `texts`), weighed again on their own. `returns` maps a label name to
+    (texts, labels) of reports that label's value sent back as not its authority ("bukan
+    wewenang", oldest first): negative evidence for it on alike reports (Returns).
     """
     settings = settings or Settings()
     features = Features(settings)
@@ -662,6 +719,12 @@ def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None):
         if classifier.fit(X[rows], [labels[i] for i in rows]):
             bundle.classifiers[name] = classifier
             bundle.trained_on[name] = int(len(rows))
+            returned_texts, returned_labels = (returns or {}).get(name) or ((), ())
+            if len(returned_texts):
+                keep = slice(-settings.max_returns, None)
+                words = features.text.transform(features.normalize(list(returned_texts)[keep]))[0]
+                labels_kept = list(returned_labels)[keep]
+                classifier.returns = Returns.build(words, labels_kept, classifier.classes_, settings)
     return bundle
 
 
@@ -680,16 +743,23 @@ def _rows(bundle, texts, meta=None, titles=None):
     return features.transform(normalized, meta, normalized_titles)
 
 
-def predict(bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset()):
+def predict(bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset(), returned=None):
     """Predict every label of `bundle` for one text: {label name: Prediction}.
 
-    `exclude`: words never given as a reason (the region names of the instance).
+    `exclude`: words never given as a reason (the region names of the instance). `returned`:
+    {label name: values that already sent this very report back}, lowered as a return of an
+    identical report is (Returns), also when the return came after the model was trained.
     """
     X = _rows(bundle, [text], [meta or []], None if title is None else [title])
     columns = bundle.features.word_columns() if explain else None
     out = {}
     for name, classifier in bundle.classifiers.items():
-        proba = classifier.predict_proba(X)[0]
+        proba = classifier.predict_proba(X)
+        gone = [j for j, c in enumerate(classifier.classes_) if c in (returned or {}).get(name, ())]
+        if gone:
+            strength = np.full(len(gone), bundle.settings.return_strength)
+            proba = lower(proba, np.zeros(len(gone), dtype=np.int64), np.array(gone), strength)
+        proba = proba[0]
         order = np.argsort(-proba, kind="stable")[:k]
         top = [(classifier.classes_[i], float(proba[i])) for i in order]
         words = classifier.explain(X, order[0], columns, explain, exclude) if explain else []

@@ -258,3 +258,30 @@ def test_held_out_scores_keep_the_precision_curve_for_the_auto_routing_bar(bundl
 def test_precision_curve_counts_the_reports_at_or_above_each_confidence():
     curve = learning.precision_curve([0.95, 0.8, 0.6, 0.4], [1, 1, 0, 1], levels=(0.5, 0.9))
     assert curve == [[0.5, 0.75, 0.6667, 3], [0.9, 0.25, 1.0, 1]]
+
+
+def test_returns_lower_the_returned_label_for_alike_texts_only(corpus):
+    texts, labels = corpus
+    road = next(t for t, y in zip(texts, labels, strict=True) if y == "road")
+    health = next(t for t, y in zip(texts, labels, strict=True) if y == "health")
+    plain = learning.train_bundle(texts[:75], {"topic": labels[:75]})
+    with_return = learning.train_bundle(
+        texts[:75], {"topic": labels[:75]}, returns={"topic": ([road], ["road"])}
+    )
+    classes = list(plain.classifiers["topic"].classes_)
+    _c, before = learning.predict_many(plain, [road, health], name="topic")
+    _c, after = learning.predict_many(with_return, [road, health], name="topic")
+    r, h = classes.index("road"), classes.index("health")
+    # The returned text itself: the road's odds against any other topic fall by 1 − strength.
+    strength = learning.Settings().return_strength
+    assert after[0, r] / after[0, h] == pytest.approx((1 - strength) * before[0, r] / before[0, h], rel=1e-3)
+    # A text about something else shares too few words with it to be touched.
+    assert after[1] == pytest.approx(before[1])
+
+
+def test_returns_of_a_label_the_model_does_not_know_are_dropped(corpus):
+    texts, labels = corpus
+    bundle = learning.train_bundle(
+        texts[:75], {"topic": labels[:75]}, returns={"topic": (["apa saja"], ["kebun"])}
+    )
+    assert bundle.classifiers["topic"].returns is None
