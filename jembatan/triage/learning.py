@@ -75,6 +75,10 @@ class Settings:
     return_floor: float = 0.3  # word-TF-IDF cosine from which a return counts at all
     return_strength: float = 0.8  # share of the probability taken away by an identical return
     max_returns: int = 5000  # the newest returns kept per label
+    # Hierarchical routing: the agency's probabilities × (P(agency | category) under the category's
+    # probabilities) ** hierarchy_weight (Hierarchy, below); 0: the agency model alone.
+    hierarchy_weight: float = 0.5
+    hierarchy_smoothing: float = 2.0  # pseudo-reports per category, spread as the agencies are overall
     seed: int = RANDOM_STATE
 
 
@@ -676,6 +680,71 @@ def lower(proba, rows, columns, strength):
     return proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-300)
 
 
+# A label routed within another: agencies within the category (a road repair goes to public works,
+# street lighting to transport, a school to education), as verifiers route.
+HIERARCHY = {"agency": "category"}
+
+
+class Hierarchy:
+    """Routing within a parent label: P(child | parent), counted on the reports that have both.
+
+    A report's child probabilities (the agency model's) are multiplied by
+    (Σ_c P(c | report) · P(child | c) / P(child)) ** weight and normalised again: P(c | report) is the parent
+    model's prediction, or certain when a verifier already chose the category. The table is
+    smoothed with `smoothing` pseudo-reports per parent, spread as the children are overall, so a
+    pair never seen together is made unlikely, not impossible.
+    """
+
+    def __init__(self, parent, table, weight):
+        self.parent = parent  # the parent label's name
+        self.table = table  # (parent classes × child classes): P(child | parent) / P(child)
+        self.weight = weight
+
+    @classmethod
+    def build(cls, parent, pairs, parent_classes, child_classes, settings):
+        """From [(parent label, child label)] of the training rows with both; None without any."""
+        parent_index = {str(c): i for i, c in enumerate(parent_classes)}
+        child_index = {str(c): j for j, c in enumerate(child_classes)}
+        counts = np.zeros((len(parent_classes), len(child_classes)))
+        for p, c in pairs:
+            if str(p) in parent_index and str(c) in child_index:
+                counts[parent_index[str(p)], child_index[str(c)]] += 1
+        if not counts.any() or not settings.hierarchy_weight:
+            return None
+        overall = counts.sum(axis=0) + 1.0
+        overall /= overall.sum()
+        alpha = settings.hierarchy_smoothing
+        table = (counts + alpha * overall) / (counts.sum(axis=1, keepdims=True) + alpha)
+        # As a ratio to how often each child is chosen at all: the child model is class-balanced,
+        # and a parent that says nothing about the child (a row like the overall shares) leaves it be.
+        return cls(parent, table / overall, settings.hierarchy_weight)
+
+    def apply(self, child_proba, parent_proba):
+        prior = parent_proba @ self.table
+        proba = child_proba * prior**self.weight
+        return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _probabilities(bundle, X, known=None):
+    """{label name: (rows × classes) probabilities} of every classifier of `bundle` on rows `X`.
+
+    A label with a Hierarchy is routed within its parent: the parent's probabilities, or the
+    parent value in `known` ({name: label}, one row) when a verifier already set it.
+    """
+    out = {name: classifier.predict_proba(X) for name, classifier in bundle.classifiers.items()}
+    for name, link in getattr(bundle, "hierarchy", {}).items():
+        if name not in out or link.parent not in out:
+            continue
+        parent_proba = out[link.parent]
+        value = (known or {}).get(link.parent)
+        classes = list(bundle.classifiers[link.parent].classes_)
+        if value is not None and str(value) in classes:
+            parent_proba = np.zeros_like(parent_proba)
+            parent_proba[:, classes.index(str(value))] = 1.0
+        out[name] = link.apply(out[name], parent_proba)
+    return out
+
+
 @dataclass
 class Bundle:
     """What one training run produces: the shared features and one classifier per label."""
@@ -684,6 +753,7 @@ class Bundle:
     features: Features
     classifiers: dict = field(default_factory=dict)  # label name → Classifier
     trained_on: dict = field(default_factory=dict)  # label name → number of rows
+    hierarchy: dict = field(default_factory=dict)  # label name → Hierarchy (routed within its parent)
 
     def dumps(self):
         """The bundle as bytes (pickle), and their SHA-256: the same data gives the same bytes."""
@@ -725,6 +795,19 @@ def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, r
                 words = features.text.transform(features.normalize(list(returned_texts)[keep]))[0]
                 labels_kept = list(returned_labels)[keep]
                 classifier.returns = Returns.build(words, labels_kept, classifier.classes_, settings)
+    for child, parent in HIERARCHY.items():
+        if child in bundle.classifiers and parent in bundle.classifiers:
+            pairs = [
+                (p, c)
+                for p, c in zip(labels_by_name[parent], labels_by_name[child], strict=True)
+                if p is not None and c is not None
+            ]
+            parent_classes = bundle.classifiers[parent].classes_
+            link = Hierarchy.build(
+                parent, pairs, parent_classes, bundle.classifiers[child].classes_, settings
+            )
+            if link is not None:
+                bundle.hierarchy[child] = link
     return bundle
 
 
@@ -743,18 +826,22 @@ def _rows(bundle, texts, meta=None, titles=None):
     return features.transform(normalized, meta, normalized_titles)
 
 
-def predict(bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset(), returned=None):
+def predict(
+    bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset(), returned=None, known=None
+):
     """Predict every label of `bundle` for one text: {label name: Prediction}.
 
     `exclude`: words never given as a reason (the region names of the instance). `returned`:
     {label name: values that already sent this very report back}, lowered as a return of an
     identical report is (Returns), also when the return came after the model was trained.
+    `known`: {label name: value} a verifier already chose (the category: agencies within it).
     """
     X = _rows(bundle, [text], [meta or []], None if title is None else [title])
     columns = bundle.features.word_columns() if explain else None
+    probabilities = _probabilities(bundle, X, known)
     out = {}
     for name, classifier in bundle.classifiers.items():
-        proba = classifier.predict_proba(X)
+        proba = probabilities[name]
         gone = [j for j, c in enumerate(classifier.classes_) if c in (returned or {}).get(name, ())]
         if gone:
             strength = np.full(len(gone), bundle.settings.return_strength)
@@ -851,13 +938,14 @@ def metrics_from_proba(classes, proba, truth):
 def score(bundle, texts, labels_by_name, meta=None, titles=None):
     """Metrics of each of the bundle's classifiers on held-out rows (None labels are skipped)."""
     X = _rows(bundle, texts, meta, titles)
+    probabilities = _probabilities(bundle, X)
     out = {}
     for name, classifier in bundle.classifiers.items():
         labels = labels_by_name.get(name, [])
         rows = [i for i, y in enumerate(labels) if y is not None]
         if not rows:
             continue
-        proba = classifier.predict_proba(X[rows])
+        proba = probabilities[name][rows]
         out[name] = metrics_from_proba(classifier.classes_, proba, [labels[i] for i in rows])
     return out
 

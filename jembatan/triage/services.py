@@ -136,15 +136,18 @@ def _predict(report=None, *, text=None, title=None, region=None, channel=None, k
     model_key, version, bundle = _active.get_keyed()
     if bundle is None:
         return None, {}
-    returned = frozenset()
+    returned, known = frozenset(), None
     if report is not None:
         text = training.report_text(report.title, report.description)
         title = report.title
         region, channel, kind = report.region_id, report.channel, report.kind
         returned = _returned_by(report)
+        # A category a verifier confirmed: the agencies are proposed within it (learning.Hierarchy).
+        if report.category_id and report.verified_at:
+            known = str(report.category_id)
     region_code = getattr(region, "code", region)
     facts = training.report_facts(region_id=region_code, channel=channel, kind=kind)
-    key = (model_key, text or "", title or "", tuple(facts), returned)
+    key = (model_key, text or "", title or "", tuple(facts), returned, known)
     with _recent_lock:
         hit = _recent.get(key)
     if hit is None:
@@ -160,6 +163,7 @@ def _predict(report=None, *, text=None, title=None, region=None, channel=None, k
             explain=3 * EXPLAIN_WORDS,
             exclude=region_words(region_code),
             returned={"agency": returned},
+            known={"category": known} if known else None,
         )
         with _recent_lock:
             _recent[key] = hit

@@ -285,3 +285,32 @@ def test_returns_of_a_label_the_model_does_not_know_are_dropped(corpus):
         texts[:75], {"topic": labels[:75]}, returns={"topic": (["apa saja"], ["kebun"])}
     )
     assert bundle.classifiers["topic"].returns is None
+
+
+def test_a_category_that_says_nothing_about_the_agency_leaves_the_agency_model_be():
+    settings = learning.Settings(hierarchy_weight=1.0, hierarchy_smoothing=2.0)
+    # Category "x" goes to agencies a and b as often as they occur overall; "y" only to b.
+    pairs = [("x", "a"), ("x", "b"), ("x", "a"), ("x", "b"), ("y", "b"), ("y", "b")]
+    link = learning.Hierarchy.build("category", pairs, ["x", "y"], ["a", "b"], settings)
+    agency = np.array([[0.7, 0.3]])
+    assert link.apply(agency, np.array([[0.5, 0.5]])).sum() == pytest.approx(1.0)
+    within_y = link.apply(agency, np.array([[0.0, 1.0]]))[0]
+    within_x = link.apply(agency, np.array([[1.0, 0.0]]))[0]
+    assert within_y[1] > 0.3 and within_x[0] > 0.7  # y favours b; x, where a is relatively common, a
+    assert within_y[0] > 0  # never seen together: unlikely, not impossible
+
+
+def test_agencies_are_proposed_within_a_known_category(corpus):
+    texts, labels = corpus
+    # The agency follows the topic, except that parking reports went to two offices alike.
+    agencies = [
+        {"road": "pu", "health": "dinkes"}.get(y, "dishub" if i % 2 else "satpol")
+        for i, y in enumerate(labels)
+    ]
+    bundle = learning.train_bundle(texts[:75], {"agency": agencies[:75], "category": labels[:75]})
+    assert bundle.hierarchy["agency"].parent == "category"
+    road = "Jalan berlubang. jalan di depan pasar berlubang, parkir liar juga di sana"
+    free = dict(learning.predict(bundle, road, k=4, explain=0)["agency"].top)
+    within = dict(learning.predict(bundle, road, k=4, explain=0, known={"category": "parking"})["agency"].top)
+    assert within["dishub"] + within["satpol"] > free["dishub"] + free["satpol"]
+    assert within["pu"] < free["pu"]
