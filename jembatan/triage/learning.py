@@ -767,14 +767,15 @@ class Bundle:
         return pickle.loads(payload)  # noqa: S301
 
 
-def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, returns=None):
+def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, returns=None, hierarchy=None):
     """Fit the features on all `texts` (time order), then one classifier per label.
 
     `labels_by_name` maps a label name ("agency", "category") to a list aligned with `texts`, with
     None where a row has no value for that label. `titles`, when given, are the reports' titles
     (also part of `texts`), weighed again on their own. `returns` maps a label name to
     (texts, labels) of reports that label's value sent back as not its authority ("bukan
-    wewenang", oldest first): negative evidence for it on alike reports (Returns).
+    wewenang", oldest first): negative evidence for it on alike reports (Returns). `hierarchy`
+    maps a label to the label it is routed within (default HIERARCHY: agencies within categories).
     """
     settings = settings or Settings()
     features = Features(settings)
@@ -795,7 +796,7 @@ def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, r
                 words = features.text.transform(features.normalize(list(returned_texts)[keep]))[0]
                 labels_kept = list(returned_labels)[keep]
                 classifier.returns = Returns.build(words, labels_kept, classifier.classes_, settings)
-    for child, parent in HIERARCHY.items():
+    for child, parent in (HIERARCHY if hierarchy is None else hierarchy).items():
         if child in bundle.classifiers and parent in bundle.classifiers:
             pairs = [
                 (p, c)
@@ -970,22 +971,30 @@ SUMMARY = (
 )
 
 
-def evaluate(train_texts, train_labels, test_texts, test_labels, settings=None, *, titles=None):
+def evaluate(train_texts, train_labels, test_texts, test_labels, settings=None, *, titles=None, parents=None):
     """Train on the first set and score the second: Jembatan's model, as `triage evaluate` prints it.
 
-    `titles`: (train titles, test titles) when the texts have them. The test reports are
-    predicted as one batch (the evaluation's own speed; a single suggestion takes the per-report
-    path of predict()).
+    `titles`: (train titles, test titles) when the texts have them. `parents`: the training rows'
+    parent labels (the category of an agency, None where unknown): the labels are then routed
+    within the predicted parent (Hierarchy), the parent model's training and prediction counted
+    in the times. The test reports are predicted as one batch (the evaluation's own speed; a
+    single suggestion takes the per-report path of predict()).
     """
     train_titles, test_titles = titles or (None, None)
+    labels = {"label": list(train_labels)}
+    if parents is not None:
+        labels["parent"] = list(parents)
     started = time.perf_counter()
-    bundle = train_bundle(train_texts, {"label": list(train_labels)}, settings=settings, titles=train_titles)
+    bundle = train_bundle(
+        train_texts, labels, settings=settings, titles=train_titles, hierarchy={"label": "parent"}
+    )
     train_seconds = time.perf_counter() - started
     if "label" not in bundle.classifiers:
         raise ValueError("need at least two labels with enough examples to train")
     started = time.perf_counter()
-    classes, proba = predict_many(bundle, test_texts, titles=test_titles)
+    proba = _probabilities(bundle, _rows(bundle, test_texts, titles=test_titles))["label"]
     ms_per_report = (time.perf_counter() - started) * 1000 / max(1, len(test_texts))
+    classes = bundle.classifiers["label"].classes_
     result = metrics_from_proba(classes, proba, test_labels)
     return _summary(result, train_texts, test_texts, classes, ms_per_report, train_seconds)
 
