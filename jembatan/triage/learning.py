@@ -18,9 +18,14 @@ Method, and why (the measurements: jembatan/triage/README.md, bench/bench_triage
   stratified folds; the folds' out-of-fold decisions calibrate one Platt sigmoid per class, and
   the folds' SVMs are averaged into one sparse weight matrix (see Classifier). The probabilities
   are what the auto-routing bar and the verifier's "how sure" rest on.
-- Tried and left out, because they did not beat the noise or cost coverage (README): per-class
-  offsets tuned for macro-F1, a complement naive Bayes in the average, 5 folds, character
-  3–5-grams, stemming (Sastrawi: about one point of macro-F1 for three times the time per report).
+- Per-class offsets for macro-F1 only where they carry over: tuned on the older out-of-fold
+  predictions, kept only if they raise macro-F1 on the newest half (a validation slice, never
+  the test); on LAPOR! they do not and stay off, on the small Samarinda category set they do.
+- Agencies within the category (Hierarchy) and "bukan wewenang" returns as negative evidence
+  for the agency that returned a report (Returns): the instance's own structure and corrections.
+- Tried and left out, because they did not beat the noise or cost coverage (README): offsets
+  always on, a complement naive Bayes in the average, 5 folds, character 3–5-grams, isotonic
+  calibration, stemming (Sastrawi: about one point of macro-F1 for three times the time per report).
 - Recency: a report's weight halves every `recency_half_life` of the history (35 %: with
   a year of history, a report from four months ago counts half). Routing drifts: offices are
   merged and renamed, programmes come and go, and the latest decisions are the best guide.
@@ -70,7 +75,11 @@ class Settings:
     min_class_size: int = 2  # a label seen once is left out; twice is enough to be proposed
     isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
     nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
-    tune_bias: bool = False  # per-class offsets for macro-F1, chosen on out-of-fold predictions
+    # Per-class offsets for macro-F1, chosen on out-of-fold predictions: True (always, tuned on the
+    # newest `tune_recent` share of the rows), "auto" (only when offsets tuned on the older rows
+    # raise macro-F1 on the newest `tune_recent` share, a validation slice; then tuned on all) or False.
+    tune_bias: object = "auto"
+    tune_recent: float = 0.5
     # "Bukan wewenang": a label lowered for reports alike to one it returned (Returns, below).
     return_floor: float = 0.3  # word-TF-IDF cosine from which a return counts at all
     return_strength: float = 0.8  # share of the probability taken away by an identical return
@@ -342,7 +351,8 @@ class Classifier:
       rare office with 15 reports gets a sigmoid from 15 positives, not from the 5 of one fold);
     - per-class offsets (tune_bias): the SVM's margins are not equally reliable for every class;
       a small offset per class, chosen to maximise macro-F1 on the out-of-fold predictions (never
-      on the test), moves the borderline reports of rare classes where they belong.
+      on the test), moves the borderline reports of rare classes where they belong, when offsets
+      tuned on the older rows also help on the newest ones (offsets_carry_over).
 
     The folds' SVMs are averaged into one weight matrix (a linear model, so the mean of their
     decisions), keeping per class only the largest `weight_density` share of weights, as a
@@ -435,8 +445,14 @@ class Classifier:
             self.nb = (np.mean(nb_coefs, axis=0).T.astype(np.float32), nb_a, nb_b)
             oof = (1 - nb_weight) * oof + nb_weight * self._calibrated(nb_decision, sigmoid=(nb_a, nb_b))
         self.offsets = np.zeros(k)
-        if getattr(self.settings, "tune_bias", False) and k > 2:
-            self.offsets = tune_offsets(oof, y)
+        tune = getattr(self.settings, "tune_bias", False)
+        if tune and k > 2:
+            # The validation slice: the newest share of the rows (their out-of-fold predictions).
+            recent = slice(n - max(1, int(round(n * getattr(self.settings, "tune_recent", 1.0)))), None)
+            if tune != "auto":
+                self.offsets = tune_offsets(oof[recent], y[recent])
+            elif offsets_carry_over(oof, y, recent):  # checked on the newest rows, then tuned on all
+                self.offsets = tune_offsets(oof, y)
         return True
 
     @property
@@ -586,6 +602,28 @@ def platt(decision, y):
     return a / scale, b
 
 
+def offsets_carry_over(oof, y, recent, margin=0.01):
+    """True when offsets tuned on the older out-of-fold predictions raise macro-F1 on the newer ones
+    (`recent`, a slice) by more than `margin`: per-class offsets are only worth it when they hold
+    on reports they were not tuned on."""
+    older = slice(0, recent.start)
+    if recent.start is None or recent.start < 2:
+        return False
+    offsets = tune_offsets(oof[older], y[older])
+    log_p = np.log(np.clip(oof[recent], 1e-12, None))
+    truth = y[recent]
+    before = _macro_f1(truth, log_p.argmax(axis=1), oof.shape[1])
+    after = _macro_f1(truth, (log_p + offsets).argmax(axis=1), oof.shape[1])
+    return after > before + margin
+
+
+def _macro_f1(y, pred, k):
+    support = np.bincount(y, minlength=k)
+    tp = np.bincount(y[pred == y], minlength=k)
+    denominator = support + np.bincount(pred, minlength=k)
+    return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(k), where=denominator > 0)))
+
+
 def tune_offsets(proba, y, steps=(-1.0, -0.5, 0.5, 1.0), rounds=2):
     """Per-class log-probability offsets that raise macro-F1 of argmax(log p + offset) on (proba, y).
 
@@ -593,16 +631,12 @@ def tune_offsets(proba, y, steps=(-1.0, -0.5, 0.5, 1.0), rounds=2):
     on these (out-of-fold) predictions; ties keep the offset at zero. Vectorised: the F1 of a
     candidate is computed from the confusion counts, not by re-running a metric function.
     """
-    n, k = proba.shape
+    _n, k = proba.shape
     log_p = np.log(np.clip(proba, 1e-12, None))
     offsets = np.zeros(k)
-    support = np.bincount(y, minlength=k)
 
     def macro_f1(pred):
-        tp = np.bincount(y[pred == y], minlength=k)
-        predicted = np.bincount(pred, minlength=k)
-        denominator = support + predicted
-        return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(k), where=denominator > 0)))
+        return _macro_f1(y, pred, k)
 
     best = macro_f1((log_p + offsets).argmax(axis=1))
     for _round in range(rounds):

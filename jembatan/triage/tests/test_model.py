@@ -314,3 +314,26 @@ def test_agencies_are_proposed_within_a_known_category(corpus):
     within = dict(learning.predict(bundle, road, k=4, explain=0, known={"category": "parking"})["agency"].top)
     assert within["dishub"] + within["satpol"] > free["dishub"] + free["satpol"]
     assert within["pu"] < free["pu"]
+
+
+def _skewed(rng, n, favoured):
+    """Out-of-fold probabilities of three classes where `favoured` wins the close calls of class 2."""
+    y = rng.integers(0, 3, n)
+    proba = np.full((n, 3), 0.1)
+    proba[np.arange(n), y] = 0.8
+    close = y == 2
+    proba[close, 2], proba[close, favoured] = 0.45, 0.5
+    return proba / proba.sum(axis=1, keepdims=True), y
+
+
+def test_offsets_are_kept_only_when_they_hold_on_the_newest_rows():
+    rng = np.random.default_rng(1)
+    # The same skew all along: offsets tuned on the older rows fix the newer ones too.
+    proba, y = _skewed(rng, 200, favoured=0)
+    assert learning.offsets_carry_over(proba, y, slice(100, None))
+    # The skew changes sides: what the older rows teach does not hold on the newer ones.
+    older, y_older = _skewed(rng, 100, favoured=0)
+    newer, y_newer = _skewed(rng, 100, favoured=1)
+    newer[y_newer == 2, 0] = 0.0  # class 0 never competes in the newer rows
+    proba, y = np.vstack([older, newer]), np.concatenate([y_older, y_newer])
+    assert not learning.offsets_carry_over(proba, y, slice(100, None))
