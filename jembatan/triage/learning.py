@@ -74,7 +74,10 @@ class Settings:
     recency_half_life: float = 0.35
     min_class_size: int = 2  # a label seen once is left out; twice is enough to be proposed
     isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
-    nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
+    nb_weight: float = 0.0  # share of the second member in the average (0: the SVM alone)
+    member: str = "complement-nb"  # the second member: "complement-nb" or "logistic" (SGD, log loss)
+    member_alpha: float = 1e-4  # the logistic member's L2 penalty
+    member_epochs: int = 5  # the logistic member's passes over the data
     # Per-class offsets for macro-F1, chosen on out-of-fold predictions: True (always, tuned on the
     # newest `tune_recent` share of the rows), "auto" (only when offsets tuned on the older rows
     # raise macro-F1 on the newest `tune_recent` share, a validation slice; then tuned on all) or False.
@@ -419,13 +422,9 @@ class Classifier:
                 intercepts.append(intercept)
                 decision[held_out] = X[held_out] @ coef.T + intercept
                 if nb_weight:
-                    from sklearn.naive_bayes import ComplementNB
-
-                    nb = ComplementNB(alpha=0.3).fit(X[train], y[train])
-                    nb_coef = np.zeros((k, X.shape[1]))
-                    nb_coef[nb.classes_] = nb.feature_log_prob_
-                    nb_coefs.append(nb_coef)
-                    nb_decision[held_out] = X[held_out] @ nb_coef.T
+                    nb_coef, nb_intercept = self._member(X[train], y[train], k, weights, train)
+                    nb_coefs.append((nb_coef, nb_intercept))
+                    nb_decision[held_out] = X[held_out] @ nb_coef.T + nb_intercept
         self.classes_ = classes
         self.weights = _sparsest(np.mean(coefs, axis=0).T, self.settings.weight_density)
         self.intercepts = np.mean(intercepts, axis=0)
@@ -442,18 +441,48 @@ class Classifier:
         oof = self._calibrated(decision)
         if nb_weight:
             nb_a, nb_b = platt(nb_decision, y)
-            self.nb = (np.mean(nb_coefs, axis=0).T.astype(np.float32), nb_a, nb_b)
+            member_coef = np.mean([c for c, _i in nb_coefs], axis=0).T.astype(np.float32)
+            member_intercept = np.mean([i for _c, i in nb_coefs], axis=0)
+            self.nb = (member_coef, nb_a, nb_b, member_intercept)
             oof = (1 - nb_weight) * oof + nb_weight * self._calibrated(nb_decision, sigmoid=(nb_a, nb_b))
-        self.offsets = np.zeros(k)
-        tune = getattr(self.settings, "tune_bias", False)
-        if tune and k > 2:
-            # The validation slice: the newest share of the rows (their out-of-fold predictions).
-            recent = slice(n - max(1, int(round(n * getattr(self.settings, "tune_recent", 1.0)))), None)
-            if tune != "auto":
-                self.offsets = tune_offsets(oof[recent], y[recent])
-            elif offsets_carry_over(oof, y, recent):  # checked on the newest rows, then tuned on all
-                self.offsets = tune_offsets(oof, y)
+        self.offsets = self._offsets(oof, y)
         return True
+
+    def _member(self, X, y, k, weights, rows):
+        """(coef k × features, intercept k) of the second member of the average, fitted on one fold:
+        a complement naive Bayes, or a logistic regression (SGD, log loss, class-balanced)."""
+        if getattr(self.settings, "member", "complement-nb") == "logistic":
+            from sklearn.linear_model import SGDClassifier
+
+            model = SGDClassifier(
+                loss="log_loss",
+                alpha=getattr(self.settings, "member_alpha", 1e-4),
+                class_weight=getattr(self.settings, "class_weight", None),
+                max_iter=getattr(self.settings, "member_epochs", 5),
+                tol=None,
+                random_state=getattr(self.settings, "seed", RANDOM_STATE),
+            ).fit(X, y, sample_weight=None if weights is None else weights[rows])
+            return _full_columns(model, k)
+        from sklearn.naive_bayes import ComplementNB
+
+        nb = ComplementNB(alpha=0.3).fit(X, y)
+        coef = np.zeros((k, X.shape[1]))
+        coef[nb.classes_] = nb.feature_log_prob_
+        return coef, np.zeros(k)
+
+    def _offsets(self, oof, y):
+        """Per-class offsets from the out-of-fold probabilities (Settings.tune_bias), or zeros."""
+        n, k = oof.shape
+        tune = getattr(self.settings, "tune_bias", False)
+        if not tune or k <= 2:
+            return np.zeros(k)
+        # The validation slice: the newest share of the rows (their out-of-fold predictions).
+        recent = slice(n - max(1, int(round(n * getattr(self.settings, "tune_recent", 1.0)))), None)
+        if tune != "auto":
+            return tune_offsets(oof[recent], y[recent])
+        if offsets_carry_over(oof, y, recent):  # checked on the newest rows, then tuned on all
+            return tune_offsets(oof, y)
+        return np.zeros(k)
 
     @property
     def is_fitted(self):
@@ -481,8 +510,8 @@ class Classifier:
         nb = getattr(self, "nb", None)
         if nb is not None:
             weight = self.settings.nb_weight
-            nb_decision = np.asarray(X @ nb[0], dtype=np.float64)
-            proba = (1 - weight) * proba + weight * self._calibrated(nb_decision, sigmoid=nb[1:])
+            nb_decision = np.asarray(X @ nb[0], dtype=np.float64) + (nb[3] if len(nb) > 3 else 0.0)
+            proba = (1 - weight) * proba + weight * self._calibrated(nb_decision, sigmoid=nb[1:3])
         offsets = getattr(self, "offsets", None)
         if offsets is not None and offsets.any():
             proba = proba * np.exp(offsets)

@@ -337,3 +337,15 @@ def test_offsets_are_kept_only_when_they_hold_on_the_newest_rows():
     newer[y_newer == 2, 0] = 0.0  # class 0 never competes in the newer rows
     proba, y = np.vstack([older, newer]), np.concatenate([y_older, y_newer])
     assert not learning.offsets_carry_over(proba, y, slice(100, None))
+
+
+@pytest.mark.parametrize("member", ["complement-nb", "logistic"])
+def test_an_ensemble_member_is_averaged_after_calibration(corpus, member):
+    texts, labels = corpus
+    settings = learning.Settings(nb_weight=0.3, member=member)
+    bundle = learning.train_bundle(texts[:75], {"topic": labels[:75]}, settings=settings)
+    classifier = bundle.classifiers["topic"]
+    assert classifier.nb is not None and classifier.nb[0].shape == (classifier.weights.shape[0], 3)
+    classes, proba = learning.predict_many(bundle, texts[75:], name="topic")
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert np.mean(classes[proba.argmax(axis=1)] == np.array(labels[75:])) >= 0.9
