@@ -349,3 +349,28 @@ def test_an_ensemble_member_is_averaged_after_calibration(corpus, member):
     classes, proba = learning.predict_many(bundle, texts[75:], name="topic")
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert np.mean(classes[proba.argmax(axis=1)] == np.array(labels[75:])) >= 0.9
+
+
+def test_loading_the_urlconf_and_running_check_imports_no_scikit_learn():
+    # Every management command that loads the URLconf (check, migrate, the server) would pay the
+    # second or more that importing scikit-learn costs; only training and evaluation may.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import os, sys, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'jembatan.settings')\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "from django.core.management import call_command\n"
+        "get_resolver().url_patterns\n"
+        "call_command('check', stdout=open(os.devnull, 'w'))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'threadpoolctl', 'joblib'}))\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
