@@ -45,9 +45,13 @@ def train_model(
     if n_test >= MIN_HOLDOUT_ROWS:
         # Measure on the most recent reports with a model that has not seen them, then fit on all.
         head, tail = data.head(len(data) - n_test), data.tail(n_test)
-        trial = learning.train_bundle(head.texts, head.labels, head.facts, settings, titles=head.titles)
+        trial = learning.train_bundle(
+            head.texts, head.labels, head.facts, settings, titles=head.titles, returns=head.returns_by_label()
+        )
         metrics = learning.score(trial, tail.texts, tail.labels, tail.facts, titles=tail.titles)
-    bundle = learning.train_bundle(data.texts, data.labels, data.facts, settings, titles=data.titles)
+    bundle = learning.train_bundle(
+        data.texts, data.labels, data.facts, settings, titles=data.titles, returns=data.returns_by_label()
+    )
     if not bundle.classifiers:
         raise TriageError(
             _("Setiap instansi/kategori memerlukan paling sedikit dua laporan untuk dipelajari.")
@@ -65,7 +69,12 @@ def train_model(
                         fingerprint=fingerprint,
                         size_bytes=len(payload),
                         library_version=_sklearn_version(),
-                        trained_on={**counts, "reports": len(data), "classes": _class_counts(bundle)},
+                        trained_on={
+                            **counts,
+                            "reports": len(data),
+                            "returns": len(data.returns),
+                            "classes": _class_counts(bundle),
+                        },
                         metrics=metrics,
                         train_seconds=round(seconds, 2),
                         note=(note or "")[:200],

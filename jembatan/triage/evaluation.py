@@ -36,6 +36,7 @@ class Row:
     text: str  # the title (when there is one) and the text
     label: str
     title: str = ""
+    parent: str = ""  # the label this one is routed within (an agency's category), "" if unknown
 
 
 def header_label(body):
@@ -61,6 +62,7 @@ def compare(rows, *, test_fraction=0.2, seeds=1, use_titles=False, settings=None
     train_texts, train_labels = [r.text for r in train], [r.label for r in train]
     test_texts, test_labels = [r.text for r in test], [r.label for r in test]
     titles = ([r.title for r in train], [r.title for r in test]) if use_titles else None
+    parents = [r.parent or None for r in train] if any(r.parent for r in train) else None
     runs = {"baseline": [], "jembatan": []}
     base_settings = settings or learning.Settings()
     for index in range(seeds):
@@ -70,7 +72,9 @@ def compare(rows, *, test_fraction=0.2, seeds=1, use_titles=False, settings=None
         )
         ours = learning.Settings(**{**base_settings.__dict__, "seed": seed})
         runs["jembatan"].append(
-            learning.evaluate(train_texts, train_labels, test_texts, test_labels, ours, titles=titles)
+            learning.evaluate(
+                train_texts, train_labels, test_texts, test_labels, ours, titles=titles, parents=parents
+            )
         )
     first = runs["jembatan"][0]
     result = {

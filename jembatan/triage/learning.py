@@ -18,9 +18,14 @@ Method, and why (the measurements: jembatan/triage/README.md, bench/bench_triage
   stratified folds; the folds' out-of-fold decisions calibrate one Platt sigmoid per class, and
   the folds' SVMs are averaged into one sparse weight matrix (see Classifier). The probabilities
   are what the auto-routing bar and the verifier's "how sure" rest on.
-- Tried and left out, because they did not beat the noise or cost coverage (README): per-class
-  offsets tuned for macro-F1, a complement naive Bayes in the average, 5 folds, character
-  3–5-grams, stemming (Sastrawi: about one point of macro-F1 for three times the time per report).
+- Per-class offsets for macro-F1 only where they carry over: tuned on the older out-of-fold
+  predictions, kept only if they raise macro-F1 on the newest half (a validation slice, never
+  the test); on LAPOR! they do not and stay off, on the small Samarinda category set they do.
+- Agencies within the category (Hierarchy) and "bukan wewenang" returns as negative evidence
+  for the agency that returned a report (Returns): the instance's own structure and corrections.
+- Tried and left out, because they did not beat the noise or cost coverage (README): offsets
+  always on, a complement naive Bayes in the average, 5 folds, character 3–5-grams, isotonic
+  calibration, stemming (Sastrawi: about one point of macro-F1 for three times the time per report).
 - Recency: a report's weight halves every `recency_half_life` of the history (35 %: with
   a year of history, a report from four months ago counts half). Routing drifts: offices are
   merged and renamed, programmes come and go, and the latest decisions are the best guide.
@@ -69,8 +74,23 @@ class Settings:
     recency_half_life: float = 0.35
     min_class_size: int = 2  # a label seen once is left out; twice is enough to be proposed
     isotonic_min: int = 0  # isotonic calibration for classes with at least this many reports (0: Platt only)
-    nb_weight: float = 0.0  # share of a complement naive Bayes in the average (0: the SVM alone)
-    tune_bias: bool = False  # per-class offsets for macro-F1, chosen on out-of-fold predictions
+    nb_weight: float = 0.0  # share of the second member in the average (0: the SVM alone)
+    member: str = "complement-nb"  # the second member: "complement-nb" or "logistic" (SGD, log loss)
+    member_alpha: float = 1e-4  # the logistic member's L2 penalty
+    member_epochs: int = 5  # the logistic member's passes over the data
+    # Per-class offsets for macro-F1, chosen on out-of-fold predictions: True (always, tuned on the
+    # newest `tune_recent` share of the rows), "auto" (only when offsets tuned on the older rows
+    # raise macro-F1 on the newest `tune_recent` share, a validation slice; then tuned on all) or False.
+    tune_bias: object = "auto"
+    tune_recent: float = 0.5
+    # "Bukan wewenang": a label lowered for reports alike to one it returned (Returns, below).
+    return_floor: float = 0.3  # word-TF-IDF cosine from which a return counts at all
+    return_strength: float = 0.8  # share of the probability taken away by an identical return
+    max_returns: int = 5000  # the newest returns kept per label
+    # Hierarchical routing: the agency's probabilities × (P(agency | category) under the category's
+    # probabilities) ** hierarchy_weight (Hierarchy, below); 0: the agency model alone.
+    hierarchy_weight: float = 0.5
+    hierarchy_smoothing: float = 2.0  # pseudo-reports per category, spread as the agencies are overall
     seed: int = RANDOM_STATE
 
 
@@ -334,7 +354,8 @@ class Classifier:
       rare office with 15 reports gets a sigmoid from 15 positives, not from the 5 of one fold);
     - per-class offsets (tune_bias): the SVM's margins are not equally reliable for every class;
       a small offset per class, chosen to maximise macro-F1 on the out-of-fold predictions (never
-      on the test), moves the borderline reports of rare classes where they belong.
+      on the test), moves the borderline reports of rare classes where they belong, when offsets
+      tuned on the older rows also help on the newest ones (offsets_carry_over).
 
     The folds' SVMs are averaged into one weight matrix (a linear model, so the mean of their
     decisions), keeping per class only the largest `weight_density` share of weights, as a
@@ -353,6 +374,7 @@ class Classifier:
         self.sigmoid_a = None  # (classes,): Platt scaling, p = 1 / (1 + exp(-(a·d + b)))
         self.sigmoid_b = None
         self.offsets = None  # (classes,): added to the log-probabilities before normalising
+        self.returns = None  # Returns: reports sent back as "bukan wewenang", or None
 
     def fit(self, X, labels):
         """Fit on rows `X` (time order) with `labels`; classes with too few examples are left out.
@@ -400,13 +422,9 @@ class Classifier:
                 intercepts.append(intercept)
                 decision[held_out] = X[held_out] @ coef.T + intercept
                 if nb_weight:
-                    from sklearn.naive_bayes import ComplementNB
-
-                    nb = ComplementNB(alpha=0.3).fit(X[train], y[train])
-                    nb_coef = np.zeros((k, X.shape[1]))
-                    nb_coef[nb.classes_] = nb.feature_log_prob_
-                    nb_coefs.append(nb_coef)
-                    nb_decision[held_out] = X[held_out] @ nb_coef.T
+                    nb_coef, nb_intercept = self._member(X[train], y[train], k, weights, train)
+                    nb_coefs.append((nb_coef, nb_intercept))
+                    nb_decision[held_out] = X[held_out] @ nb_coef.T + nb_intercept
         self.classes_ = classes
         self.weights = _sparsest(np.mean(coefs, axis=0).T, self.settings.weight_density)
         self.intercepts = np.mean(intercepts, axis=0)
@@ -423,12 +441,48 @@ class Classifier:
         oof = self._calibrated(decision)
         if nb_weight:
             nb_a, nb_b = platt(nb_decision, y)
-            self.nb = (np.mean(nb_coefs, axis=0).T.astype(np.float32), nb_a, nb_b)
+            member_coef = np.mean([c for c, _i in nb_coefs], axis=0).T.astype(np.float32)
+            member_intercept = np.mean([i for _c, i in nb_coefs], axis=0)
+            self.nb = (member_coef, nb_a, nb_b, member_intercept)
             oof = (1 - nb_weight) * oof + nb_weight * self._calibrated(nb_decision, sigmoid=(nb_a, nb_b))
-        self.offsets = np.zeros(k)
-        if getattr(self.settings, "tune_bias", False) and k > 2:
-            self.offsets = tune_offsets(oof, y)
+        self.offsets = self._offsets(oof, y)
         return True
+
+    def _member(self, X, y, k, weights, rows):
+        """(coef k × features, intercept k) of the second member of the average, fitted on one fold:
+        a complement naive Bayes, or a logistic regression (SGD, log loss, class-balanced)."""
+        if getattr(self.settings, "member", "complement-nb") == "logistic":
+            from sklearn.linear_model import SGDClassifier
+
+            model = SGDClassifier(
+                loss="log_loss",
+                alpha=getattr(self.settings, "member_alpha", 1e-4),
+                class_weight=getattr(self.settings, "class_weight", None),
+                max_iter=getattr(self.settings, "member_epochs", 5),
+                tol=None,
+                random_state=getattr(self.settings, "seed", RANDOM_STATE),
+            ).fit(X, y, sample_weight=None if weights is None else weights[rows])
+            return _full_columns(model, k)
+        from sklearn.naive_bayes import ComplementNB
+
+        nb = ComplementNB(alpha=0.3).fit(X, y)
+        coef = np.zeros((k, X.shape[1]))
+        coef[nb.classes_] = nb.feature_log_prob_
+        return coef, np.zeros(k)
+
+    def _offsets(self, oof, y):
+        """Per-class offsets from the out-of-fold probabilities (Settings.tune_bias), or zeros."""
+        n, k = oof.shape
+        tune = getattr(self.settings, "tune_bias", False)
+        if not tune or k <= 2:
+            return np.zeros(k)
+        # The validation slice: the newest share of the rows (their out-of-fold predictions).
+        recent = slice(n - max(1, int(round(n * getattr(self.settings, "tune_recent", 1.0)))), None)
+        if tune != "auto":
+            return tune_offsets(oof[recent], y[recent])
+        if offsets_carry_over(oof, y, recent):  # checked on the newest rows, then tuned on all
+            return tune_offsets(oof, y)
+        return np.zeros(k)
 
     @property
     def is_fitted(self):
@@ -456,12 +510,15 @@ class Classifier:
         nb = getattr(self, "nb", None)
         if nb is not None:
             weight = self.settings.nb_weight
-            nb_decision = np.asarray(X @ nb[0], dtype=np.float64)
-            proba = (1 - weight) * proba + weight * self._calibrated(nb_decision, sigmoid=nb[1:])
+            nb_decision = np.asarray(X @ nb[0], dtype=np.float64) + (nb[3] if len(nb) > 3 else 0.0)
+            proba = (1 - weight) * proba + weight * self._calibrated(nb_decision, sigmoid=nb[1:3])
         offsets = getattr(self, "offsets", None)
         if offsets is not None and offsets.any():
             proba = proba * np.exp(offsets)
             proba /= proba.sum(axis=1, keepdims=True)
+        returns = getattr(self, "returns", None)  # a bundle pickled before returns were kept has none
+        if returns is not None:
+            proba = lower(proba, *returns.penalty(X))
         return proba
 
     def explain(self, x_row, class_index, columns, limit=5, exclude=frozenset()):
@@ -574,6 +631,28 @@ def platt(decision, y):
     return a / scale, b
 
 
+def offsets_carry_over(oof, y, recent, margin=0.01):
+    """True when offsets tuned on the older out-of-fold predictions raise macro-F1 on the newer ones
+    (`recent`, a slice) by more than `margin`: per-class offsets are only worth it when they hold
+    on reports they were not tuned on."""
+    older = slice(0, recent.start)
+    if recent.start is None or recent.start < 2:
+        return False
+    offsets = tune_offsets(oof[older], y[older])
+    log_p = np.log(np.clip(oof[recent], 1e-12, None))
+    truth = y[recent]
+    before = _macro_f1(truth, log_p.argmax(axis=1), oof.shape[1])
+    after = _macro_f1(truth, (log_p + offsets).argmax(axis=1), oof.shape[1])
+    return after > before + margin
+
+
+def _macro_f1(y, pred, k):
+    support = np.bincount(y, minlength=k)
+    tp = np.bincount(y[pred == y], minlength=k)
+    denominator = support + np.bincount(pred, minlength=k)
+    return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(k), where=denominator > 0)))
+
+
 def tune_offsets(proba, y, steps=(-1.0, -0.5, 0.5, 1.0), rounds=2):
     """Per-class log-probability offsets that raise macro-F1 of argmax(log p + offset) on (proba, y).
 
@@ -581,16 +660,12 @@ def tune_offsets(proba, y, steps=(-1.0, -0.5, 0.5, 1.0), rounds=2):
     on these (out-of-fold) predictions; ties keep the offset at zero. Vectorised: the F1 of a
     candidate is computed from the confusion counts, not by re-running a metric function.
     """
-    n, k = proba.shape
+    _n, k = proba.shape
     log_p = np.log(np.clip(proba, 1e-12, None))
     offsets = np.zeros(k)
-    support = np.bincount(y, minlength=k)
 
     def macro_f1(pred):
-        tp = np.bincount(y[pred == y], minlength=k)
-        predicted = np.bincount(pred, minlength=k)
-        denominator = support + predicted
-        return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(k), where=denominator > 0)))
+        return _macro_f1(y, pred, k)
 
     best = macro_f1((log_p + offsets).argmax(axis=1))
     for _round in range(rounds):
@@ -621,6 +696,118 @@ def _sparsest(weights, density):
     return sp.csr_matrix(weights)
 
 
+class Returns:
+    """Reports a label's value sent back as not its authority: negative evidence for that value.
+
+    When an agency returns a report as "bukan wewenang", the router should not propose it again
+    for reports that read the same. Each return is kept as the word TF-IDF row of its text (unit
+    length, so a product is a cosine); a report whose closest return to agency A has cosine s
+    gets A's probability multiplied by 1 − strength · clip((s − floor) / (1 − floor), 0, 1), and
+    the probabilities are normalised again. The returned report itself (s = 1) keeps
+    1 − strength of A's probability: A is lowered, not forbidden (a return can be a mistake).
+    One sparse product per batch: a few hundred microseconds for thousands of returns.
+    """
+
+    def __init__(self, rows, columns, floor, strength):
+        self.rows_t = rows.T.tocsr().astype(np.float32)  # (word columns × returns)
+        self.columns = columns  # class index of each return
+        self.floor = floor
+        self.strength = strength
+
+    @classmethod
+    def build(cls, word_rows, labels, classes, settings):
+        """Returns of `labels` (values unknown to the classifier are dropped), or None if none is left."""
+        index = {str(c): j for j, c in enumerate(classes)}
+        keep = [i for i, label in enumerate(labels) if str(label) in index]
+        if not keep:
+            return None
+        columns = np.array([index[str(labels[i])] for i in keep], dtype=np.int64)
+        return cls(word_rows[keep], columns, settings.return_floor, settings.return_strength)
+
+    def penalty(self, X):
+        """(rows × classes) share to take away from each class's probability, 0 where nothing alike."""
+        n_words = self.rows_t.shape[0]
+        similarity = (X[:, :n_words] @ self.rows_t).tocoo()
+        strength = np.clip((similarity.data - self.floor) / (1.0 - self.floor), 0.0, 1.0) * self.strength
+        return similarity.row, self.columns[similarity.col], strength
+
+
+def lower(proba, rows, columns, strength):
+    """`proba` with proba[rows, columns] multiplied by (1 − strength), the largest strength per
+    cell counting, each row normalised again."""
+    if not len(strength):
+        return proba
+    taken = np.zeros(proba.shape)
+    np.maximum.at(taken, (rows, columns), strength)
+    proba = proba * (1.0 - taken)
+    return proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-300)
+
+
+# A label routed within another: agencies within the category (a road repair goes to public works,
+# street lighting to transport, a school to education), as verifiers route.
+HIERARCHY = {"agency": "category"}
+
+
+class Hierarchy:
+    """Routing within a parent label: P(child | parent), counted on the reports that have both.
+
+    A report's child probabilities (the agency model's) are multiplied by
+    (Σ_c P(c | report) · P(child | c) / P(child)) ** weight and normalised again: P(c | report) is the parent
+    model's prediction, or certain when a verifier already chose the category. The table is
+    smoothed with `smoothing` pseudo-reports per parent, spread as the children are overall, so a
+    pair never seen together is made unlikely, not impossible.
+    """
+
+    def __init__(self, parent, table, weight):
+        self.parent = parent  # the parent label's name
+        self.table = table  # (parent classes × child classes): P(child | parent) / P(child)
+        self.weight = weight
+
+    @classmethod
+    def build(cls, parent, pairs, parent_classes, child_classes, settings):
+        """From [(parent label, child label)] of the training rows with both; None without any."""
+        parent_index = {str(c): i for i, c in enumerate(parent_classes)}
+        child_index = {str(c): j for j, c in enumerate(child_classes)}
+        counts = np.zeros((len(parent_classes), len(child_classes)))
+        for p, c in pairs:
+            if str(p) in parent_index and str(c) in child_index:
+                counts[parent_index[str(p)], child_index[str(c)]] += 1
+        if not counts.any() or not settings.hierarchy_weight:
+            return None
+        overall = counts.sum(axis=0) + 1.0
+        overall /= overall.sum()
+        alpha = settings.hierarchy_smoothing
+        table = (counts + alpha * overall) / (counts.sum(axis=1, keepdims=True) + alpha)
+        # As a ratio to how often each child is chosen at all: the child model is class-balanced,
+        # and a parent that says nothing about the child (a row like the overall shares) leaves it be.
+        return cls(parent, table / overall, settings.hierarchy_weight)
+
+    def apply(self, child_proba, parent_proba):
+        prior = parent_proba @ self.table
+        proba = child_proba * prior**self.weight
+        return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _probabilities(bundle, X, known=None):
+    """{label name: (rows × classes) probabilities} of every classifier of `bundle` on rows `X`.
+
+    A label with a Hierarchy is routed within its parent: the parent's probabilities, or the
+    parent value in `known` ({name: label}, one row) when a verifier already set it.
+    """
+    out = {name: classifier.predict_proba(X) for name, classifier in bundle.classifiers.items()}
+    for name, link in getattr(bundle, "hierarchy", {}).items():
+        if name not in out or link.parent not in out:
+            continue
+        parent_proba = out[link.parent]
+        value = (known or {}).get(link.parent)
+        classes = list(bundle.classifiers[link.parent].classes_)
+        if value is not None and str(value) in classes:
+            parent_proba = np.zeros_like(parent_proba)
+            parent_proba[:, classes.index(str(value))] = 1.0
+        out[name] = link.apply(out[name], parent_proba)
+    return out
+
+
 @dataclass
 class Bundle:
     """What one training run produces: the shared features and one classifier per label."""
@@ -629,6 +816,7 @@ class Bundle:
     features: Features
     classifiers: dict = field(default_factory=dict)  # label name → Classifier
     trained_on: dict = field(default_factory=dict)  # label name → number of rows
+    hierarchy: dict = field(default_factory=dict)  # label name → Hierarchy (routed within its parent)
 
     def dumps(self):
         """The bundle as bytes (pickle), and their SHA-256: the same data gives the same bytes."""
@@ -642,12 +830,15 @@ class Bundle:
         return pickle.loads(payload)  # noqa: S301
 
 
-def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None):
+def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None, returns=None, hierarchy=None):
     """Fit the features on all `texts` (time order), then one classifier per label.
 
     `labels_by_name` maps a label name ("agency", "category") to a list aligned with `texts`, with
     None where a row has no value for that label. `titles`, when given, are the reports' titles
-    (also part of `texts`), weighed again on their own.
+    (also part of `texts`), weighed again on their own. `returns` maps a label name to
+    (texts, labels) of reports that label's value sent back as not its authority ("bukan
+    wewenang", oldest first): negative evidence for it on alike reports (Returns). `hierarchy`
+    maps a label to the label it is routed within (default HIERARCHY: agencies within categories).
     """
     settings = settings or Settings()
     features = Features(settings)
@@ -662,6 +853,25 @@ def train_bundle(texts, labels_by_name, meta=None, settings=None, titles=None):
         if classifier.fit(X[rows], [labels[i] for i in rows]):
             bundle.classifiers[name] = classifier
             bundle.trained_on[name] = int(len(rows))
+            returned_texts, returned_labels = (returns or {}).get(name) or ((), ())
+            if len(returned_texts):
+                keep = slice(-settings.max_returns, None)
+                words = features.text.transform(features.normalize(list(returned_texts)[keep]))[0]
+                labels_kept = list(returned_labels)[keep]
+                classifier.returns = Returns.build(words, labels_kept, classifier.classes_, settings)
+    for child, parent in (HIERARCHY if hierarchy is None else hierarchy).items():
+        if child in bundle.classifiers and parent in bundle.classifiers:
+            pairs = [
+                (p, c)
+                for p, c in zip(labels_by_name[parent], labels_by_name[child], strict=True)
+                if p is not None and c is not None
+            ]
+            parent_classes = bundle.classifiers[parent].classes_
+            link = Hierarchy.build(
+                parent, pairs, parent_classes, bundle.classifiers[child].classes_, settings
+            )
+            if link is not None:
+                bundle.hierarchy[child] = link
     return bundle
 
 
@@ -680,16 +890,27 @@ def _rows(bundle, texts, meta=None, titles=None):
     return features.transform(normalized, meta, normalized_titles)
 
 
-def predict(bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset()):
+def predict(
+    bundle, text, meta=None, *, title=None, k=3, explain=5, exclude=frozenset(), returned=None, known=None
+):
     """Predict every label of `bundle` for one text: {label name: Prediction}.
 
-    `exclude`: words never given as a reason (the region names of the instance).
+    `exclude`: words never given as a reason (the region names of the instance). `returned`:
+    {label name: values that already sent this very report back}, lowered as a return of an
+    identical report is (Returns), also when the return came after the model was trained.
+    `known`: {label name: value} a verifier already chose (the category: agencies within it).
     """
     X = _rows(bundle, [text], [meta or []], None if title is None else [title])
     columns = bundle.features.word_columns() if explain else None
+    probabilities = _probabilities(bundle, X, known)
     out = {}
     for name, classifier in bundle.classifiers.items():
-        proba = classifier.predict_proba(X)[0]
+        proba = probabilities[name]
+        gone = [j for j, c in enumerate(classifier.classes_) if c in (returned or {}).get(name, ())]
+        if gone:
+            strength = np.full(len(gone), bundle.settings.return_strength)
+            proba = lower(proba, np.zeros(len(gone), dtype=np.int64), np.array(gone), strength)
+        proba = proba[0]
         order = np.argsort(-proba, kind="stable")[:k]
         top = [(classifier.classes_[i], float(proba[i])) for i in order]
         words = classifier.explain(X, order[0], columns, explain, exclude) if explain else []
@@ -781,13 +1002,14 @@ def metrics_from_proba(classes, proba, truth):
 def score(bundle, texts, labels_by_name, meta=None, titles=None):
     """Metrics of each of the bundle's classifiers on held-out rows (None labels are skipped)."""
     X = _rows(bundle, texts, meta, titles)
+    probabilities = _probabilities(bundle, X)
     out = {}
     for name, classifier in bundle.classifiers.items():
         labels = labels_by_name.get(name, [])
         rows = [i for i, y in enumerate(labels) if y is not None]
         if not rows:
             continue
-        proba = classifier.predict_proba(X[rows])
+        proba = probabilities[name][rows]
         out[name] = metrics_from_proba(classifier.classes_, proba, [labels[i] for i in rows])
     return out
 
@@ -812,22 +1034,30 @@ SUMMARY = (
 )
 
 
-def evaluate(train_texts, train_labels, test_texts, test_labels, settings=None, *, titles=None):
+def evaluate(train_texts, train_labels, test_texts, test_labels, settings=None, *, titles=None, parents=None):
     """Train on the first set and score the second: Jembatan's model, as `triage evaluate` prints it.
 
-    `titles`: (train titles, test titles) when the texts have them. The test reports are
-    predicted as one batch (the evaluation's own speed; a single suggestion takes the per-report
-    path of predict()).
+    `titles`: (train titles, test titles) when the texts have them. `parents`: the training rows'
+    parent labels (the category of an agency, None where unknown): the labels are then routed
+    within the predicted parent (Hierarchy), the parent model's training and prediction counted
+    in the times. The test reports are predicted as one batch (the evaluation's own speed; a
+    single suggestion takes the per-report path of predict()).
     """
     train_titles, test_titles = titles or (None, None)
+    labels = {"label": list(train_labels)}
+    if parents is not None:
+        labels["parent"] = list(parents)
     started = time.perf_counter()
-    bundle = train_bundle(train_texts, {"label": list(train_labels)}, settings=settings, titles=train_titles)
+    bundle = train_bundle(
+        train_texts, labels, settings=settings, titles=train_titles, hierarchy={"label": "parent"}
+    )
     train_seconds = time.perf_counter() - started
     if "label" not in bundle.classifiers:
         raise ValueError("need at least two labels with enough examples to train")
     started = time.perf_counter()
-    classes, proba = predict_many(bundle, test_texts, titles=test_titles)
+    proba = _probabilities(bundle, _rows(bundle, test_texts, titles=test_titles))["label"]
     ms_per_report = (time.perf_counter() - started) * 1000 / max(1, len(test_texts))
+    classes = bundle.classifiers["label"].classes_
     result = metrics_from_proba(classes, proba, test_labels)
     return _summary(result, train_texts, test_texts, classes, ms_per_report, train_seconds)
 

@@ -136,13 +136,18 @@ def _predict(report=None, *, text=None, title=None, region=None, channel=None, k
     model_key, version, bundle = _active.get_keyed()
     if bundle is None:
         return None, {}
+    returned, known = frozenset(), None
     if report is not None:
         text = training.report_text(report.title, report.description)
         title = report.title
         region, channel, kind = report.region_id, report.channel, report.kind
+        returned = _returned_by(report)
+        # A category a verifier confirmed: the agencies are proposed within it (learning.Hierarchy).
+        if report.category_id and report.verified_at:
+            known = str(report.category_id)
     region_code = getattr(region, "code", region)
     facts = training.report_facts(region_id=region_code, channel=channel, kind=kind)
-    key = (model_key, text or "", title or "", tuple(facts))
+    key = (model_key, text or "", title or "", tuple(facts), returned, known)
     with _recent_lock:
         hit = _recent.get(key)
     if hit is None:
@@ -157,12 +162,27 @@ def _predict(report=None, *, text=None, title=None, region=None, channel=None, k
             k=TOP + 2,
             explain=3 * EXPLAIN_WORDS,
             exclude=region_words(region_code),
+            returned={"agency": returned},
+            known={"category": known} if known else None,
         )
         with _recent_lock:
             _recent[key] = hit
             while len(_recent) > RECENT_PREDICTIONS:
                 _recent.pop(next(iter(_recent)))
     return version, hit
+
+
+def _returned_by(report):
+    """The agencies (ids as the model's labels) that sent `report` back as "bukan wewenang": the
+    model lowers them for this report at once, before any retraining learns from the return."""
+    from jembatan.reports.models import Disposition, DispositionStatus
+
+    if report.pk is None:
+        return frozenset()
+    agencies = Disposition.objects.filter(report=report, status=DispositionStatus.BUKAN_WEWENANG).values_list(
+        "agency_id", flat=True
+    )
+    return frozenset(str(a) for a in agencies)
 
 
 # Words of region names say where a report is, not what it is about: "padang" or "andalas" is no

@@ -258,3 +258,119 @@ def test_held_out_scores_keep_the_precision_curve_for_the_auto_routing_bar(bundl
 def test_precision_curve_counts_the_reports_at_or_above_each_confidence():
     curve = learning.precision_curve([0.95, 0.8, 0.6, 0.4], [1, 1, 0, 1], levels=(0.5, 0.9))
     assert curve == [[0.5, 0.75, 0.6667, 3], [0.9, 0.25, 1.0, 1]]
+
+
+def test_returns_lower_the_returned_label_for_alike_texts_only(corpus):
+    texts, labels = corpus
+    road = next(t for t, y in zip(texts, labels, strict=True) if y == "road")
+    health = next(t for t, y in zip(texts, labels, strict=True) if y == "health")
+    plain = learning.train_bundle(texts[:75], {"topic": labels[:75]})
+    with_return = learning.train_bundle(
+        texts[:75], {"topic": labels[:75]}, returns={"topic": ([road], ["road"])}
+    )
+    classes = list(plain.classifiers["topic"].classes_)
+    _c, before = learning.predict_many(plain, [road, health], name="topic")
+    _c, after = learning.predict_many(with_return, [road, health], name="topic")
+    r, h = classes.index("road"), classes.index("health")
+    # The returned text itself: the road's odds against any other topic fall by 1 − strength.
+    strength = learning.Settings().return_strength
+    assert after[0, r] / after[0, h] == pytest.approx((1 - strength) * before[0, r] / before[0, h], rel=1e-3)
+    # A text about something else shares too few words with it to be touched.
+    assert after[1] == pytest.approx(before[1])
+
+
+def test_returns_of_a_label_the_model_does_not_know_are_dropped(corpus):
+    texts, labels = corpus
+    bundle = learning.train_bundle(
+        texts[:75], {"topic": labels[:75]}, returns={"topic": (["apa saja"], ["kebun"])}
+    )
+    assert bundle.classifiers["topic"].returns is None
+
+
+def test_a_category_that_says_nothing_about_the_agency_leaves_the_agency_model_be():
+    settings = learning.Settings(hierarchy_weight=1.0, hierarchy_smoothing=2.0)
+    # Category "x" goes to agencies a and b as often as they occur overall; "y" only to b.
+    pairs = [("x", "a"), ("x", "b"), ("x", "a"), ("x", "b"), ("y", "b"), ("y", "b")]
+    link = learning.Hierarchy.build("category", pairs, ["x", "y"], ["a", "b"], settings)
+    agency = np.array([[0.7, 0.3]])
+    assert link.apply(agency, np.array([[0.5, 0.5]])).sum() == pytest.approx(1.0)
+    within_y = link.apply(agency, np.array([[0.0, 1.0]]))[0]
+    within_x = link.apply(agency, np.array([[1.0, 0.0]]))[0]
+    assert within_y[1] > 0.3 and within_x[0] > 0.7  # y favours b; x, where a is relatively common, a
+    assert within_y[0] > 0  # never seen together: unlikely, not impossible
+
+
+def test_agencies_are_proposed_within_a_known_category(corpus):
+    texts, labels = corpus
+    # The agency follows the topic, except that parking reports went to two offices alike.
+    agencies = [
+        {"road": "pu", "health": "dinkes"}.get(y, "dishub" if i % 2 else "satpol")
+        for i, y in enumerate(labels)
+    ]
+    bundle = learning.train_bundle(texts[:75], {"agency": agencies[:75], "category": labels[:75]})
+    assert bundle.hierarchy["agency"].parent == "category"
+    road = "Jalan berlubang. jalan di depan pasar berlubang, parkir liar juga di sana"
+    free = dict(learning.predict(bundle, road, k=4, explain=0)["agency"].top)
+    within = dict(learning.predict(bundle, road, k=4, explain=0, known={"category": "parking"})["agency"].top)
+    assert within["dishub"] + within["satpol"] > free["dishub"] + free["satpol"]
+    assert within["pu"] < free["pu"]
+
+
+def _skewed(rng, n, favoured):
+    """Out-of-fold probabilities of three classes where `favoured` wins the close calls of class 2."""
+    y = rng.integers(0, 3, n)
+    proba = np.full((n, 3), 0.1)
+    proba[np.arange(n), y] = 0.8
+    close = y == 2
+    proba[close, 2], proba[close, favoured] = 0.45, 0.5
+    return proba / proba.sum(axis=1, keepdims=True), y
+
+
+def test_offsets_are_kept_only_when_they_hold_on_the_newest_rows():
+    rng = np.random.default_rng(1)
+    # The same skew all along: offsets tuned on the older rows fix the newer ones too.
+    proba, y = _skewed(rng, 200, favoured=0)
+    assert learning.offsets_carry_over(proba, y, slice(100, None))
+    # The skew changes sides: what the older rows teach does not hold on the newer ones.
+    older, y_older = _skewed(rng, 100, favoured=0)
+    newer, y_newer = _skewed(rng, 100, favoured=1)
+    newer[y_newer == 2, 0] = 0.0  # class 0 never competes in the newer rows
+    proba, y = np.vstack([older, newer]), np.concatenate([y_older, y_newer])
+    assert not learning.offsets_carry_over(proba, y, slice(100, None))
+
+
+@pytest.mark.parametrize("member", ["complement-nb", "logistic"])
+def test_an_ensemble_member_is_averaged_after_calibration(corpus, member):
+    texts, labels = corpus
+    settings = learning.Settings(nb_weight=0.3, member=member)
+    bundle = learning.train_bundle(texts[:75], {"topic": labels[:75]}, settings=settings)
+    classifier = bundle.classifiers["topic"]
+    assert classifier.nb is not None and classifier.nb[0].shape == (classifier.weights.shape[0], 3)
+    classes, proba = learning.predict_many(bundle, texts[75:], name="topic")
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert np.mean(classes[proba.argmax(axis=1)] == np.array(labels[75:])) >= 0.9
+
+
+def test_loading_the_urlconf_and_running_check_imports_no_scikit_learn():
+    # Every management command that loads the URLconf (check, migrate, the server) would pay the
+    # second or more that importing scikit-learn costs; only training and evaluation may.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import os, sys, django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'jembatan.settings')\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "from django.core.management import call_command\n"
+        "get_resolver().url_patterns\n"
+        "call_command('check', stdout=open(os.devnull, 'w'))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'threadpoolctl', 'joblib'}))\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

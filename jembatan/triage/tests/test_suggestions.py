@@ -412,3 +412,56 @@ def test_triage_list_shows_each_versions_auto_routing_bar(trained):
     call_command("triage", "list", stdout=out)
     lines = out.getvalue().splitlines()
     assert any(line.lstrip().startswith("auto-routing") for line in lines)
+
+
+def test_a_bukan_wewenang_return_is_kept_as_negative_evidence_for_that_agency(trained):
+    w = trained
+    data = training.build_dataset()
+    assert [(r.report_id, r.agency) for r in data.returns] == [(w.corrected.pk, str(w.pupr_padang.pk))]
+    assert w.model.trained_on["returns"] == 1
+    _version, bundle = services.active_model()
+    returns = bundle.classifiers["agency"].returns
+    assert returns is not None and returns.rows_t.shape[1] == 1
+
+
+def test_a_return_by_the_agency_it_finally_went_to_is_not_negative_evidence(trained):
+    w = trained
+    report = tf.submit(
+        w, title="Jalan rusak", description="jalan rusak dan berlubang besar", region=w.village_padang
+    )
+    disposition = tf.settle(w, report, category=w.cat_road, agency=w.pupr_padang).dispositions.get()
+    liaison = make_liaison(w.pupr_padang)
+    report_actions.return_disposition(
+        disposition=disposition, actor=liaison, reason="Salah kirim, coba lagi."
+    )
+    report_actions.dispose_report(report=report, actor=w.admin, agencies=[w.pupr_padang])
+    assert report.pk not in {r.report_id for r in training.build_dataset().returns}
+
+
+def test_the_agency_that_returned_a_report_is_lowered_for_it_and_for_alike_reports(trained):
+    from jembatan.triage import learning
+
+    w = trained
+    _version, bundle = services.active_model()
+    pupr = str(w.pupr_padang.pk)
+    text = training.report_text(w.corrected.title, w.corrected.description)
+    facts = training.report_facts(
+        region_id=w.corrected.region_id, channel=w.corrected.channel, kind="pengaduan"
+    )
+
+    def pupr_probability(**kwargs):
+        top = learning.predict(bundle, text, facts, title=w.corrected.title, k=10, explain=0, **kwargs)
+        return dict(top["agency"].top).get(pupr, 0.0)
+
+    lowered = pupr_probability()
+    classifier = bundle.classifiers["agency"]
+    saved, classifier.returns = classifier.returns, None
+    try:
+        plain = pupr_probability()
+        # Without the model's memory the report's own return still lowers PUPR (suggest() passes it).
+        assert pupr_probability(returned={"agency": {pupr}}) < plain
+    finally:
+        classifier.returns = saved
+    assert 0 < lowered < plain
+    shown = services.suggest(w.corrected)
+    assert all(choice.pk != w.pupr_padang.pk or choice.probability < plain for choice in shown.agencies)

@@ -60,6 +60,10 @@ class Command(BaseCommand):
             action="store_true",
             help='the addressee of a "Yth. <instansi>," header is the label (the header is removed)',
         )
+        evaluate.add_argument(
+            "--parent-column",
+            help="a label the label is routed within (an agency's category): hierarchical routing",
+        )
         evaluate.add_argument("--order-column")
         evaluate.add_argument("--test-fraction", type=float, default=0.2)
         evaluate.add_argument("--min-class-size", type=int, default=1, help="drop rarer labels first")
@@ -178,6 +182,7 @@ class Command(BaseCommand):
         title_column,
         label_column,
         label_from_header,
+        parent_column,
         order_column,
         test_fraction,
         min_class_size,
@@ -190,7 +195,13 @@ class Command(BaseCommand):
         if seeds < 1:
             raise CommandError("--seeds must be at least 1")
         rows = read_labelled_csv(
-            path, text_columns, label_column, order_column, title_column, label_from_header=label_from_header
+            path,
+            text_columns,
+            label_column,
+            order_column,
+            title_column,
+            label_from_header=label_from_header,
+            parent_column=parent_column,
         )
         if min_class_size > 1:
             counts = {}
@@ -212,10 +223,17 @@ class Command(BaseCommand):
 
 
 def read_labelled_csv(
-    path, text_columns, label_column=None, order_column=None, title_column=None, *, label_from_header=False
+    path,
+    text_columns,
+    label_column=None,
+    order_column=None,
+    title_column=None,
+    *,
+    label_from_header=False,
+    parent_column=None,
 ):
-    """[Row(text, label, title)] from a CSV, in the order of `order_column` (stable), rows without
-    a text or a label skipped. The text starts with the title when there is one."""
+    """[Row(text, label, title, parent)] from a CSV, in the order of `order_column` (stable), rows
+    without a text or a label skipped. The text starts with the title when there is one."""
     from jembatan.triage.evaluation import Row, header_label
 
     csv.field_size_limit(sys.maxsize)
@@ -223,7 +241,8 @@ def read_labelled_csv(
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = reader.fieldnames or []
-            wanted = [*text_columns, *[c for c in (label_column, order_column, title_column) if c]]
+            named = (label_column, order_column, title_column, parent_column)
+            wanted = [*text_columns, *[c for c in named if c]]
             if unknown := [c for c in wanted if c not in columns]:
                 raise CommandError(f"no column {', '.join(unknown)} in {path}; columns: {', '.join(columns)}")
             records = list(reader)
@@ -237,10 +256,11 @@ def read_labelled_csv(
         else:
             label = (record.get(label_column) or "").strip()
         title = (record.get(title_column) or "").strip() if title_column else ""
+        parent = (record.get(parent_column) or "").strip() if parent_column else ""
         text = ". ".join(p for p in [title, *parts] if p)
         if text and label:
             order = (record.get(order_column) or "").strip() if order_column else ""
-            rows.append((Row(text, label, title), order))
+            rows.append((Row(text, label, title, parent), order))
     if order_column:
         keys = _sort_keys([order for _row, order in rows])
         rows = [pair for _key, pair in sorted(zip(keys, rows, strict=True), key=lambda item: item[0])]
