@@ -34,13 +34,15 @@ the few candidates.
 
 import datetime as dt
 import functools
+import json
 import logging
 import math
 import zlib
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import connections, transaction
+from django.db.models import Count, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from jembatan.reports.models import ARCHIVED_STATUSES, CLOSED_STATUSES, Report
@@ -277,15 +279,30 @@ def _coordinate(value):
 def query_entry(
     report=None, *, text=None, region=None, date=None, category=None, latitude=None, longitude=None
 ):
-    """The look-up's own Entry (dupscore.py): a stored report, or a text being written; and its text."""
+    """The look-up's own Entry (dupscore.py): a stored report, or a text being written; and its
+    shingles. A stored report's analysis, signature and category group come from its index row."""
+    stored = None
     if report is not None:
         text, region, date = report.description, report.region_id, report.submitted_at
-        category = report.category if report.category_id else None
+        category = report.category_id
         latitude, longitude = report.latitude, report.longitude
+        if report.pk:
+            stored = (
+                IndexedReport.objects.using(report._state.db or "default")
+                .filter(report_id=report.pk, analysis__isnull=False)
+                .values_list("analysis", "signature", "category_group_id")
+                .first()
+            )
     date = date or timezone.now()
     if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
         date = timezone.make_aware(dt.datetime.combine(date, dt.time(12)))
     shingle_set = shingles(text or "")
+    if stored is not None:
+        analysis, sig, group = stored[0], bytes(stored[1]) if stored[1] else None, stored[2]
+    else:
+        analysis = wording.analyse(text or "")
+        sig = signature_bytes(signature(shingle_set)) if shingle_set else None
+        group = _category_group(category)
     entry = dupscore.Entry(
         pk=report.pk if report is not None else None,
         region=getattr(region, "code", region) or None,
@@ -293,9 +310,9 @@ def query_entry(
         latitude=_coordinate(latitude),
         longitude=_coordinate(longitude),
         category=getattr(category, "pk", category),
-        category_group=_category_group(category),
-        analysis=wording.analyse(text or ""),
-        signature=signature_bytes(signature(shingle_set)) if shingle_set else None,
+        category_group=group,
+        analysis=analysis,
+        signature=sig,
     )
     return entry, shingle_set
 
@@ -360,7 +377,7 @@ def find_duplicates(
 
 
 def _base_queryset(queryset, query, window_days, include_archived):
-    """The reports a match may be: the caller's, in the window, not archived, not long closed."""
+    """The reports a match may be: the caller's, in the window, not archived."""
     low = query.submitted_at - dt.timedelta(days=window_days)
     high = query.submitted_at + dt.timedelta(days=window_days)
     base = queryset if queryset is not None else Report.objects.all()
@@ -369,8 +386,14 @@ def _base_queryset(queryset, query, window_days, include_archived):
         base = base.exclude(pk=query.pk)
     if not include_archived:
         base = base.exclude(status__in=ARCHIVED_STATUSES)
+    return base
+
+
+def _long_closed(query):
+    """Reports closed more than TRIAGE_DUPLICATE_CLOSED_DAYS before the query: no longer candidates
+    by place (a near copy of one is still found, as before)."""
     closed_before = query.submitted_at - dt.timedelta(days=settings.TRIAGE_DUPLICATE_CLOSED_DAYS)
-    return base.exclude(status__in=CLOSED_STATUSES, closed_at__lt=closed_before)
+    return Q(status__in=CLOSED_STATUSES, closed_at__lt=closed_before)
 
 
 def _near_copies(query, query_shingles, base, window_days, limit):
@@ -468,7 +491,11 @@ def _place_queries(query, rows, radius_m):
 
 def _placed_entries(query, base, window_days):
     """Candidates by place and category, nearest level first, then newest: at most
-    TRIAGE_DUPLICATE_MAX_CANDIDATES Entries the caller may see (analyses not loaded yet)."""
+    TRIAGE_DUPLICATE_MAX_CANDIDATES Entries the caller may see, with their stored analyses.
+
+    The index range scans (_place_queries) run as one UNION ALL statement, each newest first and
+    limited; the analyses come back as text and only the kept candidates' are decoded.
+    """
     if not query.city:
         return []
     radius_m = settings.TRIAGE_DUPLICATE_RADIUS_METRES
@@ -477,19 +504,49 @@ def _placed_entries(query, base, window_days):
     high = query.submitted_at + dt.timedelta(days=window_days)
     rows = IndexedReport.objects.using(base.db).filter(submitted_at__range=(low, high))
     found = {}
-    for scan in _place_queries(query, rows, radius_m):
-        for values in scan.order_by("-submitted_at").values_list(*PLACE_FIELDS)[:most]:
-            found.setdefault(values[0], values)
+    for values in _union_rows(
+        base.db, [s.order_by("-submitted_at")[:most] for s in _place_queries(query, rows, radius_m)]
+    ):
+        found.setdefault(values[0], values)
     ranked = []
-    for pk, village, district, city, lat, lon, category, group, submitted_at in found.values():
+    for pk, village, district, city, lat, lon, category, group, submitted_at, analysis, sig in found.values():
         region = village or (district if district != city else None) or city
-        entry = dupscore.Entry(pk, region, submitted_at, lat, lon, category, group)
+        entry = dupscore.Entry(pk, region, submitted_at, lat, lon, category, group, analysis, sig)
         level = dupscore.place_level(query, entry, radius_m)
         if pk != query.pk and level and dupscore.category_relation(query, entry):
             ranked.append((LEVEL_ORDER[level[0]], -submitted_at.timestamp(), entry))
-    visible = set(base.filter(pk__in=[e.pk for _l, _t, e in ranked]).values_list("pk", flat=True))
+    visible = base.filter(pk__in=[e.pk for _l, _t, e in ranked]).exclude(_long_closed(query))
+    visible = set(visible.values_list("pk", flat=True))
     ranked.sort(key=lambda item: item[:2])
-    return [entry for _l, _t, entry in ranked if entry.pk in visible][:most]
+    kept = [entry for _l, _t, entry in ranked if entry.pk in visible][:most]
+    for entry in kept:
+        if isinstance(entry.analysis, str):
+            entry.analysis = json.loads(entry.analysis)
+        entry.signature = bytes(entry.signature) if entry.signature is not None else None
+    return kept
+
+
+def _union_rows(using, scans):
+    """The rows of several sliced querysets (PLACE_FIELDS, then analysis and signature, undecoded)
+    in one statement: SELECT * FROM (scan) UNION ALL SELECT * FROM (scan) ..."""
+    connection = connections[using]
+    parts, params = [], []
+    for i, scan in enumerate(scans):
+        sql, scan_params = scan.values_list(*PLACE_FIELDS, "analysis", "signature").query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS scan{i}")
+        params += scan_params
+    field = IndexedReport._meta.get_field("submitted_at")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    converters = connection.ops.get_db_converters(Col("triage_indexedreport", field))
+    out = []
+    for row in rows:
+        when = row[8]
+        for converter in converters:
+            when = converter(when, None, connection)
+        out.append((*row[:8], when, *row[9:]))
+    return out
 
 
 def _with_analyses(using, entries, near, objects, self_pk):
@@ -498,8 +555,9 @@ def _with_analyses(using, entries, near, objects, self_pk):
     for pk, report in objects.items():
         if pk not in by_pk:
             by_pk[pk] = _entry_of_report(report)
-    stored = IndexedReport.objects.using(using).filter(report_id__in=list(by_pk))
-    for pk, analysis, stored_signature in stored.values_list("report_id", "analysis", "signature"):
+    missing = [pk for pk, entry in by_pk.items() if entry.analysis is None]
+    stored = IndexedReport.objects.using(using).filter(report_id__in=missing) if missing else ()
+    for pk, analysis, stored_signature in stored and stored.values_list("report_id", "analysis", "signature"):
         by_pk[pk].analysis = analysis
         by_pk[pk].signature = stored_signature
     for entry in by_pk.values():
@@ -528,23 +586,24 @@ def _tail(query, query_shingles, base, position, near):
     tail = list(
         base.filter(pk__gt=position)
         .order_by("-pk")
-        .values_list(*TAIL_FIELDS, "category__parent_id")[: TAIL_LIMIT + 1]
+        .values_list(*TAIL_FIELDS, "category__parent_id", "status", "closed_at")[: TAIL_LIMIT + 1]
     )
     if len(tail) > TAIL_LIMIT:
         logger.warning("duplicate index is %s+ reports behind: is the triage worker running?", TAIL_LIMIT)
         tail = tail[:TAIL_LIMIT]
     radius_m = settings.TRIAGE_DUPLICATE_RADIUS_METRES
     entries = []
-    for pk, description, region, submitted_at, lat, lon, category, group in tail:
+    closed_before = query.submitted_at - dt.timedelta(days=settings.TRIAGE_DUPLICATE_CLOSED_DAYS)
+    for pk, description, region, submitted_at, lat, lon, category, group, status, closed_at in tail:
         if not _same_city(query.city, region):
             continue
         score = similarity(query_shingles, shingles(description))
         if score >= SIMILARITY:
             near[pk] = score
         entry = dupscore.Entry(pk, region, submitted_at, _coordinate(lat), _coordinate(lon), category, group)
-        if (pk in near or dupscore.place_level(query, entry, radius_m)) and dupscore.category_relation(
-            query, entry
-        ):
+        long_closed = status in CLOSED_STATUSES and closed_at and closed_at < closed_before
+        placed = not long_closed and dupscore.place_level(query, entry, radius_m)
+        if (pk in near or placed) and dupscore.category_relation(query, entry):
             shingle_set = shingles(description)
             entry.analysis = wording.analyse(description)
             entry.signature = signature_bytes(signature(shingle_set)) if shingle_set else None
