@@ -355,7 +355,8 @@ class Bench:
                 (label, statistics.median(times), times[int(len(times) * 0.95)], times[-1], found, len(times))
             )
         print(
-            f"\nfind_duplicates at {self.args.reports:,} reports ({self.vendor}), {self.args.queries} queries each"
+            f"\nfind_duplicates at {self.args.reports:,} reports ({self.vendor}), "
+            f"{self.args.queries} queries each"
         )
         header = f"{'query':<72} {'median ms':>9} {'p95 ms':>8} {'max ms':>8} {'found':>10}"
         print(header)
