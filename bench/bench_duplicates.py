@@ -64,7 +64,7 @@ def sentences():
     pool = []
     with LAPOR.open(newline="", encoding="utf-8") as handle:
         for record in csv.DictReader(handle):
-            body = strip_markup(strip_boilerplate(record["isi"]))
+            body = strip_markup(strip_boilerplate(record["isi"])).replace("\x00", "")  # PostgreSQL: no NUL
             pool += [s.strip() for s in re.split(r"[.!?]+", body) if len(s.split()) >= 4]
     return pool
 
