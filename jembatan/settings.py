@@ -361,6 +361,15 @@ TRIAGE_AUTO_ROUTE = env_bool("TRIAGE_AUTO_ROUTE", False)
 TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = (
     env_int("TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE_PERCENT", 95, minimum=50, maximum=100) / 100
 )
+# Duplicates (triage/duplicates.py): candidates within this distance of the pin (when both reports
+# have one), at most this many per look-up; closed reports stay candidates this many days; the
+# calibrated score (a probability) from which a match is shown to the verifier, and the higher one
+# from which the citizen is asked "is this the same problem?".
+TRIAGE_DUPLICATE_RADIUS_METRES = env_int("TRIAGE_DUPLICATE_RADIUS_METRES", 250, minimum=10)
+TRIAGE_DUPLICATE_MAX_CANDIDATES = env_int("TRIAGE_DUPLICATE_MAX_CANDIDATES", 60, minimum=5, maximum=500)
+TRIAGE_DUPLICATE_CLOSED_DAYS = env_int("TRIAGE_DUPLICATE_CLOSED_DAYS", 30, minimum=0)
+TRIAGE_DUPLICATE_VERIFIER_PERCENT = env_int("TRIAGE_DUPLICATE_VERIFIER_PERCENT", 50, minimum=1, maximum=99)
+TRIAGE_DUPLICATE_CITIZEN_PERCENT = env_int("TRIAGE_DUPLICATE_CITIZEN_PERCENT", 80, minimum=1, maximum=99)
 
 # --- Insights ---------------------------------------------------------------------------------------
 INSIGHTS_EXPORT_DIR = Path(env_str("INSIGHTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # large exports (task)

@@ -234,11 +234,14 @@ def similar_public_reports(text, region):
     asks, so neither the submit page nor its JSON endpoint can be used to probe hidden texts. The
     description alone is compared: the duplicate index holds descriptions, and adding the title
     would only add word pairs the stored texts lack and push real duplicates under the threshold.
+    The citizen is asked only from the higher threshold (TRIAGE_DUPLICATE_CITIZEN_PERCENT).
     """
     if region is None or len((text or "").strip()) < MIN_DESCRIPTION_LENGTH:
         return []
     public = Report.objects.public().select_related("region")
-    found = find_duplicates(text=text, region=region, queryset=public, limit=SIMILAR_LIMIT)
+    found = find_duplicates(
+        text=text, region=region, queryset=public, limit=SIMILAR_LIMIT, audience="citizen"
+    )
     return [report for report, _score in found]
 
 

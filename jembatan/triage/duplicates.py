@@ -34,14 +34,19 @@ the few candidates.
 
 import datetime as dt
 import functools
+import json
 import logging
+import math
 import zlib
 
-from django.db import transaction
-from django.db.models import Count
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Count, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 
-from jembatan.reports.models import ARCHIVED_STATUSES, Report
+from jembatan.reports.models import ARCHIVED_STATUSES, CLOSED_STATUSES, Report
+from jembatan.triage import dupscore, wording
 from jembatan.triage import text as textprep
 from jembatan.triage.models import DuplicateKey, IndexCursor, IndexedReport
 
@@ -152,6 +157,43 @@ def cursor_position(using="default"):
     )
 
 
+INDEX_FIELDS = (
+    "pk",
+    "description",
+    "submitted_at",
+    "created_at",
+    "region_id",
+    "latitude",
+    "longitude",
+    "category_id",
+    "category__parent_id",
+)
+
+
+def _index_row(row):
+    """The DuplicateKeys and the IndexedReport of one Report row (INDEX_FIELDS order)."""
+    pk, description, submitted_at, _created, region, latitude, longitude, category, group = row
+    shingle_set = shingles(description)
+    sig = signature(shingle_set) if shingle_set else None
+    report_keys = keys_of(sig) if sig is not None else []
+    entry = dupscore.Entry(pk=pk, region=region, submitted_at=submitted_at)
+    indexed = IndexedReport(
+        report_id=pk,
+        keys=len(report_keys),
+        signature=signature_bytes(sig) if sig is not None else None,
+        submitted_at=submitted_at,
+        village=entry.village,
+        district=entry.district,
+        city=entry.city,
+        latitude=float(latitude) if latitude is not None else None,
+        longitude=float(longitude) if longitude is not None else None,
+        category_id=category,
+        category_group_id=group,
+        analysis=wording.analyse(description),
+    )
+    return [DuplicateKey(key=k, report_id=pk, submitted_at=submitted_at) for k in report_keys], indexed
+
+
 def index_new_reports(*, batch=1000, now=None, using="default"):
     """Add every report not yet in the duplicate index; return how many were added."""
     now = now or timezone.now()
@@ -167,7 +209,7 @@ def index_new_reports(*, batch=1000, now=None, using="default"):
                 Report.objects.using(using)
                 .filter(pk__gt=after)
                 .order_by("pk")
-                .values_list("pk", "description", "submitted_at", "created_at")[:batch]
+                .values_list(*INDEX_FIELDS)[:batch]
             )
             if not rows:
                 return added
@@ -177,30 +219,21 @@ def index_new_reports(*, batch=1000, now=None, using="default"):
                 .values_list("report_id", flat=True)
             )
             keys, entries = [], []
-            for pk, description, submitted_at, _created_at in rows:
-                if pk in done:
-                    continue
-                shingle_set = shingles(description)
-                sig = signature(shingle_set) if shingle_set else None
-                report_keys = keys_of(sig) if sig is not None else []
-                keys += [DuplicateKey(key=k, report_id=pk, submitted_at=submitted_at) for k in report_keys]
-                entries.append(
-                    IndexedReport(
-                        report_id=pk,
-                        keys=len(report_keys),
-                        signature=signature_bytes(sig) if sig is not None else None,
-                    )
-                )
+            for row in rows:
+                if row[0] not in done:
+                    report_keys, entry = _index_row(row)
+                    keys += report_keys
+                    entries.append(entry)
             DuplicateKey.objects.using(using).bulk_create(keys, batch_size=2000)
-            IndexedReport.objects.using(using).bulk_create(entries, batch_size=2000)
+            IndexedReport.objects.using(using).bulk_create(entries, batch_size=500)
             added += len(entries)
             # Move the cursor over the settled prefix only: a younger report may still have an
             # earlier id in a transaction that has not committed yet. Younger ones are indexed all
             # the same, and find_duplicates checks everything above the cursor directly.
-            for pk, _d, _s, created_at in rows:
-                settled = settled and created_at < settled_before
+            for row in rows:
+                settled = settled and row[3] < settled_before
                 if settled:
-                    cursor.position = pk
+                    cursor.position = row[0]
             cursor.save(update_fields=["position", "updated_at"])
             after = rows[-1][0]
         if len(rows) < batch:
@@ -218,6 +251,71 @@ def rebuild_index(using="default"):
 
 # --- Lookup ----------------------------------------------------------------------------------------
 
+VERIFIER = "verifier"
+CITIZEN = "citizen"
+
+
+def threshold_for(audience):
+    """The score from which a match is shown: to the verifier, or (higher) to the citizen writing."""
+    if audience == CITIZEN:
+        return settings.TRIAGE_DUPLICATE_CITIZEN_PERCENT / 100
+    return settings.TRIAGE_DUPLICATE_VERIFIER_PERCENT / 100
+
+
+def _category_group(category):
+    if category is None:
+        return None
+    if hasattr(category, "parent_id"):
+        return category.parent_id
+    from jembatan.directory.models import Category
+
+    return Category.objects.filter(pk=category).values_list("parent_id", flat=True).first()
+
+
+def _coordinate(value):
+    return float(value) if value not in (None, "") else None
+
+
+def query_entry(
+    report=None, *, text=None, region=None, date=None, category=None, latitude=None, longitude=None
+):
+    """The look-up's own Entry (dupscore.py): a stored report, or a text being written; and its
+    shingles. A stored report's analysis, signature and category group come from its index row."""
+    stored = None
+    if report is not None:
+        text, region, date = report.description, report.region_id, report.submitted_at
+        category = report.category_id
+        latitude, longitude = report.latitude, report.longitude
+        if report.pk:
+            stored = (
+                IndexedReport.objects.using(report._state.db or "default")
+                .filter(report_id=report.pk, analysis__isnull=False)
+                .values_list("analysis", "signature", "category_group_id")
+                .first()
+            )
+    date = date or timezone.now()
+    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+        date = timezone.make_aware(dt.datetime.combine(date, dt.time(12)))
+    shingle_set = shingles(text or "")
+    if stored is not None:
+        analysis, sig, group = stored[0], bytes(stored[1]) if stored[1] else None, stored[2]
+    else:
+        analysis = wording.analyse(text or "")
+        sig = signature_bytes(signature(shingle_set)) if shingle_set else None
+        group = _category_group(category)
+    entry = dupscore.Entry(
+        pk=report.pk if report is not None else None,
+        region=getattr(region, "code", region) or None,
+        submitted_at=date,
+        latitude=_coordinate(latitude),
+        longitude=_coordinate(longitude),
+        category=getattr(category, "pk", category),
+        category_group=group,
+        analysis=analysis,
+        signature=sig,
+    )
+    return entry, shingle_set
+
 
 def find_duplicates(
     report=None,
@@ -229,41 +327,83 @@ def find_duplicates(
     queryset=None,
     window_days=WINDOW_DAYS,
     include_archived=False,
+    category=None,
+    latitude=None,
+    longitude=None,
+    audience=VERIFIER,
 ):
-    """Reports that look like a duplicate of `report` (or of `text` sent in `region` on `date`).
+    """Reports that are likely the same problem as `report` (or as `text` sent from `region`, with
+    `category` and a pin at `latitude`/`longitude` when known, on `date`, default now).
 
-    Returns up to `limit` pairs (report, similarity), most similar first; similarity is the
-    Jaccard index of the word bigrams, from SIMILARITY to 1.0. `queryset` restricts the answer
-    (e.g. Report.objects.public() for a citizen, or what a verifier may see); archived reports
-    are left out unless asked for. Place: when both sides have a region below the province,
-    they must be in the same kabupaten/kota. Time: within `window_days` either side of the
-    report's submission (of `date`, default now, for a text).
+    Returns up to `limit` pairs (report, score), most likely first; score is the calibrated
+    probability of dupscore.py (a near-copy scores at least its Jaccard similarity), at least the
+    audience's threshold (threshold_for): VERIFIER for the workbench, CITIZEN for the portal's
+    prompt. Near-copies (Jaccard of word bigrams ≥ SIMILARITY) are always returned, as before.
+    `queryset` restricts the answer (e.g. Report.objects.public() for a citizen, or what a verifier
+    may see); archived reports are left out unless asked for, closed ones after
+    TRIAGE_DUPLICATE_CLOSED_DAYS. Place: the candidates of dupscore.place_level (near copies: the
+    same kabupaten/kota). Time: within `window_days` either side.
     """
-    if report is not None:
-        text = report.description
-        region = report.region_id
-        date = report.submitted_at
-    region_code = getattr(region, "code", region)
-    date = date or timezone.now()
-    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
-        date = timezone.make_aware(dt.datetime.combine(date, dt.time(12)))
-    query = shingles(text or "")
-    if not query:
+    query, query_shingles = query_entry(
+        report, text=text, region=region, date=date, category=category, latitude=latitude, longitude=longitude
+    )
+    if not query_shingles:
         return []
-    query_signature = signature(query)
-    low, high = date - dt.timedelta(days=window_days), date + dt.timedelta(days=window_days)
+    base = _base_queryset(queryset, query, window_days, include_archived)
+    # The cursor first: every report at or below it had its keys committed before the lookups below
+    # start, and everything above it is checked directly, so none falls between the two.
+    position = cursor_position(base.db)
+    near, objects = _near_copies(query, query_shingles, base, window_days, limit)
+    entries = _placed_entries(query, base, window_days)
+    tail_entries = _tail(query, query_shingles, base, position, near)
+    entries = _with_analyses(base.db, entries, near, objects, query.pk) + tail_entries
+    scores = dupscore.score_pairs(
+        query,
+        entries,
+        near,
+        radius_m=settings.TRIAGE_DUPLICATE_RADIUS_METRES,
+        window_days=window_days,
+        model=dupscore.load_model(),
+    )
+    threshold = threshold_for(audience)
+    when = {e.pk: e.submitted_at for e in entries}
+    kept = [pk for pk, (score, is_near) in scores.items() if is_near or score >= threshold]
+    best = sorted(kept, key=lambda pk: (-scores[pk][0], -when[pk].timestamp() if pk in when else 0, -pk))[
+        :limit
+    ]
+    missing = [pk for pk in best if pk not in objects]
+    objects = {**objects, **(base.in_bulk(missing) if missing else {})}
+    return [(objects[pk], round(scores[pk][0], 4)) for pk in best if pk in objects]
+
+
+def _base_queryset(queryset, query, window_days, include_archived):
+    """The reports a match may be: the caller's, in the window, not archived."""
+    low = query.submitted_at - dt.timedelta(days=window_days)
+    high = query.submitted_at + dt.timedelta(days=window_days)
     base = queryset if queryset is not None else Report.objects.all()
     base = base.filter(submitted_at__range=(low, high))
-    if report is not None and report.pk:
-        base = base.exclude(pk=report.pk)
+    if query.pk:
+        base = base.exclude(pk=query.pk)
     if not include_archived:
         base = base.exclude(status__in=ARCHIVED_STATUSES)
-    using = base.db
+    return base
 
-    # The cursor first: every report at or below it had its keys committed before the lookup below
-    # starts, and everything above it is checked directly, so none falls between the two.
-    position = cursor_position(using)
-    city = _city(region_code)
+
+def _long_closed(query):
+    """Reports closed more than TRIAGE_DUPLICATE_CLOSED_DAYS before the query: no longer candidates
+    by place (a near copy of one is still found, as before)."""
+    closed_before = query.submitted_at - dt.timedelta(days=settings.TRIAGE_DUPLICATE_CLOSED_DAYS)
+    return Q(status__in=CLOSED_STATUSES, closed_at__lt=closed_before)
+
+
+def _near_copies(query, query_shingles, base, window_days, limit):
+    """Near-copies from the LSH index: ({pk: Jaccard ≥ SIMILARITY}, {pk: Report}), same kab/kota."""
+    using = base.db
+    low = query.submitted_at - dt.timedelta(days=window_days)
+    high = query.submitted_at + dt.timedelta(days=window_days)
+    import numpy as np
+
+    query_signature = np.frombuffer(query.signature, dtype="<u4").astype(np.uint64)
     # The best-matching reports by shared bands, a page at a time, most shared bands first. Each page
     # is narrowed to what the caller may see and to the same kabupaten/kota before the count of
     # matches is taken, so reports the caller may not see (or from elsewhere) cannot crowd out a
@@ -277,11 +417,9 @@ def find_duplicates(
         .order_by("-hits", "-report_id")
         .values("report_id")
     )
-    self_pk = report.pk if report is not None else None
     candidates, known = {}, {}  # pk -> Report, pk -> exact similarity
     for page in range(MAX_PAGES):
         page_ids = ranked[page * MAX_CANDIDATES : (page + 1) * MAX_CANDIDATES]
-        # The page's ids and their signatures in one round trip.
         signatures = list(
             IndexedReport.objects.using(using)
             .filter(report_id__in=page_ids)
@@ -291,42 +429,183 @@ def find_duplicates(
         estimates = {pk: estimated_similarity(query_signature, stored) for pk, stored in signatures}
         close = [pk for pk, estimate in estimates.items() if estimate >= PREFILTER]
         kept = set()
-        if close:
-            for r in base.filter(pk__in=close):
-                other_city = _city(r.region_id)
-                if not (city and other_city and city != other_city):
-                    kept.add(r.pk)
-                    if r.pk not in candidates:
-                        candidates[r.pk] = r
-                        known[r.pk] = similarity(query, shingles(r.description))
+        for r in base.filter(pk__in=close) if close else ():
+            if _same_city(query.city, r.region_id):
+                kept.add(r.pk)
+                candidates[r.pk] = r
+                known.setdefault(r.pk, similarity(query_shingles, shingles(r.description)))
         # Another page only when this one was full of near-copies (ranked by shared bands, so the
         # next page may hold more of them) and some the caller may not see, or from another
         # kabupaten/kota, took places a visible match might have had. A mixed page means the
         # near-copies are all in it: stop.
         near = sum(1 for estimate in estimates.values() if estimate >= CROWDING)
-        crowded = any(estimates[pk] >= CROWDING for pk in close if pk not in kept and pk != self_pk)
+        crowded = any(estimates[pk] >= CROWDING for pk in close if pk not in kept and pk != query.pk)
         enough = sum(1 for score in known.values() if score >= SIMILARITY)
         if near < FULL_PAGE * MAX_CANDIDATES or not crowded or enough >= limit:
             break
-    rows = [(r.pk, r.description, r.region_id, r.submitted_at) for r in candidates.values()]
-    # Reports above the cursor may not be in the index yet: check them directly.
-    fields = ("pk", "description", "region_id", "submitted_at")
-    tail = list(base.filter(pk__gt=position).order_by("-pk").values_list(*fields)[: TAIL_LIMIT + 1])
+    near_pks = {pk: score for pk, score in known.items() if score >= SIMILARITY}
+    return near_pks, {pk: candidates[pk] for pk in near_pks}
+
+
+def _same_city(city, other_region):
+    other_city = _city(other_region)
+    return not (city and other_city and city != other_city)
+
+
+PLACE_FIELDS = (
+    "report_id",
+    "village",
+    "district",
+    "city",
+    "latitude",
+    "longitude",
+    "category_id",
+    "category_group_id",
+    "submitted_at",
+)
+LEVEL_ORDER = {"pin": 0, "village": 1, "district": 2, "city": 3}
+
+
+def _place_queries(query, rows, radius_m):
+    """The index range scans that hold the candidates by place (each newest first)."""
+    scans = []
+    if query.pinned:
+        dlat = radius_m / 111_000
+        dlon = dlat / max(0.1, math.cos(math.radians(query.latitude)))
+        scans.append(
+            rows.filter(
+                city=query.city,
+                latitude__range=(query.latitude - dlat, query.latitude + dlat),
+                longitude__range=(query.longitude - dlon, query.longitude + dlon),
+            )
+        )
+    if query.village:
+        scans.append(rows.filter(village=query.village))
+    if dupscore.region_part(query.region, 3):
+        scans.append(rows.filter(district=query.district))
+        scans.append(rows.filter(district=query.city))  # reports known only to the kab/kota
+    else:
+        scans.append(rows.filter(city=query.city))
+    return scans
+
+
+def _placed_entries(query, base, window_days):
+    """Candidates by place and category, nearest level first, then newest: at most
+    TRIAGE_DUPLICATE_MAX_CANDIDATES Entries the caller may see, with their stored analyses.
+
+    The index range scans (_place_queries) run as one UNION ALL statement, each newest first and
+    limited; the analyses come back as text and only the kept candidates' are decoded.
+    """
+    if not query.city:
+        return []
+    radius_m = settings.TRIAGE_DUPLICATE_RADIUS_METRES
+    most = settings.TRIAGE_DUPLICATE_MAX_CANDIDATES
+    low = query.submitted_at - dt.timedelta(days=window_days)
+    high = query.submitted_at + dt.timedelta(days=window_days)
+    rows = IndexedReport.objects.using(base.db).filter(submitted_at__range=(low, high))
+    found = {}
+    for values in _union_rows(
+        base.db, [s.order_by("-submitted_at")[:most] for s in _place_queries(query, rows, radius_m)]
+    ):
+        found.setdefault(values[0], values)
+    ranked = []
+    for pk, village, district, city, lat, lon, category, group, submitted_at, analysis, sig in found.values():
+        region = village or (district if district != city else None) or city
+        entry = dupscore.Entry(pk, region, submitted_at, lat, lon, category, group, analysis, sig)
+        level = dupscore.place_level(query, entry, radius_m)
+        if pk != query.pk and level and dupscore.category_relation(query, entry):
+            ranked.append((LEVEL_ORDER[level[0]], -submitted_at.timestamp(), entry))
+    visible = base.filter(pk__in=[e.pk for _l, _t, e in ranked]).exclude(_long_closed(query))
+    visible = set(visible.values_list("pk", flat=True))
+    ranked.sort(key=lambda item: item[:2])
+    kept = [entry for _l, _t, entry in ranked if entry.pk in visible][:most]
+    for entry in kept:
+        if isinstance(entry.analysis, str):
+            entry.analysis = json.loads(entry.analysis)
+        entry.signature = bytes(entry.signature) if entry.signature is not None else None
+    return kept
+
+
+def _union_rows(using, scans):
+    """The rows of several sliced querysets (PLACE_FIELDS, then analysis and signature, undecoded)
+    in one statement: SELECT * FROM (scan) UNION ALL SELECT * FROM (scan) ..."""
+    connection = connections[using]
+    parts, params = [], []
+    for i, scan in enumerate(scans):
+        sql, scan_params = scan.values_list(*PLACE_FIELDS, "analysis", "signature").query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS scan{i}")
+        params += scan_params
+    field = IndexedReport._meta.get_field("submitted_at")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    converters = connection.ops.get_db_converters(Col("triage_indexedreport", field))
+    out = []
+    for row in rows:
+        when = row[8]
+        for converter in converters:
+            when = converter(when, None, connection)
+        out.append((*row[:8], when, *row[9:]))
+    return out
+
+
+def _with_analyses(using, entries, near, objects, self_pk):
+    """The entries (and the indexed near copies) with their stored analyses and signatures loaded."""
+    by_pk = {e.pk: e for e in entries}
+    for pk, report in objects.items():
+        if pk not in by_pk:
+            by_pk[pk] = _entry_of_report(report)
+    missing = [pk for pk, entry in by_pk.items() if entry.analysis is None]
+    stored = IndexedReport.objects.using(using).filter(report_id__in=missing) if missing else ()
+    for pk, analysis, stored_signature in stored and stored.values_list("report_id", "analysis", "signature"):
+        by_pk[pk].analysis = analysis
+        by_pk[pk].signature = stored_signature
+    for entry in by_pk.values():
+        if entry.analysis is None and entry.pk in objects:  # indexed before analyses were stored
+            entry.analysis = wording.analyse(objects[entry.pk].description)
+    return [e for e in by_pk.values() if e.analysis is not None and e.pk != self_pk]
+
+
+def _entry_of_report(report):
+    return dupscore.Entry(
+        pk=report.pk,
+        region=report.region_id,
+        submitted_at=report.submitted_at,
+        latitude=_coordinate(report.latitude),
+        longitude=_coordinate(report.longitude),
+        category=report.category_id,
+    )
+
+
+TAIL_FIELDS = ("pk", "description", "region_id", "submitted_at", "latitude", "longitude", "category_id")
+
+
+def _tail(query, query_shingles, base, position, near):
+    """Reports above the cursor (maybe not indexed yet), checked directly: near copies go into
+    `near`; the ones near by place come back as analysed Entries."""
+    tail = list(
+        base.filter(pk__gt=position)
+        .order_by("-pk")
+        .values_list(*TAIL_FIELDS, "category__parent_id", "status", "closed_at")[: TAIL_LIMIT + 1]
+    )
     if len(tail) > TAIL_LIMIT:
         logger.warning("duplicate index is %s+ reports behind: is the triage worker running?", TAIL_LIMIT)
         tail = tail[:TAIL_LIMIT]
-
-    scored = {}
-    for pk, description, other_region, submitted_at in rows + tail:
-        if pk in scored:
+    radius_m = settings.TRIAGE_DUPLICATE_RADIUS_METRES
+    entries = []
+    closed_before = query.submitted_at - dt.timedelta(days=settings.TRIAGE_DUPLICATE_CLOSED_DAYS)
+    for pk, description, region, submitted_at, lat, lon, category, group, status, closed_at in tail:
+        if not _same_city(query.city, region):
             continue
-        other_city = _city(other_region)
-        if city and other_city and city != other_city:
-            continue
-        score = known[pk] if pk in known else similarity(query, shingles(description))
+        score = similarity(query_shingles, shingles(description))
         if score >= SIMILARITY:
-            scored[pk] = (score, submitted_at)
-    best = sorted(scored, key=lambda pk: (-scored[pk][0], -scored[pk][1].timestamp(), -pk))[:limit]
-    missing = [pk for pk in best if pk not in candidates]  # matches found in the tail
-    objects = {**candidates, **(base.in_bulk(missing) if missing else {})}
-    return [(objects[pk], round(scored[pk][0], 4)) for pk in best if pk in objects]
+            near[pk] = score
+        entry = dupscore.Entry(pk, region, submitted_at, _coordinate(lat), _coordinate(lon), category, group)
+        long_closed = status in CLOSED_STATUSES and closed_at and closed_at < closed_before
+        placed = not long_closed and dupscore.place_level(query, entry, radius_m)
+        if (pk in near or placed) and dupscore.category_relation(query, entry):
+            shingle_set = shingles(description)
+            entry.analysis = wording.analyse(description)
+            entry.signature = signature_bytes(signature(shingle_set)) if shingle_set else None
+            entries.append(entry)
+    return entries

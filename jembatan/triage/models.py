@@ -77,11 +77,16 @@ class DuplicateKey(models.Model):
 
 
 class IndexedReport(models.Model):
-    """A report whose duplicate keys are written (a report with no words has keys = 0).
+    """A report in the duplicate index (a report with no words has keys = 0).
 
     `signature` is its MinHash signature (uint32, little-endian): comparing signatures estimates the
     similarity of a candidate without reading and normalizing its text, so only the close ones are
-    checked exactly.
+    checked exactly. The rest is copied from the report when it is indexed, so a look-up finds its
+    candidates by place and time in this table alone (indexed range scans, newest first) and scores
+    them without reading or re-analysing their text: `village` (desa/kelurahan code), `district` (the
+    kecamatan, or the kab/kota for a report known only to it), `city`, the pin, the category and its
+    group, and `analysis` (wording.analyse: word vector, char sketch, concepts, place names). A row
+    indexed before these fields existed has them empty: `triage reindex` fills them.
     """
 
     report = models.OneToOneField(
@@ -90,6 +95,23 @@ class IndexedReport(models.Model):
     keys = models.PositiveSmallIntegerField(default=0)
     signature = models.BinaryField(null=True)
     indexed_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True)
+    village = models.CharField(max_length=13, null=True)
+    district = models.CharField(max_length=8, null=True)
+    city = models.CharField(max_length=5, null=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    category_id = models.IntegerField(null=True)
+    category_group_id = models.IntegerField(null=True)
+    analysis = models.JSONField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["village", "submitted_at"], name="triage_idx_village_time"),
+            models.Index(fields=["district", "submitted_at"], name="triage_idx_district_time"),
+            models.Index(fields=["city", "submitted_at"], name="triage_idx_city_time"),
+            models.Index(fields=["city", "latitude"], name="triage_idx_city_lat"),
+        ]
 
 
 class IndexCursor(models.Model):

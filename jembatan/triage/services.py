@@ -5,8 +5,9 @@
     triage.suggest(report)               -> Suggestion | None   top-3 agencies and categories, why
     triage.suggest_categories(text, region=...) -> [Choice]     hints while a report is written
     triage.should_auto_route(suggestion) -> bool                instance setting, off by default
-    triage.find_duplicates(report)       -> [(Report, similarity)]
-    triage.find_duplicates(text=..., region=..., date=...)      the same, before a report exists
+    triage.find_duplicates(report)       -> [(Report, score)]   score: calibrated, ≥ the verifier threshold
+    triage.find_duplicates(text=..., region=..., date=..., category=..., latitude=..., longitude=...,
+                           audience="citizen")                  the same, before a report exists
     triage.completeness(report)          -> Completeness        .missing, .message (prefilled)
     triage.flags(report or text)         -> [Flag]              spam / abuse / SARA / unactionable
     triage.detect_personal_data(text)    -> [Span]              NIK, phone, e-mail, "nama saya X"

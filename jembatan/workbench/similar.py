@@ -1,8 +1,9 @@
 """Reports that may be the same complaint as this one, for the verifier's "Laporan serupa" card.
 
-The finding is triage's (triage.find_duplicates: near-identical text, same kabupaten/kota, within
-90 days), limited to the reports the verifier may see in the workbench. This module adds what the
-card shows for each match (the kabupaten/kota) and which way a merge goes:
+The finding is triage's (triage.find_duplicates: the same problem by place, category, time and
+words, or a near-identical text in the same kabupaten/kota, within 90 days), limited to the
+reports the verifier may see in the workbench. This module adds what the card shows for each match
+(the kabupaten/kota) and which way a merge goes:
 
 - The newer report is the duplicate: it is archived and its reporter and supporters back the older
   original (reports/actions.mark_duplicate).
@@ -30,7 +31,7 @@ MERGE_OTHER = "other"  # the match is the duplicate of the current report
 @dataclass(frozen=True)
 class Match:
     report: Report
-    similarity: float  # 0..1, the Jaccard similarity triage computed
+    similarity: float  # 0..1, triage's calibrated duplicate score (how likely the same problem)
     city: str  # the kabupaten/kota (or province) name, "" when the report has no region
     merge: str | None  # MERGE_THIS, MERGE_OTHER, or None when no merge is possible from this page
     is_newer: bool  # the match was submitted after the current report

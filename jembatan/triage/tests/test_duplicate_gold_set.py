@@ -59,6 +59,27 @@ REVIEWED_NEAR_DUPLICATES = {
     ),
 }
 
+# Pairs the calibrated score finds beyond the near-copies (issue 17), each read side by side: the same
+# problem in other words, in the same place, within 90 days.
+REVIEWED_REWORDED_DUPLICATES = {
+    # The housing project on Jl. Belimau, Lempake (RT 21/22) that dug up the road: mud and a ridge
+    # "seperti polisi tidur", reported by three citizens over a month.
+    ("7319179", "7405816"),
+    ("7319179", "7434883"),
+    ("7353397", "7405816"),
+    ("7353397", "7434883"),
+    ("7381672", "7459633"),  # street vendors' stalls over the drains of Jl. Jelawat
+    ("7710151", "7747897"),  # no street lighting on Jl. Pusaka, RT 21, a reporter writing again
+    ("7749205", "7840681"),  # the unrepaired Gg Saka / Gg H Juhri off Jl. P Suryanata, Bukit Pinang
+    ("7966879", "8029219"),  # the broken road at Perumahan Korpri Blok BR 42, Loa Bakung, same day
+    ("8209411", "8213956"),  # no car parking at Puskesmas Samarinda Kota, the next day
+    # The Dishub parking complaint (above) sent once more on 2 May, to the province:
+    *(
+        (other, "7729918")
+        for other in ("7692393", "7692395", "7692495", "7693739", "7694279", "7694295", "7697842", "7718200")
+    ),
+}
+
 
 def samarinda_rows():
     with needed_by_test(SAMARINDA).open(newline="", encoding="utf-8") as handle:
@@ -100,7 +121,7 @@ def found_pairs(limit=20):
     pairs = set()
     for report in Report.objects.exclude(external_id=""):
         for other, score in services.find_duplicates(report, limit=limit):
-            assert duplicates.SIMILARITY <= score <= 1.0
+            assert duplicates.threshold_for(duplicates.VERIFIER) <= score <= 1.0
             pairs.add(tuple(sorted((report.external_id, other.external_id))))
     return pairs
 
@@ -115,7 +136,8 @@ def test_every_duplicated_body_in_the_gold_set_is_found_and_nothing_false(samari
     assert len(gold) == 36 + 1  # nine copies of one body (36 pairs), and one body sent twice
     found = found_pairs()
     assert gold <= found
-    assert found - gold == {tuple(sorted(p)) for p in REVIEWED_NEAR_DUPLICATES}
+    reviewed = {tuple(sorted(p)) for p in REVIEWED_NEAR_DUPLICATES | REVIEWED_REWORDED_DUPLICATES}
+    assert found - gold == reviewed
 
 
 def test_index_holds_every_report_and_the_cursor_is_at_the_end(samarinda):

@@ -9,6 +9,9 @@
     manage.py triage autoroute
     manage.py triage reindex
     manage.py triage prune [--keep 5] [--commit]
+    manage.py triage evaluate-duplicates --csv PATH [--audience verifier|citizen] [--model PATH]
+    manage.py triage build-idf --csv PATH [--text-column isi] [--out PATH]
+    manage.py triage fit-duplicates --csv PATH [--folds 5] [--c 1.0] [--out PATH] [--dry-run]
 
 `evaluate` trains on the first part of a labelled CSV (ordered by --order-column: a temporal split)
 both Jembatan's model and the baseline of issue 21 (TF-IDF word 1–2-grams, min_df=2, sublinear tf,
@@ -20,6 +23,16 @@ standard deviation over the runs: the run-to-run noise a difference has to beat.
 one JSON object instead. --label-from-header takes the label from the national system's
 "Yth. <instansi>," header (and removes it from the text), as bench/bench_triage.py does for the
 LAPOR! 2017 reports. It touches no database.
+
+`evaluate-duplicates` loads a duplicate gold set (columns id, group, text, region, submitted_at,
+latitude, longitude; optional category) into a temporary in-memory store, runs the duplicate
+look-up for every row against the others with the product's rules (triage/dupeval.py) and prints
+one JSON object: pairs, precision, recall, f1 (pairs found at the audience's threshold against the
+pairs of each group), ms_per_lookup, and the recall of the gold pairs that are near-copies.
+`build-idf` counts in how many texts of a reference corpus each stem occurs (the shipped table is
+from ../shared/data/lapor-2017-reports.csv, MIT): the look-up's word weights. `fit-duplicates`
+fits the duplicate score's weights on such a gold set, prints the grouped cross-validation and
+writes the coefficients file (triage/data/duplicate_model.json by default).
 """
 
 import csv
@@ -81,15 +94,75 @@ class Command(BaseCommand):
         )
         sub.add_parser("reindex", help="rebuild the duplicate index from every report")
 
+        dup_eval = sub.add_parser("evaluate-duplicates", help="duplicate look-up on a gold-set CSV (JSON)")
+        dup_eval.add_argument("--csv", required=True, dest="path")
+        dup_eval.add_argument(
+            "--audience", choices=[duplicates.VERIFIER, duplicates.CITIZEN], default="verifier"
+        )
+        dup_eval.add_argument(
+            "--model", dest="model_path", help="a coefficients file (default: the shipped one)"
+        )
+        dup_idf = sub.add_parser("build-idf", help="the duplicate look-up's word weights from a corpus CSV")
+        dup_idf.add_argument("--csv", required=True, dest="path")
+        dup_idf.add_argument("--text-column", default="isi")
+        dup_idf.add_argument("--out", default=None)
+        dup_fit = sub.add_parser("fit-duplicates", help="fit the duplicate score on a gold-set CSV")
+        dup_fit.add_argument("--csv", required=True, dest="path")
+        dup_fit.add_argument("--folds", type=int, default=5)
+        dup_fit.add_argument("--c", type=float, default=1.0, dest="c", help="inverse regularisation strength")
+        dup_fit.add_argument("--out", default=None, help="where to write the coefficients")
+        dup_fit.add_argument("--dry-run", action="store_true", help="print, write nothing")
+
         prune = sub.add_parser("prune", help="drop the payload of old inactive versions")
         prune.add_argument("--keep", type=int, default=5)
         prune.add_argument("--commit", action="store_true", help="without it, only say what would go")
 
     def handle(self, *args, subcommand, **options):
+        from jembatan.triage.dupeval import GoldSetError
+
         try:
-            getattr(self, f"handle_{subcommand}")(**options)
-        except actions.TriageError as error:
+            getattr(self, f"handle_{subcommand.replace('-', '_')}")(**options)
+        except (actions.TriageError, GoldSetError) as error:
             raise CommandError(str(error)) from None
+
+    # --- duplicates ------------------------------------------------------------------------------------
+
+    def handle_evaluate_duplicates(self, *, path, audience, model_path=None, **_options):
+        from jembatan.triage import dupeval, dupscore
+
+        model = dupscore.load_model(model_path) if model_path else None
+        self.stdout.write(json.dumps(dupeval.evaluate(path, model=model, audience=audience)))
+
+    def handle_build_idf(self, *, path, text_column, out, **_options):
+        from pathlib import Path
+
+        from jembatan.triage import wording
+
+        csv.field_size_limit(sys.maxsize)
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                texts = [row.get(text_column) or "" for row in csv.DictReader(handle)]
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error}") from None
+        table = wording.document_frequencies(texts)
+        target = Path(out) if out else wording.IDF_PATH
+        target.write_text(
+            json.dumps(table, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+        )
+        self.stdout.write(f"{len(table['df'])} stems from {table['documents']} texts written to {target}")
+
+    def handle_fit_duplicates(self, *, path, folds, c, out, dry_run, **_options):
+        from pathlib import Path
+
+        from jembatan.triage import dupeval, dupscore
+
+        model = dupeval.fit(path, folds=folds, c=c)
+        text = json.dumps(model.to_json(), indent=2)
+        self.stdout.write(text)
+        if not dry_run:
+            target = Path(out) if out else dupscore.MODEL_PATH
+            target.write_text(text + "\n", encoding="utf-8")
+            self.stdout.write(f"written to {target}")
 
     # --- train / activate / list / reindex / prune ------------------------------------------------------
 
