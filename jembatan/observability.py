@@ -102,7 +102,49 @@ def _create_metrics():
             ["view", "method"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         ),
+        "fail_open": Counter(
+            "jembatan_fail_open_total",
+            "Operations done without a shared service that failed (a rate limit while Redis is down).",
+            ["component"],
+        ),
     }
+
+
+class Outage:
+    """A shared service a part of the site carries on without (fails open): one log line per episode.
+
+    `failed(exc)` for every operation that went without the service (counted in
+    jembatan_fail_open_total{component}); the first failure after a success logs a warning, the
+    first success after failures (`ok()`) logs that the service is back. Per process: with several
+    workers each logs its own episode once, never once per request.
+    """
+
+    def __init__(self, component, what):
+        self.component = component
+        self.what = what
+        self.down = False
+        self._lock = threading.Lock()
+
+    def failed(self, exc):
+        metrics()["fail_open"].labels(self.component).inc()
+        with self._lock:
+            first, self.down = not self.down, True
+        if first:
+            logging.getLogger(__name__).warning(
+                "%s unavailable, %s until it answers again: %s: %s",
+                self.component,
+                self.what,
+                type(exc).__name__,
+                exc,
+                extra={"fail_open": self.component},
+            )
+
+    def ok(self):
+        if self.down:
+            with self._lock:
+                was, self.down = self.down, False
+            if was:
+                logging.getLogger(__name__).warning("%s answers again", self.component)
 
 
 def _view_label(request):
@@ -253,6 +295,33 @@ def _state_registry():
         _state = CollectorRegistry(auto_describe=False)
         _state.register(_StateCollector())
     return _state
+
+
+cache_outage = Outage("cache", "pages compute what they would have read from it")
+
+
+def cached_or_computed(key, compute, timeout):
+    """`cache.get_or_set(key, compute, timeout)` that computes the value while the cache is down.
+
+    For values the cache only saves work on (numbers shown on a page): a Redis restart makes the
+    page slower for a moment, not a 500.
+    """
+    from django.core.cache import cache
+
+    try:
+        value = cache.get(key)
+    except Exception as exc:
+        cache_outage.failed(exc)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout)
+        except Exception as exc:
+            cache_outage.failed(exc)
+            return value
+    cache_outage.ok()
+    return value
 
 
 # --- The request id in queued tasks -----------------------------------------------------------------

@@ -12,7 +12,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jembatan.accounts import access, throttle
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
+from jembatan.observability import cached_or_computed
 from jembatan.portal import actions as portal_actions
 from jembatan.portal import limits, presenters
 from jembatan.portal.forms import (
@@ -108,7 +108,7 @@ def _month_numbers():
     # Two counts over the whole table (no index on answered_at): a few hundred milliseconds on
     # 100,000 reports, for numbers that may well be five minutes old on the home page.
     key = "portal:month-numbers:" + timezone.localtime().strftime("%Y-%m")
-    return cache.get_or_set(key, presenters.month_numbers, 300)
+    return cached_or_computed(key, presenters.month_numbers, 300)
 
 
 # --- Submit ------------------------------------------------------------------------------------------
