@@ -227,7 +227,60 @@ def _database_gauges():
             "Open work past its SLA deadline: reports not verified, dispositions not completed in time.",
             [({"stage": "verification"}, verification), ({"stage": "completion"}, completion)],
         ),
+        *_periodic_work_gauges(now),
     ]
+
+
+def _periodic_work_gauges(now):
+    """Heartbeats of the periodic tasks (jobs.Heartbeat) and the leases that keep them single."""
+    from jembatan.jobs import heartbeats
+    from jembatan.jobs.models import Lease
+
+    states = heartbeats.states(now)
+    leases = list(Lease.objects.all())
+    return [
+        (
+            "jembatan_periodic_task_last_success_age_seconds",
+            "Seconds since each periodic task last succeeded (tasks that never succeeded are left out).",
+            [
+                ({"task": name}, (now - state.last_succeeded_at).total_seconds())
+                for name, state in states.items()
+                if state.last_succeeded_at
+            ],
+        ),
+        (
+            "jembatan_periodic_task_period_seconds",
+            "How often each periodic task is meant to run.",
+            [({"task": name}, state.period.total_seconds()) for name, state in states.items()],
+        ),
+        (
+            "jembatan_periodic_task_late",
+            "1 when a periodic task's last success is older than its period plus HEARTBEAT_GRACE_MINUTES.",
+            [
+                ({"task": name, "watched": str(state.watched).lower()}, int(state.late))
+                for name, state in states.items()
+            ],
+        ),
+        (
+            "jembatan_lease_held",
+            "1 while a worker holds the named lease (its hold not yet expired).",
+            [({"lease": lease.name}, int(_held(lease, now))) for lease in leases],
+        ),
+        (
+            "jembatan_lease_expires_in_seconds",
+            "Seconds until a held lease expires; negative: its holder stopped renewing (died) and the "
+            "next worker will take it over.",
+            [
+                ({"lease": lease.name}, (lease.expires_at - now).total_seconds())
+                for lease in leases
+                if lease.owner and lease.expires_at
+            ],
+        ),
+    ]
+
+
+def _held(lease, now):
+    return bool(lease.owner) and lease.expires_at is not None and lease.expires_at > now
 
 
 class _StateCollector:
