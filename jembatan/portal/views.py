@@ -608,10 +608,11 @@ def _start_of(day):
     return dt.datetime.combine(day, dt.time.min)
 
 
-# The public list says "more than 10,000" rather than counting every public report on every view:
-# at 1,000,000 reports the exact count (700,000 rows) took 340–430 ms of a 630 ms page, the
-# capped one reads at most 10,001 index entries (bench/bench_scale.py, docs/scale.md).
-PUBLIC_COUNT_CAP = 10_000
+# The public list says "more than 1,000" rather than counting every public report on every view:
+# at 1,000,000 reports the exact count (700,000 rows) took 340-430 ms of a 630 ms page, and a
+# search for a common word ("jalan") 2.2 s counting to 10,001 (each row's text is stemmed again),
+# 0.35 s to 1,001 (bench/bench_scale.py, docs/scale.md). The workbench's counts stop at 999 too.
+PUBLIC_COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):
@@ -621,7 +622,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.cap + 1].count()
+        return self.object_list.order_by()[: self.cap + 1].count()  # no ORDER BY: any cap + 1 rows
 
     @property
     def capped(self):
