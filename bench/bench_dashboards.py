@@ -64,7 +64,7 @@ OPEN_MIX = [
     ("selesai", 15),
 ]
 REPORT_COLUMNS = [
-    "id", "tracking_number", "access_code", "kind", "classification", "title", "description", "address",
+    "id", "tracking_number", "access_code_hash", "kind", "classification", "title", "description", "address",
     "channel", "source_instance", "external_id", "reporter_name", "reporter_email", "reporter_phone",
     "is_anonymous", "is_confidential", "status", "support_count", "rating", "rating_comment", "reopen_count",
     "submitted_at", "verification_due_at", "verified_at", "completion_due_at", "answered_at", "closed_at",

@@ -66,7 +66,7 @@ SECOND_DISPOSITION_SHARE = 0.18  # of the reports with agencies: disposed to two
 RECENT_DAYS = 60  # open reports were sent in the last 60 days; their next check is in the next 60
 
 REPORT_COLUMNS = [
-    "id", "tracking_number", "access_code", "kind", "classification", "title", "description", "address",
+    "id", "tracking_number", "access_code_hash", "kind", "classification", "title", "description", "address",
     "channel", "source_instance", "external_id", "reporter_name", "reporter_email", "reporter_phone",
     "is_anonymous", "is_confidential", "status", "support_count", "rating", "rating_comment", "reopen_count",
     "submitted_at", "verification_due_at", "paused_at", "verified_at", "completion_due_at", "answered_at",

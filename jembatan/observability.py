@@ -102,7 +102,49 @@ def _create_metrics():
             ["view", "method"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         ),
+        "fail_open": Counter(
+            "jembatan_fail_open_total",
+            "Operations done without a shared service that failed (a rate limit while Redis is down).",
+            ["component"],
+        ),
     }
+
+
+class Outage:
+    """A shared service a part of the site carries on without (fails open): one log line per episode.
+
+    `failed(exc)` for every operation that went without the service (counted in
+    jembatan_fail_open_total{component}); the first failure after a success logs a warning, the
+    first success after failures (`ok()`) logs that the service is back. Per process: with several
+    workers each logs its own episode once, never once per request.
+    """
+
+    def __init__(self, component, what):
+        self.component = component
+        self.what = what
+        self.down = False
+        self._lock = threading.Lock()
+
+    def failed(self, exc):
+        metrics()["fail_open"].labels(self.component).inc()
+        with self._lock:
+            first, self.down = not self.down, True
+        if first:
+            logging.getLogger(__name__).warning(
+                "%s unavailable, %s until it answers again: %s: %s",
+                self.component,
+                self.what,
+                type(exc).__name__,
+                exc,
+                extra={"fail_open": self.component},
+            )
+
+    def ok(self):
+        if self.down:
+            with self._lock:
+                was, self.down = self.down, False
+            if was:
+                logging.getLogger(__name__).warning("%s answers again", self.component)
 
 
 def _view_label(request):
@@ -187,7 +229,60 @@ def _database_gauges():
             "Open work past its SLA deadline: reports not verified, dispositions not completed in time.",
             [({"stage": "verification"}, verification), ({"stage": "completion"}, completion)],
         ),
+        *_periodic_work_gauges(now),
     ]
+
+
+def _periodic_work_gauges(now):
+    """Heartbeats of the periodic tasks (jobs.Heartbeat) and the leases that keep them single."""
+    from jembatan.jobs import heartbeats
+    from jembatan.jobs.models import Lease
+
+    states = heartbeats.states(now)
+    leases = list(Lease.objects.all())
+    return [
+        (
+            "jembatan_periodic_task_last_success_age_seconds",
+            "Seconds since each periodic task last succeeded (tasks that never succeeded are left out).",
+            [
+                ({"task": name}, (now - state.last_succeeded_at).total_seconds())
+                for name, state in states.items()
+                if state.last_succeeded_at
+            ],
+        ),
+        (
+            "jembatan_periodic_task_period_seconds",
+            "How often each periodic task is meant to run.",
+            [({"task": name}, state.period.total_seconds()) for name, state in states.items()],
+        ),
+        (
+            "jembatan_periodic_task_late",
+            "1 when a periodic task's last success is older than its period plus HEARTBEAT_GRACE_MINUTES.",
+            [
+                ({"task": name, "watched": str(state.watched).lower()}, int(state.late))
+                for name, state in states.items()
+            ],
+        ),
+        (
+            "jembatan_lease_held",
+            "1 while a worker holds the named lease (its hold not yet expired).",
+            [({"lease": lease.name}, int(_held(lease, now))) for lease in leases],
+        ),
+        (
+            "jembatan_lease_expires_in_seconds",
+            "Seconds until a held lease expires; negative: its holder stopped renewing (died) and the "
+            "next worker will take it over.",
+            [
+                ({"lease": lease.name}, (lease.expires_at - now).total_seconds())
+                for lease in leases
+                if lease.owner and lease.expires_at
+            ],
+        ),
+    ]
+
+
+def _held(lease, now):
+    return bool(lease.owner) and lease.expires_at is not None and lease.expires_at > now
 
 
 class _StateCollector:
@@ -255,6 +350,33 @@ def _state_registry():
         _state = CollectorRegistry(auto_describe=False)
         _state.register(_StateCollector())
     return _state
+
+
+cache_outage = Outage("cache", "pages compute what they would have read from it")
+
+
+def cached_or_computed(key, compute, timeout):
+    """`cache.get_or_set(key, compute, timeout)` that computes the value while the cache is down.
+
+    For values the cache only saves work on (numbers shown on a page): a Redis restart makes the
+    page slower for a moment, not a 500.
+    """
+    from django.core.cache import cache
+
+    try:
+        value = cache.get(key)
+    except Exception as exc:
+        cache_outage.failed(exc)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout)
+        except Exception as exc:
+            cache_outage.failed(exc)
+            return value
+    cache_outage.ok()
+    return value
 
 
 # --- The request id in queued tasks -----------------------------------------------------------------

@@ -90,15 +90,20 @@ class _Health:
             return False, None
         if not self.ok:
             logger.warning("replica answers again: reading from it")
-        if not in_recovery:
-            logger.warning("the replica is not in recovery (promoted?): reading from the primary")
-            return False, None
-        # Nothing to replay: no lag, however long ago the last transaction was.
-        lag = 0.0 if behind_bytes is None or behind_bytes <= 0 else float(since_replay or 0)
-        if lag > settings.REPLICA_MAX_LAG_SECONDS:
-            logger.warning("replica %.1f s behind: reading from the primary", lag)
-            return False, lag
-        return True, lag
+        return verdict(in_recovery, behind_bytes, since_replay)
+
+
+def verdict(in_recovery, behind_bytes, since_replay):
+    """(usable, lag seconds) from what the replica says of itself (see _Health._check)."""
+    if not in_recovery:
+        logger.warning("the replica is not in recovery (promoted?): reading from the primary")
+        return False, None
+    # Nothing to replay: no lag, however long ago the last transaction was.
+    lag = 0.0 if behind_bytes is None or behind_bytes <= 0 else float(since_replay or 0)
+    if lag > settings.REPLICA_MAX_LAG_SECONDS:
+        logger.warning("replica %.1f s behind: reading from the primary", lag)
+        return False, lag
+    return True, lag
 
 
 health = _Health()

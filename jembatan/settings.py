@@ -204,8 +204,9 @@ elif _cache_url in ("", "locmem://"):
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://… or locmem://.")
 if REDIS_URL:
-    # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out,
+    # and while Redis is down sessions are read from the database alone (accounts/sessions.py).
+    SESSION_ENGINE = "jembatan.accounts.sessions"
 # Where rate limits count (accounts/ratelimit.py). The counts must be shared by every worker, so the
 # cache only when it is Redis; otherwise the database.
 RATE_COUNTER = env_choice(

@@ -10,11 +10,13 @@ Citizens submit reports through the REST API (HAProxy) with an Idempotency-Key a
 key on any connection error or 5xx; a reader lists public reports (routed to the replica).
 Faults, one after the other: kill -9 web node 1 and restart it, the same for node 2; kill -9 a
 worker node while the gateway holds a message in flight and restart it; stop the replica and start
-it again; restart Redis. Each fault prints a line (how long until the service and the node answer
-again). Then: every acknowledged report exists exactly once, every SMS notification of those
-reports was received by the gateway exactly once, and every read while the replica was down came
-from the primary. Prints `acknowledged`, `lost`, `duplicated`, `5xx`; exits 1 on loss, duplicate,
-a double delivery or a replica read during the outage.
+it again; stop Redis for 2 s and start it again. Each fault prints a line (how long until the
+service and the node answer again). Then: every acknowledged report exists exactly once, every SMS
+notification of those reports was received by the gateway exactly once, and every read while the
+replica was down came from the primary. Prints `acknowledged`, `lost`, `duplicated`, `5xx`; exits 1
+on loss, duplicate, a double delivery, a replica read during the outage, or any 5xx while Redis was
+down (everything on Redis fails open: rate limits, sessions, cached numbers; /readyz keeps the nodes
+in).
 """
 
 import http.client
@@ -45,7 +47,8 @@ _collected = ROOT / "var" / "static"
 STATIC_ROOT = _collected if (_collected / "staticfiles.json").exists() else tmp / "static"
 procs = {}
 lock = threading.Lock()
-stats = {"acknowledged": [], "5xx": 0, "conn_errors": 0, "rejected": [], "reads": []}
+stats = {"acknowledged": [], "5xx": 0, "5xx_at": [], "conn_errors": 0, "rejected": [], "reads": []}
+redis_window = []  # (from, to) monotonic: Redis stopped until the service was ready again (+2 s)
 stop_clients = threading.Event()
 failures = []
 
@@ -197,6 +200,7 @@ def citizen(index, token):
             if response.status >= 500:
                 with lock:
                     stats["5xx"] += 1
+                    stats["5xx_at"].append(time.monotonic())
                 time.sleep(0.2)
                 continue
             if response.status == 201:
@@ -491,11 +495,14 @@ def fault_replica(record):
 
 
 def fault_redis(record):
+    stopped = time.monotonic()
     procs["redis"].send_signal(signal.SIGTERM)
     procs.pop("redis").wait()
+    time.sleep(2)  # Redis away for a while, not only the instant of a restart
     start_redis()
     back = wait_for(lambda: ready(LB), 30, "readiness after the Redis restart")
-    record("restart Redis", back)
+    redis_window.append((stopped, time.monotonic() + 2))
+    record("stop Redis 2 s, restart", back)
 
 
 VERIFY = """
@@ -509,6 +516,10 @@ sms = list(Notification.objects.filter(channel="sms", report__title__startswith=
            .values_list("report__title", "status", "pk"))
 print(json.dumps({{"titles": titles, "sms": sms}}))
 """
+
+
+def _during_redis():
+    return sum(1 for at in stats["5xx_at"] for start, end in redis_window if start <= at <= end)
 
 
 def verify(faults, t0):
@@ -563,6 +574,7 @@ def verify(faults, t0):
         "lost": len(lost),
         "duplicated": len(duplicated),
         "5xx": stats["5xx"],
+        "5xx_while_redis_was_down": _during_redis(),
         "connection_errors_retried": stats["conn_errors"],
         "rejected_4xx": len(stats["rejected"]),
         "notifications_delivered_twice": len(twice),
@@ -574,6 +586,7 @@ def verify(faults, t0):
         log(f"first rejections: {stats['rejected'][:3]}")
     failed = (
         failures
+        or _during_redis()  # rate limits, sessions and cached numbers fail open without Redis
         or lost
         or duplicated
         or twice

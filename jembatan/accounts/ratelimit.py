@@ -22,6 +22,12 @@ The counts must agree across web workers. Two backends do that:
 - "database" (RateCount rows, one per kind, key and bucket, updated in place);
 - "cache" (Django's default cache), only when that cache is shared between processes (Redis).
 RATE_COUNTER picks one; by default the cache when CACHE_URL is redis://, else the database.
+
+The cache counter fails open: while Redis does not answer, add() and clear() do nothing and count()
+says 0, so every limit lets requests through instead of failing them with a 5xx. A limit is a
+brake on abuse, not a guard of data; a Redis restart must not take logins, submissions and the API
+down with it. The outage is logged once per episode and counted in /metrics
+(jembatan_fail_open_total{component="ratelimit"}).
 """
 
 import hashlib
@@ -33,6 +39,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from jembatan.accounts.models import RateCount
+from jembatan.observability import Outage
 
 BUCKETS_PER_WINDOW = 10
 # Keys are hashed: a phone number or an e-mail address is neither a safe cache key nor something
@@ -93,8 +100,30 @@ class DatabaseCounter:
         return RateCount.objects.filter(bucket__lt=older_than).delete()[0]
 
 
+outage = Outage("ratelimit", "rate limits let every request through")
+
+
+def _fail_open(method, fallback=None):
+    """Run the cache operation; when the cache fails, count the outage and return `fallback`."""
+
+    def wrapper(self, *args, **kwargs):
+        try:
+            result = method(self, *args, **kwargs)
+        except Exception as exc:  # the backend's own errors (redis.ConnectionError, timeouts, …)
+            outage.failed(exc)
+            return fallback
+        outage.ok()
+        return result
+
+    return wrapper
+
+
 class CacheCounter:
-    """Buckets as cache entries that expire with the window. Only correct with a shared cache."""
+    """Buckets as cache entries that expire with the window. Only correct with a shared cache.
+
+    Fails open (see the module docstring): add() and clear() are skipped and count() is 0 while
+    the cache does not answer.
+    """
 
     def __init__(self, backend=None):
         self.cache = backend or cache
@@ -119,10 +148,14 @@ class CacheCounter:
         # The kind's known windows are not stored; clear() removes the most recent day's keys.
         self.cache.add(f"rate-window:{kind}:{_digest(key)}", int(window), timeout=86400)
 
+    add = _fail_open(add)
+
     def count(self, kind, key, *, window, now=None):
         now = time.time() if now is None else now
         names = [self._name(kind, key, b) for b in self._buckets(window, now)]
         return sum(int(v) for v in self.cache.get_many(names).values())
+
+    count = _fail_open(count, fallback=0)
 
     def clear(self, kind, key):
         _refused_until.pop((kind, key), None)
@@ -130,6 +163,8 @@ class CacheCounter:
         if window:
             now = time.time()
             self.cache.delete_many([self._name(kind, key, b) for b in self._buckets(window, now)])
+
+    clear = _fail_open(clear)
 
     def prune(self, *, older_than):
         return 0  # entries expire by themselves

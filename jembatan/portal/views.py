@@ -12,7 +12,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -29,6 +29,7 @@ from jembatan.accounts import access, throttle
 from jembatan.accounts.guards import guarded
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
+from jembatan.observability import cached_or_computed
 from jembatan.portal import actions as portal_actions
 from jembatan.portal import limits, presenters
 from jembatan.portal.forms import (
@@ -95,7 +96,7 @@ def _month_numbers():
     # Two counts over the whole table (no index on answered_at): a few hundred milliseconds on
     # 100,000 reports, for numbers that may well be five minutes old on the home page.
     key = "portal:month-numbers:" + timezone.localtime().strftime("%Y-%m")
-    return cache.get_or_set(key, presenters.month_numbers, 300)
+    return cached_or_computed(key, presenters.month_numbers, 300)
 
 
 # --- Submit ------------------------------------------------------------------------------------------
@@ -597,14 +598,35 @@ def _start_of(day):
     return dt.datetime.combine(day, dt.time.min)
 
 
-def page_of_reports(reports, number, size=PAGE_SIZE):
+# The public list says "more than 1,000" rather than counting every public report on every view:
+# at 1,000,000 reports the exact count (700,000 rows) took 340-430 ms of a 630 ms page, and a
+# search for a common word ("jalan") 2.2 s counting to 10,001 (each row's text is stemmed again),
+# 0.35 s to 1,001 (bench/bench_scale.py, docs/scale.md). The workbench's counts stop at 999 too.
+PUBLIC_COUNT_CAP = 1_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` + 1 rows; past the cap `capped` is true."""
+
+    cap = PUBLIC_COUNT_CAP
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.cap + 1].count()  # no ORDER BY: any cap + 1 rows
+
+    @property
+    def capped(self):
+        return self.count > self.cap
+
+
+def page_of_reports(reports, number, size=PAGE_SIZE, paginator=Paginator):
     """One page of `reports`, sorted and cut on their ids first, then only those rows read.
 
     Sorting the full rows (long texts included) of 70,000 public reports to keep 20 took 0.6 s on
     SQLite; sorting the ids alone is answered from the (is_confidential, status, submitted_at)
     index. See bench/bench_public_list.py.
     """
-    page = Paginator(reports.values_list("pk", flat=True), size).get_page(number)
+    page = paginator(reports.values_list("pk", flat=True), size).get_page(number)
     ids = list(page.object_list)
     rows = Report.objects.select_related("category", "region").in_bulk(ids)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
@@ -613,7 +635,7 @@ def page_of_reports(reports, number, size=PAGE_SIZE):
 
 def public_list(request):
     form, reports = filtered_public_reports(request.GET)
-    page = page_of_reports(reports, request.GET.get("halaman"))
+    page = page_of_reports(reports, request.GET.get("halaman"), paginator=CappedPaginator)
     query = request.GET.copy()
     query.pop("halaman", None)
     return render(

@@ -81,3 +81,54 @@ def test_metrics_refuse_callers_outside_the_allow_list_without_the_token(client,
     ok = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer " + "t" * 32)
     assert ok.status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def _sample(body, name, **labels):
+    """The value of the sample `name{labels}` in a Prometheus text body (None when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    prefix = f"{name}{{{wanted}}} " if labels else f"{name} "
+    found = [ln for ln in body.splitlines() if ln.startswith(prefix)]
+    return float(found[0].split()[-1]) if found else None
+
+
+@pytest.mark.django_db
+def test_metrics_show_each_periodic_tasks_age_whether_it_is_late_and_the_leases(client, settings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from jembatan.jobs import heartbeats, leases
+
+    settings.HEARTBEAT_GRACE_MINUTES = 10
+    heartbeats.discover()
+    sweep = heartbeats.REGISTRY["sla-sweep"]
+    assert sweep.watched
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        heartbeats.record_finish("sla-sweep", started_at=start - timedelta(seconds=3), now=start)
+        owner = leases.acquire("sla-sweep", ttl=timedelta(minutes=2))
+        assert owner
+        body = client.get("/metrics").content.decode()
+    assert _sample(body, "jembatan_periodic_task_last_success_age_seconds", task="sla-sweep") == 0
+    assert _sample(body, "jembatan_periodic_task_late", task="sla-sweep", watched="true") == 0
+    assert _sample(body, "jembatan_periodic_task_period_seconds", task="sla-sweep") == (
+        sweep.period.total_seconds()
+    )
+    assert _sample(body, "jembatan_lease_held", lease="sla-sweep") == 1
+    assert _sample(body, "jembatan_lease_expires_in_seconds", lease="sla-sweep") == 120
+
+    # The worker died holding the lease and the sweep stopped: later than its period plus the grace.
+    later = start + sweep.period + timedelta(minutes=11)
+    with time_machine.travel(later, tick=False):
+        body = client.get("/metrics").content.decode()
+    age = (later - start).total_seconds()
+    assert _sample(body, "jembatan_periodic_task_last_success_age_seconds", task="sla-sweep") == age
+    assert _sample(body, "jembatan_periodic_task_late", task="sla-sweep", watched="true") == 1
+    assert _sample(body, "jembatan_lease_held", lease="sla-sweep") == 0
+    assert _sample(body, "jembatan_lease_expires_in_seconds", lease="sla-sweep") < 0
+
+    leases.release("sla-sweep", owner)
+    body = client.get("/metrics").content.decode()
+    assert _sample(body, "jembatan_lease_held", lease="sla-sweep") == 0
+    assert _sample(body, "jembatan_lease_expires_in_seconds", lease="sla-sweep") is None

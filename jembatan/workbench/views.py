@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
@@ -29,6 +28,7 @@ from jembatan.accounts.guards import guarded
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
+from jembatan.observability import cached_or_computed
 from jembatan.reports import actions, lifecycle
 from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
@@ -137,11 +137,7 @@ def _cached_performance(user, now):
     # A month's on-time rate moves slowly, and counting it reads every answer and verification of
     # the month in the officer's scope: computed at most every five minutes per officer.
     key = f"workbench:performance:{user.pk}:{month_start(now):%Y%m}"
-    result = cache.get(key)
-    if result is None:
-        result = performance(user, now)
-        cache.set(key, result, PERFORMANCE_CACHE_SECONDS)
-    return result
+    return cached_or_computed(key, lambda: performance(user, now), PERFORMANCE_CACHE_SECONDS)
 
 
 @workbench_view

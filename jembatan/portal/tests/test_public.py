@@ -43,6 +43,18 @@ def test_list_is_paginated(client, w, time_machine):
     assert "Laporan nomor 02" in second and "Laporan nomor 22" not in second
 
 
+def test_a_list_longer_than_the_cap_says_more_than_and_pages_without_a_total(client, w, monkeypatch):
+    from jembatan.portal.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for i in range(3):
+        public_report(w, title=f"Laporan hitungan {i}")
+    html = client.get("/laporan/").content.decode()
+    assert "Lebih dari 2 laporan" in html and "3 laporan" not in html
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    assert "3 laporan" in client.get("/laporan/").content.decode()
+
+
 def test_search_finds_words_by_their_root(client, w):
     public_report(
         w, title="Jalan berlubang di depan pasar", description="Lubangnya membahayakan pengendara motor."
