@@ -128,7 +128,8 @@ def nearby_context(form, *, with_text=False):
     points = [
         (i, r.latitude, r.longitude, redact(r.title))
         for i, r in enumerate(reports, start=1)
-        if r.latitude is not None and r.longitude is not None and r.region_id and r.region_id[:5] == kabkota
+        # An anonymous reporter's pin may be their own doorstep: listed, never mapped.
+        if r.latitude is not None and not r.is_anonymous and r.region_id and r.region_id[:5] == kabkota
     ]
     pin = (latitude, longitude) if latitude is not None else None
     svg = place_map(kabkota, points, title=_("Laporan terbuka di sekitar Anda"), pin=pin) if kabkota else None
