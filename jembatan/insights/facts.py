@@ -241,6 +241,7 @@ def refresh_facts(report_ids, cal, touched=None):
             "completion_due_at",
             "rating",
             "title",
+            "duplicate_of_id",
         )
     )
     dispositions = {}
@@ -260,7 +261,15 @@ def refresh_facts(report_ids, cal, touched=None):
     old_reports = ReportFact.objects.in_bulk(report_ids)
     old_dispositions = {f.disposition_id: f for f in DispositionFact.objects.filter(report_id__in=report_ids)}
     write_reports, write_dispositions, seen_dispositions = [], [], set()
+    merged = []
     for report in reports:
+        if report.duplicate_of_id:
+            # One problem counts once: a report merged into another is one more voice of the
+            # original (its page and the queue show them), not one more problem.
+            if report.pk in old_reports:
+                touched.add_report(old_reports[report.pk])
+                merged.append(report.pk)
+            continue
         own = dispositions.get(report.pk, [])
         fact = report_fact(report, own, cal)
         old = old_reports.get(report.pk)
@@ -280,6 +289,8 @@ def refresh_facts(report_ids, cal, touched=None):
     if gone:
         touched.add_disposition(*(old_dispositions[pk] for pk in gone))
         DispositionFact.objects.filter(pk__in=gone).delete()
+    if merged:
+        ReportFact.objects.filter(report_id__in=merged).delete()
     if write_reports:
         ReportFact.objects.bulk_create(
             write_reports,

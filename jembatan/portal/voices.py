@@ -30,6 +30,7 @@ from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import ACTIVE_STATUSES, Follower, Report
 from jembatan.reports.notifications import follower_for_token
 from jembatan.reports.pii import redact
+from jembatan.reports.voices import voices_of
 
 NEARBY_LIMIT = 8
 NEARBY_RADIUS_M = 500  # a pin's neighbourhood: a few hundred metres of the same street or market
@@ -153,11 +154,7 @@ class FollowCodeForm(forms.Form):
 
 def voice_counts(report):
     """How many people reported the problem (this report and those merged into it) and support it."""
-    return {
-        "reported": 1 + report.duplicates.count(),
-        "supporters": report.support_count,
-        "followers": Follower.objects.active().filter(report=report).count(),
-    }
+    return voices_of([report], with_followers=True)[report.pk]
 
 
 def public_report_context(request, report, follow_form=None):
