@@ -337,10 +337,15 @@ def _voice_context(report, follower, *, template, language, extra):
             about = follower.duplicate
             audience = Audience.REPORTER
             # The original's words travel only when anyone may read them.
-            extra = {**extra, "text": extra.get("text", "") if report.is_public else "", "merged": True}
+            extra = {**extra, "text": "" if report.is_confidential else extra.get("text", ""), "merged": True}
         else:
             about, audience = report, Audience.FOLLOWER
         context, _sensitive = report_context(about, audience=audience, template=template, extra=extra)
+        # Followers are the public: what the public pages redact (a NIK, a phone, a name typed into
+        # a title or an answer) is redacted here too. A merged reporter's own title is theirs.
+        for key in ("text",) if follower.duplicate_id else STAFF_FREE_TEXT:
+            if context.get(key):
+                context[key] = redact(str(context[key]))
     with translation.override(language):
         # The problem's live status, not the merged report's own "archived".
         context["status"] = str(report.get_status_display())
@@ -368,7 +373,7 @@ def notify_voices(*, report, template, event, extra=None):
     for follower in followers:
         if follower.user_id and follower.user_id == report.reporter_id:
             continue
-        if not follower.duplicate_id and not report.is_public:
+        if not follower.duplicate_id and report.is_confidential:
             continue  # only a merged reporter hears about a report nobody else may read
         for channel, address, language, user in follower_routes(follower):
             if address in own:

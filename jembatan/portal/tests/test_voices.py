@@ -199,3 +199,16 @@ def test_join_supports_and_follows_for_an_account(client, w):
     report.refresh_from_db()
     assert report.support_count == 1
     assert Follower.objects.active().filter(report=report, user=w.other_citizen).exists()
+
+
+def test_followers_read_an_answer_redacted_as_the_public_page_shows_it(client, w):
+    report = rf.in_progress(w)
+    Follower.objects.create(report=report, email="publik@example.id", confirmed_at=report.submitted_at)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        actions.post_follow_up(
+            disposition=report.dispositions.get(),
+            actor=w.liaison_pupr,
+            text="Sudah kami hubungi pelapor di nomor 081234567890, lubang ditambal hari ini.",
+        )
+    [row] = _voice_rows("voice_follow_up", "publik@example.id")
+    assert "lubang ditambal" in row.body and "081234567890" not in row.body
