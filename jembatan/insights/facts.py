@@ -212,6 +212,24 @@ class Touched:
         return bool(self.report_days or self.disposition_days)
 
 
+def _drop_merged(reports, old_reports, touched):
+    """The reports that are problems of their own; the facts of merged ones are deleted.
+
+    One problem counts once: a report merged into another is one more voice of the original
+    (its page and the workbench queue count them), not one more problem.
+    """
+    live, merged = [], []
+    for report in reports:
+        if not report.duplicate_of_id:
+            live.append(report)
+        elif report.pk in old_reports:
+            touched.add_report(old_reports[report.pk])
+            merged.append(report.pk)
+    if merged:
+        ReportFact.objects.filter(report_id__in=merged).delete()
+    return live
+
+
 def refresh_facts(report_ids, cal, touched=None):
     """Recompute the facts of these reports and their dispositions; write only what changed.
 
@@ -261,15 +279,7 @@ def refresh_facts(report_ids, cal, touched=None):
     old_reports = ReportFact.objects.in_bulk(report_ids)
     old_dispositions = {f.disposition_id: f for f in DispositionFact.objects.filter(report_id__in=report_ids)}
     write_reports, write_dispositions, seen_dispositions = [], [], set()
-    merged = []
-    for report in reports:
-        if report.duplicate_of_id:
-            # One problem counts once: a report merged into another is one more voice of the
-            # original (its page and the queue show them), not one more problem.
-            if report.pk in old_reports:
-                touched.add_report(old_reports[report.pk])
-                merged.append(report.pk)
-            continue
+    for report in _drop_merged(reports, old_reports, touched):
         own = dispositions.get(report.pk, [])
         fact = report_fact(report, own, cal)
         old = old_reports.get(report.pk)
@@ -289,8 +299,6 @@ def refresh_facts(report_ids, cal, touched=None):
     if gone:
         touched.add_disposition(*(old_dispositions[pk] for pk in gone))
         DispositionFact.objects.filter(pk__in=gone).delete()
-    if merged:
-        ReportFact.objects.filter(report_id__in=merged).delete()
     if write_reports:
         ReportFact.objects.bulk_create(
             write_reports,
