@@ -329,9 +329,18 @@ def follower_routes(follower):
     return [(NotifyChannel.SMS, phone, language, None)] if phone else []
 
 
-def _voice_context(report, follower, *, template, language, extra):
+def _voice_context(report, follower, *, template, language, extra, cache):
     """The context for one follower: a merged reporter reads about their own report (its number,
-    its tracking page), everyone else about the public original."""
+    its tracking page), everyone else about the public original. Built once per report and
+    language (`cache`); only the unfollow link is the follower's own."""
+    key = (follower.duplicate_id, language)
+    if key not in cache:
+        cache[key] = _voice_base_context(report, follower, template=template, language=language, extra=extra)
+    link = unfollow_url(follower)
+    return {**cache[key], "unfollow_url": link}, [link]
+
+
+def _voice_base_context(report, follower, *, template, language, extra):
     with translation.override(language):
         if follower.duplicate_id:
             about = follower.duplicate
@@ -349,9 +358,7 @@ def _voice_context(report, follower, *, template, language, extra):
     with translation.override(language):
         # The problem's live status, not the merged report's own "archived".
         context["status"] = str(report.get_status_display())
-    link = unfollow_url(follower)
-    context["unfollow_url"] = link
-    return context, [link]
+    return context
 
 
 def notify_voices(*, report, template, event, extra=None):
@@ -369,7 +376,7 @@ def notify_voices(*, report, template, event, extra=None):
         .select_related("user", "duplicate", "duplicate__reporter")
         .order_by("pk")
     )
-    created = []
+    created, cache = [], {}
     for follower in followers:
         if follower.user_id and follower.user_id == report.reporter_id:
             continue
@@ -379,7 +386,7 @@ def notify_voices(*, report, template, event, extra=None):
             if address in own:
                 continue
             context, sensitive = _voice_context(
-                report, follower, template=template, language=language, extra=dict(extra or {})
+                report, follower, template=template, language=language, extra=dict(extra or {}), cache=cache
             )
             notification = notify.write_message(
                 channel=channel,
