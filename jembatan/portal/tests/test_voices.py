@@ -212,3 +212,14 @@ def test_followers_read_an_answer_redacted_as_the_public_page_shows_it(client, w
         )
     [row] = _voice_rows("voice_follow_up", "publik@example.id")
     assert "lubang ditambal" in row.body and "081234567890" not in row.body
+
+
+def test_a_guest_joins_from_the_form_with_the_address_they_typed(client, w):
+    report = rf.in_progress(w)
+    response = client.post(
+        f"/laporan/{report.tracking_number}/gabung/", {"reporter_email": "tamu2@example.id"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("/ikuti/kode/")
+    assert Notification.objects.filter(template="one_time_code", recipient="tamu2@example.id").exists()
+    report.refresh_from_db()
+    assert report.support_count == 0  # supporting needs an account; following does not
