@@ -230,6 +230,7 @@ REPORT_SOURCE = (
     "completion_due_at",
     "rating",
     "title",
+    "duplicate_of_id",
 )
 DISPOSITION_SOURCE = (
     "pk",
@@ -243,6 +244,24 @@ DISPOSITION_SOURCE = (
     "answered_at",
     "breached_at",
 )
+
+
+def _drop_merged(reports, old_reports, touched):
+    """The reports that are problems of their own; the facts of merged ones are deleted.
+
+    One problem counts once: a report merged into another is one more voice of the original
+    (its page and the workbench queue count them), not one more problem.
+    """
+    live, merged = [], []
+    for report in reports:
+        if not report.duplicate_of_id:
+            live.append(report)
+        elif report.pk in old_reports:
+            touched.add_report(old_reports[report.pk])
+            merged.append(report.pk)
+    if merged:
+        ReportFact.objects.filter(report_id__in=merged).delete()
+    return live
 
 
 def refresh_facts(report_ids, cal, touched=None):
@@ -261,7 +280,7 @@ def refresh_facts(report_ids, cal, touched=None):
     old_reports = ReportFact.objects.in_bulk(report_ids)
     old_dispositions = {f.disposition_id: f for f in DispositionFact.objects.filter(report_id__in=report_ids)}
     write_reports, write_dispositions, seen_dispositions = [], [], set()
-    for report in reports:
+    for report in _drop_merged(reports, old_reports, touched):
         own = dispositions.get(report.pk, [])
         fact = report_fact(report, own, cal)
         old = old_reports.get(report.pk)

@@ -405,3 +405,83 @@ def choropleth(counts, *, title, link=None, province=None, selected=None):
         + "".join(parts)
         + format_html('<p class="attribution">{} · {}</p>', _("Peta"), map_attribution(kabkota))
     )
+
+
+@functools.cache
+def _kabkota_outline(code):
+    """(svg path d, width, height, project) of one kabupaten/kota fitted to a small map, or None.
+
+    `project(lat, lon)` gives (x, y) on that map; the same simplified boundaries as _kabkota.
+    """
+    if not KABKOTA_GEOJSON.exists():
+        return None
+    data = json.loads(KABKOTA_GEOJSON.read_text(encoding="utf-8"))
+    feature = next((f for f in data["features"] if f["properties"]["kode"] == code), None)
+    if feature is None:
+        return None
+    rings = [ring for polygon in feature["geometry"]["coordinates"] for ring in polygon]
+    lons = [lon for ring in rings for lon, _lat in ring]
+    lats = [lat for ring in rings for _lon, lat in ring]
+    min_lon, max_lon, min_lat, max_lat = min(lons), max(lons), min(lats), max(lats)
+    squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
+    width, pad = 320, 8
+    scale = (width - 2 * pad) / max((max_lon - min_lon) * squeeze, 1e-6)
+    height = round(min((max_lat - min_lat) * scale + 2 * pad, 480))
+    scale = min(scale, (height - 2 * pad) / max(max_lat - min_lat, 1e-6))
+
+    def project(lat, lon):
+        return pad + (lon - min_lon) * squeeze * scale, pad + (max_lat - lat) * scale
+
+    def ring_path(ring):
+        return "M" + "L".join("{:.1f} {:.1f}".format(*project(lat, lon)) for lon, lat in ring) + "Z"
+
+    d = "".join(ring_path(ring) for ring in rings)
+    return d, width, height, project
+
+
+def place_map(kabkota_code, points, *, title, pin=None):
+    """A small map of one kabupaten/kota's boundary with numbered points (the reports near the
+    citizen) and the citizen's own pin, for the submit form. None when the boundary is not shipped.
+
+    `points` [(number, lat, lon, label)]; `pin` (lat, lon) or None.
+    """
+    outline = _kabkota_outline(kabkota_code)
+    if outline is None:
+        return None
+    d, width, height, project = outline
+    parts = [
+        format_html(
+            '<svg class="map place" viewBox="0 0 {} {}" role="img" aria-label="{}">', width, height, title
+        ),
+        format_html('<path d="{}" fill="#f4f6f8" stroke="#5a6673" stroke-width="1"/>', d),
+    ]
+    for number, lat, lon, label in points:
+        x, y = project(float(lat), float(lon))
+        parts.append(
+            format_html(
+                '<g class="point"><circle cx="{}" cy="{}" r="9" fill="#c0392b" stroke="#fff"/>'
+                '<text x="{}" y="{}" text-anchor="middle" fill="#fff" font-size="11">{}</text>'
+                "<title>{}</title></g>",
+                f"{x:.1f}",
+                f"{y:.1f}",
+                f"{x:.1f}",
+                f"{y + 4:.1f}",
+                number,
+                label,
+            )
+        )
+    if pin is not None:
+        x, y = project(float(pin[0]), float(pin[1]))
+        parts.append(
+            format_html(
+                '<g class="pin"><circle cx="{}" cy="{}" r="6" fill="#0b5394" stroke="#fff" stroke-width="2"/>'
+                "<title>{}</title></g>",
+                f"{x:.1f}",
+                f"{y:.1f}",
+                _("Lokasi Anda"),
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe(
+        "".join(parts) + format_html('<p class="attribution">{} · {}</p>', _("Peta"), map_attribution(True))
+    )

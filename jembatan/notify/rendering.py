@@ -25,6 +25,7 @@ class Audience(StrEnum):
     REPORTER = "reporter"  # the citizen who filed the report (anonymous or not)
     STAFF = "staff"  # officers: verifiers, coordinators, penghubung (liaisons), auditors
     DIRECT = "direct"  # a message to one address with its own context (a one-time code)
+    FOLLOWER = "follower"  # a citizen who follows or supports a public report, or whose report was merged
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class MessageKind:
 
 _REPORTER = frozenset({Audience.REPORTER})
 _STAFF = frozenset({Audience.STAFF})
+_FOLLOWER = frozenset({Audience.FOLLOWER})
 
 KINDS = {
     "report_received": MessageKind(_REPORTER, has_sms=True),
@@ -47,6 +49,10 @@ KINDS = {
     "report_archived": MessageKind(_REPORTER, has_sms=True),
     # Worded neutrally, so it can tell the reporter and the officers alike.
     "report_reopened": MessageKind(frozenset({Audience.REPORTER, Audience.STAFF}), has_sms=True),
+    # The original's news to its other voices: followers, supporters, reporters of merged reports.
+    # The unfollow link is masked in the outbox once sent (reports/notifications.notify_voices).
+    "voice_follow_up": MessageKind(_FOLLOWER, has_sms=True),
+    "voice_closed": MessageKind(_FOLLOWER, has_sms=True),
     "reply_received": MessageKind(_STAFF),
     "disposition_new": MessageKind(_STAFF),
     "liaison_assigned": MessageKind(_STAFF),

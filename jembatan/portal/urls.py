@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jembatan.portal import views
+from jembatan.portal import views, voices
 
 app_name = "portal"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("laporan/", views.public_list, name="reports"),
     path("laporan/<str:number>/", views.public_report, name="report"),
     path("laporan/<str:number>/dukung/", views.support, name="support"),
+    path("laporan/<str:number>/ikuti/", voices.follow, name="follow"),
+    path("laporan/<str:number>/ikuti/kode/", voices.follow_code, name="follow-code"),
+    path("laporan/<str:number>/berhenti-ikuti/", voices.unfollow_account, name="unfollow-account"),
+    path("laporan/<str:number>/gabung/", voices.join, name="join"),
+    path("ikuti/berhenti/<str:token>/", voices.unfollow, name="unfollow"),
     path("wilayah/cari", views.region_search, name="region-search"),
     path("wilayah/<str:code>/anak", views.region_children, name="region-children"),
 ]

@@ -31,7 +31,7 @@ from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
 from jembatan.observability import cached_or_computed
 from jembatan.portal import actions as portal_actions
-from jembatan.portal import limits, presenters
+from jembatan.portal import limits, presenters, voices
 from jembatan.portal.forms import (
     REGION_LEVELS,
     AccessCodeForm,
@@ -224,8 +224,21 @@ def _render_submit(request, form, results, status=200, confirmed=False, similar=
         "region_results": results,
         "region_result_labels": region_labels(results) if results else {},
         "region_query": (form.data if form.is_bound else form.initial).get("region_q", ""),
+        **voices.nearby_context(form, with_text=_nearby_text_allowed(request)),
     }
     return render(request, "portal/submit.html", context, status=status)
+
+
+def _nearby_text_allowed(request):
+    """The "Lihat laporan di sekitar" step may look the words up too, within the look-up limit."""
+    if request.method != "POST" or request.POST.get("step") != "nearby":
+        return False
+    ip = client_ip(request)
+    if limits.similar_lookup_throttled(ip_address=ip):
+        return False
+    if ip:
+        limits.count_similar_lookup(ip_address=ip)
+    return True
 
 
 def similar_public_reports(text, region):
@@ -403,6 +416,7 @@ def track(request, number, forms=None, status=200):
         "rate_form": forms.get("rate") or RateForm(),
         "close_form": forms.get("close") or CloseForm(initial={"version": report.version}),
         "reopen_form": forms.get("reopen") or ReopenForm(),
+        **voices.merged_context(report),
     }
     return render(request, "portal/track.html", context, status=status)
 
@@ -650,7 +664,7 @@ def public_list(request):
     )
 
 
-def public_report(request, number):
+def public_report(request, number, follow_form=None, status=200):
     report = _report_or_404(number)
     # 404, never 403: a confidential or unverified report must not even be confirmed to exist.
     if not report.is_public:
@@ -669,8 +683,9 @@ def public_report(request, number):
         "public_name": presenters.public_name(report),
         "supported": supported,
         "own": access.is_reporter(user, report),
+        **voices.public_report_context(request, report, follow_form),
     }
-    return render(request, "portal/public_report.html", context)
+    return render(request, "portal/public_report.html", context, status=status)
 
 
 @require_POST

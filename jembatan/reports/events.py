@@ -34,6 +34,8 @@ class EventAction(models.TextChoices):
     REOPENED = "reopened", _("Dibuka kembali")
     RATED = "rated", _("Penilaian pelapor")
     SUPPORTED = "supported", _("Dukungan warga")
+    FOLLOWED = "followed", _("Warga mengikuti laporan")
+    UNFOLLOWED = "unfollowed", _("Warga berhenti mengikuti")
     SLA_REMINDER = "sla_reminder", _("Pengingat SLA")
     SLA_ESCALATED = "sla_escalated", _("Eskalasi SLA")
     CLOSED_BY_SYSTEM = "closed_by_system", _("Ditutup oleh sistem")

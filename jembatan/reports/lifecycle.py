@@ -101,6 +101,8 @@ def may_rate(report, *, reporter):
     """Rate the agency's answer, once per answer."""
     if not reporter:
         return _not_reporter()
+    if report.duplicate_of_id:
+        return _may_rate_merged(report)
     verdict = _in(report, RATE_STATUSES, _("Laporan baru dapat dinilai setelah ada tindak lanjut."))
     if not verdict:
         return verdict
@@ -111,6 +113,28 @@ def may_rate(report, *, reporter):
         return _refused(_("Laporan ini ditutup tanpa tindak lanjut; tidak ada yang dapat dinilai."))
     if report.rated_at and (report.answered_at is None or report.rated_at >= report.answered_at):
         return _refused(_("Anda sudah menilai tindak lanjut ini."))
+    return ALLOWED
+
+
+def _may_rate_merged(report):
+    """A merged report's reporter rates the outcome of the problem: the original's answer."""
+    original = report.duplicate_of
+    while original.duplicate_of_id:
+        original = original.duplicate_of
+    if original.status not in RATE_STATUSES:
+        return _refused(_("Laporan baru dapat dinilai setelah ada tindak lanjut."))
+    answered = original.answered_at
+    if answered is None and not original.dispositions.filter(status=DispositionStatus.SELESAI).exists():
+        return _refused(_("Laporan ini ditutup tanpa tindak lanjut; tidak ada yang dapat dinilai."))
+    if report.rated_at and (answered is None or report.rated_at >= answered):
+        return _refused(_("Anda sudah menilai tindak lanjut ini."))
+    return ALLOWED
+
+
+def may_follow(report):
+    """Follow a report ("Ikuti laporan ini"): any public report, by anyone."""
+    if not report.is_public:
+        return _refused(_("Laporan ini tidak dapat diikuti."))
     return ALLOWED
 
 

@@ -671,3 +671,75 @@ class Escalation(models.Model):
     class Meta:
         verbose_name = _("eskalasi")
         verbose_name_plural = _("eskalasi")
+
+
+class FollowerSource(models.TextChoices):
+    FOLLOW = "follow", _("Mengikuti")
+    SUPPORT = "support", _("Mendukung")
+    MERGED = "merged", _("Laporannya digabungkan")
+
+
+class FollowerQuerySet(models.QuerySet):
+    def active(self):
+        """Followers who hear the report's news: confirmed and not unfollowed."""
+        return self.filter(confirmed_at__isnull=False, ended_at__isnull=True)
+
+
+class Follower(models.Model):
+    """Someone who hears a report's outcome ("Ikuti laporan ini"): one voice of the problem.
+
+    Exactly one of: an account (`user`, who also follows by supporting), an e-mail address or a
+    phone number proved by a one-time code (a guest), or a merged report (`duplicate`: its reporter
+    is reached on the routes of that report, so their own choices and anonymity still hold). The
+    contact is never shown on any page; only the count is.
+    """
+
+    CODE_LIFETIME_MINUTES = 10
+    MAX_CODE_ATTEMPTS = 5
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    source = models.CharField(max_length=10, choices=FollowerSource.choices, default=FollowerSource.FOLLOW)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    duplicate = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="merged_into_followers"
+    )
+    language = models.CharField(max_length=10, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pengikut laporan")
+        verbose_name_plural = _("pengikut laporan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "user"], condition=Q(user__isnull=False), name="follower_once_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "email"], condition=~Q(email=""), name="follower_once_per_email"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "phone"], condition=~Q(phone=""), name="follower_once_per_phone"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "duplicate"],
+                condition=Q(duplicate__isnull=False),
+                name="follower_once_per_duplicate",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} {self.source}"
+
+    @property
+    def is_active(self):
+        return self.confirmed_at is not None and self.ended_at is None

@@ -11,6 +11,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.html import escape
@@ -28,7 +29,7 @@ from jembatan.notify.rendering import (
     render_message,
     shorten,
 )
-from jembatan.reports.models import OPEN_DISPOSITION_STATUSES, Channel
+from jembatan.reports.models import OPEN_DISPOSITION_STATUSES, Channel, Follower
 from jembatan.reports.pii import redact
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 def report_url(report, audience):
     if audience == Audience.STAFF:
         path = f"/kerja/laporan/{report.tracking_number}/"
+    elif audience == Audience.FOLLOWER:
+        path = f"/laporan/{report.tracking_number}/"
     else:
         path = f"/lacak/{report.tracking_number}/"
     return settings.SITE_URL + path
@@ -267,3 +270,155 @@ def notify_staff(*, users, template, report, disposition=None, extra=None, event
         if notification is not None:
             created.append(notification)
     return created
+
+
+# --- The other voices of a problem: followers, supporters, reporters of merged reports -------------
+
+UNFOLLOW_SALT = "jembatan.reports.unfollow"
+
+
+def unfollow_token(follower):
+    """The signed token of the "Berhenti mengikuti" link in every message to `follower`.
+
+    Signed, not stored: it only names the follower row, and it never expires (an old message's
+    link must still work). Whoever holds the message may stop it, which is the point.
+    """
+    return signing.dumps(follower.pk, salt=UNFOLLOW_SALT, compress=True)
+
+
+def follower_for_token(token):
+    """The Follower an unfollow token names, or None for a bad or foreign token."""
+    try:
+        pk = signing.loads(str(token), salt=UNFOLLOW_SALT)
+    except signing.BadSignature:
+        return None
+    return Follower.objects.select_related("report").filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+def unfollow_url(follower):
+    return f"{settings.SITE_URL}/ikuti/berhenti/{unfollow_token(follower)}/"
+
+
+def account_routes(user):
+    """(channel, address) pairs on which an account holder who follows a report is told."""
+    email = (user.email or "").strip()
+    phone = _clean_phone(user.phone)
+    routes = []
+    if email and user.notify_by_email:
+        routes.append((NotifyChannel.EMAIL, email))
+    if phone and user.notify_by_whatsapp:
+        routes.append((NotifyChannel.WHATSAPP, phone))
+    elif phone and user.notify_by_sms:
+        routes.append((NotifyChannel.SMS, phone))
+    wants_something = user.notify_by_email or user.notify_by_sms or user.notify_by_whatsapp
+    if not routes and wants_something:
+        routes = [(NotifyChannel.SMS, phone)] if phone else [(NotifyChannel.EMAIL, email)] if email else []
+    return routes
+
+
+def follower_routes(follower):
+    """(channel, address, language, user) for one follower: each on their own channel and language."""
+    if follower.duplicate_id:
+        duplicate = follower.duplicate
+        user = duplicate.reporter if duplicate.reporter_id else None
+        language = reporter_language(duplicate)
+        return [(channel, address, language, user) for channel, address in reporter_routes(duplicate)]
+    if follower.user_id:
+        user = follower.user
+        if not user.is_active:
+            return []
+        language = user.preferred_language or settings.LANGUAGE_CODE
+        return [(channel, address, language, user) for channel, address in account_routes(user)]
+    language = follower.language or settings.LANGUAGE_CODE
+    if follower.email:
+        return [(NotifyChannel.EMAIL, follower.email, language, None)]
+    phone = _clean_phone(follower.phone)
+    return [(NotifyChannel.SMS, phone, language, None)] if phone else []
+
+
+def _voice_context(report, follower, *, template, language, extra, cache):
+    """The context for one follower: a merged reporter reads about their own report (its number,
+    its tracking page), everyone else about the public original. Built once per report and
+    language (`cache`); only the unfollow link is the follower's own."""
+    key = (follower.duplicate_id, language)
+    if key not in cache:
+        cache[key] = _voice_base_context(report, follower, template=template, language=language, extra=extra)
+    link = unfollow_url(follower)
+    return {**cache[key], "unfollow_url": link}, [link]
+
+
+def _voice_base_context(report, follower, *, template, language, extra):
+    with translation.override(language):
+        if follower.duplicate_id:
+            about = follower.duplicate
+            audience = Audience.REPORTER
+            # The original's words travel only when anyone may read them.
+            extra = {**extra, "text": "" if report.is_confidential else extra.get("text", ""), "merged": True}
+        else:
+            about, audience = report, Audience.FOLLOWER
+        context, _sensitive = report_context(about, audience=audience, template=template, extra=extra)
+        # Followers are the public: what the public pages redact (a NIK, a phone, a name typed into
+        # a title or an answer) is redacted here too. A merged reporter's own title is theirs.
+        for key in ("text",) if follower.duplicate_id else STAFF_FREE_TEXT:
+            if context.get(key):
+                context[key] = redact(str(context[key]))
+    with translation.override(language):
+        # The problem's live status, not the merged report's own "archived".
+        context["status"] = str(report.get_status_display())
+    return context
+
+
+def notify_voices(*, report, template, event, extra=None):
+    """Queue `template` about `report` to its other voices, each once per event.
+
+    Once: the outbox's unique dedupe key (event, channel, address, template) keeps a person who
+    follows twice (supporter and merged reporter, on the same address) to one message, and a
+    retried call to none. The reporter of `report` itself is told by notify_reporter, not here.
+    """
+    kind_for(template, Audience.FOLLOWER)
+    own = {address for _channel, address in reporter_routes(report)}
+    followers = (
+        Follower.objects.active()
+        .filter(report=report)
+        .select_related("user", "duplicate", "duplicate__reporter")
+        .order_by("pk")
+    )
+    created, cache = [], {}
+    for follower in followers:
+        if follower.user_id and follower.user_id == report.reporter_id:
+            continue
+        if not follower.duplicate_id and report.is_confidential:
+            continue  # only a merged reporter hears about a report nobody else may read
+        for channel, address, language, user in follower_routes(follower):
+            if address in own:
+                continue
+            context, sensitive = _voice_context(
+                report, follower, template=template, language=language, extra=dict(extra or {}), cache=cache
+            )
+            notification = notify.write_message(
+                channel=channel,
+                recipient=address,
+                template=template,
+                language=language,
+                rendered=render_message(template, channel, language, context),
+                sensitive=sensitive,
+                scope=notify.message_scope(event, None),
+                report=follower.duplicate if follower.duplicate_id else report,
+                event=event,
+                user=user,
+            )
+            if notification is not None:
+                created.append(notification)
+    return created
+
+
+def notify_follow_code(*, follower, code, minutes):
+    """Send the one-time code that proves a guest follower holds the address they gave."""
+    channel = NotifyChannel.EMAIL if follower.email else NotifyChannel.SMS
+    return notify.queue_message(
+        channel=channel,
+        recipient=follower.email or follower.phone,
+        template="one_time_code",
+        context={"code": code, "minutes": minutes},
+        language=follower.language or settings.LANGUAGE_CODE,
+    )

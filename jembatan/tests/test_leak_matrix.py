@@ -17,6 +17,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -25,6 +26,10 @@ from django.db import transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from jembatan.directory.models import region_ancestor_codes
+from jembatan.portal.forms import REGION_LEVELS
+from jembatan.reports.models import Follower
+from jembatan.reports.notifications import unfollow_token
 from jembatan.tests import leak_world as lw
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security]
@@ -245,6 +250,43 @@ def _portal_similar(v):
         data = {"teks": report.description, "wilayah": report.region.code if report.region_id else "13.71"}
         v.post(reverse("portal:similar"), data)
         v.post(reverse("portal:suggest-category"), data)
+
+
+def _nearby_form(report):
+    """The submit form's "Lihat laporan di sekitar" step, as a citizen near `report` would send it
+    (its own words, and a pin some 50 m away: the form shows back what was typed)."""
+    words = "Jalan rusak berlubang dalam di depan pasar, berbahaya bagi pengendara motor malam hari."
+    data = {"step": "nearby", "description": words, "category": report.category_id or ""}
+    code = report.region.code if report.region_id else "13.71"
+    for (name, *_rest), part in zip(REGION_LEVELS, region_ancestor_codes(code), strict=False):
+        data[name] = part
+    if report.latitude is not None:
+        data.update(
+            latitude=str(report.latitude + Decimal("0.0004")),
+            longitude=str(report.longitude - Decimal("0.0003")),
+        )
+    return data
+
+
+@surface(
+    "portal-voices",
+    {"portal:follow", "portal:follow-code", "portal:unfollow-account", "portal:join", "portal:unfollow"},
+    public=True,
+)
+def _portal_voices(v):
+    for report in v.w.reports.values():
+        number = report.tracking_number
+        v.post(reverse("portal:submit"), _nearby_form(report))
+        v.post(reverse("portal:follow", args=[number]), {"kontak": "pengikut@example.org"})
+        v.get(reverse("portal:follow-code", args=[number]))
+        v.post(reverse("portal:follow-code", args=[number]), {"kode": "000000"})
+        v.post(reverse("portal:unfollow-account", args=[number]))
+        v.post(reverse("portal:join", args=[number]), {"reporter_email": "pengikut@example.org"})
+        follower = Follower.objects.create(
+            report=report, email="baca@example.org", confirmed_at=report.submitted_at
+        )
+        v.get(reverse("portal:unfollow", args=[unfollow_token(follower)]))
+        v.post(reverse("portal:unfollow", args=[unfollow_token(follower)]))
 
 
 @surface(

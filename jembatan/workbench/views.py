@@ -46,6 +46,7 @@ from jembatan.reports.models import (
 from jembatan.reports.pii import text_for_viewer
 from jembatan.reports.sla import WorkingCalendar
 from jembatan.reports.submission import NewReport
+from jembatan.reports.voices import voices_of
 from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
@@ -162,6 +163,7 @@ class Row:
     clock: object
     reporter: str  # what the officer may read in the reporter column
     may_see_identity: bool
+    voices: object = None  # reports.voices.Voices: how many people reported and support it
 
     @property
     def title(self):
@@ -249,6 +251,9 @@ def queue_view(request, slug):
     )
     cal = WorkingCalendar.load()
     rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
+    weights = voices_of(row.report for row in rows)
+    for row in rows:
+        row.voices = weights[row.report.pk]
     query = filters.querystring()
     context = {
         **_common(request, now, current=slug),

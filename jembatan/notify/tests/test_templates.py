@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.template.loader import get_template
+from django.utils import timezone
 
 from jembatan.accounts.models import Role
 from jembatan.notify import actions as notify
@@ -11,6 +12,7 @@ from jembatan.notify.models import Notification, NotifyChannel
 from jembatan.notify.rendering import KINDS, SMS_MAX_CHARS, Audience
 from jembatan.notify.tests.factories import make_agency, make_disposition, make_report, make_staff, make_user
 from jembatan.reports import notifications
+from jembatan.reports.models import Follower, Status
 
 REPORTER_TEMPLATES = sorted(name for name, kind in KINDS.items() if Audience.REPORTER in kind.audiences)
 STAFF_TEMPLATES = sorted(name for name, kind in KINDS.items() if Audience.STAFF in kind.audiences)
@@ -31,6 +33,7 @@ def test_the_catalogue_has_every_message_the_lifecycle_needs():
         "report_closed", "report_archived", "report_reopened", "reply_received", "disposition_new",
         "liaison_assigned", "disposition_returned", "sla_reminder", "sla_escalation", "ombudsman_flag",
         "one_time_code", "password_reset_code", "work_late", "registration_attempt",
+        "voice_follow_up", "voice_closed",
     }  # fmt: skip
 
 
@@ -140,6 +143,12 @@ def test_sms_stays_within_two_segments_even_with_long_free_text(template, settin
         rows = [
             notify.queue_message(channel="sms", recipient="081298765432", template=template, context=context)
         ]
+    elif template.startswith("voice_"):
+        report = make_report(title=("Sangat panjang " * 14)[:200], status=Status.DIPROSES)
+        Follower.objects.create(report=report, phone="6281298765432", confirmed_at=timezone.now())
+        rows = notifications.notify_voices(
+            report=report, template=template, event=None, extra={"text": "Keterangan " * 60}
+        )
     else:
         rows = notifications.notify_reporter(
             report=report, template=template, extra={"text": "Keterangan " * 60}

@@ -37,6 +37,11 @@ from jembatan.reports.actions.deadlines import (  # noqa: F401
     check_disposition_deadlines,
     check_report_deadlines,
 )
+from jembatan.reports.actions.followers import (  # noqa: F401
+    confirm_follow,
+    follow_report,
+    unfollow_report,
+)
 from jembatan.reports.actions.imported import (  # noqa: F401
     IMPORT_KEPT,
     apply_imported_report,

@@ -330,6 +330,14 @@ def _finish(report, *, before, actor, action, note, actor_role=None, reason=None
             "merged": bool(report.duplicate_of_id),
         },
     )
+    if not report.duplicate_of_id:
+        # Everyone else who reported, supported or follows the problem hears how it ended.
+        notify.notify_voices(
+            report=report,
+            template="voice_closed",
+            event=event,
+            extra={"text": note, "can_rate": report.is_closed},
+        )
     return event
 
 

@@ -134,6 +134,12 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
             event=event,
             extra={"text": text, "agency": disposition.agency.name},
         )
+        notify.notify_voices(
+            report=report,
+            template="voice_follow_up",
+            event=event,
+            extra={"text": text, "agency": disposition.agency.name},
+        )
     return disposition
 
 

@@ -23,10 +23,12 @@ from jembatan.reports.actions._common import (
     _schedule_report,
     _store_attachments,
 )
+from jembatan.reports.actions.followers import add_follower_locked
 from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
     DispositionStatus,
+    FollowerSource,
     Status,
     Support,
     Visibility,
@@ -292,6 +294,8 @@ def support_report(*, report, actor):
         report.support_count = F("support_count") + 1
         report.save(update_fields=["support_count"])
         report.refresh_from_db(fields=["support_count"])
+        # "Dukung dan ikuti": a supporter hears the outcome.
+        add_follower_locked(report, source=FollowerSource.SUPPORT, user_id=actor.pk)
         _record(
             report,
             actor=actor,

@@ -21,10 +21,12 @@ from jembatan.reports.actions._common import (
     _save,
     _schedule_report,
 )
+from jembatan.reports.actions.followers import add_follower_locked, merge_followers_locked
 from jembatan.reports.events import ActorRole, EventAction
 from jembatan.reports.models import (
     ArchiveReason,
     Classification,
+    FollowerSource,
     Report,
     ReportType,
     Status,
@@ -255,6 +257,10 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
         Support.objects.bulk_create([Support(report=original, user_id=uid) for uid in sorted(new)])
         original.support_count = Support.objects.filter(report=original).count()
         _save(original, "support_count")
+        for user_id in sorted(new):
+            if user_id != report.reporter_id:  # the reporter follows as the merged report's voice
+                add_follower_locked(original, source=FollowerSource.SUPPORT, user_id=user_id)
+        merge_followers_locked(duplicate=report, original=original)
         _record(
             original,
             actor=actor,
