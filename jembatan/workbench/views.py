@@ -30,6 +30,7 @@ from jembatan.accounts.access import Action
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
+from jembatan.federation import actions as federated
 from jembatan.reports import actions, lifecycle
 from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
@@ -990,7 +991,7 @@ def dispose_view(request, tracking_number):
         report,
         "dispose",
         form,
-        lambda data: actions.dispose_report(
+        lambda data: federated.dispose_report(
             report=report,
             actor=request.user,
             agencies=data["agencies"],
@@ -1011,7 +1012,7 @@ def close_view(request, tracking_number):
         report,
         "close",
         form,
-        lambda data: actions.close_report(
+        lambda data: federated.close_report(
             report=report, actor=request.user, note=data["note"], expected_version=data["version"]
         ),
         _("Laporan ditutup."),
@@ -1112,7 +1113,7 @@ def start_follow_up_view(request, pk):
         report,
         key,
         wf.StartFollowUpForm(request.POST, prefix=key),
-        lambda data: actions.start_follow_up(
+        lambda data: federated.start_follow_up(
             disposition=disposition, actor=request.user, expected_version=data["version"]
         ),
         _("Tindak lanjut dimulai; laporan kini Sedang Diproses."),
@@ -1130,7 +1131,7 @@ def follow_up_view(request, pk):
         report,
         key,
         form,
-        lambda data: actions.post_follow_up(
+        lambda data: federated.post_follow_up(
             disposition=disposition,
             actor=request.user,
             text=data["text"],
