@@ -382,7 +382,7 @@ def return_disposition(request, pk):
 def forward(request, pk):
     disposition = load_disposition(request, pk)
     data = validated(s.ForwardSerializer, request.data)
-    actions.forward_disposition(
+    federated.forward_disposition(
         disposition=disposition,
         actor=request.user,
         agency=data["agency"],

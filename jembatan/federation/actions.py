@@ -183,9 +183,7 @@ def dispose_report(*, report, actor, agencies, instruction="", expected_version=
             instruction=instruction,
             expected_version=expected_version,
         )
-    me = self_instance()
-    if me is None:
-        raise FederationRefused(_("Federasi belum disiapkan di instans ini."), field="agencies")
+    me = _origin_side(report)
     peers = [hosts[agency.pk] for agency in remote]
     if len(set(peers)) != len(peers):
         raise report_actions.ReportError(
@@ -202,6 +200,45 @@ def dispose_report(*, report, actor, agencies, instruction="", expected_version=
         for agency in remote:
             _forward(report, agency, hosts[agency.pk], me)
     return report
+
+
+def _origin_side(report):
+    """This instance, if it may send `report` on to another instance (it must be its origin)."""
+    me = self_instance()
+    if me is None:
+        raise FederationRefused(_("Federasi belum disiapkan di instans ini."), field="agencies")
+    if _holder_link(report) is not None:
+        # A chain (origin → here → a third instance) is not supported: the answers would stop
+        # here. Give the report back to its origin, which disposes it again.
+        raise FederationRefused(
+            _("Laporan ini berasal dari instans lain: kembalikan ke instans asal untuk dilimpahkan."),
+            field="agencies",
+        )
+    return me
+
+
+def forward_disposition(*, disposition, actor, agency, reason, expected_version=None):
+    """Forward a disposition (pelimpahan); to an agency on another instance, the report goes there."""
+    peer = host_of(agency)
+    if peer is None:
+        return report_actions.forward_disposition(
+            disposition=disposition,
+            actor=actor,
+            agency=agency,
+            reason=reason,
+            expected_version=expected_version,
+        )
+    me = _origin_side(disposition.report)
+    with transaction.atomic():
+        new = report_actions.forward_disposition(
+            disposition=disposition,
+            actor=actor,
+            agency=agency,
+            reason=reason,
+            expected_version=expected_version,
+        )
+        _forward(new.report, agency, peer, me)
+    return new
 
 
 def _forward(report, agency, peer, me):

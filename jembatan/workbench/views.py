@@ -1173,7 +1173,7 @@ def forward_view(request, pk):
         report,
         key,
         form,
-        lambda data: actions.forward_disposition(
+        lambda data: federated.forward_disposition(
             disposition=disposition,
             actor=request.user,
             agency=data["agency"],

@@ -97,7 +97,7 @@ def forwarded(w, **changes):
     }
 
 
-# --- Outgoing -------------------------------------------------------------------------------------------------
+# --- Outgoing -----------------------------------------------------------------------------------------------
 
 
 def test_disposing_to_a_remote_agency_writes_one_forward_message_without_the_reporters_identity(w):
@@ -229,8 +229,10 @@ def test_the_holders_answer_lands_on_the_origin_disposition_under_the_original_n
     report = verified(w)
     federated.dispose_report(report=report, actor=w.verifier_prov, agencies=[w.ministry])
     text = "Jalan nasional ini sudah kami perbaiki pada hari Senin lalu."
-    answer = envelope("follow_up_posted", 1, {"text": text, "agency": "Kemen PU"}, sender="pu", origin="sumbar",
-                      number=report.tracking_number)  # fmt: skip
+    payload = {"text": text, "agency": "Kemen PU"}
+    answer = envelope(
+        "follow_up_posted", 1, payload, sender="pu", origin="sumbar", number=report.tracking_number
+    )
     assert send(client, "pu", PU_KEY, answer).json()["result"] == "applied"
     report.refresh_from_db()
     assert report.status == Status.SELESAI
@@ -241,8 +243,8 @@ def test_the_holders_answer_lands_on_the_origin_disposition_under_the_original_n
 def test_a_peer_may_not_answer_for_a_report_another_peer_holds(w, client):
     report = verified(w)
     federated.dispose_report(report=report, actor=w.verifier_prov, agencies=[w.ministry])
-    forged = envelope("follow_up_posted", 1, {"text": "Sudah selesai, laporan ditutup saja ya."}, origin="sumbar",
-                      number=report.tracking_number)  # fmt: skip
+    payload = {"text": "Sudah selesai, laporan ditutup saja ya."}
+    forged = envelope("follow_up_posted", 1, payload, origin="sumbar", number=report.tracking_number)
     answer = send(client, "hub", HUB_KEY, forged).json()
     assert answer["result"] == "rejected"
     assert report.dispositions.get().status == DispositionStatus.TERDISPOSISI
@@ -271,3 +273,32 @@ def test_returning_to_the_origin_archives_the_copy_and_tells_the_origin(w, clien
     assert report.status == Status.DIARSIPKAN_ADMIN
     assert (message.kind, message.destination, message.seq) == ("returned", w.hub, 1)
     assert Link.objects.get(role=LinkRole.HOLDER).report == report
+
+
+def test_pelimpahan_to_an_agency_on_another_instance_sends_the_report_there(w):
+    report = verified(w)
+    federated.dispose_report(report=report, actor=w.verifier_prov, agencies=[w.pupr])
+    federated.forward_disposition(
+        disposition=report.dispositions.get(),
+        actor=w.liaison_pupr,
+        agency=w.ministry,
+        reason="Jalan nasional: kewenangan Kementerian PU.",
+    )
+    message = FederationMessage.objects.get()
+    assert (message.kind, message.destination, message.payload["agency"]) == (
+        "report_forwarded",
+        w.pu,
+        "kemen-pu",
+    )
+
+
+def test_a_copy_held_here_is_not_sent_on_to_a_third_instance(w, client):
+    send(client, "hub", HUB_KEY, envelope("report_forwarded", 1, forwarded(w)))
+    report = actions.verify_report(
+        report=Report.objects.get(),
+        actor=w.verifier,
+        classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+    )
+    with pytest.raises(federated.FederationRefused):
+        federated.dispose_report(report=report, actor=w.verifier, agencies=[w.ministry])
+    assert not FederationMessage.objects.exists() and not report.dispositions.exists()
