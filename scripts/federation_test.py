@@ -338,7 +338,10 @@ def wait_for(what, check, timeout=WAIT_LIMIT):
 
 def held_count(instance, origin, numbers, where="1=1"):
     marks = ",".join("?" * len(numbers))
-    sql = f"SELECT count(*) FROM reports_report WHERE source_instance=? AND external_id IN ({marks}) AND {where}"
+    sql = (
+        "SELECT count(*) FROM reports_report "
+        f"WHERE source_instance=? AND external_id IN ({marks}) AND {where}"
+    )
     return instance.query(sql, origin, *numbers)[0][0]
 
 
@@ -348,16 +351,39 @@ def count_where(instance, numbers, where):
     return instance.query(sql, *numbers)[0][0]
 
 
+def together(*calls):
+    """Run (instance, steps) pairs at once: the people of different instances work in parallel."""
+    answers = [None] * len(calls)
+
+    def run(i, instance, steps):
+        answers[i] = instance.act(*steps)
+
+    threads = [threading.Thread(target=run, args=(i, inst, steps)) for i, (inst, steps) in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if any(answer is None for answer in answers):
+        raise SystemExit("an actor failed (see above)")
+    return answers
+
+
+def answer_step(origin, numbers, verifier, worker, agency, **extra):
+    return {"do": "answer", "origin": origin, "numbers": numbers, "verifier": verifier, "worker": worker,
+            "agency": agency, **extra}  # fmt: skip
+
+
 def drive(inst, proxy):
     """The walk of every scenario through its phases, waiting for the network between them."""
     sumbar, hub, pu = inst["sumbar"], inst["hub"], inst["pu"]
     n_full, n_return = TOTAL * 2 // 5, TOTAL // 5
-    n_hub = TOTAL - n_full - n_return
     full = [people(i, "full") for i in range(n_full)]
     back = [people(i, "return") for i in range(n_return)]
-    at_hub = [people(i, "hub") for i in range(n_hub)]
-    [numbers] = sumbar.act({"do": "submit", "region": "13.71", "reports": full + back})
-    [hub_numbers] = hub.act({"do": "submit", "region": "13.71", "reports": at_hub})
+    at_hub = [people(i, "hub") for i in range(TOTAL - n_full - n_return)]
+    [[numbers], [hub_numbers]] = together(
+        (sumbar, [{"do": "submit", "region": "13.71", "reports": full + back}]),
+        (hub, [{"do": "submit", "region": "13.71", "reports": at_hub}]),
+    )
     codes = {number: code for number, code in [*numbers.values(), *hub_numbers.values()]}
     full_n = [numbers[p["marker"]][0] for p in full]
     back_n = [numbers[p["marker"]][0] for p in back]
@@ -369,50 +395,51 @@ def drive(inst, proxy):
     log(f"submitted {len(full_n) + len(back_n)} reports at sumbar, {len(hub_n)} at the hub")
 
     # 1. Disposed across; the ministry is killed while the messages are on their way.
-    sumbar.act(
-        {"do": "dispose", "verifier": "admin.sumbar", "agency": "kemen-pu", "numbers": full_n + back_n}
+    killer = restart_later(pu, after=8, pause=3)
+    together(
+        (
+            sumbar,
+            [{"do": "dispose", "verifier": "admin.sumbar", "agency": "kemen-pu", "numbers": full_n + back_n}],
+        ),
+        (hub, [{"do": "dispose", "verifier": "admin.nasional", "agency": "pemkot-padang", "numbers": hub_n}]),
     )
-    hub.act({"do": "dispose", "verifier": "admin.nasional", "agency": "pemkot-padang", "numbers": hub_n})
-    restart(pu, pause=3)
+    killer.join()
     wait_for(
         "forwarded to the ministry", lambda: len(full_n + back_n) - held_count(pu, "sumbar", full_n + back_n)
     )
     wait_for("forwarded to the province", lambda: len(hub_n) - held_count(sumbar, "hub", hub_n))
 
     # 2. Answered (and given back); the province is killed while the answers travel.
-    pu.act(
-        {"do": "answer", "origin": "sumbar", "numbers": full_n, "verifier": "admin.nasional", "worker": "admin.pu",
-         "agency": "kemen-pu"},
-        {"do": "give_back", "origin": "sumbar", "numbers": back_n, "verifier": "admin.nasional"},
-    )  # fmt: skip
-    killer = restart_later(sumbar, after=6, pause=2)
-    sumbar.act(
-        {"do": "answer", "origin": "hub", "numbers": hub_n, "verifier": "admin.padang",
-         "worker": "penghubung.pupr", "agency": "padang-dinas-pupr"}
+    killer = restart_later(sumbar, after=10, pause=2)
+    together(
+        (pu, [answer_step("sumbar", full_n, "admin.nasional", "admin.pu", "kemen-pu"),
+              {"do": "give_back", "origin": "sumbar", "numbers": back_n, "verifier": "admin.nasional"}]),
+        (sumbar, [answer_step("hub", hub_n, "admin.padang", "penghubung.pupr", "padang-dinas-pupr")]),
     )  # fmt: skip
     killer.join()
     wait_for("answers at the province", lambda: len(full_n) - count_where(sumbar, full_n, "status='selesai'"))
     wait_for("given back to the province", lambda: len(back_n) - returned_count(sumbar, back_n))
     wait_for("answers at the hub", lambda: len(hub_n) - count_where(hub, hub_n, "status='selesai'"))
 
-    # 3. The citizen replies (province) or rates (hub); the given-back reports go to the city.
-    sumbar.act(
-        {"do": "citizen", "move": "reply", "codes": receipts(full_n)},
-        {"do": "dispose", "verifier": "admin.sumbar", "agency": "pemkot-padang", "numbers": back_n},
-    )
-    hub.act({"do": "citizen", "move": "rate", "codes": receipts(hub_n)})
+    # 3. The citizen replies (province) or rates and closes (hub); the given-back reports go to the city.
+    together(
+        (sumbar, [{"do": "citizen", "move": "reply", "codes": receipts(full_n)},
+                  {"do": "dispose", "verifier": "admin.sumbar", "agency": "pemkot-padang",
+                   "numbers": back_n}]),
+        (hub, [{"do": "citizen", "move": "rate", "codes": receipts(hub_n)},
+               {"do": "citizen", "move": "close", "codes": receipts(hub_n)}]),
+    )  # fmt: skip
     wait_for(
         "replies at the ministry", lambda: len(full_n) - held_count(pu, "sumbar", full_n, "status='diproses'")
     )
+    closed = "status='ditutup_pelapor' AND rating IS NOT NULL"
     wait_for(
-        "ratings at the province", lambda: len(hub_n) - held_count(sumbar, "hub", hub_n, "rating IS NOT NULL")
+        "rated and closed at the province", lambda: len(hub_n) - held_count(sumbar, "hub", hub_n, closed)
     )
 
     # 4. Answered again; rated and closed.
-    pu.act(
-        {"do": "answer", "origin": "sumbar", "numbers": full_n, "verifier": "admin.nasional", "worker": "admin.pu",
-         "agency": "kemen-pu", "text": "Perbaikan lanjutan sudah selesai dikerjakan; mohon dicek kembali di lokasi."}
-    )  # fmt: skip
+    again = "Perbaikan lanjutan sudah selesai dikerjakan; mohon dicek kembali di lokasi."
+    pu.act(answer_step("sumbar", full_n, "admin.nasional", "admin.pu", "kemen-pu", text=again))
     wait_for(
         "second answers at the province",
         lambda: len(full_n) - count_where(sumbar, full_n, "status='selesai'"),
@@ -421,12 +448,8 @@ def drive(inst, proxy):
         {"do": "citizen", "move": "rate", "codes": receipts(full_n)},
         {"do": "citizen", "move": "close", "codes": receipts(full_n)},
     )
-    hub.act({"do": "citizen", "move": "close", "codes": receipts(hub_n)})
-    done = "status='ditutup_pelapor' AND rating IS NOT NULL"
-    wait_for("closed at the ministry", lambda: len(full_n) - held_count(pu, "sumbar", full_n, done))
     wait_for(
-        "closed at the province",
-        lambda: len(hub_n) - held_count(sumbar, "hub", hub_n, "status='ditutup_pelapor'"),
+        "rated and closed at the ministry", lambda: len(full_n) - held_count(pu, "sumbar", full_n, closed)
     )
     wait_for("outboxes empty", lambda: sum(undelivered(i) for i in inst.values()))
     return {"full": (full, full_n), "return": (back, back_n), "hub": (at_hub, hub_n)}
@@ -539,7 +562,8 @@ def check_scenario(inst, name, reporters, numbers, tally):
 
 
 def check_deadlines(origin, holder, numbers, tally):
-    """The holder's clocks are the origin's: verification from submission, completion from the first disposal."""
+    """The holder's clocks are the origin's: verification from submission, completion from the
+    first disposal."""
     marks = ",".join("?" * len(numbers))
     there = {
         row[0]: row[1:]
