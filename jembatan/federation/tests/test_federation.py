@@ -7,8 +7,10 @@ envelopes with the key each pair shares, exactly as delivery.post() does.
 import json
 import time
 import uuid
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from jembatan.directory.models import AgencyKind
@@ -302,3 +304,20 @@ def test_a_copy_held_here_is_not_sent_on_to_a_third_instance(w, client):
     with pytest.raises(federated.FederationRefused):
         federated.dispose_report(report=report, actor=w.verifier, agencies=[w.ministry])
     assert not FederationMessage.objects.exists() and not report.dispositions.exists()
+
+
+# --- The operator ------------------------------------------------------------------------------------------
+
+
+def test_status_shows_each_peers_backlog_and_an_operator_parks_and_retries_a_message(w):
+    federated.dispose_report(report=verified(w), actor=w.verifier_prov, agencies=[w.ministry])
+    message = FederationMessage.objects.get()
+    out = StringIO()
+    call_command("federation", "status", stdout=out)
+    assert "pu" in out.getvalue() and "backlog=1" in out.getvalue()
+    call_command("federation", "park", str(message.message_id), stdout=StringIO())
+    message.refresh_from_db()
+    assert message.status == "failed" and message.last_error == "parked"
+    call_command("federation", "retry", str(message.message_id), stdout=StringIO())
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 0)
