@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from jembatan.accounts import access
 from jembatan.accounts.models import Role, StaffRole
 from jembatan.directory.models import Agency, Category, Region
 from jembatan.federation.models import (
@@ -291,6 +292,21 @@ def post_follow_up(*, disposition, actor, text, attachments=(), expected_version
     return disposition
 
 
+def held_for(report):
+    """The instance this report is held for (it was forwarded here), or None."""
+    link = _holder_link(report)
+    return link.peer if link else None
+
+
+def may_return_to_origin(report, user):
+    """May `user` give this report back to the instance it came from? Its verifier, while it is open."""
+    return (
+        held_for(report) is not None
+        and report.status in (*VERIFICATION_STATUSES, Status.TERDISPOSISI, Status.DIPROSES)
+        and access.can_verify(user, report)
+    )
+
+
 def return_to_origin(*, report, actor, reason):
     """Give a report held for another instance back as not this instance's authority (bukan wewenang)."""
     reason = (reason or "").strip()
@@ -299,6 +315,8 @@ def return_to_origin(*, report, actor, reason):
     link = _holder_link(report)
     if link is None:
         raise FederationRefused(_("Laporan ini tidak berasal dari instans lain."))
+    if not may_return_to_origin(report, actor):
+        raise PermissionDenied(_("Hanya verifikator laporan ini yang dapat mengembalikannya."))
     archive_reason, _created = ArchiveReason.objects.get_or_create(
         code=RETURN_REASON_CODE, defaults={"name": "Bukan wewenang"}
     )

@@ -307,6 +307,7 @@ WORKBENCH_REPORT_ACTIONS = [
     "workbench:close",
     "workbench:duplicate",
     "workbench:note",
+    "workbench:return-origin",
 ]
 WORKBENCH_DISPOSITION_ACTIONS = [
     "workbench:assign-liaison",

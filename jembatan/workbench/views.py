@@ -767,6 +767,7 @@ def _report_context(request, report, bound=None, now=None):
             ctx["close_form"] = form("close", wf.CloseForm)
         if lifecycle.may_mark_duplicate(report, user):
             ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
+        ctx.update(_return_origin_form(report, user, form))
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
@@ -775,6 +776,16 @@ def _report_context(request, report, bound=None, now=None):
     via = (submitted.data or {}).get("received_via") if submitted else None
     ctx["received_via"] = ReceivedVia(via).label if via in ReceivedVia.values else ""
     return ctx
+
+
+def _return_origin_form(report, user, form):
+    """A report another instance forwarded here can go back to it ("bukan wewenang")."""
+    if not federated.may_return_to_origin(report, user):
+        return {}
+    return {
+        "held_for": federated.held_for(report),
+        "return_origin_form": form("return_origin", wf.ReturnToOriginForm),
+    }
 
 
 def _disposition_panels(request, report, bound, now, cal, form, open_key):
@@ -1016,6 +1027,21 @@ def close_view(request, tracking_number):
             report=report, actor=request.user, note=data["note"], expected_version=data["version"]
         ),
         _("Laporan ditutup."),
+    )
+
+
+@workbench_view
+@require_POST
+def return_origin_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.ReturnToOriginForm(request.POST, prefix="return_origin")
+    return _perform(
+        request,
+        report,
+        "return_origin",
+        form,
+        lambda data: federated.return_to_origin(report=report, actor=request.user, reason=data["reason"]),
+        _("Laporan dikembalikan ke instans asal."),
     )
 
 

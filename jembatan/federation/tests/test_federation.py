@@ -10,6 +10,7 @@ import uuid
 from io import StringIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import transaction
 
@@ -321,3 +322,32 @@ def test_status_shows_each_peers_backlog_and_an_operator_parks_and_retries_a_mes
     call_command("federation", "retry", str(message.message_id), stdout=StringIO())
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("pending", 0)
+
+
+def test_the_verifier_gives_a_held_report_back_from_the_workbench(w, client):
+    send(client, "hub", HUB_KEY, envelope("report_forwarded", 1, forwarded(w)))
+    report = Report.objects.get()
+    client.force_login(w.verifier)
+    page = client.get(f"/kerja/laporan/{report.tracking_number}/")
+    assert page.status_code == 200 and "return_origin" in page.content.decode()
+    response = client.post(
+        f"/kerja/laporan/{report.tracking_number}/kembalikan-ke-asal/",
+        {
+            "return_origin-reason": "Jalan nasional, bukan wewenang kota.",
+            "return_origin-version": report.version,
+        },
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == Status.DIARSIPKAN_ADMIN
+    assert FederationMessage.objects.get().kind == "returned"
+
+
+def test_a_liaison_may_not_give_a_held_report_back(w, client):
+    send(client, "hub", HUB_KEY, envelope("report_forwarded", 1, forwarded(w)))
+    report = Report.objects.get()
+    with pytest.raises(PermissionDenied):
+        federated.return_to_origin(
+            report=report, actor=w.liaison_pupr, reason="Bukan wewenang kami sama sekali."
+        )
+    assert not FederationMessage.objects.exists()
