@@ -1,10 +1,10 @@
 """The people of one instance in the federation stage (scripts/federation_test.py).
 
-Run inside one instance's environment (its database), reads a JSON list of steps on stdin and
+Run inside one instance's environment (its database), reads JSON lists of steps on stdin and
 acts them through the same functions the workbench, the API and the portal call
 (jembatan.federation.actions, which wraps reports.actions), as the officers and citizens who
 would click them: the verifier verifies and disposes, the agency starts and answers, the citizen
-replies, rates and closes with the access code of their receipt. Prints a JSON answer.
+replies, rates and closes with the access code of their receipt. Answers one JSON line per line.
 """
 
 import json
@@ -155,8 +155,11 @@ STEPS = {
 
 
 def main():
-    results = [STEPS[step["do"]](step) for step in json.load(sys.stdin)]
-    json.dump(results, sys.stdout)
+    """One JSON list of steps per line in, one JSON list of answers per line out (Django starts once)."""
+    for line in sys.stdin:
+        results = [STEPS[step["do"]](step) for step in json.loads(line)]
+        sys.stdout.write(json.dumps(results) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ class Instance:
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.procs = []
-        self.restarts = 0
+        self.actor = None
 
     def start(self):
         port = self.spec["port"]
@@ -148,17 +148,28 @@ class Instance:
 
     def act(self, *steps):
         """Run steps as this instance's people (scripts/federation_actor.py); their JSON answers."""
-        done = subprocess.run(
-            [PY, "scripts/federation_actor.py"],
-            cwd=ROOT,
-            env=self.env,
-            input=json.dumps(steps),
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            raise SystemExit(f"{self.slug} actor failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout)
+        if self.actor is None:
+            self.actor = subprocess.Popen(
+                [PY, "scripts/federation_actor.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=open(self.dir / "actor.log", "a"),  # noqa: SIM115
+                text=True,
+            )
+        self.actor.stdin.write(json.dumps(steps) + "\n")
+        self.actor.stdin.flush()
+        line = self.actor.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.slug} actor failed:\n{(self.dir / 'actor.log').read_text()[-3000:]}")
+        return json.loads(line)
+
+    def stop_actor(self):
+        if self.actor is not None:
+            self.actor.stdin.close()
+            self.actor.wait(timeout=30)
+            self.actor = None
 
     def query(self, sql, *params):
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
@@ -648,6 +659,7 @@ def main():
         tally["undelivered"] = sum(undelivered(i) for i in inst.values())
     finally:
         for instance in inst.values():
+            instance.stop_actor()
             instance.kill9()
         proxy.close()
     summary = {"reports": TOTAL, **proxy.counts, "restarts": RESTARTS["count"], **tally}
