@@ -202,9 +202,10 @@ class Instance:
 
 def prepare(tmp):
     """Three copies of one migrated database with the demo directory (the seed is kept per migration set)."""
-    stamp = hashlib.sha256(
-        "".join(sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("jembatan/*/migrations/0*.py"))).encode()
-    ).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("jembatan/*/migrations/0*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())  # a changed migration reseeds
+    stamp = digest.hexdigest()[:16]
     seed = ROOT / "var" / f"federation-seed-{stamp}.sqlite3"
     instances = {slug: Instance(slug, tmp) for slug in INSTANCES}
     first = instances["sumbar"]
@@ -478,7 +479,7 @@ def returned_count(instance, numbers):
 
 def undelivered(instance):
     out = instance.query("SELECT count(*) FROM federation_federationmessage WHERE status != 'sent'")[0][0]
-    held = instance.query("SELECT count(*) FROM federation_inboundmessage WHERE state = 'buffered'")[0][0]
+    held = instance.query("SELECT count(*) FROM federation_receivedmessage WHERE state = 'buffered'")[0][0]
     return out + held
 
 
@@ -628,7 +629,7 @@ def public_text(instance):
 
 def rejected(instances):
     return sum(
-        i.query("SELECT count(*) FROM federation_inboundmessage WHERE state='rejected'")[0][0]
+        i.query("SELECT count(*) FROM federation_receivedmessage WHERE state='rejected'")[0][0]
         for i in instances
     )
 

@@ -28,12 +28,12 @@ from jembatan.directory.models import Agency, Category, Region
 from jembatan.federation.models import (
     FederationMessage,
     InboundCursor,
-    InboundMessage,
     InboundState,
     Instance,
     Link,
     LinkRole,
     MessageKind,
+    ReceivedMessage,
     RemoteAgency,
 )
 from jembatan.jobs.models import OutboxStatus
@@ -384,17 +384,17 @@ def receive_message(*, sender, envelope):
         "origin_number": envelope["origin_number"],
     }
     with transaction.atomic():
-        seen = InboundMessage.objects.filter(message_id=envelope["message_id"]).first()
+        seen = ReceivedMessage.objects.filter(message_id=envelope["message_id"]).first()
         if seen is not None:
             return "duplicate", seen.error
         InboundCursor.objects.get_or_create(**stream)
         cursor = InboundCursor.objects.select_for_update().get(**stream)
         if (
             envelope["seq"] <= cursor.last_seq
-            or InboundMessage.objects.filter(**stream, seq=envelope["seq"]).exists()
+            or ReceivedMessage.objects.filter(**stream, seq=envelope["seq"]).exists()
         ):
             return "duplicate", ""
-        message = InboundMessage.objects.create(
+        message = ReceivedMessage.objects.create(
             **stream,
             message_id=envelope["message_id"],
             seq=envelope["seq"],
@@ -411,7 +411,7 @@ def _drain(cursor, me):
     """Apply the buffered messages that follow the cursor, one by one, until the next gap."""
     while True:
         message = (
-            InboundMessage.objects.filter(
+            ReceivedMessage.objects.filter(
                 sender=cursor.sender,
                 origin_instance=cursor.origin_instance,
                 origin_number=cursor.origin_number,

@@ -5,7 +5,7 @@ Changes go through `manage.py federation` (actions.py), never through these form
 
 from django.contrib import admin
 
-from jembatan.federation.models import FederationMessage, InboundMessage, Instance, Link, RemoteAgency
+from jembatan.federation.models import FederationMessage, Instance, Link, ReceivedMessage, RemoteAgency
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,8 +44,8 @@ class FederationMessageAdmin(ReadOnlyAdmin):
     exclude = ("payload",)  # report text; read it on the report, where access decides
 
 
-@admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdmin):
+@admin.register(ReceivedMessage)
+class ReceivedMessageAdmin(ReadOnlyAdmin):
     list_display = ("kind", "seq", "sender", "origin_number", "state", "received_at", "error")
     list_filter = ("state", "kind", "sender")
     exclude = ("payload",)

@@ -8,7 +8,7 @@
 - `Link`: one report shared between this instance and one peer, seen from this end (origin or
   holder), with the outgoing sequence counter of its stream.
 - `FederationMessage`: the outbox (jobs.outbox claims, leases, retries, dead-letters it).
-- `InboundMessage` + `InboundCursor`: the receiver's dedupe table and per-stream cursor; a
+- `ReceivedMessage` + `InboundCursor`: the receiver's dedupe table and per-stream cursor; a
   message past a gap waits ("buffered") until the gap is filled.
 """
 
@@ -171,7 +171,7 @@ class InboundState(models.TextChoices):
     REJECTED = "rejected", _("Ditolak")
 
 
-class InboundMessage(models.Model):
+class ReceivedMessage(models.Model):
     """A message received from a peer: applied once, or held until the messages before it arrive."""
 
     message_id = models.UUIDField(unique=True)

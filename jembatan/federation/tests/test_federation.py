@@ -18,7 +18,7 @@ from jembatan.directory.models import AgencyKind
 from jembatan.directory.tests.factories import make_agency
 from jembatan.federation import actions as federated
 from jembatan.federation import delivery, wire
-from jembatan.federation.models import FederationMessage, InboundMessage, Link, LinkRole, MessageKind
+from jembatan.federation.models import FederationMessage, Link, LinkRole, MessageKind, ReceivedMessage
 from jembatan.reports import actions
 from jembatan.reports.models import Classification, DispositionStatus, Report, Status
 from jembatan.reports.tests import factories as f
@@ -176,7 +176,7 @@ def test_the_retry_wait_doubles_from_the_setting_up_to_an_hour(settings):
 def test_a_message_with_a_wrong_key_is_refused(w, client):
     response = send(client, "hub", "not-the-key", envelope("report_forwarded", 1, forwarded(w)))
     assert response.status_code == 401
-    assert not Report.objects.exists() and not InboundMessage.objects.exists()
+    assert not Report.objects.exists() and not ReceivedMessage.objects.exists()
 
 
 def test_a_message_outside_the_clock_window_is_refused(w, client, settings):
@@ -223,7 +223,7 @@ def test_a_message_after_a_gap_waits_for_the_gap_to_fill(w, client):
     )
     report = Report.objects.get()
     assert report.events.filter(action="reporter_replied").count() == 1
-    assert InboundMessage.objects.get(seq=2).state == "applied"
+    assert ReceivedMessage.objects.get(seq=2).state == "applied"
     assert send(client, "hub", HUB_KEY, reply).json()["result"] == "duplicate"
     assert report.events.filter(action="reporter_replied").count() == 1
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Q
 
 from jembatan.directory.models import Agency
 from jembatan.federation import actions
-from jembatan.federation.models import FederationMessage, InboundMessage, InboundState, Instance
+from jembatan.federation.models import FederationMessage, InboundState, Instance, ReceivedMessage
 from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxStatus
 
 
@@ -56,8 +56,8 @@ class Command(BaseCommand):
                 f"oldest={peer.oldest.isoformat() if peer.oldest else '-'} "
                 f"last_error={(last.last_error[:120] if last else '-')!r}"
             )
-        buffered = InboundMessage.objects.filter(state=InboundState.BUFFERED).count()
-        rejected = InboundMessage.objects.filter(state=InboundState.REJECTED).count()
+        buffered = ReceivedMessage.objects.filter(state=InboundState.BUFFERED).count()
+        rejected = ReceivedMessage.objects.filter(state=InboundState.REJECTED).count()
         self.stdout.write(f"inbound: buffered={buffered} rejected={rejected}")
         for message in (
             FederationMessage.objects.undelivered().select_related("destination").order_by("created_at")[:20]
