@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 STATIC_MANIFEST := $(or $(JEMBATAN_VAR_DIR),var)/static/staticfiles.json
 
-.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster bench screenshots messages clean
+.PHONY: run test setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster test-federation bench screenshots messages clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jembatan needs Python >= 3.11")'
@@ -63,7 +63,10 @@ test-faults: $(VENV)/.installed
 test-cluster: $(VENV)/.installed
 	@bash scripts/test-cluster.sh
 
-test: setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster
+test-federation: $(VENV)/.installed
+	@bash scripts/test-federation.sh
+
+test: setup lint test-sqlite test-postgres test-browser test-schema test-faults test-cluster test-federation
 	@echo "== all test stages passed"
 
 bench: setup

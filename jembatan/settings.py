@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jembatan.intake",
     "jembatan.triage",
     "jembatan.insights",
+    "jembatan.federation",
 ]
 
 MIDDLEWARE = [
@@ -389,6 +390,15 @@ if WEBHOOK_ALLOW_LOOPBACK and not DEVELOPMENT:
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
 WEBHOOK_LOG_RETENTION_DAYS = env_int("WEBHOOK_LOG_RETENTION_DAYS", 90, minimum=1)
+# --- Federation (jembatan/federation, docs/federation.md) --------------------------------------------
+# A signed message older or newer than this is refused (replay, clock skew between instances).
+FEDERATION_CLOCK_WINDOW_SECONDS = env_int("FEDERATION_CLOCK_WINDOW_SECONDS", 300, minimum=5, maximum=3600)
+FEDERATION_TIMEOUT = env_int("FEDERATION_TIMEOUT", 15, minimum=1, maximum=120)
+FEDERATION_MAX_ATTEMPTS = env_int("FEDERATION_MAX_ATTEMPTS", 15, minimum=1, maximum=50)
+# The wait after the first failed delivery; it doubles with each failure, up to an hour.
+FEDERATION_RETRY_SECONDS = env_int("FEDERATION_RETRY_SECONDS", 30, minimum=1, maximum=3600)
+# Peers over plain http (development and the test stage); production peers use https.
+FEDERATION_ALLOW_HTTP = env_bool("FEDERATION_ALLOW_HTTP", DEVELOPMENT)
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("open311/v2/", include("jembatan.api.open311.urls")),
     path("kanal/", include("jembatan.intake.urls")),
     path("data/", include("jembatan.insights.urls")),
+    path("federation/", include("jembatan.federation.urls")),
     path("", include("jembatan.portal.urls")),
 ]
 

@@ -28,6 +28,7 @@ from jembatan.api.views import (
     validated,
 )
 from jembatan.directory.models import Agency
+from jembatan.federation import actions as federated
 from jembatan.reports import actions
 from jembatan.reports.models import (
     OPEN_DISPOSITION_STATUSES,
@@ -256,7 +257,7 @@ def archive(request, number):
 def dispose(request, number):
     report = load_staff_report(request, number)
     data = validated(s.DisposeSerializer, request.data)
-    actions.dispose_report(
+    federated.dispose_report(
         report=report,
         actor=request.user,
         agencies=data["agencies"],
@@ -274,7 +275,7 @@ def close(request, number):
     # close_report would treat a caller who is neither reporter nor verifier as a failed reporter;
     # here the question is only whether they may close it as an admin.
     access.require(access.can_verify(request.user, report))
-    actions.close_report(
+    federated.close_report(
         report=report, actor=request.user, note=data["note"], expected_version=data.get("expected_version")
     )
     return report_response(request, number)
@@ -332,7 +333,7 @@ def assign_liaison(request, pk):
 def start_follow_up(request, pk):
     disposition = load_disposition(request, pk)
     data = validated(s.StartFollowUpSerializer, request.data)
-    actions.start_follow_up(
+    federated.start_follow_up(
         disposition=disposition, actor=request.user, expected_version=data.get("expected_version")
     )
     return report_response(request, disposition.report.tracking_number)
@@ -350,7 +351,7 @@ def start_follow_up(request, pk):
 def post_follow_up(request, pk):
     disposition = load_disposition(request, pk)
     data = validated(s.FollowUpSerializer, request.data)
-    actions.post_follow_up(
+    federated.post_follow_up(
         disposition=disposition,
         actor=request.user,
         text=data["text"],
@@ -379,7 +380,7 @@ def return_disposition(request, pk):
 def forward(request, pk):
     disposition = load_disposition(request, pk)
     data = validated(s.ForwardSerializer, request.data)
-    actions.forward_disposition(
+    federated.forward_disposition(
         disposition=disposition,
         actor=request.user,
         agency=data["agency"],

@@ -26,6 +26,7 @@ from jembatan.api.decorators import api_endpoint
 from jembatan.api.models import ApiKey, KeyKind
 from jembatan.api.permissions import IsCitizenCaller
 from jembatan.directory.models import Agency, Category
+from jembatan.federation import actions as federated
 from jembatan.reports import actions
 from jembatan.reports.models import ArchiveReason, Channel, Disposition, Report
 from jembatan.reports.search import search_reports
@@ -210,7 +211,7 @@ def _reporter_action(request, number, serializer_class):
 @api_endpoint(["POST"], permission=IsCitizenCaller)
 def reply(request, number):
     report, data, code = _reporter_action(request, number, s.ReplySerializer)
-    report = actions.reply_as_reporter(
+    report = federated.reply_as_reporter(
         report=report,
         actor=actor_of(request),
         text=data["text"],
@@ -232,7 +233,7 @@ def reply(request, number):
 @api_endpoint(["POST"], permission=IsCitizenCaller)
 def rate(request, number):
     report, data, code = _reporter_action(request, number, s.RateSerializer)
-    report = actions.rate_report(
+    report = federated.rate_report(
         report=report,
         actor=actor_of(request),
         rating=data["rating"],
@@ -253,7 +254,7 @@ def rate(request, number):
 @api_endpoint(["POST"], permission=IsCitizenCaller)
 def close(request, number):
     report, data, code = _reporter_action(request, number, s.ReporterCloseSerializer)
-    report = actions.close_report(
+    report = federated.close_report(
         report=report,
         actor=actor_of(request),
         note=data.get("note", ""),

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from jembatan.federation import actions as federated
 from jembatan.intake import grammar
 from jembatan.intake.mail import parse
 from jembatan.intake.models import InboundChannel, InboundMessage, Outcome
@@ -173,7 +174,7 @@ def _email_reply(message, report, parsed, uploads):
         return _finish(message, Outcome.REJECTED, report=report, note="empty reply")
     registered = report.reporter if report.reporter_id else None
     try:
-        actions.reply_as_reporter(
+        federated.reply_as_reporter(
             report=report,
             actor=registered,
             text=text,

@@ -99,8 +99,10 @@ class _LeaseRenewer(threading.Thread):
 class Outbox:
     """Claim, lease, send, record, retry and dead-letter the rows of one model."""
 
-    def __init__(self, *, name, model, send, key_prefix, max_attempts, select_related=()):
+    def __init__(self, *, name, model, send, key_prefix, max_attempts, select_related=(), backoff=None):
         self.name = name
+        # backoff(attempts) → timedelta; default the module's ladder (minutes to hours).
+        self.backoff = backoff or backoff_after
         self.model = model
         self.send = send  # send(row) → fields to record on success; raises on failure
         self.key_prefix = key_prefix
@@ -174,7 +176,7 @@ class Outbox:
         return {
             **fields,
             "status": OutboxStatus.PENDING,
-            "next_attempt_at": now + backoff_after(row.attempts),
+            "next_attempt_at": now + self.backoff(row.attempts),
             "last_error": error,
             "updated_at": now,
         }

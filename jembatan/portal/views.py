@@ -29,6 +29,7 @@ from jembatan.accounts import access, throttle
 from jembatan.accounts.guards import guarded
 from jembatan.accounts.throttle import client_ip
 from jembatan.directory.models import Agency, Region, prefix_q
+from jembatan.federation import actions as federated
 from jembatan.observability import cached_or_computed
 from jembatan.portal import actions as portal_actions
 from jembatan.portal import limits, presenters, voices
@@ -483,7 +484,7 @@ def _reporter_action(form_class, form_key):
 
 @_reporter_action(ReplyForm, "reply")
 def reply(actor, report, data, code):
-    actions.reply_as_reporter(
+    federated.reply_as_reporter(
         report=report,
         actor=actor,
         text=data["text"],
@@ -509,7 +510,7 @@ def complete(actor, report, data, code):
 
 @_reporter_action(RateForm, "rate")
 def rate(actor, report, data, code):
-    actions.rate_report(
+    federated.rate_report(
         report=report, actor=actor, rating=data["rating"], comment=data["comment"], access_code=code
     )
     return _("Terima kasih atas penilaian Anda.")
@@ -517,7 +518,7 @@ def rate(actor, report, data, code):
 
 @_reporter_action(CloseForm, "close")
 def close(actor, report, data, code):
-    actions.close_report(
+    federated.close_report(
         report=report, actor=actor, note=data["note"], access_code=code, expected_version=data.get("version")
     )
     return _("Laporan sudah ditutup. Terima kasih.")

@@ -43,6 +43,9 @@ class NewReport:
     source_instance: str = ""
     external_id: str = ""
     submitted_at: dt.datetime | None = None
+    # A report handed over by another instance keeps the completion deadline its first disposal
+    # set there (federation): the SLA clock follows the report, it does not restart.
+    completion_due_at: dt.datetime | None = None
     # How a report an officer types in reached them (ReceivedVia): required for Channel.OFFICER.
     received_via: str = ""
 

@@ -349,6 +349,7 @@ WORKBENCH_REPORT_ACTIONS = [
     "workbench:close",
     "workbench:duplicate",
     "workbench:note",
+    "workbench:return-origin",
 ]
 WORKBENCH_DISPOSITION_ACTIONS = [
     "workbench:assign-liaison",
@@ -727,6 +728,8 @@ NOT_SHOWING_REPORTS = {
     "label only (a confidential report only to its reporter's own number)",
     "intake:email": "gateway webhook (shared secret): creates a report or answers STATUS with a status "
     "label only (a confidential report only to its reporter's own number)",
+    "federation:messages": "signed peer-to-peer endpoint (POST only, HMAC per pair of instances): answers "
+    "with the message id and the receiver's verdict, no report",
     "portal:region-search": "region names for the picker",
     "portal:region-children": "region names for the picker",
 }

@@ -16,6 +16,7 @@ from jembatan.accounts.access import Action
 from jembatan.accounts.audit import changed_fields, record_change, snapshot
 from jembatan.accounts.models import AuditRecord
 from jembatan.directory.routing import propose_agency
+from jembatan.federation import actions as federated
 from jembatan.reports import actions as report_actions
 from jembatan.workbench.models import ResponseTemplate, SavedFilter, unknown_placeholders
 
@@ -133,7 +134,7 @@ def verify_and_dispose(
         )
         # verify_report bumped the version under our own lock; pass the new one on so a third
         # party's change between the two calls would still be caught.
-        return report_actions.dispose_report(
+        return federated.dispose_report(
             report=report,
             actor=actor,
             agencies=agencies,

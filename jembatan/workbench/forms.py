@@ -259,6 +259,16 @@ class CloseForm(VersionedForm):
     note = forms.CharField(label=_("Alasan penutupan"), min_length=5, max_length=5000, widget=text_area(2))
 
 
+class ReturnToOriginForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Alasan pengembalian"),
+        min_length=10,
+        max_length=5000,
+        widget=text_area(2),
+        help_text=_("Laporan kembali ke instans asalnya sebagai bukan wewenang; salinan di sini diarsipkan."),
+    )
+
+
 class DuplicateForm(VersionedForm):
     original = forms.CharField(
         label=_("Nomor laporan asal"),

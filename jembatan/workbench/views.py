@@ -28,6 +28,7 @@ from jembatan.accounts.guards import guarded
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
+from jembatan.federation import actions as federated
 from jembatan.observability import cached_or_computed
 from jembatan.reports import actions, lifecycle
 from jembatan.reports.events import EventAction, staff_actor, staff_label
@@ -739,6 +740,7 @@ def _report_context(request, report, bound=None, now=None):
             ctx["close_form"] = form("close", wf.CloseForm)
         if lifecycle.may_mark_duplicate(report, user):
             ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
+        ctx.update(_return_origin_form(report, user, form))
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
@@ -747,6 +749,16 @@ def _report_context(request, report, bound=None, now=None):
     via = (submitted.data or {}).get("received_via") if submitted else None
     ctx["received_via"] = ReceivedVia(via).label if via in ReceivedVia.values else ""
     return ctx
+
+
+def _return_origin_form(report, user, form):
+    """A report another instance forwarded here can go back to it ("bukan wewenang")."""
+    if not federated.may_return_to_origin(report, user):
+        return {}
+    return {
+        "held_for": federated.held_for(report),
+        "return_origin_form": form("return_origin", wf.ReturnToOriginForm),
+    }
 
 
 def _disposition_panels(request, report, bound, now, cal, form, open_key):
@@ -963,7 +975,7 @@ def dispose_view(request, tracking_number):
         report,
         "dispose",
         form,
-        lambda data: actions.dispose_report(
+        lambda data: federated.dispose_report(
             report=report,
             actor=request.user,
             agencies=data["agencies"],
@@ -984,10 +996,25 @@ def close_view(request, tracking_number):
         report,
         "close",
         form,
-        lambda data: actions.close_report(
+        lambda data: federated.close_report(
             report=report, actor=request.user, note=data["note"], expected_version=data["version"]
         ),
         _("Laporan ditutup."),
+    )
+
+
+@workbench_view
+@require_POST
+def return_origin_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.ReturnToOriginForm(request.POST, prefix="return_origin")
+    return _perform(
+        request,
+        report,
+        "return_origin",
+        form,
+        lambda data: federated.return_to_origin(report=report, actor=request.user, reason=data["reason"]),
+        _("Laporan dikembalikan ke instans asal."),
     )
 
 
@@ -1078,7 +1105,7 @@ def start_follow_up_view(request, pk):
         report,
         key,
         wf.StartFollowUpForm(request.POST, prefix=key),
-        lambda data: actions.start_follow_up(
+        lambda data: federated.start_follow_up(
             disposition=disposition, actor=request.user, expected_version=data["version"]
         ),
         _("Tindak lanjut dimulai; laporan kini Sedang Diproses."),
@@ -1096,7 +1123,7 @@ def follow_up_view(request, pk):
         report,
         key,
         form,
-        lambda data: actions.post_follow_up(
+        lambda data: federated.post_follow_up(
             disposition=disposition,
             actor=request.user,
             text=data["text"],
@@ -1138,7 +1165,7 @@ def forward_view(request, pk):
         report,
         key,
         form,
-        lambda data: actions.forward_disposition(
+        lambda data: federated.forward_disposition(
             disposition=disposition,
             actor=request.user,
             agency=data["agency"],

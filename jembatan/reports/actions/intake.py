@@ -75,6 +75,7 @@ def submit_report(*, new, actor=None):
             ombudsman_consent=new.ombudsman_consent,
             submitted_at=submitted,
             verification_due_at=cal.add_working_days(submitted, pol.verification_days),
+            completion_due_at=new.completion_due_at,
             access_code=new_access_code(),
         )
         _schedule_report(report, cal, pol)

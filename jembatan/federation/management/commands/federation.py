@@ -1,0 +1,103 @@
+"""`manage.py federation`: the operator's view of federation and its few moves.
+
+federation status                       backlog per peer, oldest undelivered, last error
+federation self <id> <name>             name this instance in the network
+federation peer <id> <name> <url> [--secret S]   add or update a peer (prints a new key if none)
+federation host <agency code> <id>      the agency lives on instance <id> (own id: here again)
+federation retry <message id>           send a message again now (also a dead one)
+federation park <message id>            stop trying a message; it stays as the record
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Min, Q
+
+from jembatan.directory.models import Agency
+from jembatan.federation import actions
+from jembatan.federation.models import FederationMessage, InboundState, Instance, ReceivedMessage
+from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxStatus
+
+
+class Command(BaseCommand):
+    help = "Federation: status of the outbox per peer; join this instance to peers; retry or park a message."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="command", required=True)
+        sub.add_parser("status")
+        me = sub.add_parser("self")
+        me.add_argument("slug")
+        me.add_argument("name")
+        peer = sub.add_parser("peer")
+        peer.add_argument("slug")
+        peer.add_argument("name")
+        peer.add_argument("url")
+        peer.add_argument("--secret", default="")
+        host = sub.add_parser("host")
+        host.add_argument("agency")
+        host.add_argument("slug")
+        for name in ("retry", "park"):
+            sub.add_parser(name).add_argument("message_id")
+
+    def handle(self, *args, command, **options):
+        getattr(self, f"do_{command}")(**options)
+
+    def do_status(self, **options):
+        me = actions.self_instance()
+        self.stdout.write(f"this instance: {me.slug if me else '(not set up)'}")
+        open_q = Q(outgoing__status__in=OPEN_OUTBOX_STATUSES)
+        peers = Instance.objects.filter(is_self=False).annotate(
+            backlog=Count("outgoing", filter=open_q),
+            dead=Count("outgoing", filter=Q(outgoing__status=OutboxStatus.FAILED)),
+            oldest=Min("outgoing__created_at", filter=open_q),
+        )
+        for peer in peers:
+            last = peer.outgoing.exclude(last_error="").order_by("-updated_at").first()
+            self.stdout.write(
+                f"{peer.slug:<16} backlog={peer.backlog} dead={peer.dead} "
+                f"oldest={peer.oldest.isoformat() if peer.oldest else '-'} "
+                f"last_error={(last.last_error[:120] if last else '-')!r}"
+            )
+        buffered = ReceivedMessage.objects.filter(state=InboundState.BUFFERED).count()
+        rejected = ReceivedMessage.objects.filter(state=InboundState.REJECTED).count()
+        self.stdout.write(f"inbound: buffered={buffered} rejected={rejected}")
+        for message in (
+            FederationMessage.objects.undelivered().select_related("destination").order_by("created_at")[:20]
+        ):
+            self.stdout.write(
+                f"  {message.message_id} {message.kind} #{message.seq} → {message.destination.slug} "
+                f"{message.status} attempts={message.attempts} {message.last_error[:80]!r}"
+            )
+
+    def do_self(self, *, slug, name, **options):
+        actions.register_instance(slug=slug, name=name, is_self=True)
+        self.stdout.write(f"this instance is {slug}")
+
+    def do_peer(self, *, slug, name, url, secret, **options):
+        fresh = not secret and not Instance.objects.filter(slug=slug).exclude(shared_secret="").exists()
+        secret = secret or (actions.new_shared_secret() if fresh else "")
+        actions.register_instance(slug=slug, name=name, base_url=url, shared_secret=secret)
+        self.stdout.write(f"peer {slug} at {url}")
+        if fresh:
+            self.stdout.write(f"new shared key (give it to {slug} over a safe channel): {secret}")
+
+    def do_host(self, *, agency, slug, **options):
+        try:
+            agency = Agency.objects.get(code=agency)
+            instance = Instance.objects.get(slug=slug)
+        except (Agency.DoesNotExist, Instance.DoesNotExist) as exc:
+            raise CommandError(str(exc)) from None
+        actions.host_agency(agency=agency, instance=instance)
+        self.stdout.write(f"{agency.code} is hosted on {instance.slug}")
+
+    def _message(self, message_id):
+        try:
+            return FederationMessage.objects.get(message_id=message_id)
+        except (FederationMessage.DoesNotExist, ValueError) as exc:
+            raise CommandError(f"no such message: {message_id}") from exc
+
+    def do_retry(self, *, message_id, **options):
+        done = actions.retry_message(message=self._message(message_id))
+        self.stdout.write("queued again" if done else "not retried: it was delivered or is being sent")
+
+    def do_park(self, *, message_id, **options):
+        done = actions.park_message(message=self._message(message_id))
+        self.stdout.write("parked" if done else "not parked: it is not waiting")

@@ -1,0 +1,86 @@
+"""The wire format of a federation message: the envelope, its signature, the receiver's checks.
+
+    POST {peer base_url}/federation/v1/messages
+    Content-Type: application/json
+    X-Jembatan-Instance: <sender id>
+    X-Jembatan-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(shared secret, "<t>." + raw body)>
+
+The same Stripe-style recipe as the outgoing webhooks (api/webhooks.py), with the key the pair of
+instances shares. The receiver recomputes the HMAC over the exact bytes, compares in constant
+time and refuses a timestamp outside FEDERATION_CLOCK_WINDOW_SECONDS of its own clock.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+from django.conf import settings
+
+PATH = "/federation/v1/messages"
+INSTANCE_HEADER = "X-Jembatan-Instance"
+SIGNATURE_HEADER = "X-Jembatan-Signature"
+ENVELOPE_FIELDS = ("message_id", "sender", "destination", "kind", "seq", "origin_instance", "origin_number")
+
+
+class BadSignature(Exception):
+    """The signature is missing, wrong, or its timestamp is outside the clock window."""
+
+
+def sign(secret, timestamp, body):
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret, header, body, *, now=None):
+    """Raise BadSignature unless `header` signs `body` with `secret` within the clock window."""
+    if not secret:
+        raise BadSignature("no shared key with this instance")
+    try:
+        fields = dict(item.split("=", 1) for item in (header or "").split(","))
+        timestamp = int(fields["t"])
+        given = fields["v1"]
+    except (KeyError, ValueError):
+        raise BadSignature("malformed signature header") from None
+    if abs((now if now is not None else time.time()) - timestamp) > settings.FEDERATION_CLOCK_WINDOW_SECONDS:
+        raise BadSignature("timestamp outside the clock window")
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    if not hmac.compare_digest(expected, given):
+        raise BadSignature("signature does not match")
+
+
+def envelope(message, sender):
+    """The JSON body of an outbox row (FederationMessage)."""
+    link = message.link
+    return {
+        "message_id": str(message.message_id),
+        "sender": sender,
+        "destination": message.destination.slug,
+        "kind": message.kind,
+        "seq": message.seq,
+        "origin_instance": link.origin_instance,
+        "origin_number": link.origin_number,
+        "payload": message.payload,
+    }
+
+
+def encode(data):
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def decode(body):
+    """The envelope in `body`, or raise ValueError if it is not one."""
+    data = json.loads(body.decode("utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
+        raise ValueError("not an envelope")
+    for name in ENVELOPE_FIELDS:
+        if name not in data:
+            raise ValueError(f"missing {name}")
+    if not isinstance(data["seq"], int) or isinstance(data["seq"], bool) or data["seq"] < 1:
+        raise ValueError("bad seq")
+    data["message_id"] = str(uuid.UUID(str(data["message_id"])))
+    for name in ("sender", "destination", "kind", "origin_instance", "origin_number"):
+        if not isinstance(data[name], str) or not data[name] or len(data[name]) > 60:
+            raise ValueError(f"bad {name}")
+    return data
