@@ -11,8 +11,8 @@ empty the load balancer (periodic work falling behind), and neither must Redis. 
 one Redis, and everything on it is meant to be done without it for a while: rate limits fail
 open, sessions are read from the database, cached numbers are computed (jembatan_fail_open_total),
 and a task that could not be queued is picked up by the outbox sweep. Taking every web node out
-because Redis restarts would turn that degraded minute into an outage (the cluster test's Redis
-restart answered 5xx while both nodes were out of HAProxy).
+because Redis restarts would turn that degraded minute into an outage of every node at once
+(HAProxy checks every 0.5 s and takes a node out after two failures).
 """
 
 import logging

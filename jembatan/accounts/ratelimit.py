@@ -30,6 +30,7 @@ down with it. The outage is logged once per episode and counted in /metrics
 (jembatan_fail_open_total{component="ratelimit"}).
 """
 
+import functools
 import hashlib
 import math
 import time
@@ -106,6 +107,7 @@ outage = Outage("ratelimit", "rate limits let every request through")
 def _fail_open(method, fallback=None):
     """Run the cache operation; when the cache fails, count the outage and return `fallback`."""
 
+    @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             result = method(self, *args, **kwargs)
