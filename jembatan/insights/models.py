@@ -205,70 +205,45 @@ class ReportCube(ReportMeasures):
         ]
 
 
-class ScopeReportCube(ReportMeasures):
-    """Reports per hub (by responsible agency): period × province × channel × type × status."""
+class ScopeCube(ReportMeasures):
+    """The report measures of one hub (`scope`, an agency id) in one period and province."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     period = models.DateField()
     scope = models.IntegerField()
     province = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(fields=["scope", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class ScopeReportCube(ScopeCube):
+    """Reports per hub (by responsible agency): period × province × channel × type × status."""
+
     channel = models.CharField(max_length=16)
     kind = models.CharField(max_length=24)
     status = models.CharField(max_length=24)
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["scope", "grain", "period"]),
-            models.Index(fields=["grain", "period"]),
-        ]
 
-
-class ScopeVerifierCube(ReportMeasures):
+class ScopeVerifierCube(ScopeCube):
     """Reports per hub of their verifying agency: period × province (verification measures)."""
 
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField()
-    scope = models.IntegerField()
-    province = models.CharField(max_length=2, blank=True)
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["scope", "grain", "period"]),
-            models.Index(fields=["grain", "period"]),
-        ]
-
-
-class ScopePlaceCube(ReportMeasures):
+class ScopePlaceCube(ScopeCube):
     """Reports per hub: period × province × kabupaten/kota (the map)."""
 
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField()
-    scope = models.IntegerField()
-    province = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=13, blank=True)
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["scope", "grain", "period"]),
-            models.Index(fields=["grain", "period"]),
-        ]
 
-
-class ScopeTopicCube(ReportMeasures):
+class ScopeTopicCube(ScopeCube):
     """Reports per hub: period × province × category (categories table, emerging categories)."""
 
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    period = models.DateField()
-    scope = models.IntegerField()
-    province = models.CharField(max_length=2, blank=True)
     category = models.IntegerField()
     category_group = models.IntegerField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["scope", "grain", "period"]),
-            models.Index(fields=["grain", "period"]),
-        ]
 
 
 class DispositionCube(DispositionMeasures):
