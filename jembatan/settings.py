@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id, the access log line and the request metrics cover everything below.
     "jembatan.observability.RequestIdMiddleware",
+    # An Open311 caller this process already refused is refused again here, before everything else.
+    "jembatan.api.middleware.Open311EarlyRefusalMiddleware",
     # gzip for the REST API and Open311 when the client accepts it (never HTML pages: BREACH).
     "jembatan.middleware.ApiGzipMiddleware",
     # ETag and 304 for REST API and Open311 GETs (after gzip in the response order: hashes the body).

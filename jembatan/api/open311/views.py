@@ -116,6 +116,11 @@ def _known_key_refusal(request, data):
     return throttles.refused("open311_key", _key_ident(raw)) if raw else 0
 
 
+def refused_response(fmt, wait):
+    """The 429 for a caller over a rate limit (also written by api/middleware.py, early)."""
+    return _refused(fmt, Open311Throttled(wait))
+
+
 def _refused(fmt, exc):
     response = formats.error(fmt, exc.status, exc.description, headers=exc.headers)
     response._has_been_logged = True  # a flood of refusals: no WARNING line each
@@ -137,7 +142,9 @@ def endpoint(methods):
             address = client_ip(request) or "unknown"
             # A caller already over a limit is refused from this process's memory, before any
             # query (accounts/ratelimit.py): its key's limit first, then its address's.
-            wait = _known_key_refusal(request, data) or throttles.refused("open311_ip", address)
+            wait = _known_key_refusal(request, data) or throttles.refused(
+                "open311_ip", address
+            )  # no middleware
             if not wait:
                 wait = throttles.hit("open311_ip", address)
             if wait:
