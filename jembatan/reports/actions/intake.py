@@ -37,6 +37,23 @@ from jembatan.reports.sla import WorkingCalendar, policy
 # --- Citizen side ------------------------------------------------------------------------------------
 
 
+def _save_with_new_tracking_number(report):
+    """Insert the report under a fresh random tracking number, drawing again on a collision."""
+    for _attempt in range(5):
+        report.tracking_number = new_tracking_number()
+        try:
+            with transaction.atomic():
+                report.save()
+            return
+        except IntegrityError:
+            if Report.objects.filter(tracking_number=report.tracking_number).exists():
+                report.pk = None
+                continue
+            raise
+    # pragma: no cover - 900 million numbers; five collisions in a row means a bug
+    raise RuntimeError("could not allocate a tracking number")
+
+
 def submit_report(*, new, actor=None):
     """Receive a new report (a NewReport) from a citizen, a channel, or an officer recording it for one."""
     if new.channel == Channel.OFFICER:
@@ -79,19 +96,7 @@ def submit_report(*, new, actor=None):
             access_code=new_access_code(),
         )
         _schedule_report(report, cal, pol)
-        for _attempt in range(5):
-            report.tracking_number = new_tracking_number()
-            try:
-                with transaction.atomic():
-                    report.save()
-                break
-            except IntegrityError:
-                if Report.objects.filter(tracking_number=report.tracking_number).exists():
-                    report.pk = None
-                    continue
-                raise
-        else:  # pragma: no cover - 900 million numbers; five collisions in a row means a bug
-            raise RuntimeError("could not allocate a tracking number")
+        _save_with_new_tracking_number(report)
         # -- search index (portal): written in this transaction, so it commits or rolls back with the report.
         search.index_report(report)
         event = _record(
