@@ -358,6 +358,7 @@ class Bench:
             f"\nfind_duplicates at {self.args.reports:,} reports ({self.vendor}), "
             f"{self.args.queries} queries each"
         )
+        print(f"(one trivial ORM query: {self.baseline():.2f} ms median, for the machine's load)")
         header = f"{'query':<72} {'median ms':>9} {'p95 ms':>8} {'max ms':>8} {'found':>10}"
         print(header)
         print("-" * len(header))
