@@ -34,7 +34,6 @@ the few candidates.
 
 import datetime as dt
 import functools
-import json
 import logging
 import math
 import zlib
@@ -491,10 +490,9 @@ def _place_queries(query, rows, radius_m):
 
 def _placed_entries(query, base, window_days):
     """Candidates by place and category, nearest level first, then newest: at most
-    TRIAGE_DUPLICATE_MAX_CANDIDATES Entries the caller may see, with their stored analyses.
-
-    The index range scans (_place_queries) run as one UNION ALL statement, each newest first and
-    limited; the analyses come back as text and only the kept candidates' are decoded.
+    TRIAGE_DUPLICATE_MAX_CANDIDATES Entries the caller may see (their analyses are read after, for
+    the kept ones only: _with_analyses). The index range scans (_place_queries) run as one UNION
+    ALL statement, each newest first and limited.
     """
     if not query.city:
         return []
@@ -509,30 +507,25 @@ def _placed_entries(query, base, window_days):
     ):
         found.setdefault(values[0], values)
     ranked = []
-    for pk, village, district, city, lat, lon, category, group, submitted_at, analysis, sig in found.values():
+    for pk, village, district, city, lat, lon, category, group, submitted_at in found.values():
         region = village or (district if district != city else None) or city
-        entry = dupscore.Entry(pk, region, submitted_at, lat, lon, category, group, analysis, sig)
+        entry = dupscore.Entry(pk, region, submitted_at, lat, lon, category, group)
         level = dupscore.place_level(query, entry, radius_m)
         if pk != query.pk and level and dupscore.category_relation(query, entry):
             ranked.append((LEVEL_ORDER[level[0]], -submitted_at.timestamp(), entry))
     visible = base.filter(pk__in=[e.pk for _l, _t, e in ranked]).exclude(_long_closed(query))
     visible = set(visible.values_list("pk", flat=True))
     ranked.sort(key=lambda item: item[:2])
-    kept = [entry for _l, _t, entry in ranked if entry.pk in visible][:most]
-    for entry in kept:
-        if isinstance(entry.analysis, str):
-            entry.analysis = json.loads(entry.analysis)
-        entry.signature = bytes(entry.signature) if entry.signature is not None else None
-    return kept
+    return [entry for _l, _t, entry in ranked if entry.pk in visible][:most]
 
 
 def _union_rows(using, scans):
-    """The rows of several sliced querysets (PLACE_FIELDS, then analysis and signature, undecoded)
-    in one statement: SELECT * FROM (scan) UNION ALL SELECT * FROM (scan) ..."""
+    """The PLACE_FIELDS rows of several sliced querysets in one statement:
+    SELECT * FROM (scan) UNION ALL SELECT * FROM (scan) ..."""
     connection = connections[using]
     parts, params = [], []
     for i, scan in enumerate(scans):
-        sql, scan_params = scan.values_list(*PLACE_FIELDS, "analysis", "signature").query.sql_with_params()
+        sql, scan_params = scan.values_list(*PLACE_FIELDS).query.sql_with_params()
         parts.append(f"SELECT * FROM ({sql}) AS scan{i}")
         params += scan_params
     field = IndexedReport._meta.get_field("submitted_at")
@@ -545,7 +538,7 @@ def _union_rows(using, scans):
         when = row[8]
         for converter in converters:
             when = converter(when, None, connection)
-        out.append((*row[:8], when, *row[9:]))
+        out.append((*row[:8], when))
     return out
 
 
@@ -559,7 +552,7 @@ def _with_analyses(using, entries, near, objects, self_pk):
     stored = IndexedReport.objects.using(using).filter(report_id__in=missing) if missing else ()
     for pk, analysis, stored_signature in stored and stored.values_list("report_id", "analysis", "signature"):
         by_pk[pk].analysis = analysis
-        by_pk[pk].signature = stored_signature
+        by_pk[pk].signature = bytes(stored_signature) if stored_signature is not None else None
     for entry in by_pk.values():
         if entry.analysis is None and entry.pk in objects:  # indexed before analyses were stored
             entry.analysis = wording.analyse(objects[entry.pk].description)
