@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTANCE_NAME = env_str("INSTANCE_NAME", "Jembatan Sumatera Barat")
+# The Kemendagri code of the instance's own province: its regions come first in the region search.
+INSTANCE_PROVINCE = env_str("INSTANCE_PROVINCE", "13")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -356,6 +358,12 @@ TRIAGE_AUTO_ROUTE = env_bool("TRIAGE_AUTO_ROUTE", False)
 TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE = (
     env_int("TRIAGE_AUTO_ROUTE_MIN_CONFIDENCE_PERCENT", 95, minimum=50, maximum=100) / 100
 )
+
+# --- Workbench --------------------------------------------------------------------------------------
+# "Saya tangani": how long an officer's claim on a report holds before others may take it.
+WORKBENCH_CLAIM_MINUTES = env_int("WORKBENCH_CLAIM_MINUTES", 30, minimum=1, maximum=24 * 60)
+# How long after merging a report into another the verifier may undo it.
+WORKBENCH_UNMERGE_MINUTES = env_int("WORKBENCH_UNMERGE_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 # --- Insights ---------------------------------------------------------------------------------------
 INSIGHTS_EXPORT_DIR = Path(env_str("INSIGHTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # large exports (task)

@@ -93,6 +93,16 @@ class TimelineItem:
     who: str = ""
     is_follow_up: bool = False
     attachments: list = field(default_factory=list)
+    expected_completion: dt.date | None = None  # a progress update's "perkiraan selesai"
+
+
+def _expected_completion(event):
+    if event.action != EventAction.PROGRESS_POSTED:
+        return None
+    try:
+        return dt.date.fromisoformat((event.data or {}).get("expected_completion") or "")
+    except ValueError:
+        return None
 
 
 def timeline(report, *, for_reporter):
@@ -117,6 +127,7 @@ def timeline(report, *, for_reporter):
                 who=citizen_actor(event),
                 is_follow_up=event.action == EventAction.FOLLOW_UP_POSTED,
                 attachments=attachments,
+                expected_completion=_expected_completion(event),
             )
         )
     return items
