@@ -945,7 +945,7 @@ def _add_error(form, exc):
     form.add_error(field, exc.message)
 
 
-def _perform(request, report, key, form, call, success):
+def _perform(request, report, key, form, call, success, *, advance=True):
     """Validate, call the action, and either redirect (success) or re-render the page with the form.
 
     A stale form (ReportConflict) re-renders with 409, the officer's input kept and the hidden
@@ -969,7 +969,9 @@ def _perform(request, report, key, form, call, success):
     messages.success(request, success)
     wb_actions.release_claim(report=report, actor=request.user)  # acted on: free for colleagues
     came_from = _queue_from(request.POST.get(CAME_FROM_PARAM))
-    following = _next_in_queue(request.user, came_from, report) if came_from else None
+    # Only a move that ends the officer's part goes on to the next report; after a note, a start
+    # or a progress update they are still working on this one.
+    following = _next_in_queue(request.user, came_from, report) if came_from and advance else None
     if following is not None:
         query = urlencode({CAME_FROM_PARAM: came_from.url, PREVIOUS_PARAM: report.tracking_number})
         return redirect(reverse("workbench:report", args=[following.tracking_number]) + "?" + query)
@@ -1075,6 +1077,7 @@ def verify_view(request, tracking_number):
         form,
         call,
         _("Laporan diverifikasi dan didisposisikan.") if dispose else _("Laporan diverifikasi."),
+        advance=dispose,
     )
 
 
@@ -1210,6 +1213,7 @@ def note_view(request, tracking_number):
         form,
         lambda data: actions.add_note(report=report, actor=request.user, text=data["text"]),
         _("Catatan ditambahkan."),
+        advance=False,
     )
 
 
@@ -1261,6 +1265,7 @@ def unmerge_view(request, tracking_number):
             report=report, actor=request.user, expected_version=data["version"]
         ),
         _("Penggabungan dibatalkan; laporan kembali ke antrean verifikasi."),
+        advance=False,
     )
 
 
@@ -1345,6 +1350,7 @@ def start_follow_up_view(request, pk):
             disposition=disposition, actor=request.user, expected_version=data["version"]
         ),
         _("Tindak lanjut dimulai; laporan kini Sedang Diproses."),
+        advance=False,
     )
 
 
@@ -1390,6 +1396,7 @@ def progress_view(request, pk):
             expected_version=data["version"],
         ),
         _("Perkembangan dicatat; disposisi tetap berjalan sampai jawaban akhir dikirim."),
+        advance=False,
     )
 
 

@@ -36,7 +36,8 @@ def test_after_an_action_the_verifier_lands_on_the_next_report_of_the_same_queue
             "verify-version": first.version,
             "verify-classification": "aspirasi",
             "verify-title": first.title,
-            "verify-then": "verify",
+            "verify-agencies": [w.pupr.pk],
+            "verify-then": "dispose",
             "dari": QUEUE,
         },
     )
@@ -45,6 +46,12 @@ def test_after_an_action_the_verifier_lands_on_the_next_report_of_the_same_queue
     assert f"sebelumnya={first.tracking_number}" in response.url
     body = client.get(response.url).content.decode()
     assert f"Kembali ke laporan #{first.tracking_number}" in body
+
+
+def test_after_a_note_the_officer_stays_on_the_report(w, as_user):
+    first, _second = f.submit(w), f.submit(w)
+    response = as_user(w.verifier).post(url(first, "catatan/"), {"note-text": "Dicek.", "dari": QUEUE})
+    assert response.url == url(first)
 
 
 def test_without_a_queue_the_officer_stays_on_the_report(w, as_user):
