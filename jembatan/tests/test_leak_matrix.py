@@ -307,10 +307,14 @@ WORKBENCH_REPORT_ACTIONS = [
     "workbench:close",
     "workbench:duplicate",
     "workbench:note",
+    "workbench:unmerge",
+    "workbench:claim",
+    "workbench:release",
 ]
 WORKBENCH_DISPOSITION_ACTIONS = [
     "workbench:assign-liaison",
     "workbench:start-follow-up",
+    "workbench:progress",
     "workbench:follow-up",
     "workbench:return",
     "workbench:forward",
@@ -319,13 +323,17 @@ WORKBENCH_DISPOSITION_ACTIONS = [
 
 @surface(
     "workbench-report",
-    {"workbench:report", "workbench:find", "workbench:attachment", *WORKBENCH_REPORT_ACTIONS,
-     *WORKBENCH_DISPOSITION_ACTIONS},
+    {"workbench:report", "workbench:find", "workbench:attachment", "workbench:merge-confirm",
+     *WORKBENCH_REPORT_ACTIONS, *WORKBENCH_DISPOSITION_ACTIONS},
 )  # fmt: skip
 def _workbench_report(v):
-    for number in v.numbers():
+    numbers = list(v.numbers())
+    for number in numbers:
         v.get(reverse("workbench:report", args=[number]))
         v.get(reverse("workbench:find"), {"nomor": number})
+        # The merge confirmation shows both reports: each one against its neighbour, both ways.
+        other = numbers[(numbers.index(number) + 1) % len(numbers)]
+        v.get(reverse("workbench:merge-confirm", args=[number, other]))
     for attachments in v.w.attachments.values():
         for item in attachments:
             v.get(reverse("workbench:attachment", args=[item.pk]))
