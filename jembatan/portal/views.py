@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,7 +47,7 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.reports import actions, lifecycle
+from jembatan.reports import actions, lifecycle, thumbnails
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
@@ -525,8 +525,8 @@ def reopen(actor, report, data, code):
 
 
 @portal_errors
-def attachment(request, pk):
-    """Serve an attachment to whoever may read it; never a public URL to the file itself."""
+def _readable_attachment(request, pk):
+    """The attachment, when this visitor may read it (else 404: its existence is not confirmed)."""
     item = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
     report = item.report
     code = _session_code(request, report.tracking_number)
@@ -539,6 +539,12 @@ def attachment(request, pk):
     )
     if not allowed:
         raise Http404
+    return item
+
+
+def attachment(request, pk):
+    """Serve an attachment to whoever may read it; never a public URL to the file itself."""
+    item = _readable_attachment(request, pk)
     response = FileResponse(
         item.file.open("rb"),
         content_type=item.content_type,
@@ -546,6 +552,17 @@ def attachment(request, pk):
         filename=item.original_name,
     )
     # The bytes were checked and images re-encoded, but still never let a file run as a page.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@require_GET
+def attachment_thumbnail(request, pk):
+    """A small copy of an image attachment, for the same readers as the file itself."""
+    data = thumbnails.thumbnail(_readable_attachment(request, pk))
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 

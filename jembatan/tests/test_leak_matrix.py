@@ -255,6 +255,7 @@ def _portal_similar(v):
         "portal:track-code",
         "portal:submitted",
         "portal:attachment",
+        "portal:attachment-thumbnail",
         "portal:reply",
         "portal:complete",
         "portal:rate",
@@ -271,6 +272,7 @@ def _portal_track(v):
     for attachments in v.w.attachments.values():
         for item in attachments:
             v.get(reverse("portal:attachment", args=[item.pk]))
+            v.get(reverse("portal:attachment-thumbnail", args=[item.pk]))
     for number in v.numbers(PROBED):
         v.post(reverse("portal:track-code", args=[number]), {"kode": "AAAAAAAAAA"})
         for name in ("portal:reply", "portal:complete", "portal:rate", "portal:close", "portal:reopen"):
@@ -323,7 +325,8 @@ WORKBENCH_DISPOSITION_ACTIONS = [
 
 @surface(
     "workbench-report",
-    {"workbench:report", "workbench:find", "workbench:attachment", "workbench:merge-confirm",
+    {"workbench:report", "workbench:find", "workbench:attachment", "workbench:attachment-thumbnail",
+     "workbench:merge-confirm",
      *WORKBENCH_REPORT_ACTIONS, *WORKBENCH_DISPOSITION_ACTIONS},
 )  # fmt: skip
 def _workbench_report(v):
@@ -337,6 +340,7 @@ def _workbench_report(v):
     for attachments in v.w.attachments.values():
         for item in attachments:
             v.get(reverse("workbench:attachment", args=[item.pk]))
+            v.get(reverse("workbench:attachment-thumbnail", args=[item.pk]))
     for key in PROBED:
         number = v.w.reports[key].tracking_number
         for name in WORKBENCH_REPORT_ACTIONS:

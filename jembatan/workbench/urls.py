@@ -41,6 +41,7 @@ urlpatterns = [
     path("disposisi/<int:pk>/kembalikan/", views.return_view, name="return"),
     path("disposisi/<int:pk>/limpahkan/", views.forward_view, name="forward"),
     path("lampiran/<int:pk>/", views.attachment_view, name="attachment"),
+    path("lampiran/<int:pk>/kecil/", views.attachment_thumbnail_view, name="attachment-thumbnail"),
     path("templat/", views.templates_view, name="templates"),
     path("templat/<int:pk>/", views.templates_view, name="template-edit"),
 ]

@@ -19,7 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from jembatan.accounts.access import Action
 from jembatan.accounts.models import Role, StaffRole, User
 from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
-from jembatan.reports import actions, lifecycle
+from jembatan.reports import actions, lifecycle, thumbnails
 from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
@@ -935,6 +935,19 @@ def attachment_view(request, pk):
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+
+
+@workbench_view
+@require_GET
+def attachment_thumbnail_view(request, pk):
+    attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
+    _get_report(request, attachment.report.tracking_number)
+    data = thumbnails.thumbnail(attachment)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 # --- Actions on a report -----------------------------------------------------------------------------

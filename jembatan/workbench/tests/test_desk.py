@@ -200,3 +200,37 @@ def test_the_report_page_has_a_skip_link_to_the_actions(w, as_user):
     body = as_user(w.verifier).get(url(report)).content.decode()
     assert 'href="#tindakan"' in body and 'id="tindakan"' in body
     assert body.index('href="#tindakan"') < body.index('class="brand"')
+
+
+def _photo(width=1200, height=900):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(out, "JPEG")
+    return SimpleUploadedFile("lubang.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def test_photos_show_as_small_server_made_thumbnails_for_those_who_may_see_them(w, as_user, client):
+    import io
+
+    from PIL import Image
+
+    report = f.submit(w, attachments=[_photo()], is_confidential=True)
+    item = report.attachments.get()
+    body = as_user(w.verifier).get(url(report)).content.decode()
+    assert f'src="/kerja/lampiran/{item.pk}/kecil/"' in body
+    response = as_user(w.verifier).get(f"/kerja/lampiran/{item.pk}/kecil/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(response.content)) as small:
+        assert small.size == (320, 240)
+    # Not for an office that may not open the report, nor for a stranger on the portal.
+    assert as_user(w.liaison_dinkes).get(f"/kerja/lampiran/{item.pk}/kecil/").status_code == 403
+    client.logout()
+    assert client.get(f"/lampiran/{item.pk}/kecil/").status_code == 404
+    # The reporter sees it on the tracking page.
+    body = as_user(w.citizen).get(f"/lacak/{report.tracking_number}/").content.decode()
+    assert f'src="/lampiran/{item.pk}/kecil/"' in body
+    assert as_user(w.citizen).get(f"/lampiran/{item.pk}/kecil/").status_code == 200
