@@ -118,6 +118,10 @@ class Region(models.Model):
     def contains(self, code):
         return code == self.code or code.startswith(self.code + ".")
 
+    def contains_code_of(self, ancestor):
+        """Is this region `ancestor` or inside it?"""
+        return self.code == ancestor or self.code.startswith(ancestor + ".")
+
     @property
     def place_label(self):
         """ "Kel. Kuranji, Kec. Kuranji, Kota Padang": where it is, for a reader, without codes."""

@@ -71,6 +71,15 @@ def status_plain(report):
                 ),
             )
         return _("Laporan ini digabungkan dengan laporan serupa yang sedang ditangani.")
+    if (
+        report.status == Status.SELESAI
+        and report.rated_at
+        and (report.answered_at is None or report.rated_at >= report.answered_at)
+    ):
+        return _(
+            "Instansi sudah memberi tindak lanjut dan pelapor sudah menilainya. Pelapor dapat menutup "
+            "laporan, atau menanggapi bila belum puas."
+        )
     return STATUS_PLAIN.get(report.status, "")
 
 

@@ -315,7 +315,13 @@ def suggest_category(request):
         limits.count_similar_lookup(ip_address=ip, kind="suggest")
     valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
     choices = triage.suggest_categories(text, region=code if valid else None, channel=Channel.WEB)
-    return JsonResponse({"categories": [choice.hint() for choice in choices]})
+    # A citizen gets a chip only when the model is fairly sure, in the model's order, and without
+    # its percentage (a number the citizen cannot act on; officers still see it).
+    sure = [choice for choice in choices if choice.percent >= CITIZEN_SUGGESTION_MIN_PERCENT]
+    return JsonResponse({"categories": [{"id": c.pk, "name": c.item.name} for c in sure]})
+
+
+CITIZEN_SUGGESTION_MIN_PERCENT = 30
 
 
 @never_cache
@@ -468,7 +474,9 @@ def _reporter_action(form_class, form_key):
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 else:
                     messages.success(request, message)
-                    return redirect(reverse("portal:track", args=[number]) + "#status")
+                    # The confirmation is the first thing on the screen (and focused): the anchor
+                    # is the message list itself, not the status below it.
+                    return redirect(reverse("portal:track", args=[number]) + "#pesan")
             return track(request, number, forms={form_key: form}, status=400)
 
         return view

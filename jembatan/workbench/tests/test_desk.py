@@ -234,3 +234,28 @@ def test_photos_show_as_small_server_made_thumbnails_for_those_who_may_see_them(
     body = as_user(w.citizen).get(f"/lacak/{report.tracking_number}/").content.decode()
     assert f'src="/lampiran/{item.pk}/kecil/"' in body
     assert as_user(w.citizen).get(f"/lampiran/{item.pk}/kecil/").status_code == 200
+
+
+def test_the_reporter_sees_nilai_before_tanggapi_and_the_address_they_typed(w, as_user):
+    report = f.answered(w)
+    report.address = "Jl. Khatib Sulaiman, depan SDN 12"
+    report.save(update_fields=["address"])
+    body = as_user(w.citizen).get(f"/lacak/{report.tracking_number}/").content.decode()
+    assert body.index("Nilai tindak lanjut") < body.index("Tutup laporan") < body.index("Kirim tanggapan")
+    assert "Jl. Khatib Sulaiman, depan SDN 12" in body
+    # The public page does not show it.
+    assert (
+        "Khatib Sulaiman"
+        not in as_user(w.other_citizen).get(f"/laporan/{report.tracking_number}/").content.decode()
+    )
+
+
+def test_after_rating_the_confirmation_is_the_jump_target_and_menilai_is_no_longer_offered(w, as_user):
+    report = f.answered(w)
+    client = as_user(w.citizen)
+    response = client.post(f"/lacak/{report.tracking_number}/nilai/", {"rating": "5", "comment": "Cepat."})
+    assert response.status_code == 302 and response.url.endswith("#pesan")
+    body = client.get(response.url.split("#")[0]).content.decode()
+    assert 'id="pesan"' in body and body.index('id="pesan"') < body.index('id="status"')
+    assert "sudah menilainya" in body
+    assert "menanggapi, menilai" not in body
