@@ -337,7 +337,14 @@ def submitted(request, number):
     if shown_code is not None:
         # Shown once: a reload of this page no longer carries the access code.
         request.session[SESSION_NEW_CODE] = {}
-    return render(request, "portal/submitted.html", {"report": report, "access_code": shown_code})
+    context = {
+        "report": report,
+        "access_code": shown_code,
+        # A summary of what was sent, for the reporter to check (they typed it a moment ago).
+        "region_label": region_label(report.region) if report.region_id else "",
+        "attachment_count": report.attachments.count(),
+    }
+    return render(request, "portal/submitted.html", context)
 
 
 # --- Track -------------------------------------------------------------------------------------------

@@ -259,3 +259,14 @@ def test_after_rating_the_confirmation_is_the_jump_target_and_menilai_is_no_long
     assert 'id="pesan"' in body and body.index('id="pesan"') < body.index('id="status"')
     assert "sudah menilainya" in body
     assert "menanggapi, menilai" not in body
+
+
+def test_the_receipt_has_copy_and_share_buttons_in_a_static_script_and_a_summary(w, client):
+    from jembatan.portal.tests.helpers import form_data
+
+    response = client.post("/lapor/", form_data(address="Depan toko roti Jl. Sudirman"), follow=True)
+    body = response.content.decode()
+    assert "Laporan Anda sudah kami terima" in body
+    assert 'data-copy="tracking-number"' in body and "data-share-url=" in body
+    assert "/static/js/receipt.js" in body and "<script>" not in body
+    assert "Depan toko roti Jl. Sudirman" in body and "Yang Anda kirim" in body
