@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTANCE_NAME = env_str("INSTANCE_NAME", "Jembatan Sumatera Barat")
+# The Kemendagri code of the instance's own province: its regions come first in the region search.
+INSTANCE_PROVINCE = env_str("INSTANCE_PROVINCE", "13")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -374,6 +376,12 @@ TRIAGE_DUPLICATE_MAX_CANDIDATES = env_int("TRIAGE_DUPLICATE_MAX_CANDIDATES", 60,
 TRIAGE_DUPLICATE_CLOSED_DAYS = env_int("TRIAGE_DUPLICATE_CLOSED_DAYS", 30, minimum=0)
 TRIAGE_DUPLICATE_VERIFIER_PERCENT = env_int("TRIAGE_DUPLICATE_VERIFIER_PERCENT", 50, minimum=1, maximum=99)
 TRIAGE_DUPLICATE_CITIZEN_PERCENT = env_int("TRIAGE_DUPLICATE_CITIZEN_PERCENT", 80, minimum=1, maximum=99)
+
+# --- Workbench --------------------------------------------------------------------------------------
+# "Saya tangani": how long an officer's claim on a report holds before others may take it.
+WORKBENCH_CLAIM_MINUTES = env_int("WORKBENCH_CLAIM_MINUTES", 30, minimum=1, maximum=24 * 60)
+# How long after merging a report into another the verifier may undo it.
+WORKBENCH_UNMERGE_MINUTES = env_int("WORKBENCH_UNMERGE_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 # --- Insights ---------------------------------------------------------------------------------------
 INSIGHTS_EXPORT_DIR = Path(env_str("INSIGHTS_EXPORT_DIR", str(VAR_DIR / "exports")))  # large exports (task)

@@ -44,6 +44,32 @@ def prefix_q(queryset, field, prefix):
     return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
 
 
+def is_kelurahan(code):
+    """A desa/kelurahan code's last segment starts with 1 for a kelurahan, 2 for a desa (Kemendagri)."""
+    return code.rsplit(".", 1)[-1].startswith("1")
+
+
+def region_level_name(code, name):
+    """The name with its level spelled out the way people write an address: "Kec. Kuranji"."""
+    depth = code.count(".")
+    if depth == 3:
+        return (_("Kel. %(name)s") if is_kelurahan(code) else _("Desa %(name)s")) % {"name": name}
+    if depth == 2:
+        return _("Kec. %(name)s") % {"name": name}
+    return name  # provinces and "Kota Padang" / "Kabupaten Agam" already say what they are
+
+
+def region_place_labels(regions, *, with_province=False):
+    """{code: "Kel. Kuranji, Kec. Kuranji, Kota Padang"} for `regions`, nearest first, one query."""
+    codes = {code for r in regions for code in r.ancestor_codes}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    labels = {}
+    for region in regions:
+        chain = region.ancestor_codes if with_province else region.ancestor_codes[1:] or region.ancestor_codes
+        labels[region.code] = ", ".join(region_level_name(c, names[c]) for c in reversed(chain) if c in names)
+    return labels
+
+
 class RegionQuerySet(models.QuerySet):
     def name_prefix(self, text):
         """Regions whose normalized name starts with `text` ("padang" finds Kota Padang), indexed."""
@@ -91,6 +117,15 @@ class Region(models.Model):
 
     def contains(self, code):
         return code == self.code or code.startswith(self.code + ".")
+
+    def contains_code_of(self, ancestor):
+        """Is this region `ancestor` or inside it?"""
+        return self.code == ancestor or self.code.startswith(ancestor + ".")
+
+    @property
+    def place_label(self):
+        """ "Kel. Kuranji, Kec. Kuranji, Kota Padang": where it is, for a reader, without codes."""
+        return region_place_labels([self])[self.code]
 
 
 class AgencyKind(models.TextChoices):

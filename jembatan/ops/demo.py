@@ -25,6 +25,7 @@ from jembatan.directory.actions import load_categories
 from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel, RoutingRule
 from jembatan.directory.sources import read_categories
 from jembatan.notify.phones import normalize_phone
+from jembatan.workbench.models import ResponseTemplate, TemplatePurpose
 
 # Development only: `make run` prints these, the README lists them.
 DEMO_PASSWORD = "jembatan-demo-2026"
@@ -232,10 +233,11 @@ class DemoSummary:
     rules: Counter = field(default_factory=Counter)
     users: Counter = field(default_factory=Counter)
     roles: Counter = field(default_factory=Counter)
+    templates: Counter = field(default_factory=Counter)
 
     @property
     def changed(self):
-        tallies = (self.agencies, self.categories, self.rules, self.users, self.roles)
+        tallies = (self.agencies, self.categories, self.rules, self.users, self.roles, self.templates)
         return any(tally["created"] or tally["updated"] for tally in tallies)
 
 
@@ -481,6 +483,49 @@ def demo_totp_code(now=None):
     return f"{token.token():06d}"
 
 
+# Answer templates, so the picker shows on the demo agencies' pages: (agency code, name, purpose, body).
+DEMO_TEMPLATES = [
+    (
+        "padang-dinas-pupr",
+        "Perbaikan dijadwalkan",
+        TemplatePurpose.FOLLOW_UP,
+        "Terima kasih atas laporan #{nomor} ({judul}). {instansi} sudah meninjau lokasi dan "
+        "menjadwalkan perbaikan. Kami akan mengabarkan bila pekerjaan selesai.",
+    ),
+    (
+        "padang-dinas-pupr",
+        "Perbaikan selesai",
+        TemplatePurpose.FOLLOW_UP,
+        "Laporan #{nomor} ({judul}) sudah ditindaklanjuti: {instansi} menyelesaikan perbaikan pada "
+        "{tanggal}. Bila masih ada masalah, silakan tanggapi laporan ini.",
+    ),
+    (
+        "padang-dinas-kesehatan",
+        "Sudah ditangani puskesmas",
+        TemplatePurpose.FOLLOW_UP,
+        "Terima kasih atas laporan #{nomor}. {instansi} sudah meneruskan ke puskesmas setempat dan "
+        "petugas sudah menindaklanjuti pada {tanggal}.",
+    ),
+    (
+        CITY_AGENCY,
+        "Minta lokasi yang lebih tepat",
+        TemplatePurpose.REQUEST_INFORMATION,
+        "Mohon lengkapi laporan #{nomor}: sebutkan alamat atau patokan lokasi yang lebih tepat "
+        "(nama jalan, nomor rumah atau bangunan terdekat) dan, bila ada, foto kondisinya.",
+    ),
+]
+
+
+def build_response_templates(summary, agencies):
+    for code, name, purpose, body in DEMO_TEMPLATES:
+        _sync(
+            ResponseTemplate,
+            {"agency": agencies[code], "name": name},
+            {"purpose": purpose, "body": body, "is_active": True},
+            summary.templates,
+        )
+
+
 def seed_demo(*, reset_passwords=False):
     """Build or bring up to date the Sumatera Barat demo; return what was created and updated."""
     check_regions()
@@ -508,4 +553,5 @@ def seed_demo(*, reset_passwords=False):
         categories = build_categories(summary)
         build_routing_rules(summary, agencies, categories)
         build_users(summary, agencies, reset_passwords=reset_passwords)
+        build_response_templates(summary, agencies)
     return summary

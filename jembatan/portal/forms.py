@@ -3,12 +3,13 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
-from jembatan.directory.models import Agency, Category, Region, RegionLevel
+from jembatan.directory.models import Agency, Category, Region, RegionLevel, prefix_q, region_place_labels
 from jembatan.notify.phones import normalize_phone
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
@@ -31,16 +32,21 @@ def region_label(region):
 
 
 def region_labels(regions):
-    """region_label for many regions with one query."""
-    codes = {code for r in regions for code in r.ancestor_codes}
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-    return {r.code: ", ".join(names.get(c, c) for c in reversed(r.ancestor_codes)) for r in regions}
+    """ "Kel. Kuranji, Kec. Kuranji, Kota Padang, Sumatera Barat" for many regions, one query: each
+    level named, so two places of the same name read apart."""
+    return region_place_labels(regions, with_province=True)
 
 
 def search_regions(text, limit=REGION_SEARCH_LIMIT):
-    """Regions whose name starts with `text`, the larger ones (fewer code segments) first."""
-    found = list(Region.objects.name_prefix(text).order_by("code")[: limit * 5])
-    found.sort(key=lambda r: (r.code.count("."), r.search_name, r.code))
+    """Regions whose name starts with `text`: the instance's own province first (INSTANCE_PROVINCE),
+    then the larger ones (fewer code segments)."""
+    home = settings.INSTANCE_PROVINCE
+    found = list(
+        Region.objects.name_prefix(text).filter(prefix_q(Region.objects.all(), "code", home))[:limit]
+    )
+    if len(found) < limit:
+        found += list(Region.objects.name_prefix(text).exclude(code__in=[r.code for r in found])[: limit * 5])
+    found.sort(key=lambda r: (not r.contains_code_of(home), r.code.count("."), r.search_name, r.code))
     return found[:limit]
 
 

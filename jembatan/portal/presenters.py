@@ -71,6 +71,15 @@ def status_plain(report):
                 ),
             )
         return _("Laporan ini digabungkan dengan laporan serupa yang sedang ditangani.")
+    if (
+        report.status == Status.SELESAI
+        and report.rated_at
+        and (report.answered_at is None or report.rated_at >= report.answered_at)
+    ):
+        return _(
+            "Instansi sudah memberi tindak lanjut dan pelapor sudah menilainya. Pelapor dapat menutup "
+            "laporan, atau menanggapi bila belum puas."
+        )
     return STATUS_PLAIN.get(report.status, "")
 
 
@@ -93,6 +102,16 @@ class TimelineItem:
     who: str = ""
     is_follow_up: bool = False
     attachments: list = field(default_factory=list)
+    expected_completion: dt.date | None = None  # a progress update's "perkiraan selesai"
+
+
+def _expected_completion(event):
+    if event.action != EventAction.PROGRESS_POSTED:
+        return None
+    try:
+        return dt.date.fromisoformat((event.data or {}).get("expected_completion") or "")
+    except ValueError:
+        return None
 
 
 def timeline(report, *, for_reporter):
@@ -117,6 +136,7 @@ def timeline(report, *, for_reporter):
                 who=citizen_actor(event),
                 is_follow_up=event.action == EventAction.FOLLOW_UP_POSTED,
                 attachments=attachments,
+                expected_completion=_expected_completion(event),
             )
         )
     return items

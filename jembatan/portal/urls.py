@@ -19,6 +19,7 @@ urlpatterns = [
     path("lacak/<str:number>/tutup/", views.close, name="close"),
     path("lacak/<str:number>/buka-kembali/", views.reopen, name="reopen"),
     path("lampiran/<int:pk>/", views.attachment, name="attachment"),
+    path("lampiran/<int:pk>/kecil/", views.attachment_thumbnail, name="attachment-thumbnail"),
     path("saya/", views.my_reports, name="my-reports"),
     path("laporan/", views.public_list, name="reports"),
     path("laporan/<str:number>/", views.public_report, name="report"),

@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,7 +50,7 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.reports import actions, lifecycle
+from jembatan.reports import actions, lifecycle, thumbnails
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
@@ -320,7 +320,13 @@ def suggest_category(request):
         limits.count_similar_lookup(ip_address=ip, kind="suggest")
     valid = 0 < len(code) <= SIMILAR_MAX_REGION and re.fullmatch(r"[0-9.]+", code)
     choices = triage.suggest_categories(text, region=code if valid else None, channel=Channel.WEB)
-    return JsonResponse({"categories": [choice.hint() for choice in choices]})
+    # A citizen gets a chip only when the model is fairly sure, in the model's order, and without
+    # its percentage (a number the citizen cannot act on; officers still see it).
+    sure = [choice for choice in choices if choice.percent >= CITIZEN_SUGGESTION_MIN_PERCENT]
+    return JsonResponse({"categories": [{"id": c.pk, "name": c.item.name} for c in sure]})
+
+
+CITIZEN_SUGGESTION_MIN_PERCENT = 30
 
 
 @never_cache
@@ -336,7 +342,14 @@ def submitted(request, number):
     if shown_code is not None:
         # Shown once: a reload of this page no longer carries the access code.
         request.session[SESSION_NEW_CODE] = {}
-    return render(request, "portal/submitted.html", {"report": report, "access_code": shown_code})
+    context = {
+        "report": report,
+        "access_code": shown_code,
+        # A summary of what was sent, for the reporter to check (they typed it a moment ago).
+        "region_label": region_label(report.region) if report.region_id else "",
+        "attachment_count": report.attachments.count(),
+    }
+    return render(request, "portal/submitted.html", context)
 
 
 # --- Track -------------------------------------------------------------------------------------------
@@ -474,7 +487,9 @@ def _reporter_action(form_class, form_key):
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 else:
                     messages.success(request, message)
-                    return redirect(reverse("portal:track", args=[number]) + "#status")
+                    # The confirmation is the first thing on the screen (and focused): the anchor
+                    # is the message list itself, not the status below it.
+                    return redirect(reverse("portal:track", args=[number]) + "#pesan")
             return track(request, number, forms={form_key: form}, status=400)
 
         return view
@@ -531,8 +546,8 @@ def reopen(actor, report, data, code):
 
 
 @portal_errors
-def attachment(request, pk):
-    """Serve an attachment to whoever may read it; never a public URL to the file itself."""
+def _readable_attachment(request, pk):
+    """The attachment, when this visitor may read it (else 404: its existence is not confirmed)."""
     item = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
     report = item.report
     code = _session_code(request, report.tracking_number)
@@ -545,6 +560,12 @@ def attachment(request, pk):
     )
     if not allowed:
         raise Http404
+    return item
+
+
+def attachment(request, pk):
+    """Serve an attachment to whoever may read it; never a public URL to the file itself."""
+    item = _readable_attachment(request, pk)
     response = FileResponse(
         item.file.open("rb"),
         content_type=item.content_type,
@@ -552,6 +573,17 @@ def attachment(request, pk):
         filename=item.original_name,
     )
     # The bytes were checked and images re-encoded, but still never let a file run as a page.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@require_GET
+def attachment_thumbnail(request, pk):
+    """A small copy of an image attachment, for the same readers as the file itself."""
+    data = thumbnails.thumbnail(_readable_attachment(request, pk))
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 

@@ -24,6 +24,7 @@ class EventAction(models.TextChoices):
     LIAISON_ASSIGNED = "liaison_assigned", _("Penghubung ditetapkan")
     FOLLOW_UP_STARTED = "follow_up_started", _("Tindak lanjut dimulai")
     FOLLOW_UP_POSTED = "follow_up_posted", _("Tindak lanjut")
+    PROGRESS_POSTED = "progress_posted", _("Perkembangan tindak lanjut")
     DISPOSITION_RETURNED = "disposition_returned", _("Dikembalikan: bukan wewenang")
     DISPOSITION_FORWARDED = "disposition_forwarded", _("Dilimpahkan")
     NOTE = "note", _("Catatan internal")
@@ -31,6 +32,7 @@ class EventAction(models.TextChoices):
     ARCHIVED = "archived", _("Diarsipkan")
     MARKED_DUPLICATE = "marked_duplicate", _("Ditandai duplikat")
     DUPLICATE_MERGED = "duplicate_merged", _("Duplikat digabungkan")
+    DUPLICATE_UNMERGED = "duplicate_unmerged", _("Penggabungan dibatalkan")
     REOPENED = "reopened", _("Dibuka kembali")
     RATED = "rated", _("Penilaian pelapor")
     SUPPORTED = "supported", _("Dukungan warga")
@@ -75,7 +77,7 @@ CLOSING_ACTIONS = (
 )
 
 # The agency's own moves: the citizen sees the agency's name as who acted.
-AGENCY_ACTIONS = (EventAction.FOLLOW_UP_STARTED, EventAction.FOLLOW_UP_POSTED)
+AGENCY_ACTIONS = (EventAction.FOLLOW_UP_STARTED, EventAction.FOLLOW_UP_POSTED, EventAction.PROGRESS_POSTED)
 
 
 CITIZEN_WORDING = {
@@ -89,6 +91,7 @@ CITIZEN_WORDING = {
     EventAction.ARCHIVED_BY_SYSTEM: _("Laporan diarsipkan otomatis"),
     EventAction.MARKED_DUPLICATE: _("Ditandai sama dengan laporan lain"),
     EventAction.REOPENED: _("Laporan dibuka kembali"),
+    EventAction.DUPLICATE_UNMERGED: _("Laporan dipisahkan lagi dan diproses kembali"),
     EventAction.OMBUDSMAN_CONSENT: _("Persetujuan penerusan ke Ombudsman diubah"),
 }
 
@@ -111,6 +114,8 @@ def citizen_label(event):
         return gettext("%(agency)s mulai menindaklanjuti") % {"agency": data.get("agency") or ""}
     if action == EventAction.FOLLOW_UP_POSTED:
         return gettext("Tindak lanjut dari %(agency)s") % {"agency": data.get("agency") or ""}
+    if action == EventAction.PROGRESS_POSTED:
+        return gettext("Perkembangan dari %(agency)s") % {"agency": data.get("agency") or ""}
     if action == EventAction.RATED:
         return gettext("Pelapor memberi nilai %(rating)s dari 5") % {"rating": data.get("rating", "?")}
     return str(CITIZEN_WORDING.get(action, _("Perubahan status")))

@@ -12,7 +12,9 @@ rules and the access-code check need not run for each of them.
 """
 
 import dataclasses
+import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -239,6 +241,34 @@ def may_mark_duplicate(report, user):
     return _verifier(report, user) and _in(report, ACTIVE_STATUSES)
 
 
+# Merging can be undone for a while (the verifier clicked the wrong one); after that the reporter
+# and the supporters have been told, and a merge is undone by hand.
+def unmerge_deadline(report):
+    """Until when the merge of `report` into another may be undone (None: not merged)."""
+    if not report.duplicate_of_id or report.closed_at is None:
+        return None
+    return report.closed_at + dt.timedelta(minutes=settings.WORKBENCH_UNMERGE_MINUTES)
+
+
+def may_unmerge(report, user, *, now=None):
+    """Undo the merge of `report` into another, shortly after, while it was still being verified."""
+    verdict = _verifier(report, user)
+    if not verdict:
+        return verdict
+    if not report.duplicate_of_id or report.status != Status.DIARSIPKAN_ADMIN:
+        return _refused(_("Laporan ini tidak sedang digabungkan ke laporan lain."))
+    if (now or timezone.now()) > unmerge_deadline(report):
+        return _refused(
+            _("Batas membatalkan penggabungan (%(n)d menit) sudah lewat.")
+            % {"n": settings.WORKBENCH_UNMERGE_MINUTES}
+        )
+    merged = report.events.filter(action=EventAction.MARKED_DUPLICATE).order_by("-created_at", "-pk").first()
+    if merged is None or merged.status_before not in VERIFICATION_STATUSES:
+        # Merging a disposed report cancelled the agencies' dispositions: not undone by one click.
+        return _refused(_("Hanya penggabungan laporan yang belum didisposisikan yang dapat dibatalkan."))
+    return ALLOWED
+
+
 def may_auto_route(report):
     """May the routing model verify and dispose this report alone? Only one nobody has touched."""
     return (
@@ -264,6 +294,11 @@ def may_start_follow_up(disposition, user):
     if verdict and disposition.status != DispositionStatus.TERDISPOSISI:
         return _refused(_("Tindak lanjut disposisi ini sudah dimulai atau selesai."))
     return verdict
+
+
+def may_post_progress(disposition, user):
+    """Tell the reporter how the work goes (not the answer): while the disposition is open."""
+    return may_work_disposition(disposition, user)
 
 
 def may_work_disposition(disposition, user):

@@ -297,6 +297,7 @@ def _portal_voices(v):
         "portal:track-code",
         "portal:submitted",
         "portal:attachment",
+        "portal:attachment-thumbnail",
         "portal:reply",
         "portal:complete",
         "portal:rate",
@@ -313,6 +314,7 @@ def _portal_track(v):
     for attachments in v.w.attachments.values():
         for item in attachments:
             v.get(reverse("portal:attachment", args=[item.pk]))
+            v.get(reverse("portal:attachment-thumbnail", args=[item.pk]))
     for number in v.numbers(PROBED):
         v.post(reverse("portal:track-code", args=[number]), {"kode": "AAAAAAAAAA"})
         for name in ("portal:reply", "portal:complete", "portal:rate", "portal:close", "portal:reopen"):
@@ -350,10 +352,14 @@ WORKBENCH_REPORT_ACTIONS = [
     "workbench:duplicate",
     "workbench:note",
     "workbench:return-origin",
+    "workbench:unmerge",
+    "workbench:claim",
+    "workbench:release",
 ]
 WORKBENCH_DISPOSITION_ACTIONS = [
     "workbench:assign-liaison",
     "workbench:start-follow-up",
+    "workbench:progress",
     "workbench:follow-up",
     "workbench:return",
     "workbench:forward",
@@ -362,16 +368,22 @@ WORKBENCH_DISPOSITION_ACTIONS = [
 
 @surface(
     "workbench-report",
-    {"workbench:report", "workbench:find", "workbench:attachment", *WORKBENCH_REPORT_ACTIONS,
-     *WORKBENCH_DISPOSITION_ACTIONS},
+    {"workbench:report", "workbench:find", "workbench:attachment", "workbench:attachment-thumbnail",
+     "workbench:merge-confirm",
+     *WORKBENCH_REPORT_ACTIONS, *WORKBENCH_DISPOSITION_ACTIONS},
 )  # fmt: skip
 def _workbench_report(v):
-    for number in v.numbers():
+    numbers = list(v.numbers())
+    for number in numbers:
         v.get(reverse("workbench:report", args=[number]))
         v.get(reverse("workbench:find"), {"nomor": number})
+        # The merge confirmation shows both reports: each one against its neighbour, both ways.
+        other = numbers[(numbers.index(number) + 1) % len(numbers)]
+        v.get(reverse("workbench:merge-confirm", args=[number, other]))
     for attachments in v.w.attachments.values():
         for item in attachments:
             v.get(reverse("workbench:attachment", args=[item.pk]))
+            v.get(reverse("workbench:attachment-thumbnail", args=[item.pk]))
     for key in PROBED:
         number = v.w.reports[key].tracking_number
         for name in WORKBENCH_REPORT_ACTIONS:

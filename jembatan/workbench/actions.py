@@ -5,10 +5,13 @@ every report gets its own timeline event, and one report that fails (changed mea
 in its status, out of the officer's scope) does not undo or stop the others.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
@@ -18,7 +21,7 @@ from jembatan.accounts.models import AuditRecord
 from jembatan.directory.routing import propose_agency
 from jembatan.federation import actions as federated
 from jembatan.reports import actions as report_actions
-from jembatan.workbench.models import ResponseTemplate, SavedFilter, unknown_placeholders
+from jembatan.workbench.models import Claim, ResponseTemplate, SavedFilter, unknown_placeholders
 
 MAX_SAVED_FILTERS = 50
 TEMPLATE_FIELDS = ["agency", "name", "purpose", "body", "is_active"]
@@ -26,6 +29,56 @@ TEMPLATE_FIELDS = ["agency", "name", "purpose", "body", "is_active"]
 
 class WorkbenchError(report_actions.ReportError):
     """Bad input to a workbench action (same shape as ReportError: message, field, code)."""
+
+
+# --- Claims ("saya tangani") -------------------------------------------------------------------------
+
+
+def claim_report(*, report, actor, now=None):
+    """Take a report ("saya tangani") for WORKBENCH_CLAIM_MINUTES; refused while a colleague holds it."""
+    access.require(access.can_view_report_internal(actor, report))
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(report=report).first()
+        if claim is not None and claim.user_id != actor.pk and claim.is_active(now):
+            raise WorkbenchError(
+                _("%(name)s sedang menangani laporan ini sampai %(time)s.")
+                % {
+                    "name": claim.user.display_name,
+                    "time": formats.time_format(timezone.localtime(claim.expires_at), "H:i"),
+                },
+                code="claimed",
+            )
+        expires = now + dt.timedelta(minutes=settings.WORKBENCH_CLAIM_MINUTES)
+        if claim is None:
+            return Claim.objects.create(report=report, user=actor, claimed_at=now, expires_at=expires)
+        claim.user, claim.claimed_at, claim.expires_at = actor, now, expires
+        claim.save(update_fields=["user", "claimed_at", "expires_at"])
+        return claim
+
+
+def release_claim(*, report, actor):
+    """Give a report back (done with it, or acted on it); only one's own claim is released."""
+    return Claim.objects.filter(report=report, user=actor).delete()[0] > 0
+
+
+def loaded_claim(report, *, now=None):
+    """The unexpired claim of a report loaded with select_related("workbench_claim__user")."""
+    try:
+        claim = report.workbench_claim
+    except Claim.DoesNotExist:
+        return None
+    return claim if claim.is_active(now) else None
+
+
+def active_claims(reports, *, now=None):
+    """{report id: Claim} of the unexpired claims on `reports`."""
+    now = now or timezone.now()
+    ids = [r.pk for r in reports]
+    if not ids:
+        return {}
+    claims = Claim.objects.filter(report_id__in=ids, expires_at__gt=now).select_related("user")
+    return {c.report_id: c for c in claims}
 
 
 # --- Saved filters -----------------------------------------------------------------------------------

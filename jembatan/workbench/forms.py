@@ -323,6 +323,31 @@ class FollowUpForm(VersionedForm):
     attachments = MultipleFileField(label=_("Lampiran (foto atau PDF)"))
 
 
+class ProgressForm(VersionedForm):
+    text = forms.CharField(
+        label=_("Perkembangan"),
+        min_length=10,
+        max_length=5000,
+        widget=text_area(3),
+        help_text=_("Misalnya: sedang dikerjakan, material sudah dipesan. Ini bukan jawaban akhir."),
+    )
+    expected_completion = forms.DateField(
+        label=_("Perkiraan selesai (tidak wajib)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    public = forms.BooleanField(
+        label=_("Tampilkan ke pelapor dan publik"),
+        required=False,
+        initial=True,
+        help_text=_("Tanpa centang: catatan perkembangan hanya untuk petugas."),
+    )
+
+
+class UnmergeForm(VersionedForm):
+    pass
+
+
 class ReturnForm(VersionedForm):
     reason = forms.CharField(
         label=_("Alasan (bukan wewenang)"), min_length=10, max_length=5000, widget=text_area(3)
@@ -534,6 +559,8 @@ class BulkForm(forms.Form):
     liaison = forms.ModelChoiceField(label=_("Penghubung"), required=False, queryset=User.objects.none())
 
     def __init__(self, *args, allowed_actions=(), agency_options=(), liaisons=None, **kwargs):
+        # The queue's filter form has fields of the same names (classification, …): its own ids.
+        kwargs.setdefault("auto_id", "id_bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [c for c in self.fields["action"].choices if c[0] in allowed_actions]
         self.fields["agencies"].choices = agency_options

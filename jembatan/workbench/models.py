@@ -116,3 +116,33 @@ class ResponseTemplate(models.Model):
 def unknown_placeholders(text):
     """The placeholder names in `text` that are not in PLACEHOLDERS."""
     return sorted({name for name in PLACEHOLDER_RE.findall(text or "") if name not in PLACEHOLDERS})
+
+
+class Claim(models.Model):
+    """ "Saya tangani": an officer holds a report for a while, so a second one does not open it too.
+
+    A hint between colleagues, not a lock: it expires by itself (WORKBENCH_CLAIM_MINUTES), is
+    released when its holder acts on the report, and never stops anyone with the right to act.
+    """
+
+    report = models.OneToOneField(
+        "reports.Report", verbose_name=_("laporan"), on_delete=models.CASCADE, related_name="workbench_claim"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("petugas"),
+        on_delete=models.CASCADE,
+        related_name="workbench_claims",
+    )
+    claimed_at = models.DateTimeField(_("diambil"))
+    expires_at = models.DateTimeField(_("berlaku sampai"), db_index=True)
+
+    class Meta:
+        verbose_name = _("laporan yang sedang ditangani")
+        verbose_name_plural = _("laporan yang sedang ditangani")
+
+    def __str__(self):
+        return f"{self.report_id} · {self.user_id}"
+
+    def is_active(self, now=None):
+        return self.expires_at > (now or timezone.now())

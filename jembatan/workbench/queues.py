@@ -385,9 +385,10 @@ def with_related(queue, queryset):
             "report__region",
             "report__verifying_agency",
             "report__reporter",
+            "report__workbench_claim__user",
         ).prefetch_related(Prefetch("report__dispositions", queryset=dispositions.queryset))
     return queryset.select_related(
-        "category__parent", "region", "verifying_agency", "reporter"
+        "category__parent", "region", "verifying_agency", "reporter", "workbench_claim__user"
     ).prefetch_related(dispositions)
 
 

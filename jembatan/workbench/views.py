@@ -5,19 +5,22 @@ for the workbench's own data and bulk loops), and render. They never save a repo
 """
 
 import csv
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import resolve, reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -30,7 +33,7 @@ from jembatan.directory.models import Agency
 from jembatan.directory.routing import propose_agency
 from jembatan.federation import actions as federated
 from jembatan.observability import cached_or_computed
-from jembatan.reports import actions, lifecycle
+from jembatan.reports import actions, lifecycle, thumbnails
 from jembatan.reports.events import EventAction, staff_actor, staff_label
 from jembatan.reports.models import (
     ACTIVE_STATUSES,
@@ -165,6 +168,9 @@ class Row:
     reporter: str  # what the officer may read in the reporter column
     may_see_identity: bool
     voices: object = None  # reports.voices.Voices: how many people reported and support it
+    checked: bool = False  # still ticked after a bulk action that failed for it
+    error: str = ""  # why the bulk action failed for this row
+    claim: object = None  # the colleague (or oneself) who said "saya tangani"
 
     @property
     def title(self):
@@ -240,21 +246,32 @@ def _bulk_form(queue, user, data=None):
 @workbench_view
 @require_GET
 def queue_view(request, slug):
+    return _queue_page(request, slug, request.GET)
+
+
+def _queue_page(
+    request, slug, query_data, *, back=None, bulk_form=None, selected=(), row_errors=None, status=200
+):
+    """The queue page; after a failed bulk action, with the form as sent and the rows still ticked."""
     user, now = request.user, timezone.now()
     queue, base = _queue_or_403(request, slug, now)
-    filters = wf.QueueFilterForm(request.GET or None, user=user)
+    filters = wf.QueueFilterForm(query_data or None, user=user)
     filtered = filters.apply(base, of_dispositions=queue.of_dispositions)
     page = paginate(
         queue.streams(filtered, user),
         load=loader(queue),
-        after=decode_cursor(request.GET.get(AFTER_PARAM)),
-        before=decode_cursor(request.GET.get(BEFORE_PARAM)),
+        after=decode_cursor(query_data.get(AFTER_PARAM)),
+        before=decode_cursor(query_data.get(BEFORE_PARAM)),
     )
     cal = WorkingCalendar.load()
     rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
     weights = voices_of(row.report for row in rows)
+    errors = row_errors or {}
     for row in rows:
         row.voices = weights[row.report.pk]
+        row.claim = wb_actions.loaded_claim(row.report, now=now)
+        row.checked = row.selection in selected or row.report.tracking_number in errors
+        row.error = errors.get(row.report.tracking_number, "")
     query = filters.querystring()
     context = {
         **_common(request, now, current=slug),
@@ -270,10 +287,10 @@ def queue_view(request, slug):
         "csv_url": reverse("workbench:queue-csv", args=[slug]) + (f"?{query}" if query else ""),
         "saved_filters": list(SavedFilter.objects.filter(user=user)),
         "save_form": wf.SaveFilterForm(initial={"query": query}),
-        "bulk_form": _bulk_form(queue, user) if rows else None,
-        "back": request.get_full_path(),
+        "bulk_form": (bulk_form or _bulk_form(queue, user)) if rows else None,
+        "back": back or request.get_full_path(),
     }
-    return render(request, "workbench/queue.html", context)
+    return render(request, "workbench/queue.html", context, status=status)
 
 
 def _page_url(filters, key, cursor):
@@ -380,23 +397,41 @@ def queue_csv(request, slug):
     return response
 
 
+def _safe_back(request, slug):
+    back = request.POST.get("back") or ""
+    if not back.startswith(reverse("workbench:queue", args=[slug])):
+        back = reverse("workbench:queue", args=[slug])
+    return back
+
+
 @workbench_view
 @require_POST
 def queue_bulk(request, slug):
+    """Run one action over the ticked rows; what failed comes back ticked, with the reason per row."""
     user, now = request.user, timezone.now()
     queue, base = _queue_or_403(request, slug, now)
-    back = request.POST.get("back") or reverse("workbench:queue", args=[slug])
-    if not back.startswith("/kerja/"):
-        back = reverse("workbench:queue", args=[slug])
+    back = _safe_back(request, slug)
+    query_data = QueryDict(back.partition("?")[2])
     form = _bulk_form(queue, user, request.POST)
     if form is None:
         raise PermissionDenied(_("Tidak ada tindakan massal yang boleh Anda lakukan di antrean ini."))
+    selected = set(request.POST.getlist("items"))
+
+    def again(row_errors=None, status=400):
+        return _queue_page(
+            request,
+            slug,
+            query_data,
+            back=back,
+            bulk_form=form,
+            selected=selected,
+            row_errors=row_errors,
+            status=status,
+        )
+
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-        return redirect(back)
+        messages.error(request, _("Tindakan massal belum dijalankan: periksa isian di bawah."))
+        return again()
     data = form.cleaned_data
     versions = dict(data["items"])
     found = {obj.pk: obj for obj in with_related(queue, base.filter(pk__in=list(versions)))}
@@ -422,8 +457,8 @@ def queue_bulk(request, slug):
         try:
             original = actions.find_original(number=data["original"], actor=user)
         except actions.ReportError as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
+            form.add_error("original", exc.message)
+            return again()
         outcome_ = wb_actions.bulk_mark_duplicate(actor=user, items=items, original=original)
     else:
         outcome_ = wb_actions.bulk_assign_liaison(actor=user, items=items, liaison=data["liaison"])
@@ -435,13 +470,17 @@ def queue_bulk(request, slug):
             _("%(n)d laporan berhasil diproses; setiap laporan dicatat di riwayatnya.")
             % {"n": len(result.done)},
         )
+    if not result.failed:
+        return redirect(back)
     for number, message in result.failed[:MAX_FAILURES_SHOWN]:
         messages.error(request, _("#%(number)s gagal: %(message)s") % {"number": number, "message": message})
     if len(result.failed) > MAX_FAILURES_SHOWN:
         messages.error(
             request, _("… dan %(n)d kegagalan lain.") % {"n": len(result.failed) - MAX_FAILURES_SHOWN}
         )
-    return redirect(back)
+    messages.info(request, _("Laporan yang gagal tetap dicentang, dengan alasannya di barisnya."))
+    selected = set()  # only the failed rows stay ticked
+    return again(row_errors=dict(result.failed), status=200)
 
 
 # --- Saved filters -----------------------------------------------------------------------------------
@@ -648,9 +687,24 @@ def _event_detail(event):
         }
     if action == EventAction.RATED:
         return f"{data.get('rating', '')}/5"
-    if action == EventAction.DUPLICATE_MERGED:
-        return f"#{data.get('duplicate', '')}"
+    if action in (EventAction.DUPLICATE_MERGED, EventAction.DUPLICATE_UNMERGED):
+        return f"#{data.get('duplicate') or data.get('original') or ''}"
+    if action == EventAction.PROGRESS_POSTED:
+        return _progress_detail(data)
     return ""
+
+
+def _progress_detail(data):
+    """ "Dinas PUPR · perkiraan selesai 20 Desember 2026" from a progress event's data."""
+    detail = data.get("agency", "")
+    try:
+        expected = dt.date.fromisoformat(data.get("expected_completion") or "")
+    except ValueError:
+        return detail
+    return _("%(agency)s · perkiraan selesai %(date)s") % {
+        "agency": detail,
+        "date": date_format(expected, "j F Y"),
+    }
 
 
 def _report_context(request, report, bound=None, now=None):
@@ -668,7 +722,6 @@ def _report_context(request, report, bound=None, now=None):
 
     may_verify = access.can_verify(user, report)
     may_see_identity = access.can_see_identity(user, report)
-    status = report.status
     proposal, suggestion = _proposals(report) if may_verify else (None, None)
     ctx = {
         "report": report,
@@ -690,60 +743,12 @@ def _report_context(request, report, bound=None, now=None):
         "open_key": next(iter(bound), None) or request.GET.get("untuk"),
     }
     if may_verify:
-        options = _dispose_options(user, report, proposal, suggestion)
-        proposed = _proposed_agencies(proposal, suggestion)
-        # Hints for the verifier; nothing is hidden, archived or sent because of them.
-        if status in ACTIVE_STATUSES:
-            ctx["flags"] = _flags(report)
-        if status in VERIFICATION_STATUSES:
-            ctx["completeness"] = triage.completeness(report)
-        if lifecycle.may_verify(report, user):
-            ctx["verify_form"] = form(
-                "verify",
-                wf.VerifyForm,
-                agency_options=options,
-                initial={
-                    "classification": report.classification,
-                    "category": report.category_id if report.category and report.category.parent_id else None,
-                    "title": report.title,
-                    "is_anonymous": report.is_anonymous,
-                    "is_confidential": report.is_confidential,
-                    "agencies": proposed,
-                },
-            )
-        if lifecycle.may_request_information(report, user):
-            templates = _template_options(
-                wf.templates_for(report.verifying_agency, TemplatePurpose.REQUEST_INFORMATION),
-                report,
-                report.verifying_agency,
-                now,
-            )
-            ctx["request_templates"] = templates
-            # A chosen template wins; otherwise what triage found missing, ready to send.
-            missing = ctx["completeness"].message
-            ctx["request_form"] = form(
-                "request",
-                wf.RequestInformationForm,
-                initial={"message": _prefill(request, "request", templates) or missing},
-            )
-        if lifecycle.may_archive(report, user):
-            ctx["archive_form"] = form("archive", wf.ArchiveForm)
-        if lifecycle.may_dispose(report, user):
-            open_agencies = {d.agency_id for d in report.dispositions.all() if d.is_open}
-            ctx["dispose_form"] = form(
-                "dispose",
-                wf.DisposeForm,
-                agency_options=options,
-                initial={"agencies": [pk for pk in proposed if pk not in open_agencies]},
-            )
-        if lifecycle.may_close_as_admin(report, user):
-            ctx["close_form"] = form("close", wf.CloseForm)
-        if lifecycle.may_mark_duplicate(report, user):
-            ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
+        _add_verifier_forms(request, report, ctx, form, now)
         ctx.update(_return_origin_form(report, user, form))
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
+    ctx.update(_desk_context(request, report, now))
     timeline = [entry["event"] for entry in ctx["timeline"]]
     submitted = next((e for e in timeline if e.action == EventAction.SUBMITTED), None)
     via = (submitted.data or {}).get("received_via") if submitted else None
@@ -759,6 +764,81 @@ def _return_origin_form(report, user, form):
         "held_for": federated.held_for(report),
         "return_origin_form": form("return_origin", wf.ReturnToOriginForm),
     }
+
+
+def _desk_context(request, report, now):
+    """Where the officer came from and goes next, who holds the report, undo of a merge."""
+    user = request.user
+    came_from = _queue_from(request.GET.get(CAME_FROM_PARAM) or request.POST.get(CAME_FROM_PARAM))
+    previous = Report.objects.filter(tracking_number=request.GET.get(PREVIOUS_PARAM) or "").first()
+    if previous is not None and not access.can_view_report_internal(user, previous):
+        previous = None
+    ctx = {
+        "came_from": came_from.url if came_from else "",
+        "previous": previous,
+        "claim": wb_actions.active_claims([report], now=now).get(report.pk),
+        "claim_minutes": settings.WORKBENCH_CLAIM_MINUTES,
+        "region_label": report.region.place_label if report.region_id else "",
+    }
+    if lifecycle.may_unmerge(report, user, now=now):
+        ctx["unmerge_until"] = lifecycle.unmerge_deadline(report)
+    return ctx
+
+
+def _add_verifier_forms(request, report, ctx, form, now):
+    """The verifier's hints and forms (verify, request, archive, dispose, close, merge) into `ctx`."""
+    user, status = request.user, report.status
+    proposal, suggestion = ctx["proposal"], ctx["suggestion"]
+    options = _dispose_options(user, report, proposal, suggestion)
+    proposed = _proposed_agencies(proposal, suggestion)
+    # Hints for the verifier; nothing is hidden, archived or sent because of them.
+    if status in ACTIVE_STATUSES:
+        ctx["flags"] = _flags(report)
+    if status in VERIFICATION_STATUSES:
+        ctx["completeness"] = triage.completeness(report)
+    if lifecycle.may_verify(report, user):
+        ctx["verify_form"] = form(
+            "verify",
+            wf.VerifyForm,
+            agency_options=options,
+            initial={
+                "classification": report.classification,
+                "category": report.category_id if report.category and report.category.parent_id else None,
+                "title": report.title,
+                "is_anonymous": report.is_anonymous,
+                "is_confidential": report.is_confidential,
+                "agencies": proposed,
+            },
+        )
+    if lifecycle.may_request_information(report, user):
+        templates = _template_options(
+            wf.templates_for(report.verifying_agency, TemplatePurpose.REQUEST_INFORMATION),
+            report,
+            report.verifying_agency,
+            now,
+        )
+        ctx["request_templates"] = templates
+        # A chosen template wins; otherwise what triage found missing, ready to send.
+        missing = ctx["completeness"].message
+        ctx["request_form"] = form(
+            "request",
+            wf.RequestInformationForm,
+            initial={"message": _prefill(request, "request", templates) or missing},
+        )
+    if lifecycle.may_archive(report, user):
+        ctx["archive_form"] = form("archive", wf.ArchiveForm)
+    if lifecycle.may_dispose(report, user):
+        open_agencies = {d.agency_id for d in report.dispositions.all() if d.is_open}
+        ctx["dispose_form"] = form(
+            "dispose",
+            wf.DisposeForm,
+            agency_options=options,
+            initial={"agencies": [pk for pk in proposed if pk not in open_agencies]},
+        )
+    if lifecycle.may_close_as_admin(report, user):
+        ctx["close_form"] = form("close", wf.CloseForm)
+    if lifecycle.may_mark_duplicate(report, user):
+        ctx["duplicate_form"] = form("duplicate", wf.DuplicateForm)
 
 
 def _disposition_panels(request, report, bound, now, cal, form, open_key):
@@ -796,6 +876,7 @@ def _disposition_panels(request, report, bound, now, cal, form, open_key):
                     wf.FollowUpForm,
                     initial={"text": _prefill(request, f"d{d.pk}-followup", templates) or ""},
                 )
+                panel["progress_form"] = form(f"d{d.pk}-progress", wf.ProgressForm)
                 panel["return_form"] = form(f"d{d.pk}-return", wf.ReturnForm)
                 if forward_options is None:
                     forward_options = _forward_options(report)
@@ -840,6 +921,19 @@ def attachment_view(request, pk):
     )
 
 
+@workbench_view
+@require_GET
+def attachment_thumbnail_view(request, pk):
+    attachment = get_object_or_404(Attachment.objects.select_related("report"), pk=pk)
+    _get_report(request, attachment.report.tracking_number)
+    data = thumbnails.thumbnail(attachment)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
 # --- Actions on a report -----------------------------------------------------------------------------
 
 
@@ -848,7 +942,7 @@ def _add_error(form, exc):
     form.add_error(field, exc.message)
 
 
-def _perform(request, report, key, form, call, success):
+def _perform(request, report, key, form, call, success, *, advance=True):
     """Validate, call the action, and either redirect (success) or re-render the page with the form.
 
     A stale form (ReportConflict) re-renders with 409, the officer's input kept and the hidden
@@ -870,10 +964,70 @@ def _perform(request, report, key, form, call, success):
         fresh = _load_report(report.tracking_number)
         return _report_page(request, fresh, bound={key: form}, status=400)
     messages.success(request, success)
+    wb_actions.release_claim(report=report, actor=request.user)  # acted on: free for colleagues
+    came_from = _queue_from(request.POST.get(CAME_FROM_PARAM))
+    # Only a move that ends the officer's part goes on to the next report; after a note, a start
+    # or a progress update they are still working on this one.
+    following = _next_in_queue(request.user, came_from, report) if came_from and advance else None
+    if following is not None:
+        query = urlencode({CAME_FROM_PARAM: came_from.url, PREVIOUS_PARAM: report.tracking_number})
+        return redirect(reverse("workbench:report", args=[following.tracking_number]) + "?" + query)
     fresh = Report.objects.select_related("verifying_agency").get(pk=report.pk)
     if access.can_view_report_internal(request.user, fresh):
         return redirect("workbench:report", tracking_number=report.tracking_number)
+    if came_from is not None:
+        return redirect(came_from.url)
     return redirect("workbench:index")
+
+
+# "Next in queue": the report page remembers the queue page it was opened from (?dari=…), every
+# action form sends it back, and after the action the officer lands on the next report of that
+# queue with the same filters (?sebelumnya=… offers the way back for a moment).
+CAME_FROM_PARAM = "dari"
+PREVIOUS_PARAM = "sebelumnya"
+
+
+@dataclass
+class CameFrom:
+    url: str
+    slug: str
+    query: QueryDict
+
+
+def _queue_from(value):
+    """The queue page an officer came from, when `value` is one (anything else is ignored)."""
+    path, _sep, query = (value or "").partition("?")
+    try:
+        match = resolve(path)
+    except Http404:
+        return None
+    if match.view_name != "workbench:queue" or match.kwargs.get("slug") not in QUEUES_BY_SLUG:
+        return None
+    return CameFrom(url=value, slug=match.kwargs["slug"], query=QueryDict(query))
+
+
+def _next_in_queue(user, came_from, current, now=None):
+    """The first report of that queue page (same filters) other than `current` and not held by a
+    colleague; None when the queue is done."""
+    now = now or timezone.now()
+    queue = QUEUES_BY_SLUG[came_from.slug]
+    base = queue.base(user, now)
+    if base is None:
+        return None
+    filters = wf.QueueFilterForm(came_from.query or None, user=user)
+    page = paginate(
+        queue.streams(filters.apply(base, of_dispositions=queue.of_dispositions), user),
+        load=loader(queue),
+        after=None,
+        before=None,
+    )
+    reports = [obj.report if queue.of_dispositions else obj for obj in page.rows]
+    claims = wb_actions.active_claims(reports, now=now)
+    for candidate in reports:
+        claim = claims.get(candidate.pk)
+        if candidate.pk != current.pk and (claim is None or claim.user_id == user.pk):
+            return candidate
+    return None
 
 
 def _verifier_report(request, tracking_number):
@@ -920,6 +1074,7 @@ def verify_view(request, tracking_number):
         form,
         call,
         _("Laporan diverifikasi dan didisposisikan.") if dispose else _("Laporan diverifikasi."),
+        advance=dispose,
     )
 
 
@@ -1036,7 +1191,13 @@ def duplicate_view(request, tracking_number):
         merged.append(original)
 
     merged = []
-    response = _perform(request, report, "duplicate", form, call, _("Laporan ditandai sebagai duplikat."))
+    done = _(
+        "Laporan #%(number)s ditandai sebagai duplikat; dapat dibatalkan dari halamannya selama %(n)d menit."
+    ) % {
+        "number": report.tracking_number,
+        "n": settings.WORKBENCH_UNMERGE_MINUTES,
+    }
+    response = _perform(request, report, "duplicate", form, call, done)
     # Merged from the original's page ("Laporan serupa" offers a newer report as the duplicate of
     # the one being read): go back to that page, not to the report just archived.
     if merged and request.POST.get("kembali") == "asal":
@@ -1057,7 +1218,92 @@ def note_view(request, tracking_number):
         form,
         lambda data: actions.add_note(report=report, actor=request.user, text=data["text"]),
         _("Catatan ditambahkan."),
+        advance=False,
     )
+
+
+@workbench_view
+@require_GET
+def merge_confirm_view(request, tracking_number, original):
+    """Both reports side by side before one is merged into the other (archived as its duplicate)."""
+    report = _verifier_report(request, tracking_number)
+    other = _get_report(request, original)
+    may_see = access.can_see_identity(request.user, report)
+    may_see_other = access.can_see_identity(request.user, other)
+    context = {
+        **_common(request, timezone.now()),
+        "report": report,
+        "original": other,
+        "sides": [
+            {
+                "role": _("Diarsipkan sebagai duplikat"),
+                "report": report,
+                "title": text_for_viewer(report.title, may_see_identity=may_see),
+                "description": text_for_viewer(report.description, may_see_identity=may_see),
+            },
+            {
+                "role": _("Laporan asal (tetap berjalan)"),
+                "report": other,
+                "title": text_for_viewer(other.title, may_see_identity=may_see_other),
+                "description": text_for_viewer(other.description, may_see_identity=may_see_other),
+            },
+        ],
+        "back_to": request.GET.get("kembali") == "asal",
+        "came_from": request.GET.get(CAME_FROM_PARAM, ""),
+        "undo_minutes": settings.WORKBENCH_UNMERGE_MINUTES,
+        "may_merge": lifecycle.may_mark_duplicate(report, request.user),
+    }
+    return render(request, "workbench/merge_confirm.html", context)
+
+
+@workbench_view
+@require_POST
+def unmerge_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.UnmergeForm(request.POST, prefix="unmerge")
+    return _perform(
+        request,
+        report,
+        "unmerge",
+        form,
+        lambda data: actions.unmerge_report(
+            report=report, actor=request.user, expected_version=data["version"]
+        ),
+        _("Penggabungan dibatalkan; laporan kembali ke antrean verifikasi."),
+        advance=False,
+    )
+
+
+@workbench_view
+@require_POST
+def claim_view(request, tracking_number):
+    report = _get_report(request, tracking_number)
+    try:
+        wb_actions.claim_report(report=report, actor=request.user)
+    except actions.ReportError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Anda menangani laporan ini selama %(n)d menit; petugas lain melihatnya di antrean.")
+            % {"n": settings.WORKBENCH_CLAIM_MINUTES},
+        )
+    return _back_to_report(request, report)
+
+
+@workbench_view
+@require_POST
+def release_view(request, tracking_number):
+    report = _get_report(request, tracking_number)
+    if wb_actions.release_claim(report=report, actor=request.user):
+        messages.success(request, _("Laporan dilepas; petugas lain dapat menanganinya."))
+    return _back_to_report(request, report)
+
+
+def _back_to_report(request, report):
+    url = reverse("workbench:report", args=[report.tracking_number])
+    came_from = _queue_from(request.POST.get(CAME_FROM_PARAM))
+    return redirect(url + ("?" + urlencode({CAME_FROM_PARAM: came_from.url}) if came_from else ""))
 
 
 # --- Actions on a disposition ------------------------------------------------------------------------
@@ -1109,6 +1355,7 @@ def start_follow_up_view(request, pk):
             disposition=disposition, actor=request.user, expected_version=data["version"]
         ),
         _("Tindak lanjut dimulai; laporan kini Sedang Diproses."),
+        advance=False,
     )
 
 
@@ -1131,6 +1378,30 @@ def follow_up_view(request, pk):
             expected_version=data["version"],
         ),
         _("Tindak lanjut dikirim ke pelapor."),
+    )
+
+
+@workbench_view
+@require_POST
+def progress_view(request, pk):
+    report, disposition = _worker_disposition(request, pk)
+    key = f"d{pk}-progress"
+    form = wf.ProgressForm(request.POST, prefix=key)
+    return _perform(
+        request,
+        report,
+        key,
+        form,
+        lambda data: actions.post_progress(
+            disposition=disposition,
+            actor=request.user,
+            text=data["text"],
+            expected_completion=data["expected_completion"],
+            public=data["public"],
+            expected_version=data["version"],
+        ),
+        _("Perkembangan dicatat; disposisi tetap berjalan sampai jawaban akhir dikirim."),
+        advance=False,
     )
 
 

@@ -166,3 +166,14 @@ def test_seed_demo_refuses_to_create_known_passwords_outside_development(sumbar,
 
     seed("--allow-production")
     assert User.objects.filter(username="sysadmin").exists()
+
+
+def test_the_demo_agencies_have_answer_templates_so_the_picker_shows(sumbar):
+    seed()
+    from jembatan.workbench.models import ResponseTemplate, TemplatePurpose
+
+    pupr = Agency.objects.get(code="padang-dinas-pupr")
+    usable = list(ResponseTemplate.objects.usable_for(pupr, TemplatePurpose.FOLLOW_UP))
+    assert len(usable) >= 2
+    city = Agency.objects.get(code="pemkot-padang")
+    assert ResponseTemplate.objects.usable_for(city, TemplatePurpose.REQUEST_INFORMATION).exists()

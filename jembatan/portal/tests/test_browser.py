@@ -39,7 +39,7 @@ def test_guest_submits_a_report_on_a_phone(browser_page, bw):
     expect(page.locator("#id_description_counter")).to_contain_text("karakter")
     # The region picker's search, as the script offers it: type, then choose a match.
     page.get_by_label("Cari wilayah menurut nama").fill("kelurahan con")
-    page.get_by_role("button", name=re.compile("^Kelurahan Contoh, ")).click()
+    page.get_by_role("button", name=re.compile("^Kel. Kelurahan Contoh, ")).click()
     expect(page.locator("#id_desa")).to_have_value("13.71.01.1001")
     expect(page.locator("#id_prov")).to_have_value("13")
     page.get_by_label("E-mail", exact=True).fill("tamu@example.id")

@@ -39,8 +39,19 @@ def test_a_road_complaint_gets_the_road_category_first(trained):
     assert response.status_code == 200
     categories = response.json()["categories"]
     assert categories[0]["id"] == trained.cat_road.pk and categories[0]["name"] == "Jalan Rusak"
-    assert all(10 <= c["percent"] <= 100 for c in categories)
-    assert set(categories[0]) == {"id", "name", "percent"}  # names only: nothing about other reports
+    # Names only: no percentages for citizens, nothing about other reports.
+    assert set(categories[0]) == {"id", "name"}
+
+
+def test_citizens_get_a_chip_only_when_the_model_is_fairly_sure(trained):
+    from jembatan.portal.views import CITIZEN_SUGGESTION_MIN_PERCENT
+    from jembatan.triage import services as triage
+
+    shown = [c["id"] for c in ask(Client()).json()["categories"]]
+    choices = triage.suggest_categories(ROAD, region="13.71.01.1001", channel="web")
+    sure = [c.pk for c in choices if c.percent >= CITIZEN_SUGGESTION_MIN_PERCENT]
+    assert shown == sure  # the model's order, the unsure ones left out
+    assert len(sure) < len(choices)
 
 
 def test_only_categories_a_citizen_can_choose_are_suggested(trained):

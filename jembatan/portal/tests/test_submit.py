@@ -224,7 +224,7 @@ def test_region_search_step_works_without_javascript(client, w):
     data = form_data(prov="", kab="", kec="", desa="", region_q="kelurahan contoh", step="region_search")
     html = client.post("/lapor/", data).content.decode()
     assert 'name="region_pick" value="13.71.01.1001"' in html
-    assert "Kelurahan Contoh, Wilayah 13.71.01, Kota Padang, Sumatera Barat" in html
+    assert "Kel. Kelurahan Contoh, Kec. Wilayah 13.71.01, Kota Padang, Sumatera Barat" in html
     assert 'value="Jalan berlubang di depan SDN 12"' in html  # the rest of the form is kept
     assert "errorlist" not in html  # a step is not a submission: no errors yet
     assert not Report.objects.exists()
@@ -280,3 +280,21 @@ def test_a_repeat_after_reaching_the_limit_still_leads_to_the_first_report(clien
     again = client.post("/lapor/", data)
     assert again.status_code == 302 and again["Location"] == first["Location"]
     assert client.post("/lapor/", form_data()).status_code == 429
+
+
+def test_region_search_puts_the_instances_province_first_and_names_each_level(client, w, settings):
+    from jembatan.directory.tests.factories import make_region
+
+    make_region("63", "Kalimantan Selatan")
+    make_region("63.03", "Kabupaten Banjar")
+    make_region("63.03.01", "Kuranji")
+    make_region("13.71.09", "Kuranji")
+    make_region("13.71.09.1007", "Kuranji")
+    settings.INSTANCE_PROVINCE = "13"
+    results = client.get("/wilayah/cari", {"q": "kuranji"}).json()["results"]
+    labels = [r["label"] for r in results]
+    assert labels[:2] == [
+        "Kec. Kuranji, Kota Padang, Sumatera Barat",
+        "Kel. Kuranji, Kec. Kuranji, Kota Padang, Sumatera Barat",
+    ]
+    assert labels[2] == "Kec. Kuranji, Kabupaten Banjar, Kalimantan Selatan"

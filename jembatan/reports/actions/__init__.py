@@ -26,6 +26,7 @@ from jembatan.reports.actions.agency import (  # noqa: F401
     assign_liaison,
     forward_disposition,
     post_follow_up,
+    post_progress,
     return_disposition,
     start_follow_up,
 )
@@ -67,6 +68,7 @@ from jembatan.reports.actions.verification import (  # noqa: F401
     find_original,
     mark_duplicate,
     request_information,
+    unmerge_report,
     verify_report,
 )
 from jembatan.reports.submission import NewReport  # noqa: F401

@@ -152,6 +152,53 @@ def _hand_back(disposition, *, status, reason, at):
     disposition.save()
 
 
+def post_progress(*, disposition, actor, text, expected_completion=None, public=True, expected_version=None):
+    """Report how the work goes (not the answer): the disposition stays open, its clock runs on.
+
+    PermenPANRB 62/2018 counts the first tindak lanjut within 5 working days of the disposition: a
+    progress update is one, so it starts the work and meets that deadline. The completion deadline
+    is only met by the answer (post_follow_up); the optional expected date is the agency's word to
+    the reporter, not a new deadline.
+    """
+    text = _clean_text(text, field="text", minimum=10, maximum=5000, label=_("Perkembangan"))
+    with transaction.atomic():
+        report, disposition = _lock_disposition(disposition, expected_version)
+        _require(lifecycle.may_post_progress(disposition, actor))
+        if expected_completion is not None and expected_completion < _now().date():
+            raise ReportError(
+                _("Perkiraan selesai tidak boleh sebelum hari ini."), field="expected_completion"
+            )
+        before = report.status
+        now = _now()
+        if disposition.status == DispositionStatus.TERDISPOSISI:
+            disposition.status = DispositionStatus.DIPROSES
+            disposition.started_at = now
+        if disposition.first_response_at is None:
+            disposition.first_response_at = now
+            disposition.breached_at = None
+            disposition.escalation_level = 0
+            disposition.reminder_sent_at = None
+        if disposition.liaison_id is None and access.is_eligible_liaison(actor, disposition.agency):
+            disposition.liaison = actor
+        disposition.save()
+        _reschedule_disposition(disposition, WorkingCalendar.load())
+        report.status = _derive_status(report)
+        _save(report, "status")
+        data = {"agency": disposition.agency.name}
+        if expected_completion is not None:
+            data["expected_completion"] = expected_completion.isoformat()
+        return _record(
+            report,
+            actor=actor,
+            action=EventAction.PROGRESS_POSTED,
+            before=before,
+            disposition=disposition,
+            text=text,
+            visibility=Visibility.PUBLIC if public else Visibility.INTERNAL,
+            data=data,
+        )
+
+
 def return_disposition(*, disposition, actor, reason, expected_version=None):
     """Return a disposition as not this agency's authority (bukan wewenang); the verifier re-disposes."""
     reason = _clean_text(reason, field="reason", minimum=10, maximum=5000, label=_("Alasan pengembalian"))

@@ -285,6 +285,49 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
     return report
 
 
+def unmerge_report(*, report, actor, expected_version=None):
+    """Undo merging a report into another (shortly after): it is verified again, its backers return."""
+    with transaction.atomic():
+        report = _lock(report, expected_version)
+        _require(lifecycle.may_unmerge(report, actor))
+        original = _lock(report.duplicate_of)
+        merged = (
+            report.events.filter(action=EventAction.MARKED_DUPLICATE).order_by("-created_at", "-pk").first()
+        )
+        before = report.status
+        report.status = merged.status_before
+        report.duplicate_of = None
+        report.archive_reason = None
+        report.closed_at = None
+        _schedule_report(report, WorkingCalendar.load(), policy())
+        _save(report, "status", "duplicate_of", "archive_reason", "closed_at", "next_check_at")
+        # The backers the merge gave the original (those who had not backed it before) go back.
+        backers = set(Support.objects.filter(report=report).values_list("user_id", flat=True))
+        if report.reporter_id:
+            backers.add(report.reporter_id)
+        removed, _count = Support.objects.filter(
+            report=original, user_id__in=backers, created_at__gte=merged.created_at
+        ).delete()
+        original.support_count = Support.objects.filter(report=original).count()
+        _save(original, "support_count")
+        _record(
+            original,
+            actor=actor,
+            action=EventAction.DUPLICATE_UNMERGED,
+            visibility=Visibility.INTERNAL,
+            data={"duplicate": report.tracking_number, "supporters_removed": removed},
+        )
+        _record(
+            report,
+            actor=actor,
+            action=EventAction.DUPLICATE_UNMERGED,
+            before=before,
+            visibility=Visibility.PUBLIC,
+            data={"original": original.tracking_number},
+        )
+    return report
+
+
 def add_note(*, report, actor, text, disposition=None):
     """Add an internal note for staff."""
     text = _clean_text(text, field="text", minimum=2, maximum=10000, label=_("Catatan"))

@@ -39,7 +39,7 @@
             if (!select.querySelector("option[value='" + c.id + "']")) return;
             var b = document.createElement("button");
             b.type = "button"; b.className = "secondary small";
-            b.textContent = c.name + " (" + c.percent + "%)";
+            b.textContent = c.percent === undefined ? c.name : c.name + " (" + c.percent + "%)";
             b.addEventListener("click", function () {
               select.value = String(c.id);
               select.dispatchEvent(new Event("change", { bubbles: true }));

@@ -39,7 +39,7 @@ def test_verifier_disposes_liaison_answers_citizen_sees_the_answer(live_server, 
     page.wait_for_url(re.compile(r".*/kerja/antrean/verifikasi/$"))
     page.keyboard.press("j")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/kerja/laporan/{report.tracking_number}/")
+    page.wait_for_url(re.compile(rf".*/kerja/laporan/{report.tracking_number}/\?dari=.*"))
     page.select_option("#id_verify-classification", "pengaduan_tidak_berkadar_pengawasan")
     page.select_option("#id_verify-agencies", str(w.pupr.pk))
     page.fill("#id_verify-instruction", "Mohon ditinjau dan ditambal minggu ini.")

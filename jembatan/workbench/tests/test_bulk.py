@@ -1,6 +1,9 @@
 """Bulk work from a queue: each report gets its own action call and timeline event, and one
 failure (stale, illegal, out of reach) is reported without stopping the others."""
 
+import re
+from collections import Counter
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -37,7 +40,12 @@ def test_bulk_verify_and_dispose_reports_each_failure_and_does_the_rest(w, as_us
             "back": "/kerja/antrean/verifikasi/",
         },
     )
-    assert response.status_code == 302 and response.url == "/kerja/antrean/verifikasi/"
+    # The page comes back with the failed row still ticked and the reason on it.
+    assert response.status_code == 200
+    page = response.content.decode()
+    stale.refresh_from_db()
+    assert f'value="{stale.pk}:{stale.version}" checked' in page
+    assert f'id="gagal-{stale.tracking_number}"' in page
     for report in (a, b):
         report.refresh_from_db()
         assert report.status == Status.TERDISPOSISI
@@ -143,13 +151,14 @@ def test_a_liaison_cannot_bulk_verify(w, as_user):
     assert report.verified_at is None
 
 
-def test_bulk_form_errors_come_back_as_messages(w, as_user):
+def test_bulk_form_errors_come_back_on_the_form(w, as_user):
     report = f.submit(w)
     response = as_user(w.verifier).post(
         "/kerja/antrean/verifikasi/massal/", {"action": "verify_dispose", "items": [sel(report)]}
     )
-    assert response.status_code == 302
-    assert any("Pilih klasifikasi laporan." in m for m in texts(response))
+    assert response.status_code == 400
+    assert "Pilih klasifikasi laporan." in response.content.decode()
+    assert any("periksa isian di bawah" in m for m in texts(response))
     report.refresh_from_db()
     assert report.verified_at is None
 
@@ -162,3 +171,32 @@ def test_the_queue_offers_checkboxes_only_with_a_bulk_action(w, as_user):
         in as_user(w.coordinator_pupr).get("/kerja/antrean/masuk/").content.decode()
     )
     assert 'name="items"' not in as_user(w.liaison_pupr).get("/kerja/antrean/masuk/").content.decode()
+
+
+def test_a_bulk_action_missing_its_classification_keeps_the_ticked_rows_and_the_chosen_agency(w, as_user):
+    a, b = f.submit(w), f.submit(w)
+    response = as_user(w.verifier).post(
+        "/kerja/antrean/verifikasi/massal/",
+        {
+            "action": "verify_dispose",
+            "items": [sel(a), sel(b)],
+            "classification": "",
+            "agencies": [w.pupr.pk],
+            "back": "/kerja/antrean/verifikasi/",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'value="{sel(a)}" checked' in page and f'value="{sel(b)}" checked' in page
+    assert f'<option value="{w.pupr.pk}" selected>' in page
+    assert "Pilih klasifikasi laporan." in page
+    a.refresh_from_db()
+    assert a.status == Status.BELUM_TERVERIFIKASI
+
+
+def test_the_queue_page_has_each_id_once(w, as_user):
+    f.submit(w)
+    page = as_user(w.verifier).get("/kerja/antrean/verifikasi/").content.decode()
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert "id_classification" in ids and "id_bulk_classification" in ids
+    assert [name for name, n in ids.items() if n > 1] == []

@@ -93,11 +93,17 @@ def test_attachments_are_listed_and_served_only_to_staff_in_scope(w, as_user):
     assert as_user(w.citizen).get(f"/kerja/lampiran/{attachment.pk}/").status_code == 403
 
 
-def test_a_similar_report_can_be_marked_as_the_original_in_one_click(w, as_user):
+def test_merging_a_similar_report_asks_first_with_both_side_by_side(w, as_user):
     original = f.submit(w, title="Jalan berlubang di depan SDN 12")
     report = f.submit(w, title="Lubang besar di depan SDN 12")
     client = as_user(w.verifier)
     body = page(client, report)
+    confirm = f"/kerja/laporan/{report.tracking_number}/gabungkan/{original.tracking_number}/"
+    assert f'href="{confirm}"' in body
+    report.refresh_from_db()
+    assert report.duplicate_of is None  # opening the page merged nothing
+    body = client.get(confirm).content.decode()
+    assert "Jalan berlubang di depan SDN 12" in body and "Lubang besar di depan SDN 12" in body
     assert f'name="duplicate-original" value="{original.tracking_number}"' in body
     response = client.post(
         f"/kerja/laporan/{report.tracking_number}/duplikat/",

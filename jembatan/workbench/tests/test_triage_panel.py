@@ -74,6 +74,15 @@ def form_with(body, button):
     raise AssertionError(f"no form with {button!r}")
 
 
+def confirmed_merge(client, body, link_text):
+    """Follow the merge link reading `link_text` to its confirmation page; its form (action, data)."""
+    match = re.search(r'<a class="wb-merge" href="([^"]+)">' + re.escape(link_text), body)
+    assert match, f"no merge link {link_text!r}"
+    confirm = client.get(html.unescape(match.group(1)))
+    assert confirm.status_code == 200
+    return form_with(confirm.content.decode(), "Ya, gabungkan")
+
+
 def test_near_identical_reports_from_the_same_city_are_listed_with_their_similarity(w, client):
     original = f.submit(w, title="Lampu jalan mati", description=STREETLIGHT)
     elsewhere = f.submit(
@@ -116,7 +125,7 @@ def test_merging_archives_the_newer_report_as_a_duplicate_of_the_older(w, client
     original = f.submit(w, title="Lampu jalan mati", description=STREETLIGHT)
     report = f.submit(w, title="Lampu jalan masih mati", description=STREETLIGHT_AGAIN)
     client.force_login(w.verifier)
-    action, data = form_with(page(client, report), "Gabungkan: duplikat dari ini")
+    action, data = confirmed_merge(client, page(client, report), "Gabungkan: duplikat dari ini")
     assert action == f"/kerja/laporan/{report.tracking_number}/duplikat/"
     response = client.post(action, data)
     assert response.status_code == 302
@@ -132,7 +141,7 @@ def test_from_the_older_report_the_newer_one_is_offered_as_its_duplicate(w, clie
     client.force_login(w.verifier)
     body = page(client, original)
     assert "Gabungkan: duplikat dari ini" not in card(body, "wb-similar")
-    action, data = form_with(body, "Gabungkan ke laporan ini")
+    action, data = confirmed_merge(client, body, "Gabungkan ke laporan ini")
     assert action == f"/kerja/laporan/{newer.tracking_number}/duplikat/"
     response = client.post(action, data)
     # Back on the original's page, not on the report just archived.

@@ -43,6 +43,7 @@ class Command(BaseCommand):
             (_("Aturan penerusan"), summary.rules),
             (_("Akun demo"), summary.users),
             (_("Peran petugas"), summary.roles),
+            (_("Templat jawaban"), summary.templates),
         ]
         self.stdout.write(_("Provinsi demo Sumatera Barat:"))
         for label, tally in lines:
