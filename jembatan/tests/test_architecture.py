@@ -137,13 +137,6 @@ def test_settings_are_read_as_declared_never_with_a_default_restated():
 MAX_FUNCTION_LINES = 80
 # The demo seeder and the builder of its texts script a story step by step; they are exempt.
 SEEDER = {"jembatan/ops/demo.py", "jembatan/ops/demo_reports.py", "jembatan/ops/data/build_demo_texts.py"}
-# TEMPORARY: two functions that other branches of issue 13 are rewriting at the same time (the
-# duplicate finder and the workbench's report page). The integrator empties this set once those
-# branches are merged; nothing may be added to it.
-LONG_UNTIL_MERGED = {
-    "jembatan/triage/duplicates.py:find_duplicates",
-    "jembatan/workbench/views.py:_report_context",
-}
 
 
 def long_functions(source, limit=MAX_FUNCTION_LINES):
@@ -166,8 +159,7 @@ def test_no_function_is_longer_than_eighty_lines_outside_the_demo_seeder():
         if "tests" in parts or "migrations" in parts or where in SEEDER:
             continue
         for name, line, length in long_functions(path.read_text(encoding="utf-8")):
-            if f"{where}:{name}" not in LONG_UNTIL_MERGED:
-                found.append(f"{where}:{line} {name}: {length} lines")
+            found.append(f"{where}:{line} {name}: {length} lines")
     assert not found, f"split these into named pieces (at most {MAX_FUNCTION_LINES} lines):\n" + "\n".join(
         found
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0009_report_claims'),
+        ('reports', '0009_followers'),
         ('workbench', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
