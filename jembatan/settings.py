@@ -25,6 +25,9 @@ else:
     SECRET_KEY = env_str("SECRET_KEY")  # required: refuses to start without it
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long outside development.")
+# Old keys, newest first, while rotating SECRET_KEY: sessions, signed links and access codes made
+# under them still open (docs/upgrade.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 DEBUG = env_bool("DEBUG", JEMBATAN_ENV == "development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
