@@ -98,3 +98,33 @@ def timestamp_formatter(suffix):
         return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
 
     return fmt
+
+
+def secondary_indexes(cursor, table, vendor):
+    """(name, CREATE statement) of the table's indexes that no constraint owns: dropped before a bulk
+    load and created again after it."""
+    if vendor == "postgresql":
+        cursor.execute(
+            """SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
+               JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+               WHERE t.relname = %s
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)""",
+            [table],
+        )
+    else:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+    return cursor.fetchall()
+
+
+def bulk_insert(vendor, cursor, table, columns, rows):
+    """Rows into a table as fast as the database takes them: COPY on PostgreSQL, executemany on SQLite."""
+    if vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    cursor.executemany(sql, rows)

@@ -157,7 +157,9 @@ class Bench:
             cursor.execute("DELETE FROM triage_indexedreport")
             cursor.execute("DELETE FROM triage_indexcursor")
             cursor.execute("DELETE FROM reports_report")
-            dropped = [index for table in tables for index in self.secondary_indexes(cursor, table)]
+            dropped = [
+                index for table in tables for index in _setup.secondary_indexes(cursor, table, self.vendor)
+            ]
             for name, _definition in dropped:
                 cursor.execute(f'DROP INDEX "{name}"')
             if self.vendor == "postgresql":
@@ -239,9 +241,12 @@ class Bench:
                 (i, len(report_keys), sig_bytes, stamp, stamp, village, village[:8], village[:5])
                 + (r["lat"], r["lon"], r["category"], r["group"], analysis)
             )
-        self.bulk_insert(cursor, "reports_report", columns, reports)
-        self.bulk_insert(cursor, "triage_duplicatekey", ["key", "report_id", "submitted_at"], keys)
-        self.bulk_insert(
+        _setup.bulk_insert(self.vendor, cursor, "reports_report", columns, reports)
+        _setup.bulk_insert(
+            self.vendor, cursor, "triage_duplicatekey", ["key", "report_id", "submitted_at"], keys
+        )
+        _setup.bulk_insert(
+            self.vendor,
             cursor,
             "triage_indexedreport",
             ["report_id", "keys", "signature", "indexed_at", "submitted_at", "village", "district", "city"]
@@ -265,32 +270,6 @@ class Bench:
                 cursor.execute(f"ANALYZE {table}")
         else:
             cursor.execute("ANALYZE")
-
-    def secondary_indexes(self, cursor, table):
-        if self.vendor == "postgresql":
-            cursor.execute(
-                """SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
-                   JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-                   WHERE t.relname = %s
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)""",
-                [table],
-            )
-        else:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [table],
-            )
-        return cursor.fetchall()
-
-    def bulk_insert(self, cursor, table, columns, rows):
-        if self.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        cursor.executemany(sql, rows)
 
     def queries(self):
         """(label, [(find_duplicates keyword arguments)]) of the three kinds of look-up."""

@@ -422,7 +422,9 @@ class LookupBench:
         tables = ("reports_report", "triage_duplicatekey", "triage_indexedreport")
         n_keys = 0
         with _setup.Stopwatch() as watch, transaction.atomic(), self.connection.cursor() as cursor:
-            dropped = [index for table in tables for index in self.secondary_indexes(cursor, table)]
+            dropped = [
+                index for table in tables for index in _setup.secondary_indexes(cursor, table, self.vendor)
+            ]
             for name, _definition in dropped:
                 cursor.execute(f'DROP INDEX "{name}"')
             if self.vendor == "postgresql":
@@ -454,10 +456,16 @@ class LookupBench:
                     report_keys = duplicates.keys_of(sig)
                     keys += [(k, i, stamp) for k in report_keys]
                     indexed.append((i, len(report_keys), duplicates.signature_bytes(sig), stamp))
-                self.bulk_insert(cursor, "reports_report", columns, reports)
-                self.bulk_insert(cursor, "triage_duplicatekey", ["key", "report_id", "submitted_at"], keys)
-                self.bulk_insert(
-                    cursor, "triage_indexedreport", ["report_id", "keys", "signature", "indexed_at"], indexed
+                _setup.bulk_insert(self.vendor, cursor, "reports_report", columns, reports)
+                _setup.bulk_insert(
+                    self.vendor, cursor, "triage_duplicatekey", ["key", "report_id", "submitted_at"], keys
+                )
+                _setup.bulk_insert(
+                    self.vendor,
+                    cursor,
+                    "triage_indexedreport",
+                    ["report_id", "keys", "signature", "indexed_at"],
+                    indexed,
                 )
                 n_keys += len(keys)
                 print(f"  … {i:,} reports, {watch_seconds(watch):.0f} s", flush=True)
@@ -478,32 +486,6 @@ class LookupBench:
             else:
                 cursor.execute("ANALYZE")
         print(f"generated {self.args.reports:,} reports and {n_keys:,} keys in {watch.seconds:.0f} s")
-
-    def secondary_indexes(self, cursor, table):
-        if self.vendor == "postgresql":
-            cursor.execute(
-                """SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
-                   JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-                   WHERE t.relname = %s
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)""",
-                [table],
-            )
-        else:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [table],
-            )
-        return cursor.fetchall()
-
-    def bulk_insert(self, cursor, table, columns, rows):
-        if self.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-        cursor.executemany(sql, rows)
 
     def run(self):
         from jembatan.reports.models import Report
