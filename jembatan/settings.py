@@ -412,6 +412,19 @@ FEDERATION_MAX_ATTEMPTS = env_int("FEDERATION_MAX_ATTEMPTS", 15, minimum=1, maxi
 FEDERATION_RETRY_SECONDS = env_int("FEDERATION_RETRY_SECONDS", 30, minimum=1, maximum=3600)
 # Peers over plain http (development and the test stage); production peers use https.
 FEDERATION_ALLOW_HTTP = env_bool("FEDERATION_ALLOW_HTTP", DEVELOPMENT)
+# SP4N-LAPOR! connector (federation/lapor.py, docs/lapor-adapter.md). The endpoint and token are per
+# peer (`manage.py federation peer … --protocol sp4n-lapor`); what LAPOR!'s developer documentation
+# (not public) says about the token's place, the body's keys and the answer's id goes here.
+LAPOR_TOKEN_NAME = env_str("LAPOR_TOKEN_NAME", "KEYTOKEN")  # the parameter name LAPOR! published
+LAPOR_TOKEN_IN = env_choice("LAPOR_TOKEN_IN", ("header", "body"), "header")
+LAPOR_TRACKING_ID_FIELDS = env_list("LAPOR_TRACKING_ID_FIELDS", ("TrackingID", "Tracking ID", "trackingid"))
+# Override some body keys, e.g. LAPOR_FIELD_NAMES="title=judul,text=isi" (names in lapor.field_names()).
+LAPOR_FIELD_NAMES = {}
+for _item in env_list("LAPOR_FIELD_NAMES", ()):
+    _field, _sep, _key = (part.strip() for part in _item.partition("="))
+    if not (_field and _sep and _key):
+        raise ImproperlyConfigured(f"LAPOR_FIELD_NAMES item {_item!r} must read field=key.")
+    LAPOR_FIELD_NAMES[_field] = _key
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from jembatan.accounts import access
 from jembatan.accounts.models import Role, StaffRole
 from jembatan.directory.models import Agency, Category, Region
+from jembatan.federation import lapor
 from jembatan.federation.models import (
     FederationMessage,
     InboundCursor,
@@ -33,9 +34,11 @@ from jembatan.federation.models import (
     Link,
     LinkRole,
     MessageKind,
+    Protocol,
     ReceivedMessage,
     RemoteAgency,
 )
+from jembatan.jobs import destinations
 from jembatan.jobs.models import OutboxStatus
 from jembatan.reports import actions as report_actions
 from jembatan.reports.models import (
@@ -44,6 +47,7 @@ from jembatan.reports.models import (
     Channel,
     Disposition,
     DispositionStatus,
+    Report,
     Status,
 )
 from jembatan.reports.submission import NewReport
@@ -92,6 +96,9 @@ def new_shared_secret():
 
 def host_agency(*, agency, instance):
     """Record that `agency` lives on `instance` (or here again, for the own instance)."""
+    if instance.protocol != Protocol.JEMBATAN:
+        # SP4N-LAPOR! takes reports through its own API and answers nothing back here.
+        raise FederationRefused(_("SP4N-LAPOR! tidak mengelola instansi di sini."), field="instance")
     with transaction.atomic():
         RemoteAgency.objects.filter(agency=agency).exclude(instance=instance).delete()
         StaffRole.objects.filter(agency=agency, user__federation_instance__isnull=False).exclude(
@@ -577,3 +584,74 @@ def park_message(*, message, note=""):
             updated_at=timezone.now(),
         )
     )
+
+
+# --- SP4N-LAPOR! (federation/lapor.py, docs/lapor-adapter.md) ----------------------------------------------
+
+
+def register_lapor_peer(*, slug, name, endpoint, token=""):
+    """Add or update the SP4N-LAPOR! peer: its integration endpoint and the key token LAPOR! issued."""
+    problem = destinations.url_problem(endpoint)
+    if problem:
+        raise FederationRefused(problem, field="url")
+    with transaction.atomic():
+        peer = Instance.objects.select_for_update().filter(slug=slug).first()
+        if peer is not None and peer.protocol != Protocol.LAPOR:
+            raise FederationRefused(_("ID ini sudah dipakai instans Jembatan."), field="slug")
+        peer = peer or Instance(slug=slug, protocol=Protocol.LAPOR)
+        if not (token or peer.shared_secret):
+            raise FederationRefused(_("Token kunci dari SP4N-LAPOR! wajib diisi."), field="token")
+        peer.name, peer.base_url = name, endpoint
+        peer.shared_secret = token or peer.shared_secret
+        peer.save()
+    return peer
+
+
+def lapor_peer():
+    """The active SP4N-LAPOR! peer, or None while none is set up."""
+    return Instance.objects.filter(protocol=Protocol.LAPOR, is_active=True).order_by("pk").first()
+
+
+def send_to_lapor(*, report, actor, peer=None):
+    """Send a verified report to SP4N-LAPOR! through the federation outbox; never a confidential one."""
+    if report.is_confidential:
+        raise FederationRefused(_("Laporan rahasia tidak dikirim ke SP4N-LAPOR!."))
+    if not access.can_verify(actor, report):
+        raise PermissionDenied(_("Hanya verifikator laporan ini yang dapat mengirimkannya ke SP4N-LAPOR!."))
+    if not report.classification:
+        raise report_actions.IllegalTransition(
+            _("Verifikasi dan klasifikasikan laporan sebelum mengirimkannya ke SP4N-LAPOR!.")
+        )
+    me, peer = self_instance(), peer or lapor_peer()
+    if me is None or peer is None or peer.protocol != Protocol.LAPOR:
+        raise FederationRefused(_("SP4N-LAPOR! belum disiapkan di instans ini."))
+    with transaction.atomic():
+        # Locked and read again: a report marked confidential meanwhile is refused, not sent.
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.is_confidential:
+            raise FederationRefused(_("Laporan rahasia tidak dikirim ke SP4N-LAPOR!."))
+        link, created = Link.objects.get_or_create(
+            peer=peer,
+            origin_instance=me.slug,
+            origin_number=report.tracking_number,
+            defaults={"report": report, "role": LinkRole.ORIGIN},
+        )
+        if not created:
+            raise report_actions.IllegalTransition(
+                _("Laporan ini sudah dikirim ke %(name)s.") % {"name": peer.name}
+            )
+        return _enqueue(link, MessageKind.LAPOR_REPORT, lapor.render(report))
+
+
+def record_lapor_answer(*, message, answer):
+    """Keep what SP4N-LAPOR! answered on the report's link: its tracking id and the status it gives."""
+    updates = {}
+    remote_id = lapor.tracking_id(answer)
+    if remote_id:
+        updates["remote_id"] = remote_id
+    label = answer.get(lapor.field_names()["status"]) if isinstance(answer, dict) else None
+    if lapor.status_from_lapor(label):
+        updates["remote_status"] = label[:80]
+    if updates:
+        Link.objects.filter(pk=message.link_id).update(**updates, updated_at=timezone.now())
+    return updates

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from jembatan.federation import wire
-from jembatan.federation.models import FederationMessage, Instance
+from jembatan.federation import lapor, wire
+from jembatan.federation.models import FederationMessage, Instance, Protocol
 from jembatan.jobs import outbox
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -77,12 +77,23 @@ def post(message, *, now=None):
 
 
 def _send(message):
+    if message.destination.protocol == Protocol.LAPOR:
+        return _send_to_lapor(message)
     status, answer = post(message)
     return {
         "response_status": status,
         "outcome": str(answer.get("result", ""))[:20],
         "last_error": str(answer.get("error", ""))[:2000],
     }
+
+
+def _send_to_lapor(message):
+    """The SP4N-LAPOR! API instead of the signed wire; its tracking id is kept on the link."""
+    from jembatan.federation import actions  # actions enqueue through tasks, which import this module
+
+    fields = lapor.post(message)
+    actions.record_lapor_answer(message=message, answer=fields.pop("answer"))
+    return fields
 
 
 OUTBOX = outbox.Outbox(

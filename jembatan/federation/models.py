@@ -21,8 +21,20 @@ from django.utils.translation import gettext_lazy as _
 from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxItem
 
 
+class Protocol(models.TextChoices):
+    """How a peer is spoken to: the signed Jembatan wire, or the SP4N-LAPOR! integration API."""
+
+    JEMBATAN = "jembatan", _("Jembatan (federasi)")
+    LAPOR = "sp4n-lapor", _("SP4N-LAPOR!")
+
+
 class Instance(models.Model):
-    """A Jembatan instance (a province, a ministry, the national hub)."""
+    """A Jembatan instance (a province, a ministry, the national hub), or the SP4N-LAPOR! system.
+
+    A LAPOR! peer (protocol `sp4n-lapor`, see federation/lapor.py) keeps the key token its
+    administrators issued in `shared_secret` and the integration endpoint in `base_url`; it only
+    receives reports (no signed wire, hosts no agency here).
+    """
 
     slug = models.SlugField(_("id"), max_length=60, unique=True)
     name = models.CharField(_("nama"), max_length=200)
@@ -30,6 +42,9 @@ class Instance(models.Model):
     # HMAC-SHA256 key this pair of instances shares (empty on the own row).
     shared_secret = models.CharField(_("kunci bersama"), max_length=200, blank=True)
     is_self = models.BooleanField(_("instansi ini"), default=False)
+    protocol = models.CharField(
+        _("protokol"), max_length=20, choices=Protocol.choices, default=Protocol.JEMBATAN
+    )
     is_active = models.BooleanField(_("aktif"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -97,6 +112,9 @@ class Link(models.Model):
         "reports.Disposition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     next_seq = models.PositiveIntegerField(default=1)  # of the next message this end sends
+    # SP4N-LAPOR! peer: the tracking id and status label its answer gave (empty if it gave none).
+    remote_id = models.CharField(_("ID pelacakan di mitra"), max_length=60, blank=True)
+    remote_status = models.CharField(_("status di mitra"), max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,6 +139,7 @@ class MessageKind(models.TextChoices):
     REPORTER_REPLIED = "reporter_replied", _("Pelapor membalas")
     RATED = "rated", _("Dinilai")
     CLOSED = "closed", _("Ditutup pelapor")
+    LAPOR_REPORT = "lapor_report", _("Laporan dikirim ke SP4N-LAPOR!")
 
 
 class FederationMessageQuerySet(models.QuerySet):

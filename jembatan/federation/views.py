@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jembatan.federation import actions, wire
-from jembatan.federation.models import Instance
+from jembatan.federation.models import Instance, Protocol
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -22,7 +22,11 @@ def _refuse(status, error):
 def receive(request):
     """Check who sends and the signature, then apply the message once; acknowledge a repeat again."""
     slug = request.headers.get(wire.INSTANCE_HEADER, "")
-    sender = Instance.objects.filter(slug=slug, is_self=False, is_active=True).select_related("user").first()
+    sender = (
+        Instance.objects.filter(slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
+        .select_related("user")
+        .first()
+    )
     if sender is None:
         return _refuse(403, "unknown instance")
     body = request.body

@@ -65,10 +65,15 @@ def lease_length():
 
 
 class SendFailed(Exception):
-    """A send that did not go through; `fields` are recorded on the row with the error."""
+    """A send that did not go through; `fields` are recorded on the row with the error.
 
-    def __init__(self, message, **fields):
+    `permanent`: sending the same row again cannot succeed (the receiver refused our credentials
+    or the body itself): the row is dead at once, kept for an operator to fix and retry.
+    """
+
+    def __init__(self, message, permanent=False, **fields):
         super().__init__(message)
+        self.permanent = permanent
         self.fields = fields
 
 
@@ -163,7 +168,7 @@ class Outbox:
         now = timezone.now()
         error = f"{type(exc).__name__}: {exc}"[:2000]
         fields = dict(getattr(exc, "fields", {}))
-        if row.attempts >= self.max_attempts():
+        if row.attempts >= self.max_attempts() or getattr(exc, "permanent", False):
             logger.error("%s %s failed for good: %s", self.name, row.pk, error)
             return {
                 **fields,

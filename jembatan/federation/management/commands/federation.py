@@ -3,18 +3,24 @@
 federation status                       backlog per peer, oldest undelivered, last error
 federation self <id> <name>             name this instance in the network
 federation peer <id> <name> <url> [--secret S]   add or update a peer (prints a new key if none)
+federation peer <id> <name> <endpoint> --protocol sp4n-lapor --secret <key token>   the LAPOR! peer
+federation send-lapor <tracking number> --as <username>   send a verified report to SP4N-LAPOR!
 federation host <agency code> <id>      the agency lives on instance <id> (own id: here again)
 federation retry <message id>           send a message again now (also a dead one)
 federation park <message id>            stop trying a message; it stays as the record
 """
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Min, Q
 
 from jembatan.directory.models import Agency
 from jembatan.federation import actions
-from jembatan.federation.models import FederationMessage, InboundState, Instance, ReceivedMessage
+from jembatan.federation.models import FederationMessage, InboundState, Instance, Protocol, ReceivedMessage
 from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxStatus
+from jembatan.reports.actions import ReportError
+from jembatan.reports.models import Report
 
 
 class Command(BaseCommand):
@@ -31,6 +37,10 @@ class Command(BaseCommand):
         peer.add_argument("name")
         peer.add_argument("url")
         peer.add_argument("--secret", default="")
+        peer.add_argument("--protocol", choices=Protocol.values, default=Protocol.JEMBATAN)
+        send = sub.add_parser("send-lapor")
+        send.add_argument("tracking_number")
+        send.add_argument("--as", dest="username", required=True)
         host = sub.add_parser("host")
         host.add_argument("agency")
         host.add_argument("slug")
@@ -38,7 +48,10 @@ class Command(BaseCommand):
             sub.add_parser(name).add_argument("message_id")
 
     def handle(self, *args, command, **options):
-        getattr(self, f"do_{command}")(**options)
+        try:
+            getattr(self, f"do_{command.replace('-', '_')}")(**options)
+        except ReportError as exc:
+            raise CommandError(exc.message) from None
 
     def do_status(self, **options):
         me = actions.self_instance()
@@ -52,7 +65,7 @@ class Command(BaseCommand):
         for peer in peers:
             last = peer.outgoing.exclude(last_error="").order_by("-updated_at").first()
             self.stdout.write(
-                f"{peer.slug:<16} backlog={peer.backlog} dead={peer.dead} "
+                f"{peer.slug:<16} {peer.protocol:<10} backlog={peer.backlog} dead={peer.dead} "
                 f"oldest={peer.oldest.isoformat() if peer.oldest else '-'} "
                 f"last_error={(last.last_error[:120] if last else '-')!r}"
             )
@@ -71,7 +84,11 @@ class Command(BaseCommand):
         actions.register_instance(slug=slug, name=name, is_self=True)
         self.stdout.write(f"this instance is {slug}")
 
-    def do_peer(self, *, slug, name, url, secret, **options):
+    def do_peer(self, *, slug, name, url, secret, protocol, **options):
+        if protocol == Protocol.LAPOR:
+            actions.register_lapor_peer(slug=slug, name=name, endpoint=url, token=secret)
+            self.stdout.write(f"SP4N-LAPOR! peer {slug} at {url}")
+            return
         fresh = not secret and not Instance.objects.filter(slug=slug).exclude(shared_secret="").exists()
         secret = secret or (actions.new_shared_secret() if fresh else "")
         actions.register_instance(slug=slug, name=name, base_url=url, shared_secret=secret)
@@ -87,6 +104,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         actions.host_agency(agency=agency, instance=instance)
         self.stdout.write(f"{agency.code} is hosted on {instance.slug}")
+
+    def do_send_lapor(self, *, tracking_number, username, **options):
+        try:
+            report = Report.objects.get(tracking_number=tracking_number)
+            actor = get_user_model().objects.get(username=username)
+        except (Report.DoesNotExist, get_user_model().DoesNotExist) as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            message = actions.send_to_lapor(report=report, actor=actor)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"queued for SP4N-LAPOR!: {message.message_id}")
 
     def _message(self, message_id):
         try:
