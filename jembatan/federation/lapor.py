@@ -229,6 +229,8 @@ def post(message):
 
 def _post(message):
     peer = message.destination
+    if message.link.report.is_confidential:  # marked confidential after it was queued
+        raise outbox.SendFailed("the report is confidential now: never sent to SP4N-LAPOR!", permanent=True)
     if not peer.shared_secret:
         raise outbox.SendFailed("no SP4N-LAPOR! key token is configured for this peer", permanent=True)
     body, headers = _request(message)
