@@ -77,8 +77,8 @@ class FakeLapor:
                 if step == "timeout":
                     time.sleep(fake.stall_seconds)
                     return  # dropped: the client gave up long ago, nothing was taken
-                status, answer = (500, {"error": "internal error"}) if step == "500" else fake.judge(
-                    self.headers, body
+                status, answer = (
+                    (500, {"error": "internal error"}) if step == "500" else fake.judge(self.headers, body)
                 )
                 payload = json.dumps(answer).encode("utf-8")
                 self.send_response(status)
