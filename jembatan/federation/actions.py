@@ -77,6 +77,8 @@ def register_instance(*, slug, name, base_url="", shared_secret="", is_self=Fals
         instance, _created = Instance.objects.select_for_update().get_or_create(
             slug=slug, defaults={"name": name, "is_self": is_self}
         )
+        if instance.protocol != Protocol.JEMBATAN:
+            raise FederationRefused(_("ID ini sudah dipakai SP4N-LAPOR!."), field="slug")
         instance.name, instance.base_url, instance.is_self = name, base_url, is_self
         instance.shared_secret = "" if is_self else (shared_secret or instance.shared_secret)
         if not is_self and instance.user_id is None:

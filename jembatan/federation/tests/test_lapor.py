@@ -214,6 +214,10 @@ def test_the_management_command_sets_up_the_peer_and_sends_a_report(w, fake):
 
 def test_a_lapor_peer_hosts_no_agency_and_cannot_speak_on_the_federation_wire(w, client):
     ministry = make_agency("Kementerian PU", code="kemen-pu")
+    with pytest.raises(federated.FederationRefused):  # nor become a Jembatan peer by mistake
+        federated.register_instance(slug="lapor", name="Hub", base_url="https://8.8.8.8", shared_secret="k")
+    with pytest.raises(federated.FederationRefused):  # and a Jembatan peer does not become LAPOR!
+        federated.register_lapor_peer(slug="sumbar", name="LAPOR!", endpoint="https://8.8.8.8/api", token="k")
     with pytest.raises(federated.FederationRefused):
         federated.host_agency(agency=ministry, instance=w.lapor)
     headers = {"HTTP_X_JEMBATAN_INSTANCE": "lapor"}
