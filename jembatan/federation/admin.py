@@ -21,8 +21,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Instance)
 class InstanceAdmin(ReadOnlyAdmin):
-    list_display = ("slug", "name", "base_url", "is_self", "is_active")
-    exclude = ("shared_secret",)  # the key is never shown
+    list_display = ("slug", "name", "protocol", "base_url", "is_self", "is_active")
+    exclude = ("shared_secret",)  # the key (a LAPOR! peer's token) is never shown
 
 
 @admin.register(RemoteAgency)
@@ -33,7 +33,15 @@ class RemoteAgencyAdmin(ReadOnlyAdmin):
 
 @admin.register(Link)
 class LinkAdmin(ReadOnlyAdmin):
-    list_display = ("origin_instance", "origin_number", "peer", "role", "next_seq")
+    list_display = (
+        "origin_instance",
+        "origin_number",
+        "peer",
+        "role",
+        "next_seq",
+        "remote_id",  # a LAPOR! peer's tracking id
+        "remote_status",
+    )
     list_filter = ("role", "peer")
 
 
