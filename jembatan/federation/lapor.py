@@ -195,7 +195,7 @@ def _exchange(url, body, headers):
     kind = destinations.PinnedHTTPSConnection if scheme == "https" else destinations.PinnedHTTPConnection
     conn = kind(host, port, address, timeout=settings.FEDERATION_TIMEOUT)
     try:
-        conn.request("POST", target, body=body, headers={"Host": parts.netloc, **headers})
+        conn.request("POST", target, body=body, headers={"Host": parts.netloc.rsplit("@", 1)[-1], **headers})
         response = conn.getresponse()
         return response.status, response.read(MAX_ANSWER)
     except (OSError, http.client.HTTPException, ValueError) as exc:

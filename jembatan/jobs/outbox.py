@@ -71,7 +71,7 @@ class SendFailed(Exception):
     or the body itself): the row is dead at once, kept for an operator to fix and retry.
     """
 
-    def __init__(self, message, permanent=False, **fields):
+    def __init__(self, message, *, permanent=False, **fields):
         super().__init__(message)
         self.permanent = permanent
         self.fields = fields
