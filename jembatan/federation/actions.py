@@ -616,10 +616,10 @@ def lapor_peer():
 
 def send_to_lapor(*, report, actor, peer=None):
     """Send a verified report to SP4N-LAPOR! through the federation outbox; never a confidential one."""
+    if not access.can_verify(actor, report):  # first: nobody else learns whether it is confidential
+        raise PermissionDenied(_("Hanya verifikator laporan ini yang dapat mengirimkannya ke SP4N-LAPOR!."))
     if report.is_confidential:
         raise FederationRefused(_("Laporan rahasia tidak dikirim ke SP4N-LAPOR!."))
-    if not access.can_verify(actor, report):
-        raise PermissionDenied(_("Hanya verifikator laporan ini yang dapat mengirimkannya ke SP4N-LAPOR!."))
     if not report.classification:
         raise report_actions.IllegalTransition(
             _("Verifikasi dan klasifikasikan laporan sebelum mengirimkannya ke SP4N-LAPOR!.")
