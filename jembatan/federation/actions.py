@@ -642,7 +642,10 @@ def send_to_lapor(*, report, actor, peer=None):
             raise report_actions.IllegalTransition(
                 _("Laporan ini sudah dikirim ke %(name)s.") % {"name": peer.name}
             )
-        return _enqueue(link, MessageKind.LAPOR_REPORT, lapor.render(report))
+        message = _enqueue(link, MessageKind.LAPOR_REPORT, lapor.render(report))
+        # On the report's timeline, for staff only (an internal note: the existing event for it).
+        report_actions.add_note(report=report, actor=actor, text=_("Dikirim ke SP4N-LAPOR!."))
+    return message
 
 
 def record_lapor_answer(*, message, answer):

@@ -20,7 +20,8 @@ from jembatan.federation.models import FederationMessage, Link, MessageKind
 from jembatan.federation.tests.lapor_fake import FakeLapor
 from jembatan.jobs.models import OutboxStatus
 from jembatan.reports import actions
-from jembatan.reports.models import Classification, Report, Status
+from jembatan.reports.events import EventAction
+from jembatan.reports.models import Classification, Report, Status, Visibility
 from jembatan.reports.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,8 @@ def test_a_verified_report_reaches_lapor_once_with_its_fields_in_lapors_words(w,
     message = federated.send_to_lapor(report=report, actor=w.verifier)
 
     assert (message.kind, message.seq, message.destination) == (MessageKind.LAPOR_REPORT, 1, w.lapor)
+    note = report.events.get(action=EventAction.NOTE)  # staff see on the timeline that it went
+    assert (note.text, note.visibility) == ("Dikirim ke SP4N-LAPOR!.", Visibility.INTERNAL)
     assert delivery.deliver(message.pk) is True
     assert delivery.deliver(message.pk) is False  # delivered: nothing left to send
 
