@@ -117,8 +117,9 @@ def _when(report):
 def render(report):
     """The body LAPOR! receives for `report`: never a confidential one, never an anonymous name.
 
-    The caller (actions.send_to_lapor) refuses confidential reports; this checks again, since a
-    report may have been marked confidential between the action and the send.
+    Rendered when the message is queued (actions.send_to_lapor, which refuses confidential
+    reports first). The sender looks at the report again before each attempt (`_post`,
+    `_request`): made confidential meanwhile, it is not sent; made anonymous, the name goes.
     """
     if report.is_confidential:
         raise outbox.SendFailed("confidential reports are never sent to SP4N-LAPOR!", permanent=True)
@@ -174,6 +175,9 @@ def _request(message):
     """(body bytes, headers) of one message: the rendered report and the key token."""
     peer = message.destination
     body = dict(message.payload)
+    if message.link.report.is_anonymous:  # made anonymous after it was queued: no name leaves
+        names = field_names()
+        body[names["reporter"]], body[names["type"]] = "", "Anonim"
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "Accept": "application/json",

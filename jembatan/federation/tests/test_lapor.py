@@ -157,6 +157,18 @@ def test_an_anonymous_report_is_sent_without_any_identity(w, fake):
     assert fake.reports[0]["Tipe Laporan (Anonim/Rahasia)"] == "Anonim"
 
 
+def test_a_report_made_anonymous_after_it_was_queued_leaves_without_its_name(w, fake):
+    report = verified(w)
+    message = federated.send_to_lapor(report=report, actor=w.verifier)
+    assert message.payload["Nama Pelapor"] == "Siti Rahmawati"
+    Report.objects.filter(pk=report.pk).update(is_anonymous=True)
+
+    assert delivery.deliver(message.pk) is True
+    _path, headers, body = fake.requests[0]
+    assert not [secret for secret in IDENTITY if secret in body.decode("utf-8") + json.dumps(headers)]
+    assert fake.reports[0]["Tipe Laporan (Anonim/Rahasia)"] == "Anonim"
+
+
 def test_a_refused_token_leaves_the_message_dead_in_federation_status_until_fixed(w, fake):
     federated.register_lapor_peer(slug="lapor", name="SP4N-LAPOR!", endpoint=fake.url, token="salah")
     message = federated.send_to_lapor(report=verified(w), actor=w.verifier)
