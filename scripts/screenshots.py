@@ -244,6 +244,8 @@ def save(page, name, width=None):
 
 def citizen_walk(page, width):
     """Home to receipt as a guest, the track page with the access code, then /saya/ logged in."""
+    from playwright.sync_api import expect
+
     from jembatan.reports.models import Report
 
     answered = Report.objects.filter(status="selesai").order_by("pk").first()
@@ -267,7 +269,9 @@ def citizen_walk(page, width):
     )
     page.get_by_label("Cari wilayah menurut nama").fill("padang barat")
     page.locator("#region-results button").first.click()
-    page.wait_for_function("document.querySelector('#id_kec').value !== ''")
+    # A locator assertion, not wait_for_function: the page's CSP (no 'unsafe-eval') refuses the
+    # string predicate when it has to be polled.
+    expect(page.locator("#id_kec")).not_to_have_value("")
     page.get_by_label("E-mail", exact=True).fill("tamu@example.id")
     save(page, "submit-filled")
     page.get_by_role("button", name="Kirim laporan").click()
