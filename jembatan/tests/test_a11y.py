@@ -78,7 +78,7 @@ class Audit:
     """Runs axe on the pages a test visits and keeps the serious and critical violations."""
 
     def __init__(self, page, width):
-        self.page, self.width, self.found, self.seen = page, width, [], []
+        self.page, self.width, self.found = page, width, []
 
     def check(self, name):
         page = self.page
@@ -94,7 +94,6 @@ class Audit:
             " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
             " nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))})); }"
         )
-        self.seen.append(name)
         for violation in result:
             if violation["impact"] in BLOCKING:
                 self.found.append({"page": name, "width": self.width, "url": page.url, **violation})
