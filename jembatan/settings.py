@@ -277,7 +277,7 @@ ACCESS_CODE_HASH_ITERATIONS = env_int(
     "ACCESS_CODE_HASH_ITERATIONS", 1_000 if TESTING else 20_000, minimum=1_000
 )
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "portal:my-reports"  # a citizen lands on their own reports (/saya/)
 LOGIN_THROTTLE_LIMIT = env_int("LOGIN_THROTTLE_LIMIT", 5, minimum=1)
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1)
 # Failures of one (account, address) pair within a minute before it is slowed to a try a minute,

@@ -370,12 +370,19 @@ def totp_start_view(request):
 
 
 def _next_url(request):
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
+    """The page that asked for the login, when it is a path on this site; "" otherwise.
+
+    Only a relative path is followed: not another host, not this host spelled out in full (the
+    Host header is the client's to choose), not a scheme-relative `//host` or `/\\host` that
+    browsers read as another site."""
+    candidate = (request.POST.get("next") or request.GET.get("next") or "").strip()
+    if not candidate.startswith("/") or candidate.startswith(("//", "/\\")) or not candidate.isprintable():
+        return ""
+    if not url_has_allowed_host_and_scheme(candidate, allowed_hosts=set(), require_https=True):
+        return ""
+    if candidate.startswith(reverse("accounts:logout")):
+        return ""  # a POST-only page: landing there would be an error
+    return candidate
 
 
 def _needs_token_now(user):
@@ -438,7 +445,7 @@ def landing_url(user):
 
     Each role lands where its work is: pimpinan and auditors (read-only) on their dashboard, a
     sysadmin (directory only, no queue) on the admin, other officers on their workbench, citizens
-    on the home page. Someone who also works a queue lands on the queue.
+    on their own reports (/saya/). Someone who also works a queue lands on the queue.
     """
     roles = {r.role for r in access.roles_of(user)}
     if not roles:

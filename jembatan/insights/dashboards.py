@@ -120,8 +120,14 @@ class Table:
         thousand cells, and Django's template engine takes longer to render them than the cubes
         take to answer."""
         numbers = NumberFormat()
-        out = [f'<div class="dash-table" id="tabel-{escape(self.key)}">']
-        out.append(f"<table><caption>{escape(self.title)}</caption>")
+        # A wide table scrolls sideways on a phone: the scrolling box takes the keyboard focus (so
+        # arrow keys scroll it) and is named by the table's caption.
+        key = escape(self.key)
+        out = [
+            f'<div class="dash-table" id="tabel-{key}" tabindex="0" role="region" '
+            f'aria-labelledby="tabel-{key}-judul">'
+        ]
+        out.append(f'<table><caption id="tabel-{key}-judul">{escape(self.title)}</caption>')
         out.append("<thead><tr>")
         bands = {
             "ok": ("✓", _("memenuhi target")),

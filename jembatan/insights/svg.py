@@ -363,10 +363,13 @@ def choropleth(counts, *, title, link=None, province=None, selected=None):
     offset = len(PALETTE) - len(classes)
     parts = [
         format_html(
-            '<svg class="map{}" viewBox="0 0 {} {}" role="img" aria-label="{}">',
+            '<svg class="map{}" viewBox="0 0 {} {}" role="{}" aria-label="{}">',
             " kabkota" if kabkota else "",
             width,
             height,
+            # A map whose shapes are links is a group of links, not one picture: role="img" would
+            # hide them from screen readers (and axe's nested-interactive rule says so).
+            "group" if link else "img",
             title,
         )
     ]

@@ -348,6 +348,11 @@ class SubmitForm(forms.Form):
     def region_error(self):
         return [e for e in self.non_field_errors().as_data() if e.code == "region"]
 
+    @property
+    def region_messages(self):
+        """The region errors as the summary prints them: it links them to the region picker."""
+        return [message for error in self.region_error for message in error.messages]
+
 
 def new_token():
     return uuid.uuid4()

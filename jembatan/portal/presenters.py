@@ -53,6 +53,23 @@ STATUS_PLAIN = {
 }
 
 
+# Reports that wait on their reporter, first on /saya/: the verifier asked for more details, or the
+# agency answered and the reporter may rate, close or reply (an unanswered answer is closed by the
+# system after a while, so it must not sink among the older reports).
+AWAITING_REPORTER_STATUSES = (Status.MENUNGGU_KELENGKAPAN, Status.SELESAI)
+
+
+def awaiting_reporter(report):
+    """What the reporter is asked to do next on `report` ("" when nothing)."""
+    if report.status == Status.MENUNGGU_KELENGKAPAN:
+        return _("lengkapi keterangan yang diminta admin agar laporan dapat diteruskan.")
+    if report.status == Status.SELESAI:
+        if report.rated_at and (report.answered_at is None or report.rated_at >= report.answered_at):
+            return _("instansi sudah menjawab; tutup laporan bila masalahnya selesai, atau tanggapi.")
+        return _("instansi sudah menjawab; beri nilai, lalu tutup laporan bila masalahnya selesai.")
+    return ""
+
+
 def status_plain(report):
     """The status in plain words; a report merged into a similar one says so (and links to it when
     anyone may read it) instead of "archived and not acted on"."""

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -593,9 +593,17 @@ def attachment_thumbnail(request, pk):
 
 @login_required
 def my_reports(request):
-    reports = request.user.reports.select_related("category").order_by("-submitted_at")
+    """The citizen's reports, those waiting on them first (with what they are asked to do)."""
+    waiting = Q(status__in=presenters.AWAITING_REPORTER_STATUSES)
+    reports = (
+        request.user.reports.select_related("category")
+        .annotate(waits=Case(When(waiting, then=Value(0)), default=Value(1)))
+        .order_by("waits", "-submitted_at", "-pk")
+    )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("halaman"))
-    return render(request, "portal/my_reports.html", {"page": page})
+    rows = [(report, presenters.awaiting_reporter(report)) for report in page.object_list]
+    awaiting = request.user.reports.filter(waiting).count()
+    return render(request, "portal/my_reports.html", {"page": page, "rows": rows, "awaiting": awaiting})
 
 
 # --- Public reports ----------------------------------------------------------------------------------

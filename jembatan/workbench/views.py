@@ -776,6 +776,10 @@ def _desk_context(request, report, now):
     ctx = {
         "came_from": came_from.url if came_from else "",
         "previous": previous,
+        # The next report of the queue the officer came from ("n" on the keyboard, or the link).
+        "next_report": _next_in_queue(user, came_from, report, now, after_current=True)
+        if came_from
+        else None,
         "claim": wb_actions.active_claims([report], now=now).get(report.pk),
         "claim_minutes": settings.WORKBENCH_CLAIM_MINUTES,
         "region_label": report.region.place_label if report.region_id else "",
@@ -1006,9 +1010,10 @@ def _queue_from(value):
     return CameFrom(url=value, slug=match.kwargs["slug"], query=QueryDict(query))
 
 
-def _next_in_queue(user, came_from, current, now=None):
+def _next_in_queue(user, came_from, current, now=None, *, after_current=False):
     """The first report of that queue page (same filters) other than `current` and not held by a
-    colleague; None when the queue is done."""
+    colleague; None when the queue is done. With `after_current` (browsing, nothing done), the
+    first such report below `current` when `current` is on the page."""
     now = now or timezone.now()
     queue = QUEUES_BY_SLUG[came_from.slug]
     base = queue.base(user, now)
@@ -1022,6 +1027,10 @@ def _next_in_queue(user, came_from, current, now=None):
         before=None,
     )
     reports = [obj.report if queue.of_dispositions else obj for obj in page.rows]
+    if after_current:
+        position = next((i for i, r in enumerate(reports) if r.pk == current.pk), None)
+        if position is not None:
+            reports = reports[position + 1 :]
     claims = wb_actions.active_claims(reports, now=now)
     for candidate in reports:
         claim = claims.get(candidate.pk)

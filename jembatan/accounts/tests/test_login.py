@@ -86,7 +86,7 @@ def test_citizen_logs_in_with_username_email_or_phone(client, citizen, identifie
     response = log_in(client, identifier)
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/saya/"  # a citizen lands on their own reports
     assert is_logged_in(client)
     assert AccountEvent.objects.filter(user=citizen, kind=AccountEvent.Kind.LOGGED_IN).count() == 1
 
@@ -113,7 +113,35 @@ def test_a_wrong_password_and_an_unknown_account_get_the_same_indonesian_answer(
 def test_login_goes_back_to_the_page_that_asked_for_it_but_never_off_site(client, citizen):
     assert log_in(client, "siti", next="/akun/profil/")["Location"] == "/akun/profil/"
     client.post(reverse("accounts:logout"))
-    assert log_in(client, "siti", next="https://penipu.example/")["Location"] == "/"
+    assert log_in(client, "siti", next="https://penipu.example/")["Location"] == "/saya/"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://penipu.example/saya/",
+        "//penipu.example/saya/",
+        "/\\penipu.example/saya/",
+        "/\t/penipu.example/",
+        "http://testserver/saya/",  # this host spelled out: the Host header is the client's to choose
+        "javascript:alert(1)",
+        "saya/",
+        "/akun/keluar/",
+    ],
+)
+def test_an_open_redirect_through_next_is_refused(client, citizen, next_url):
+    response = log_in(client, "siti", next=next_url)
+
+    assert response.status_code == 302 and response["Location"] == "/saya/"
+
+
+def test_the_login_link_in_the_header_remembers_the_page_it_was_on(client, citizen):
+    page = client.get("/laporan/?status=selesai").content.decode()
+    assert 'href="/akun/masuk/?next=/laporan/%3Fstatus%3Dselesai"' in page
+    assert log_in(client, "siti", next="/laporan/?status=selesai")["Location"] == "/laporan/?status=selesai"
+    client.post(reverse("accounts:logout"))
+    home = client.get("/").content.decode()
+    assert 'href="/akun/masuk/"' in home  # from the home page: to the account's own landing
 
 
 def test_after_the_limit_the_right_password_is_refused_from_that_address_only(client, citizen, frozen_time):

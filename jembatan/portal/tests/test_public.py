@@ -235,6 +235,38 @@ def test_my_reports_lists_only_my_reports_and_links_to_settings(client, w):
     assert f"/lacak/{mine.tracking_number}/" in html and "/akun/profil/" in html
 
 
+def test_my_reports_puts_reports_awaiting_the_citizen_first_with_the_reason(client, w, time_machine):
+    time_machine.move_to("2026-03-02 09:00 +07:00", tick=False)
+    asked = rf.submit(w, title="Laporan yang perlu dilengkapi")
+    actions.request_information(
+        report=asked, actor=w.verifier, message="Mohon sebutkan nama jalan dan patokan terdekat."
+    )
+    time_machine.move_to("2026-03-03 09:00 +07:00", tick=False)
+    answered = rf.answered(w, title="Laporan yang sudah dijawab")
+    time_machine.move_to("2026-03-04 09:00 +07:00", tick=False)
+    rated = rf.answered(w, title="Laporan yang sudah dinilai")
+    actions.rate_report(report=rated, actor=w.citizen, rating=4)
+    time_machine.move_to("2026-03-05 09:00 +07:00", tick=False)
+    waiting_on_agency = rf.disposed(w, title="Laporan terbaru di instansi")
+    newest = rf.submit(w, title="Laporan terbaru menunggu verifikasi")
+    client.force_login(w.citizen)
+
+    html = client.get("/saya/").content.decode()
+
+    order = [html.index(r.title) for r in (rated, answered, asked, newest, waiting_on_agency)]
+    assert order == sorted(order)  # awaiting the citizen (newest first), then the others (newest first)
+    assert "3 laporan menunggu tindakan Anda" in html
+    assert html.count("Perlu tindakan Anda:") == 3
+    items = {
+        r.title: html[html.index(r.title) : html.index("</li>", html.index(r.title))]
+        for r in (asked, answered, rated, newest, waiting_on_agency)
+    }
+    assert "lengkapi keterangan yang diminta admin" in items[asked.title]
+    assert "beri nilai, lalu tutup laporan" in items[answered.title]
+    assert "tutup laporan bila masalahnya selesai, atau tanggapi" in items[rated.title]
+    assert "Perlu tindakan Anda" not in items[newest.title] + items[waiting_on_agency.title]
+
+
 def test_my_reports_needs_a_login(client, w):
     response = client.get("/saya/")
     assert response.status_code == 302 and response["Location"].startswith("/akun/masuk/")

@@ -1,6 +1,9 @@
 // Workbench niceties; every page works without them.
 // - "Select all" checkbox on queue tables.
 // - j / k move between rows, x ticks the row, Enter (on the focused link) opens it.
+// - Single-key shortcuts listed on the page: an element with data-shortcut="KEY" is followed (a link
+//   to another page), or focused (a link to a part of this page: its first control; or the element
+//   itself). Never while typing in a field, nor with Alt/Ctrl/Meta (the browser's own keys).
 // - Response templates are inserted into the textarea at the cursor instead of reloading the page.
 (function () {
   "use strict";
@@ -35,6 +38,31 @@
       var box = links[current].closest("tr").querySelector('input[name="items"]');
       if (box) box.checked = !box.checked;
       event.preventDefault();
+    }
+  });
+
+  function focusPart(target) {
+    var control = target.querySelector("summary, button, input:not([type=hidden]), select, textarea, a[href]");
+    var where = control || target;
+    if (!control && !where.hasAttribute("tabindex")) where.setAttribute("tabindex", "-1");
+    where.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "start" });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.key.length !== 1) return;
+    if (typing(document.activeElement)) return;
+    var el = document.querySelector('[data-shortcut="' + event.key + '"]');
+    if (!el) return;
+    event.preventDefault();
+    var href = el.getAttribute("href");
+    if (href && href.charAt(0) === "#") {
+      var target = document.getElementById(href.slice(1));
+      if (target) focusPart(target);
+    } else if (href) {
+      window.location.assign(el.href);
+    } else {
+      focusPart(el);
     }
   });
 
