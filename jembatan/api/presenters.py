@@ -46,7 +46,7 @@ def public_location(report):
     latitude = float(report.latitude) if report.latitude is not None else None
     longitude = float(report.longitude) if report.longitude is not None else None
     if not report.is_anonymous:
-        return public_text(report.address) or None, latitude, longitude
+        return report.public("address") or None, latitude, longitude
     if latitude is not None:
         latitude = round(latitude, PUBLIC_COORDINATE_DECIMALS)
         longitude = round(longitude, PUBLIC_COORDINATE_DECIMALS)
@@ -77,7 +77,7 @@ def citizen_timeline(report, *, for_reporter):
     events = report.events.for_reporter() if for_reporter else report.events.public()
     entries = []
     for event in events.order_by("created_at", "pk"):
-        text = event.text if for_reporter else public_text(event.text)
+        text = event.text if for_reporter else event.public_text
         if event.visibility == Visibility.REPORTER and not for_reporter:
             continue
         entries.append(

@@ -114,7 +114,7 @@ class ReportSummarySerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_title(self, report):
-        return report.title if self._reader_is_reporter(report) else presenters.public_text(report.title)
+        return report.title if self._reader_is_reporter(report) else report.public("title")
 
     @extend_schema_field(serializers.ChoiceField(choices=["open", "closed"]))
     def get_open311_status(self, report):
@@ -161,7 +161,7 @@ class ReportDetailSerializer(ReportSummarySerializer):
     def get_description(self, report):
         if self._reader_is_reporter(report):
             return report.description
-        return presenters.public_text(report.description)
+        return report.public("description")
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_address(self, report):

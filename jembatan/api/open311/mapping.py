@@ -16,13 +16,11 @@
 The reporter never appears in any of it; free text goes through the PII filter.
 """
 
-from functools import lru_cache
-
 from django.conf import settings
 from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jembatan.api import presenters
 from jembatan.directory.models import Category
@@ -39,6 +37,7 @@ from jembatan.reports.models import (
     Status,
     Visibility,
 )
+from jembatan.reports.pii import public_form
 from jembatan.reports.sla import policy
 
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
@@ -159,10 +158,10 @@ def _status_notes(report, status):
     events = [e for e in report.public_events if e.text]
     answers = [e for e in events if e.action == EventAction.FOLLOW_UP_POSTED]
     if answers:
-        return presenters.public_text(answers[-1].text)
+        return answers[-1].public_text
     closing = [e for e in events if e.action in CLOSING_ACTIONS]
     if closing and status == "closed":
-        return presenters.public_text(closing[-1].text)
+        return closing[-1].public_text
     return None
 
 
@@ -178,7 +177,7 @@ def _note(event):
     if agency:
         text = f"{text} ({agency})"
     if event.text:
-        text = f"{text}: {presenters.public_text(event.text)}"
+        text = f"{text}: {event.public_text}"
     return text
 
 
@@ -194,7 +193,7 @@ def request(report, *, extensions=False, notice=None):
         "status_notes": _status_notes(report, status),
         "service_name": report.category.name if report.category_id else None,
         "service_code": report.category.code if report.category_id else "",
-        "description": presenters.public_text(report.description)[:DESCRIPTION_LIMIT],
+        "description": report.public("description")[:DESCRIPTION_LIMIT],
         "agency_responsible": ", ".join(a.name for a in agencies) or None,
         "service_notice": notice,
         "requested_datetime": report.submitted_at,
@@ -210,7 +209,7 @@ def request(report, *, extensions=False, notice=None):
     if extensions:
         item["extended_attributes"] = {
             "tracking_number": report.tracking_number,
-            "title": presenters.public_text(report.title),
+            "title": report.public("title"),
             "report_type": report.kind,
             "jembatan_status": report.status,
             "support_count": report.support_count,
@@ -248,6 +247,8 @@ _LEAN_FIELDS = (
     "longitude",
     "is_anonymous",
     "address",
+    "address_public",
+    "description_public",
     "category_id",
     "category__name",
     "category__code",
@@ -258,17 +259,6 @@ _NOTE_ACTIONS = (EventAction.FOLLOW_UP_POSTED, *CLOSING_ACTIONS)
 def base_queryset():
     """Reports Open311 may show (never a confidential one), without relations: for lean_requests."""
     return Report.objects.filter(is_confidential=False)
-
-
-@lru_cache(maxsize=4096)
-def _public_text(language, text):
-    return presenters.public_text(text)
-
-
-def public_text(text):
-    """presenters.public_text, remembered per language in this process (a list reads the same
-    descriptions again and again; the filter is pure: the same text gives the same result)."""
-    return _public_text(get_language(), text or "")
 
 
 def _agencies_by_report(ids):
@@ -293,10 +283,10 @@ def _notes_by_report(ids):
         Event.objects.filter(report_id__in=ids, visibility=Visibility.PUBLIC, action__in=_NOTE_ACTIONS)
         .exclude(text="")
         .order_by("created_at", "pk")
-        .values_list("report_id", "action", "text")
+        .values_list("report_id", "action", "text", "text_public")
     )
-    for report_id, action, text in rows:
-        (answers if action == EventAction.FOLLOW_UP_POSTED else closings)[report_id] = text
+    for report_id, action, text, stored in rows:
+        (answers if action == EventAction.FOLLOW_UP_POSTED else closings)[report_id] = (text, stored)
     return answers, closings
 
 
@@ -330,17 +320,17 @@ def _lean_item(row, agencies, answers, closings, media):
             latitude = round(latitude, presenters.PUBLIC_COORDINATE_DECIMALS)
             longitude = round(longitude, presenters.PUBLIC_COORDINATE_DECIMALS)
     else:
-        address = public_text(row["address"]) or None
+        address = public_form(row["address"], row["address_public"]) or None
     updated = row["updated_at"]
     if status == "closed":
         updated = row["closed_at"] or row["answered_at"] or updated
     item = {
         "service_request_id": row["tracking_number"],
         "status": status,
-        "status_notes": public_text(notes) if notes else None,
+        "status_notes": public_form(*notes) if notes else None,
         "service_name": row["category__name"],
         "service_code": row["category__code"] or "",
-        "description": public_text(row["description"])[:DESCRIPTION_LIMIT],
+        "description": public_form(row["description"], row["description_public"])[:DESCRIPTION_LIMIT],
         "agency_responsible": agencies.get(pk) or None,
         "requested_datetime": row["submitted_at"],
         "updated_datetime": updated,
