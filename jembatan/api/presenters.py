@@ -8,6 +8,7 @@ from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
+    VERIFICATION_STATUSES,
     Status,
     Visibility,
 )
@@ -24,6 +25,15 @@ OPEN311_CLOSED = (Status.SELESAI, *CLOSED_STATUSES, *ARCHIVED_STATUSES)
 
 def open_or_closed(status):
     return "closed" if status in OPEN311_CLOSED else "open"
+
+
+def due_of_row(row):
+    """Report.sla_due_at for a values() row (status, paused_at and both deadlines)."""
+    if row["status"] in VERIFICATION_STATUSES:
+        return None if row["paused_at"] else row["verification_due_at"]
+    if row["status"] in (Status.TERDISPOSISI, Status.DIPROSES):
+        return row["completion_due_at"]
+    return None
 
 
 def event_label(action):
