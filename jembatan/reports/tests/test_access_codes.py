@@ -115,7 +115,8 @@ def test_the_migration_hashes_the_codes_already_stored():
     executor = MigrationExecutor(connection)
     try:
         executor.migrate(after)
-        migrated = Report.objects.get(pk=report.pk)
+        # Only the columns the schema at 0007 has (later migrations add more).
+        migrated = Report.objects.only("pk", "access_code_hash").get(pk=report.pk)
         assert migrated.check_access_code("PLAINCODE7")
         assert "PLAINCODE7" not in migrated.access_code_hash
     finally:
