@@ -59,6 +59,8 @@ OUTBOX = outbox.Outbox(
     send=_send,
     key_prefix="jembatan-notify",
     max_attempts=max_attempts,
+    # What the worker's renderers read (reports/notifications.render_for_reporter): one query.
+    select_related=("report__category", "report__region", "report__reporter"),
 )
 
 
