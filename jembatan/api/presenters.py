@@ -8,6 +8,7 @@ from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
     CLOSED_STATUSES,
+    VERIFICATION_STATUSES,
     Status,
     Visibility,
 )
@@ -24,6 +25,15 @@ OPEN311_CLOSED = (Status.SELESAI, *CLOSED_STATUSES, *ARCHIVED_STATUSES)
 
 def open_or_closed(status):
     return "closed" if status in OPEN311_CLOSED else "open"
+
+
+def due_of_row(row):
+    """Report.sla_due_at for a values() row (status, paused_at and both deadlines)."""
+    if row["status"] in VERIFICATION_STATUSES:
+        return None if row["paused_at"] else row["verification_due_at"]
+    if row["status"] in (Status.TERDISPOSISI, Status.DIPROSES):
+        return row["completion_due_at"]
+    return None
 
 
 def event_label(action):
@@ -46,7 +56,7 @@ def public_location(report):
     latitude = float(report.latitude) if report.latitude is not None else None
     longitude = float(report.longitude) if report.longitude is not None else None
     if not report.is_anonymous:
-        return public_text(report.address) or None, latitude, longitude
+        return report.public("address") or None, latitude, longitude
     if latitude is not None:
         latitude = round(latitude, PUBLIC_COORDINATE_DECIMALS)
         longitude = round(longitude, PUBLIC_COORDINATE_DECIMALS)
@@ -77,7 +87,7 @@ def citizen_timeline(report, *, for_reporter):
     events = report.events.for_reporter() if for_reporter else report.events.public()
     entries = []
     for event in events.order_by("created_at", "pk"):
-        text = event.text if for_reporter else public_text(event.text)
+        text = event.text if for_reporter else event.public_text
         if event.visibility == Visibility.REPORTER and not for_reporter:
             continue
         entries.append(

@@ -24,7 +24,7 @@ from jembatan.reports import lifecycle
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH, MIN_TITLE_LENGTH
 from jembatan.reports.attachments import MAX_ATTACHMENTS
 from jembatan.reports.models import ArchiveReason, Classification, ReceivedVia, ReportType, Status
-from jembatan.reports.pii import text_for_viewer
+from jembatan.reports.pii import public_form, text_for_viewer
 
 MAX_VERSION = 2**31 - 1
 
@@ -114,7 +114,7 @@ class ReportSummarySerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_title(self, report):
-        return report.title if self._reader_is_reporter(report) else presenters.public_text(report.title)
+        return report.title if self._reader_is_reporter(report) else report.public("title")
 
     @extend_schema_field(serializers.ChoiceField(choices=["open", "closed"]))
     def get_open311_status(self, report):
@@ -127,6 +127,62 @@ class ReportSummarySerializer(serializers.Serializer):
     @extend_schema_field(CodeNameSerializer(allow_null=True))
     def get_region(self, report):
         return _code_name(report.region)
+
+
+# The same items as ReportSummarySerializer, from values() rows: a page of 50 was 50 report, category
+# and region instances and a serializer pass per field (bench/README.md, "REST API").
+SUMMARY_FIELDS = (
+    "tracking_number",
+    "title",
+    "title_public",
+    "kind",
+    "status",
+    "submitted_at",
+    "updated_at",
+    "verification_due_at",
+    "completion_due_at",
+    "paused_at",
+    "support_count",
+    "category__code",
+    "category__name",
+    "region__code",
+    "region__name",
+)
+_DATETIME = serializers.DateTimeField()
+
+
+def _when(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def summary_items(rows, *, reporter_view=False):
+    """ReportSummarySerializer(…, many=True).data for rows of queryset.values(*SUMMARY_FIELDS)."""
+    items = []
+    for row in rows:
+        status = row["status"]
+        title = row["title"] if reporter_view else public_form(row["title"], row["title_public"])
+        items.append(
+            {
+                "tracking_number": row["tracking_number"],
+                "title": title,
+                "kind": row["kind"],
+                "status": status,
+                "status_label": status_label(status),
+                "open311_status": presenters.open_or_closed(status),
+                "category": _code_name_of(row, "category"),
+                "region": _code_name_of(row, "region"),
+                "submitted_at": _when(row["submitted_at"]),
+                "updated_at": _when(row["updated_at"]),
+                "sla_due_at": _when(presenters.due_of_row(row)),
+                "support_count": row["support_count"],
+            }
+        )
+    return items
+
+
+def _code_name_of(row, relation):
+    code = row[f"{relation}__code"]
+    return None if code is None else {"code": code, "name": row[f"{relation}__name"]}
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -161,7 +217,7 @@ class ReportDetailSerializer(ReportSummarySerializer):
     def get_description(self, report):
         if self._reader_is_reporter(report):
             return report.description
-        return presenters.public_text(report.description)
+        return report.public("description")
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_address(self, report):

@@ -89,18 +89,31 @@ def validated(serializer_class, data):
     return serializer.validated_data
 
 
-def paginate(request, queryset, serializer_class, query, context=None):
-    """One page of `queryset`: {page, page_size, next, results}; no COUNT(*) on big tables."""
+def paginate(request, queryset, serializer_class, query, context=None, present=None):
+    """One page of `queryset`: {page, page_size, next, results}; no COUNT(*) on big tables.
+
+    `present(rows)`: the items of a page of values() rows, instead of `serializer_class`."""
     page, size = query["page"], query["page_size"]
     rows = list(queryset[(page - 1) * size : page * size + 1])
     has_next = len(rows) > size
     url = request.build_absolute_uri()
+    results = (
+        present(rows[:size])
+        if present
+        else serializer_class(rows[:size], many=True, context=context or {}).data
+    )
     return {
         "page": page,
         "page_size": size,
         "next": replace_query_param(url, "page", page + 1) if has_next else None,
-        "results": serializer_class(rows[:size], many=True, context=context or {}).data,
+        "results": results,
     }
+
+
+def _summaries(reports, *, reporter_view=False):
+    """(values() rows of `reports`, the function that presents a page of them)."""
+    rows = reports.values(*s.SUMMARY_FIELDS)
+    return rows, lambda page: s.summary_items(page, reporter_view=reporter_view)
 
 
 def _access_code(request, report, data=None):
@@ -135,8 +148,10 @@ def _trackable(request, report, code):
     )
 
 
-def _track_response(request, report, code, status=200):
-    report = load_report(report.tracking_number)
+def _track_response(request, report, code, status=200, *, fresh=False):
+    """The report as tracked; loaded again unless `fresh` (an action may just have changed it)."""
+    if not fresh:
+        report = load_report(report.tracking_number)
     context = {"reporter_view": _is_reporter_here(request, report, code)}
     return Response(s.ReportDetailSerializer(report, context=context).data, status=status)
 
@@ -183,7 +198,7 @@ def track(request, number):
     report = load_report(number)
     code = _access_code(request, report)
     _trackable(request, report, code)
-    return _track_response(request, report, code)
+    return _track_response(request, report, code, fresh=True)
 
 
 def _reporter_action(request, number, serializer_class):
@@ -275,7 +290,8 @@ def close(request, number):
 def my_reports(request):
     query = validated(s.PageQuerySerializer, request.query_params)
     reports = summary_queryset().filter(reporter=request.user).order_by("-submitted_at", "-pk")
-    return Response(paginate(request, reports, s.ReportSummarySerializer, query, {"reporter_view": True}))
+    rows, present = _summaries(reports, reporter_view=True)
+    return Response(paginate(request, rows, s.ReportSummarySerializer, query, present=present))
 
 
 @extend_schema(
@@ -304,7 +320,8 @@ def public_reports(request):
         closed = Q(status__in=presenters.OPEN311_CLOSED)
         reports = reports.filter(closed if query["status"] == "closed" else ~closed)
     reports = search_reports(reports, query.get("q", "")).order_by("-submitted_at", "-pk")
-    return Response(paginate(request, reports, s.ReportSummarySerializer, query))
+    rows, present = _summaries(reports)
+    return Response(paginate(request, rows, s.ReportSummarySerializer, query, present=present))
 
 
 # --- Lookups ---------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 This is the generic outbox; it knows nothing of reports. The messages about a report (to its
 reporter, to officers) are built in reports/notifications.py, which writes them here.
 
-Each function renders its messages now, writes them to the outbox in the caller's transaction and
-asks for delivery on commit, so a rolled-back action sends nothing and a committed one cannot lose
-its messages (the periodic sweep in tasks.py picks up an enqueue that never arrived).
+Each function renders its messages now (or leaves a row to a renderer in the worker), writes them
+to the outbox in the caller's transaction and asks for delivery on commit, so a rolled-back action
+sends nothing and a committed one cannot lose its messages (the periodic sweep in tasks.py picks up
+an enqueue that never arrived).
 
     queue_message(channel="sms", recipient="62812…", template="one_time_code", context={"code": …})
                                                                                → Notification
@@ -49,9 +50,26 @@ def message_scope(event, dedupe):
 
 
 def write_message(
-    *, channel, recipient, template, language, rendered, sensitive, scope, report=None, event=None, user=None
+    *,
+    channel,
+    recipient,
+    template,
+    language,
+    rendered,
+    sensitive,
+    scope,
+    report=None,
+    event=None,
+    user=None,
+    renderer="",
 ):
-    """Insert one outbox row and schedule its delivery; return None if its dedupe key already exists."""
+    """Insert one outbox row and schedule its delivery; return None if its dedupe key already exists.
+
+    `rendered` None and a `renderer` name: the worker renders the row before sending it
+    (rendering.deferred_renderer); `sensitive` then holds what that renderer may need.
+    """
+    if rendered is None and not renderer:
+        raise ValueError("write_message needs the rendered text or the name of its renderer.")
     dedupe_key = _dedupe_key(scope, channel, recipient, template)
     # No SELECT first: the unique index on dedupe_key refuses a repeat (rare), and the savepoint
     # keeps that refusal from breaking the caller's transaction.
@@ -63,9 +81,10 @@ def write_message(
                 recipient=recipient,
                 template=template,
                 language=language,
-                subject=rendered.subject,
-                body=rendered.body,
-                body_html=rendered.body_html,
+                subject=rendered.subject if rendered else "",
+                body=rendered.body if rendered else "",
+                body_html=rendered.body_html if rendered else "",
+                renderer="" if rendered else renderer,
                 sensitive_values=[value for value in sensitive if value],
                 report=report,
                 event=event,

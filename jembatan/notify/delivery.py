@@ -9,16 +9,40 @@ staying readable once delivered).
 from django.conf import settings
 
 from jembatan.jobs import outbox
+from jembatan.jobs.models import OutboxStatus
 from jembatan.jobs.outbox import BACKOFF, backoff_after  # noqa: F401  (re-exported: the retry schedule)
 from jembatan.notify import channels
 from jembatan.notify.models import Notification
+from jembatan.notify.rendering import render_deferred
 
 
 def max_attempts():
     return settings.NOTIFY_MAX_ATTEMPTS
 
 
+def _render(notification):
+    """Write the text of a row the request left to the worker, before it is sent.
+
+    Written to the row first (under this worker's claim), so a retry sends the same words and the
+    outbox shows what went out; the sensitive values stay until the send masks them.
+    """
+    rendered = render_deferred(notification)
+    fields = {
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "body_html": rendered.body_html,
+        "renderer": "",
+    }
+    Notification.objects.filter(
+        pk=notification.pk, status=OutboxStatus.SENDING, attempts=notification.attempts
+    ).update(**fields)
+    for name, value in fields.items():
+        setattr(notification, name, value)
+
+
 def _send(notification):
+    if notification.renderer:
+        _render(notification)
     provider_message_id = channels.send(notification)
     return {
         "provider_message_id": str(provider_message_id or "")[:200],
@@ -35,6 +59,8 @@ OUTBOX = outbox.Outbox(
     send=_send,
     key_prefix="jembatan-notify",
     max_attempts=max_attempts,
+    # What the worker's renderers read (reports/notifications.render_for_reporter): one query.
+    select_related=("report__category", "report__region", "report__reporter"),
 )
 
 

@@ -1,9 +1,10 @@
 """The notification outbox: one row per message to one recipient on one channel.
 
-A row is written in the same transaction as the state change that caused it, with its text already
-rendered, so the outbox shows exactly what was (or will be) sent, and a rolled-back change leaves
-nothing behind. Delivery (delivery.py) claims rows one at a time with a conditional UPDATE
-(the shared outbox, jobs/outbox.py).
+A row is written in the same transaction as the state change that caused it, usually with its text
+already rendered, so the outbox shows exactly what was (or will be) sent, and a rolled-back change
+leaves nothing behind. A row with a `renderer` is rendered by the worker just before its first send
+(and the rendered text written to the row before it goes out). Delivery (delivery.py) claims rows
+one at a time with a conditional UPDATE (the shared outbox, jobs/outbox.py).
 """
 
 from django.conf import settings
@@ -37,6 +38,12 @@ class Notification(OutboxItem):
     # Values that must not stay readable in the outbox once delivered (a one-time code, an access
     # code): kept while the row may still need sending, masked in subject/body when it is sent.
     sensitive_values = models.JSONField(default=list, blank=True, editable=False)
+    # Empty: subject and body were rendered when the row was written. Otherwise the name of the
+    # renderer (rendering.deferred_renderer) that writes them in the worker, just before the first
+    # send (the acknowledgement of a new report: rendering is a third of a POST). Until then the
+    # row's sensitive_values hold what the renderer needs and nobody else may read (the access
+    # code), masked and dropped at the send as before.
+    renderer = models.CharField(max_length=60, blank=True, default="", editable=False)
 
     report = models.ForeignKey(
         "reports.Report",

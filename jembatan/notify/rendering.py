@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import formats, timezone, translation
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from jembatan.notify.models import NotifyChannel
@@ -170,6 +171,35 @@ def render_message(template, channel, language, context):
                 body_html=render_to_string(f"{base}/body.html", context).strip(),
             )
         return Rendered(subject="", body=_sms_text(_render_text(f"notify/sms/{template}.txt", context)))
+
+
+# --- Rendering in the worker: rows written with a `renderer` -----------------------------------------
+
+_DEFERRED_RENDERERS = {}
+
+
+def deferred_renderer(name):
+    """Register `function(notification) → Rendered` as the renderer of outbox rows named `name`.
+
+    The apps above the outbox register theirs in their notifications.py (reports: the
+    acknowledgement of a new report); the worker finds them by that module name.
+    """
+
+    def register(function):
+        _DEFERRED_RENDERERS[name] = function
+        return function
+
+    return register
+
+
+def render_deferred(notification):
+    """The Rendered text of a row written with a renderer (in the worker, before its first send)."""
+    if notification.renderer not in _DEFERRED_RENDERERS:
+        autodiscover_modules("notifications")
+    function = _DEFERRED_RENDERERS.get(notification.renderer)
+    if function is None:
+        raise LookupError(f"no renderer {notification.renderer!r} for notification {notification.pk}")
+    return function(notification)
 
 
 # --- The identity guard for staff messages (the patterns: reports/notifications.py) ------------------

@@ -144,7 +144,7 @@ def timeline(report, *, for_reporter):
         attachments = [
             a for a in event.attachments.all() if for_reporter or a.visibility == Visibility.PUBLIC
         ]
-        text = event.text if for_reporter else redact(event.text)
+        text = event.text if for_reporter else event.public_text
         items.append(
             TimelineItem(
                 at=event.created_at,

@@ -60,7 +60,6 @@ from jembatan.reports.models import (
     Report,
     Visibility,
 )
-from jembatan.reports.pii import redact
 from jembatan.reports.search import search_reports
 from jembatan.reports.submission import NewReport
 from jembatan.triage import services as triage
@@ -416,7 +415,7 @@ def track(request, number, forms=None, status=200):
         "agencies": presenters.handling_agencies(report),
         "timeline": presenters.timeline(report, for_reporter=is_reporter),
         "region_label": region_label(report.region) if report.region_id else "",
-        "description": report.description if is_reporter else redact(report.description),
+        "description": report.description if is_reporter else report.public("description"),
         "public_name": presenters.public_name(report),
         "can_reply": offered("reply", lifecycle.may_reply),
         "can_complete": offered("complete", lifecycle.may_complete),
@@ -720,7 +719,7 @@ def public_report(request, number, follow_form=None, status=200):
         "agencies": presenters.handling_agencies(report),
         "timeline": presenters.timeline(report, for_reporter=False),
         "region_label": region_label(report.region) if report.region_id else "",
-        "description": redact(report.description),
+        "description": report.public("description"),
         "public_name": presenters.public_name(report),
         "supported": supported,
         "own": access.is_reporter(user, report),

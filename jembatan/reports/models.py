@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
 from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
+from jembatan.reports.pii import public_form, stored_redaction
 
 
 class ReportType(models.TextChoices):
@@ -270,6 +271,12 @@ class Report(models.Model):
         "directory.Region", verbose_name=_("wilayah"), null=True, blank=True, on_delete=models.PROTECT
     )
     address = models.CharField(_("alamat/lokasi"), max_length=300, blank=True)
+    # The three texts with personal data redacted (pii.stored_redaction), derived in save() so
+    # lists and public pages do not run the detector on every read; NULL: not derived yet (read
+    # with pii.public_form, which then redacts). `manage.py store_public_texts` fills them.
+    title_public = models.TextField(null=True, blank=True, editable=False)
+    description_public = models.TextField(null=True, blank=True, editable=False)
+    address_public = models.TextField(null=True, blank=True, editable=False)
     latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
     category = models.ForeignKey(
@@ -381,6 +388,20 @@ class Report(models.Model):
     def __str__(self):
         return f"#{self.tracking_number} {self.title}"
 
+    PUBLIC_TEXT_FIELDS = ("title", "description", "address")
+
+    def save(self, *args, **kwargs):
+        # The redacted forms follow their texts: derived here, the one place every write of a
+        # report passes (a bulk path that skips save() leaves NULL, which reads redact).
+        update_fields = kwargs.get("update_fields")
+        fields = self.PUBLIC_TEXT_FIELDS
+        if update_fields is not None:
+            fields = [name for name in fields if name in update_fields]
+            kwargs["update_fields"] = {*update_fields, *(f"{name}_public" for name in fields)}
+        for name in fields:
+            self._store_public(name)
+        super().save(*args, **kwargs)
+
     @property
     def access_code(self):
         """The code itself, known only on the instance that was given it (the new report, to show
@@ -398,6 +419,18 @@ class Report(models.Model):
     def check_access_code(self, raw):
         """Does the typed code open this report? (Case-insensitive, constant time.)"""
         return access_code_matches(raw, self.access_code_hash)
+
+    def _store_public(self, name):
+        text = getattr(self, name)
+        derived = getattr(self, "_public_of", {})
+        if derived.get(name) == text and getattr(self, f"{name}_public") is not None:
+            return  # unchanged since this instance derived it
+        setattr(self, f"{name}_public", stored_redaction(text))
+        self._public_of = {**derived, name: text}
+
+    def public(self, name):
+        """`title`, `description` or `address` with personal data redacted, in the active language."""
+        return public_form(getattr(self, name), getattr(self, f"{name}_public"))
 
     @property
     def is_public(self):
@@ -582,6 +615,9 @@ class Event(models.Model):
     status_before = models.CharField(max_length=24, blank=True)
     status_after = models.CharField(max_length=24, blank=True)
     text = models.TextField(_("isi"), blank=True)
+    # `text` with personal data redacted (pii.stored_redaction), written with the event (events
+    # are never updated, so it cannot go stale); NULL on events older than the column.
+    text_public = models.TextField(null=True, blank=True, editable=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -600,7 +636,13 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Timeline events are append-only.")
+        self.text_public = stored_redaction(self.text)
         super().save(*args, **kwargs)
+
+    @property
+    def public_text(self):
+        """`text` with personal data redacted, in the active language."""
+        return public_form(self.text, self.text_public)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Timeline events are append-only.")

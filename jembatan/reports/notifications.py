@@ -23,6 +23,7 @@ from jembatan.notify.rendering import (
     RESERVED_KEYS,
     TITLE_SHORT_CHARS,
     Audience,
+    deferred_renderer,
     format_day,
     kind_for,
     redact_rendered,
@@ -45,11 +46,26 @@ def report_url(report, audience):
     return settings.SITE_URL + path
 
 
-def report_context(report, *, audience, template, disposition=None, extra=None, new=False):
+def _access_code_for(report, *, audience, template, access_code=None):
+    """The access code a message carries: only the reporter's acknowledgement, only when needed.
+
+    The code opens a confidential report on the tracking page, and lets a guest (who has no login)
+    reply, rate or close. It travels once, in the acknowledgement; later messages carry only the
+    tracking number. Only the new report's own instance knows the code (the table keeps a hash of
+    it), or the acknowledgement's outbox row until it is sent (`access_code`, in the worker).
+    """
+    needs_code = report.is_confidential or report.reporter_id is None
+    if audience != Audience.REPORTER or not needs_code or template != "report_received":
+        return ""
+    return access_code or report.access_code or ""
+
+
+def report_context(report, *, audience, template, disposition=None, extra=None, new=False, access_code=None):
     """The template variables for a message about `report`: only fields safe for `audience`.
 
     Call it inside translation.override(language): labels and dates come out in that language.
     `new`: the report was created in this transaction (no dispositions yet: nothing to ask).
+    `access_code`: the code of a new report whose acknowledgement the worker renders.
     Returns (context, sensitive_values).
     """
     extra = dict(extra or {})
@@ -83,14 +99,10 @@ def report_context(report, *, audience, template, disposition=None, extra=None, 
         "is_confidential": report.is_confidential,
     }
     sensitive = []
-    # The access code opens a confidential report on the tracking page, and lets a guest (who has no
-    # login) reply, rate or close. It travels once, in the acknowledgement; later messages carry
-    # only the tracking number.
-    needs_code = report.is_confidential or report.reporter_id is None
-    # Only the new report's own instance knows the code (the table keeps a hash of it).
-    if audience == Audience.REPORTER and needs_code and template == "report_received" and report.access_code:
-        context["access_code"] = report.access_code
-        sensitive.append(report.access_code)
+    code = _access_code_for(report, audience=audience, template=template, access_code=access_code)
+    if code:
+        context["access_code"] = code
+        sensitive.append(code)
     if disposition is not None:
         context.update(
             disposition_agency=disposition.agency.name,
@@ -191,15 +203,24 @@ def reporter_language(report):
     return settings.LANGUAGE_CODE
 
 
+REPORTER_RENDERER = "reports.reporter"  # notify.rendering.deferred_renderer: see render_for_reporter
+
+
 def notify_reporter(*, report, template, event=None, extra=None, dedupe=None, new=False):
     """Queue `template` about `report` to its reporter on every channel they are reached by.
 
-    `new`: the report was created in this transaction (see report_context)."""
+    `new`: the report was created in this transaction: its acknowledgement is rendered by the
+    worker (render_for_reporter), not in the request; the row keeps the access code until sent."""
     kind_for(template, Audience.REPORTER)
     routes = reporter_routes(report)
     if not routes:
         return []
     language = reporter_language(report)
+    if new and not extra:
+        code = _access_code_for(report, audience=Audience.REPORTER, template=template)
+        return _write_to_reporter(
+            report, routes, template=template, language=language, event=event, dedupe=dedupe, sensitive=[code]
+        )
     with translation.override(language):
         context, sensitive = report_context(
             report, audience=Audience.REPORTER, template=template, extra=extra, new=new
@@ -222,6 +243,44 @@ def notify_reporter(*, report, template, event=None, extra=None, dedupe=None, ne
         if notification is not None:
             created.append(notification)
     return created
+
+
+def _write_to_reporter(report, routes, *, template, language, event, dedupe, sensitive):
+    """The outbox rows of a message the worker renders: addresses now, words at the send."""
+    created = []
+    for channel, recipient in routes:
+        notification = notify.write_message(
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            language=language,
+            rendered=None,
+            renderer=REPORTER_RENDERER,
+            sensitive=sensitive,
+            scope=notify.message_scope(event, dedupe),
+            report=report,
+            event=event,
+            user=report.reporter if report.reporter_id else None,
+        )
+        if notification is not None:
+            created.append(notification)
+    return created
+
+
+@deferred_renderer(REPORTER_RENDERER)
+def render_for_reporter(notification):
+    """Render a reporter's message in the worker, from the report as it stands now.
+
+    The access code, if the message carries one, comes from the row's sensitive values: the only
+    place the plaintext code lives between the request and the send (masked and dropped then).
+    """
+    report = notification.report
+    code = next(iter(notification.sensitive_values or []), None)
+    with translation.override(notification.language):
+        context, _sensitive = report_context(
+            report, audience=Audience.REPORTER, template=notification.template, access_code=code
+        )
+    return render_message(notification.template, notification.channel, notification.language, context)
 
 
 # Context values a citizen may have written, in staff messages.

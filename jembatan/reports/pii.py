@@ -11,7 +11,10 @@ ordinary numbers in a complaint and are left alone.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -151,3 +154,43 @@ def text_for_viewer(text, *, may_see_identity):
     (accounts.access.can_see_identity), with personal data redacted for everyone else, so
     "Nama saya …, NIK …" in an anonymous report reaches only its verifiers."""
     return text if may_see_identity else redact(text or "")
+
+
+# --- The redacted form stored beside the text (Report.*_public, Event.text_public) -----------------
+# Lists and single reads would otherwise run every text through the detector on every read. The
+# form is stored in the instance's language (settings.LANGUAGE_CODE); a reader in another language
+# gets the same text with the placeholders in theirs. NULL means "not stored" (a row written
+# before the column, or by a bulk path that skips save()): then the text is redacted on the read.
+
+
+def stored_redaction(text):
+    """`redact(text)` in the instance's language: what is stored beside `text`."""
+    if not text:
+        return ""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return redact(text)
+    with translation.override(settings.LANGUAGE_CODE):
+        return redact(text)
+
+
+@lru_cache(maxsize=8)
+def _placeholder_pairs(language):
+    with translation.override(settings.LANGUAGE_CODE):
+        stored = _placeholders()
+    with translation.override(language):
+        wanted = _placeholders()
+    return tuple((stored[kind], wanted[kind]) for kind in stored if stored[kind] != wanted[kind])
+
+
+def public_form(text, stored):
+    """redact(text) for the active language, from its `stored` form (None: redact now)."""
+    if stored is None:
+        return redact(text or "")
+    if "[" not in stored:
+        return stored
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return stored
+    for source, target in _placeholder_pairs(language):
+        stored = stored.replace(source, target)
+    return stored

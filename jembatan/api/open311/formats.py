@@ -37,7 +37,10 @@ def iso(moment):
     """A w3c/ISO 8601 timestamp with its offset, in the instance's time zone."""
     if moment is None:
         return None
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+    # The default zone, not timezone.localtime()'s current one: nothing activates a zone per
+    # request here, and looking the current one up (a context-local) was two thirds of the cost
+    # of 300 timestamps a page.
+    return moment.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def _text(value):

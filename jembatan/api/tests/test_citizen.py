@@ -199,3 +199,23 @@ def test_public_lists_and_tracking_answer_conditional_gets_and_gzip(client, w):
     before = client.get("/api/v1/public/reports/")["ETag"]
     rf.disposed(w, title="Lampu jalan mati di Jalan Sudirman")
     assert client.get("/api/v1/public/reports/", HTTP_IF_NONE_MATCH=before).status_code == 200
+
+
+@pytest.mark.parametrize("reporter_view", [False, True], ids=["public", "reporter"])
+def test_the_lean_list_items_read_exactly_as_the_summary_serializer(w, reporter_view):
+    from jembatan.api import serializers as s
+    from jembatan.reports import actions
+
+    rf.submit(w, title="Lampu padam, hubungi 081234567890", category=None)
+    rf.disposed(w)
+    answered = rf.in_progress(w)
+    actions.post_follow_up(
+        disposition=answered.dispositions.get(),
+        actor=w.liaison_pupr,
+        text="Sudah ditambal oleh tim jalan kota.",
+    )
+    reports = Report.objects.select_related("category", "region").order_by("pk")
+    expected = s.ReportSummarySerializer(reports, many=True, context={"reporter_view": reporter_view}).data
+    lean = s.summary_items(reports.values(*s.SUMMARY_FIELDS), reporter_view=reporter_view)
+    assert lean == [dict(item) for item in expected]
+    assert ("081234567890" in str(lean)) is reporter_view

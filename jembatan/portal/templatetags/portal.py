@@ -15,6 +15,13 @@ def redact(text):
 
 
 @register.filter
+def public(report, name):
+    """A report's title, description or address with personal data hidden, from the redacted form
+    stored beside it (no detector run on the read); still escaped by the template."""
+    return report.public(name)
+
+
+@register.filter
 def excerpt(text):
     """The redacted start of a report's text, for lists."""
     return presenters.public_excerpt(text)

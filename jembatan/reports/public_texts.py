@@ -1,0 +1,48 @@
+"""The redacted forms stored beside a report's texts (Report.title_public, description_public,
+address_public): filling them for rows that lack them, or deriving them again after the personal-data
+detector (pii.py) changed.
+
+Report.save() derives them on every write; this is for rows written before the columns (migration
+0011 calls it), rows a bulk path wrote without save(), and a changed detector (`--all`). Events'
+text_public is written with the event and never updated (events are append-only, a trigger
+guards them); older events have NULL there and are redacted when read.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+
+from jembatan.reports.pii import stored_redaction
+
+FIELDS = ("title", "description", "address")
+BATCH = 2000
+
+
+def fill_public_texts(report_model, *, everything=False, apply=True, batch=BATCH):
+    """Derive the stored redactions of the reports that lack one (`everything`: of all reports).
+
+    `report_model` is the Report model (a migration passes its historical one). Each row is
+    updated only if its texts are still the ones read, so a concurrent edit is never overwritten
+    with a redaction of the older text. Returns how many rows were (or, without `apply`, would be)
+    written.
+    """
+    rows = report_model.objects.all()
+    if not everything:
+        rows = rows.filter(Q(title_public=None) | Q(description_public=None) | Q(address_public=None))
+    if not apply:
+        return rows.count()
+    done, last = 0, 0
+    while True:
+        texts = rows.filter(pk__gt=last).order_by("pk").values_list("pk", *FIELDS)
+        chunk = list(texts[:batch])
+        if not chunk:
+            return done
+        with transaction.atomic():
+            for pk, title, description, address in chunk:
+                done += report_model.objects.filter(
+                    pk=pk, title=title, description=description, address=address
+                ).update(
+                    title_public=stored_redaction(title),
+                    description_public=stored_redaction(description),
+                    address_public=stored_redaction(address),
+                )
+        last = chunk[-1][0]
