@@ -589,13 +589,15 @@ def _proposals(report):
 
 
 def _dispose_options(user, report, proposal, suggestion=None):
-    """Agencies in the verifier's scope, with the rule's and the model's proposals first."""
+    """Agencies in the verifier's scope, with the rule's and the model's proposals first, then the
+    agencies other instances host."""
     agencies = wf.scope_agencies(user, Action.VERIFY)
     extra = [proposal.agency] if proposal else []
     if suggestion is not None:
         extra += [choice.item for choice in suggestion.agencies]
     unique = list({a.pk: a for a in extra if a is not None}.values())
-    return wf.agency_choices(agencies, extra=unique)
+    choices = wf.agency_choices(agencies, extra=unique)
+    return choices + wf.remote_agency_choices(exclude=[pk for pk, _label in choices])
 
 
 def _proposed_agencies(proposal, suggestion):
@@ -779,6 +781,8 @@ def _desk_context(request, report, now):
         "claim": wb_actions.active_claims([report], now=now).get(report.pk),
         "claim_minutes": settings.WORKBENCH_CLAIM_MINUTES,
         "region_label": report.region.place_label if report.region_id else "",
+        # A copy another instance forwarded here: where it came from, and the number the citizen has.
+        "forwarded_from": federated.held_for(report) if report.source_instance else None,
     }
     if lifecycle.may_unmerge(report, user, now=now):
         ctx["unmerge_until"] = lifecycle.unmerge_deadline(report)
