@@ -91,7 +91,7 @@ def remote_agency_choices(*, exclude=()):
     forwards the report there (federation), so every verifier may pick them, whatever their scope."""
     remote = (
         Agency.objects.active()
-        .filter(federation_host__isnull=False)
+        .filter(federation_host__isnull=False, federation_host__instance__is_active=True)
         .exclude(pk__in=list(exclude))
         .select_related("federation_host__instance")
         .order_by("name")

@@ -597,6 +597,8 @@ def _dispose_options(user, report, proposal, suggestion=None):
         extra += [choice.item for choice in suggestion.agencies]
     unique = list({a.pk: a for a in extra if a is not None}.values())
     choices = wf.agency_choices(agencies, extra=unique)
+    if federated.held_for(report) is not None:
+        return choices  # a copy held for another instance goes back there, never on to a third
     return choices + wf.remote_agency_choices(exclude=[pk for pk, _label in choices])
 
 
@@ -854,6 +856,7 @@ def _disposition_panels(request, report, bound, now, cal, form, open_key):
             "d": d,
             "key": f"d{d.pk}",
             "clock": sla_clock(d.sla_due_at, now, cal) if d.is_open else None,
+            "hosted_on": federated.host_of(d.agency),  # the agency answers from another instance
             "first_response_outcome": outcome(d.first_response_due_at, d.first_response_at),
             "completion_outcome": outcome(d.completion_due_at, d.answered_at),
             "open": (open_key or "").removeprefix(f"d{d.pk}-")
