@@ -23,7 +23,6 @@ Ports: FED_BROWSER_PORT (default 9040) + 1 and + 2. Runs in the browser stage.
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,10 +31,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jembatan.ops.demo import DEMO_PASSWORD, demo_totp_code
-
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "scripts"))
-from federation_instances import Instance, prepare  # noqa: E402
+from scripts.federation_instances import ROOT, Instance, prepare
 
 pytestmark = [pytest.mark.browser]
 
