@@ -195,12 +195,12 @@ class Instance:
 
 def ensure_static():
     """Collect the static files (hashed names, as production serves them) unless they are current."""
+    # The Makefile's rule for the same manifest: rebuilt when a static source or the lock file changed.
     manifest = COLLECTED_STATIC / "staticfiles.json"
-    sources = ROOT / "jembatan" / "static"
-    if manifest.exists():
-        newest = max((p.stat().st_mtime for p in sources.rglob("*") if p.is_file()), default=0)
-        if newest <= manifest.stat().st_mtime:
-            return
+    sources = [p for p in (ROOT / "jembatan" / "static").rglob("*") if p.is_file()]
+    sources.append(ROOT / "requirements.lock")
+    if manifest.exists() and max(p.stat().st_mtime for p in sources) <= manifest.stat().st_mtime:
+        return
     log("collecting static files (once, then whenever a source changes)")
     env = {**os.environ, "JEMBATAN_ENV": "development", "STATIC_ROOT": str(COLLECTED_STATIC)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -211,6 +211,7 @@ def ensure_static():
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    manifest.touch()
 
 
 def prepare(instances):
