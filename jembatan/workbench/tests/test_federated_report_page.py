@@ -80,6 +80,8 @@ def test_a_copy_held_here_shows_its_origin_and_number_and_offers_no_third_instan
     assert "Diteruskan dari" in page and "Hub Nasional, nomor asal #2612010000001" in page
     # The reporter of the copy is the origin's service account: said so, not shown as a person.
     assert "Identitasnya tidak dikirim ke instans ini" in page and "akun terdaftar" not in page
+    # The agency it was sent for was the origin verifier's choice, not the reporter's.
+    assert "Diteruskan untuk" in page and "Instansi pilihan pelapor" not in page
     # Disposing a copy on to a third instance is refused, so it is not offered.
     assert remote_options(page) == []
     assert "Kembalikan ke Hub Nasional (bukan wewenang)" in page
