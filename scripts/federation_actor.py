@@ -20,12 +20,16 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from jembatan.accounts.models import Role, StaffRole  # noqa: E402
+from jembatan.accounts.access import SECOND_FACTOR_ROLES  # noqa: E402
+from jembatan.accounts.models import StaffRole  # noqa: E402
 from jembatan.directory.models import Agency, Region  # noqa: E402
 from jembatan.federation import actions as federated  # noqa: E402
 from jembatan.federation.models import Instance  # noqa: E402
+from jembatan.ops.demo import DEMO_PASSWORD, DEMO_TOTP_KEY  # noqa: E402
 from jembatan.reports import actions  # noqa: E402
 from jembatan.reports.models import Classification, Disposition, Report, ReportType  # noqa: E402
 
@@ -48,12 +52,23 @@ def setup(step):
         federated.host_agency(
             agency=Agency.objects.get(code=agency), instance=Instance.objects.get(slug=slug)
         )
-    for username, agency in step.get("officers", []):
-        officer, _ = User.objects.get_or_create(username=username, defaults={"full_name": username})
-        StaffRole.objects.get_or_create(
-            user=officer, role=Role.ADMIN_INSTANSI, agency=Agency.objects.get(code=agency)
-        )
+    for username, full_name, role, agency in step.get("officers", []):
+        officer(username, full_name, role, agency)
     return {}
+
+
+def officer(username, full_name, role, agency):
+    """An officer of this instance who logs in like the demo's: its password, and for the roles
+    that need a second factor its authenticator (jembatan.ops.demo)."""
+    person, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+    if created:
+        person.password = make_password(DEMO_PASSWORD)
+        person.save(update_fields=["password"])
+    StaffRole.objects.get_or_create(user=person, role=role, agency=Agency.objects.get(code=agency))
+    if role in SECOND_FACTOR_ROLES and not TOTPDevice.objects.filter(user=person).exists():
+        TOTPDevice.objects.create(
+            user=person, name="Autentikator demo", key=DEMO_TOTP_KEY.hex(), confirmed=True
+        )
 
 
 def submit(step):

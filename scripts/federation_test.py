@@ -22,28 +22,23 @@ fails on any lost or double effect. Ports: FED_PORT (default 8280) + 1..3 (insta
 (the proxy in front of each).
 """
 
-import hashlib
 import http.client
 import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+from federation_instances import Instance, log, prepare
+
 BASE = int(os.environ.get("FED_PORT", "8280"))
 TOTAL = int(os.environ.get("FED_REPORTS", "200"))
 WAIT_LIMIT = 150  # seconds one phase may take to converge
-COLLECTED_STATIC = ROOT / "var" / "static"
 random.seed(16)
 
 INSTANCES = {
@@ -53,177 +48,21 @@ INSTANCES = {
 }
 # Which instance hosts which agency (everything else is local everywhere).
 HOSTS = {"kemen-pu": "pu", "pemkot-padang": "sumbar", "pemprov-sumbar": "sumbar"}
-SECRETS = {
-    frozenset(pair): hashlib.sha256("-".join(sorted(pair)).encode()).hexdigest()
-    for pair in (("sumbar", "hub"), ("sumbar", "pu"), ("hub", "pu"))
-}
+# The ministry's own officer (the demo logins are the province's and the nation's).
+OFFICERS = {"pu": [("admin.pu", "Admin Kementerian PU", "admin_instansi", "kemen-pu")]}
 
 
-def log(message):
-    print(f"   [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+def instances(tmp):
+    """The three instances; their peers reach each of them through the proxy in front of it."""
+    return {
+        slug: Instance(slug, spec["name"], spec["port"], tmp, url=f"http://127.0.0.1:{spec['proxy']}")
+        for slug, spec in INSTANCES.items()
+    }
 
 
-# --- Instances -------------------------------------------------------------------------------------------
-
-
-class Instance:
-    def __init__(self, slug, tmp):
-        self.slug, self.spec = slug, INSTANCES[slug]
-        self.dir = tmp / slug
-        self.dir.mkdir()
-        self.db = self.dir / "jembatan.sqlite3"
-        self.env = {
-            **os.environ,
-            "STATIC_ROOT": str(COLLECTED_STATIC),
-            "JEMBATAN_ENV": "development",
-            "DEBUG": "false",
-            "JEMBATAN_VAR_DIR": str(self.dir),
-            "DATABASE_URL": f"sqlite:///{self.db}",
-            "SQLITE_BUSY_TIMEOUT": "20",
-            "HUEY_BACKEND": "sqlite",
-            "HUEY_SQLITE_PATH": str(self.dir / "huey.sqlite3"),
-            "HUEY_WORKERS": "2",
-            "OUTBOX_LEASE_SECONDS": "10",
-            "WORKER_STOP_TIMEOUT": "5",
-            "FEDERATION_RETRY_SECONDS": "1",
-            "FEDERATION_MAX_ATTEMPTS": "30",
-            "FEDERATION_TIMEOUT": "10",
-            "FEDERATION_ALLOW_HTTP": "true",
-            "EMAIL_BACKEND": "file",
-            "LOG_LEVEL": "WARNING",
-            "INSTANCE_NAME": self.spec["name"],
-            "SITE_URL": f"http://127.0.0.1:{self.spec['port']}",
-        }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
-        self.procs = []
-        self.actor = None
-
-    def start(self):
-        port = self.spec["port"]
-        server = [
-            GUNICORN,
-            "jembatan.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--timeout",
-            "60",
-            "--preload",
-        ]
-        worker = [PY, "manage.py", "run_worker", "-w", "2"]
-        self.procs = [
-            subprocess.Popen(
-                argv,
-                cwd=ROOT,
-                env=self.env,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=open(self.dir / f"{name}.log", "a"),  # noqa: SIM115
-            )
-            for name, argv in (("server", server), ("worker", worker))
-        ]
-
-    def kill9(self):
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        self.procs = []
-
-    def wait_up(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.spec["port"], timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit(f"{self.slug} did not come up")
-
-    def act(self, *steps):
-        """Run steps as this instance's people (scripts/federation_actor.py); their JSON answers."""
-        if self.actor is None:
-            self.actor = subprocess.Popen(
-                [PY, "scripts/federation_actor.py"],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=open(self.dir / "actor.log", "a"),  # noqa: SIM115
-                text=True,
-            )
-        self.actor.stdin.write(json.dumps(steps) + "\n")
-        self.actor.stdin.flush()
-        line = self.actor.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.slug} actor failed:\n{(self.dir / 'actor.log').read_text()[-3000:]}")
-        return json.loads(line)
-
-    def stop_actor(self):
-        if self.actor is not None:
-            self.actor.stdin.close()
-            self.actor.wait(timeout=30)
-            self.actor = None
-
-    def query(self, sql, *params):
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
-
-    def setup_step(self):
-        peers = [
-            {
-                "slug": other,
-                "name": INSTANCES[other]["name"],
-                "url": f"http://127.0.0.1:{INSTANCES[other]['proxy']}",
-                "secret": SECRETS[frozenset((self.slug, other))],
-            }
-            for other in INSTANCES
-            if other != self.slug
-        ]
-        hosts = [(agency, host) for agency, host in HOSTS.items()]
-        return {
-            "do": "setup",
-            "self": self.slug,
-            "name": self.spec["name"],
-            "peers": peers,
-            "hosts": hosts,
-            "officers": [("admin.pu", "kemen-pu")] if self.slug == "pu" else [],
-        }
-
-
-def prepare(tmp):
-    """Three copies of one migrated database with the demo directory (the seed is kept per migration set)."""
-    digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("jembatan/*/migrations/0*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())  # a changed migration reseeds
-    stamp = digest.hexdigest()[:16]
-    seed = ROOT / "var" / f"federation-seed-{stamp}.sqlite3"
-    instances = {slug: Instance(slug, tmp) for slug in INSTANCES}
-    first = instances["sumbar"]
-    if not seed.exists():
-        log("seeding a database (migrate, regions, demo directory): about a minute, once")
-        for args in (("migrate", "--no-input", "-v0"), ("load_regions", "--if-empty"), ("seed_demo",)):
-            subprocess.run(
-                [PY, "manage.py", *args], cwd=ROOT, env=first.env, check=True, stdout=subprocess.DEVNULL
-            )
-        with sqlite3.connect(first.db) as con:
-            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for old in (ROOT / "var").glob("federation-seed-*.sqlite3"):
-            old.unlink()
-        shutil.copy(first.db, seed)
-    for instance in instances.values():
-        if not instance.db.exists():
-            shutil.copy(seed, instance.db)
-    return instances
+def set_up(inst):
+    for instance in inst.values():
+        instance.act(instance.setup_step(inst.values(), HOSTS.items(), OFFICERS.get(instance.slug, ())))
 
 
 # --- The faulty network ----------------------------------------------------------------------------------
@@ -613,7 +452,7 @@ def public_text(instance):
     """What anybody reads on the instance's public report list (REST API), every page."""
     text, path = [], "/api/v1/public/reports/?page_size=100"
     while path:
-        conn = http.client.HTTPConnection("127.0.0.1", instance.spec["port"], timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=30)
         conn.request("GET", path)
         response = conn.getresponse()
         body = response.read().decode("utf-8", "replace")
@@ -623,7 +462,7 @@ def public_text(instance):
             following = json.loads(body).get("next")
         except ValueError:
             following = None
-        path = following.split(str(instance.spec["port"]), 1)[-1] if following else None
+        path = following.split(str(instance.port), 1)[-1] if following else None
     return "\n".join(text)
 
 
@@ -640,9 +479,9 @@ def rejected(instances):
 def main():
     started = time.time()
     tmp = Path(tempfile.mkdtemp(prefix="jembatan-federation-"))
-    inst = prepare(tmp)
-    for instance in inst.values():
-        instance.act(instance.setup_step())
+    inst = instances(tmp)
+    prepare(list(inst.values()))
+    set_up(inst)
     proxy = Proxy()
     try:
         for instance in inst.values():

@@ -86,6 +86,27 @@ def agency_choices(queryset, *, extra=()):
     return choices
 
 
+def remote_agency_choices(*, exclude=()):
+    """The agencies hosted on other instances of the network, as one <select> group: disposing to one
+    forwards the report there (federation), so every verifier may pick them, whatever their scope."""
+    remote = (
+        Agency.objects.active()
+        .filter(federation_host__isnull=False, federation_host__instance__is_active=True)
+        .exclude(pk__in=list(exclude))
+        .select_related("federation_host__instance")
+        .order_by("name")
+    )
+    options = [
+        (
+            a.pk,
+            _("%(agency)s — di %(instance)s")
+            % {"agency": a.name, "instance": a.federation_host.instance.name},
+        )
+        for a in remote
+    ]
+    return [(_("Instansi di instans lain"), options)] if options else []
+
+
 def region_choices(user):
     """The province(s) of the user's scopes and their kabupaten/kota (more for a national role)."""
     provinces = set()

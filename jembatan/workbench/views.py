@@ -589,13 +589,17 @@ def _proposals(report):
 
 
 def _dispose_options(user, report, proposal, suggestion=None):
-    """Agencies in the verifier's scope, with the rule's and the model's proposals first."""
+    """Agencies in the verifier's scope, with the rule's and the model's proposals first, then the
+    agencies other instances host."""
     agencies = wf.scope_agencies(user, Action.VERIFY)
     extra = [proposal.agency] if proposal else []
     if suggestion is not None:
         extra += [choice.item for choice in suggestion.agencies]
     unique = list({a.pk: a for a in extra if a is not None}.values())
-    return wf.agency_choices(agencies, extra=unique)
+    choices = wf.agency_choices(agencies, extra=unique)
+    if federated.held_for(report) is not None:
+        return choices  # a copy held for another instance goes back there, never on to a third
+    return choices + wf.remote_agency_choices(exclude=[pk for pk, _label in choices])
 
 
 def _proposed_agencies(proposal, suggestion):
@@ -783,6 +787,8 @@ def _desk_context(request, report, now):
         "claim": wb_actions.active_claims([report], now=now).get(report.pk),
         "claim_minutes": settings.WORKBENCH_CLAIM_MINUTES,
         "region_label": report.region.place_label if report.region_id else "",
+        # A copy another instance forwarded here: where it came from, and the number the citizen has.
+        "forwarded_from": federated.held_for(report) if report.source_instance else None,
     }
     if lifecycle.may_unmerge(report, user, now=now):
         ctx["unmerge_until"] = lifecycle.unmerge_deadline(report)
@@ -854,6 +860,7 @@ def _disposition_panels(request, report, bound, now, cal, form, open_key):
             "d": d,
             "key": f"d{d.pk}",
             "clock": sla_clock(d.sla_due_at, now, cal) if d.is_open else None,
+            "hosted_on": federated.host_of(d.agency),  # the agency answers from another instance
             "first_response_outcome": outcome(d.first_response_due_at, d.first_response_at),
             "completion_outcome": outcome(d.completion_due_at, d.answered_at),
             "open": (open_key or "").removeprefix(f"d{d.pk}-")

@@ -46,7 +46,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: two sync Playwright sessions cannot be alive at once in one thread, and
+# the browser tests of other apps (portal, insights, federation) start their own.
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
