@@ -614,6 +614,17 @@ def lapor_peer():
     return Instance.objects.filter(protocol=Protocol.LAPOR, is_active=True).order_by("pk").first()
 
 
+def may_send_to_lapor(report, user):
+    """Offer "Kirim ke SP4N-LAPOR!"? Its verifier, a classified non-confidential report not sent yet."""
+    if report.is_confidential or not report.classification or not access.can_verify(user, report):
+        return False
+    me, peer = self_instance(), lapor_peer()
+    if me is None or peer is None:
+        return False
+    sent = Link.objects.filter(peer=peer, origin_instance=me.slug, origin_number=report.tracking_number)
+    return not sent.exists()
+
+
 def send_to_lapor(*, report, actor, peer=None):
     """Send a verified report to SP4N-LAPOR! through the federation outbox; never a confidential one."""
     if not access.can_verify(actor, report):  # first: nobody else learns whether it is confidential

@@ -352,6 +352,7 @@ WORKBENCH_REPORT_ACTIONS = [
     "workbench:duplicate",
     "workbench:note",
     "workbench:return-origin",
+    "workbench:send-lapor",
     "workbench:unmerge",
     "workbench:claim",
     "workbench:release",

@@ -290,6 +290,10 @@ class ReturnToOriginForm(VersionedForm):
     )
 
 
+class SendToLaporForm(forms.Form):
+    """Nothing to fill in: the report goes as it is (its stored fields, identity rules applied)."""
+
+
 class DuplicateForm(VersionedForm):
     original = forms.CharField(
         label=_("Nomor laporan asal"),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("laporan/<str:tracking_number>/disposisi/", views.dispose_view, name="dispose"),
     path("laporan/<str:tracking_number>/tutup/", views.close_view, name="close"),
     path("laporan/<str:tracking_number>/kembalikan-ke-asal/", views.return_origin_view, name="return-origin"),
+    path("laporan/<str:tracking_number>/kirim-lapor/", views.send_lapor_view, name="send-lapor"),
     path("laporan/<str:tracking_number>/duplikat/", views.duplicate_view, name="duplicate"),
     path("laporan/<str:tracking_number>/catatan/", views.note_view, name="note"),
     path(

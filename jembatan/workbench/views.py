@@ -749,6 +749,8 @@ def _report_context(request, report, bound=None, now=None):
     if may_verify:
         _add_verifier_forms(request, report, ctx, form, now)
         ctx.update(_return_origin_form(report, user, form))
+        if federated.may_send_to_lapor(report, user):
+            ctx["lapor_form"] = form("lapor", wf.SendToLaporForm)
     if access.can_add_note(user, report):
         ctx["note_form"] = bound.get("note") or wf.NoteForm(prefix="note")
     ctx["dispositions"] = _disposition_panels(request, report, bound, now, cal, form, ctx["open_key"])
@@ -1186,6 +1188,22 @@ def return_origin_view(request, tracking_number):
         form,
         lambda data: federated.return_to_origin(report=report, actor=request.user, reason=data["reason"]),
         _("Laporan dikembalikan ke instans asal."),
+    )
+
+
+@workbench_view
+@require_POST
+def send_lapor_view(request, tracking_number):
+    report = _verifier_report(request, tracking_number)
+    form = wf.SendToLaporForm(request.POST, prefix="lapor")
+    return _perform(
+        request,
+        report,
+        "lapor",
+        form,
+        lambda data: federated.send_to_lapor(report=report, actor=request.user),
+        _("Laporan diantrekan untuk dikirim ke SP4N-LAPOR!."),
+        advance=False,
     )
 
 
