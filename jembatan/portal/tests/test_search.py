@@ -116,9 +116,7 @@ def test_search_works_inside_a_subquery_as_the_workbench_uses_it(reports):
     # The workbench filters a queue by `pk__in` the search's ids: the report table is aliased
     # there (U0), and the stored column must be read under that alias.
     matching = search_reports(Report.objects.all(), "lampu").values("pk")
-    assert set(Report.objects.filter(pk__in=matching).values_list("title", flat=True)) == {
-        "Lampu jalan mati"
-    }
+    assert set(Report.objects.filter(pk__in=matching).values_list("title", flat=True)) == {"Lampu jalan mati"}
 
 
 def test_a_text_changed_outside_the_actions_is_found_once_indexed(reports):
