@@ -359,7 +359,13 @@ class Report(models.Model):
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["status", "verification_due_at"]),
-            models.Index(fields=["status", "completion_due_at"]),
+            # With the id in the index, a queue stream (`status = S AND completion_due_at IS NOT
+            # NULL`) joined to a short list of ids (escalations, late dispositions) is an
+            # index-only scan: the escalation queue read 40,000 reports from the heap (16,000
+            # blocks, 173 ms at 1,000,000 reports) to keep 51 (docs/scale.md).
+            models.Index(
+                fields=["status", "completion_due_at"], include=["id"], name="report_status_completion"
+            ),
             models.Index(fields=["verifying_agency", "status"]),
             models.Index(fields=["is_confidential", "status", "-submitted_at"]),
             models.Index(fields=["source_instance", "external_id"]),
