@@ -17,3 +17,13 @@ def _fresh_rate_refusals():
     ratelimit.forget_refusals()
     yield
     ratelimit.forget_refusals()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Each test starts with an empty database, so with an empty cache too: a value kept by an
+    # earlier test (the workbench menu's counts, keyed by ids a rolled-back test may reuse) must
+    # not answer for this one.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -7,8 +7,13 @@ Two engines, one behaviour: every word of the query must occur in the title or t
 both are reduced to their root words ("berlubang", "lubangnya" and "lubang" all find "lubang").
 
 - PostgreSQL: the built-in `indonesian` text search configuration (a Snowball stemmer) over
-  title + description, answered from a GIN expression index (migration reports/0003). The index
-  is an expression over the row itself, so PostgreSQL keeps it current with no help.
+  title + description, stored in the generated column `reports_report.search_document` with a GIN
+  index on it (migration reports/0011). PostgreSQL computes the column on every INSERT and UPDATE
+  (actions, imports, COPY), so it is never stale; a query reads the stored vector instead of
+  stemming each candidate row's text again. `indonesian`, not `simple`: it is what the SQLite
+  engine does too (roots, not surface words), and the stemmer strips only affixes, so names and
+  numbers stay as written. The column is not a model field: SQLite has no such column, and no
+  page shows it.
 - SQLite: an FTS5 table `reports_search` (rowid = report id) holding the text already stemmed in
   Python by Sastrawi, the standard Indonesian stemmer. SQLite cannot call Python while it
   indexes, so the actions that write a title or a text call `index_report()` inside their own
@@ -25,13 +30,15 @@ import re
 import unicodedata
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Expression, Q
 from django.db.models.expressions import RawSQL
 
 SQLITE_TABLE = "reports_search"
-# Must stay the exact expression the GIN index in migration 0003 is built on, or PostgreSQL will
-# not use the index and every search becomes a sequential scan.
+# The configuration the stored column is made with (migration 0011): the query must be parsed with
+# the same one, or a query word's root differs from the stored roots.
 PG_CONFIG = "indonesian"
+PG_COLUMN = "search_document"
+PG_INDEX_NAME = "report_search_document_idx"
 
 QUERY_STOPWORDS = frozenset(
     "yang di ke dari dan atau untuk dengan pada ini itu ada adalah dalam oleh juga agar bagi para "
@@ -100,7 +107,7 @@ def search_reports(queryset, text):
     if vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 
-        return queryset.alias(_search_document=_pg_document()).filter(
+        return queryset.alias(_search_document=StoredSearchDocument()).filter(
             _search_document=SearchQuery(" ".join(words), config=PG_CONFIG, search_type="plain")
         )
     if vendor == "sqlite":
@@ -114,18 +121,20 @@ def search_reports(queryset, text):
     return queryset
 
 
-def _pg_document():
-    from django.contrib.postgres.search import SearchVector
+class StoredSearchDocument(Expression):
+    """The report row's stored tsvector column (PostgreSQL only), under whatever alias the query
+    gives the report table (`reports_report`, or `U0` inside a subquery)."""
 
-    return SearchVector("title", "description", config=PG_CONFIG)
+    contains_aggregate = False
 
+    def __init__(self):
+        from django.contrib.postgres.search import SearchVectorField
 
-# The GIN index is built on what _pg_document() compiles to (checked by a test with EXPLAIN).
-PG_INDEX_NAME = "report_search_idx"
-PG_INDEX_SQL = (
-    f"CREATE INDEX IF NOT EXISTS {PG_INDEX_NAME} ON reports_report USING gin "
-    f"(to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(title, '') || ' ' || COALESCE(description, '')))"
-)
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(PG_COLUMN)}", []
 
 
 def index_report(report, using=None):

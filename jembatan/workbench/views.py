@@ -42,6 +42,7 @@ from jembatan.reports.models import (
     Channel,
     Classification,
     Disposition,
+    Event,
     ReceivedVia,
     Report,
     Status,
@@ -96,18 +97,37 @@ workbench_view = guarded(
 
 
 def _menu(user, now, current=None):
-    """The queues that apply to `user`, each with its (capped) count: one small query per queue."""
-    items = []
-    for queue, qs in queues_for(user, now):
-        items.append(
-            {
-                "queue": queue,
-                "count": format_count(count_rows(queue, qs, user)),
-                "current": queue.slug == current,
-                "url": reverse("workbench:queue", args=[queue.slug]),
-            }
-        )
-    return items
+    """The queues that apply to `user`, each with its (capped) count."""
+    queues = queues_for(user, now)
+    counts = _menu_counts(user, now, queues)
+    return [
+        {
+            "queue": queue,
+            "count": counts.get(queue.slug, ""),
+            "current": queue.slug == current,
+            "url": reverse("workbench:queue", args=[queue.slug]),
+        }
+        for queue, _qs in queues
+    ]
+
+
+# The menu's counts are 8-10 capped COUNT queries on every workbench page: about half of a queue
+# page's database time at 1,000,000 reports (docs/scale.md). They are kept per officer until the
+# timeline moves (every state change writes a timeline row in its own transaction, so the newest
+# row's id changes with any action by anyone) or a minute passes (the overdue queue grows with the
+# clock alone). What can stay stale for up to a minute: a role or scope change of the officer.
+MENU_COUNT_SECONDS = 60
+
+
+def _menu_counts(user, now, queues):
+    newest = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    minute = int(now.timestamp()) // MENU_COUNT_SECONDS
+    key = f"workbench:menu:{user.pk}:{newest}:{minute}:{','.join(q.slug for q, _qs in queues)}"
+    return cached_or_computed(
+        key,
+        lambda: {queue.slug: format_count(count_rows(queue, qs, user)) for queue, qs in queues},
+        MENU_COUNT_SECONDS,
+    )
 
 
 def _common(request, now, current=None):

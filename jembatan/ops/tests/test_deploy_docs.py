@@ -2,9 +2,9 @@
 
 The systemd units go through `systemd-analyze verify` (syntax, directives, the executables exist:
 the checkout's path is put in place of /srv/jembatan), the logrotate rule through `logrotate -d`
-(a dry run on a log file of its own). Caddy and nginx are not installed on the build machine, so
-their snippets are only checked for what the application relies on (the forwarded protocol and
-request id).
+(a dry run on a log file of its own). The proxies' snippets are checked here for what the
+application relies on (the forwarded protocol and request id); the nginx one is also run, in front
+of gunicorn over TLS, by test_tls_proxy.py.
 """
 
 import re

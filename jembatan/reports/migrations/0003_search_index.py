@@ -3,13 +3,19 @@
 
 from django.db import migrations
 
+# Frozen here: migration 0011 replaced this expression index with a stored column and its index.
+OLD_PG_INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS report_search_idx ON reports_report USING gin "
+    "(to_tsvector('indonesian'::regconfig, COALESCE(title, '') || ' ' || COALESCE(description, '')))"
+)
+
 
 def create_index(apps, schema_editor):
     from jembatan.reports import search
 
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
-        schema_editor.execute(search.PG_INDEX_SQL)
+        schema_editor.execute(OLD_PG_INDEX_SQL)
     elif connection.vendor == "sqlite":
         search.create_sqlite_index(connection)
         Report = apps.get_model("reports", "Report")
@@ -27,7 +33,7 @@ def drop_index(apps, schema_editor):
 
     connection = schema_editor.connection
     if connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {search.PG_INDEX_NAME}")
+        schema_editor.execute("DROP INDEX IF EXISTS report_search_idx")
     elif connection.vendor == "sqlite":
         schema_editor.execute(f"DROP TABLE IF EXISTS {search.SQLITE_TABLE}")
 

@@ -3,6 +3,7 @@ fixed number of queries."""
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -303,6 +304,7 @@ def test_the_menu_shows_each_queues_count(w, as_user):
 
 
 def _queries(client, url):
+    cache.clear()  # the menu's counts computed, not kept from the request before: like for like
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -417,3 +419,17 @@ def test_pages_merge_verification_and_completion_deadlines_in_one_order(w):
     assert len({r.sla_due_at for r in reports}) == 4  # distinct deadlines from three streams
     for size in (1, 3):
         assert walk(QUEUES_BY_SLUG["terlambat"], w.verifier, now, size) == (expected, expected)
+
+
+def test_the_menu_counts_follow_an_action_at_once(w, as_user):
+    client = as_user(w.verifier)
+    f.submit(w)
+
+    def menu():
+        response = client.get("/kerja/antrean/verifikasi/")
+        return {item["queue"].slug: item["count"] for item in response.context["menu"]}
+
+    before = menu()
+    assert menu() == before  # kept: the second page view reads the counts from the cache
+    f.submit(w)  # a new report writes a timeline row: the kept counts no longer answer
+    assert int(menu()["verifikasi"]) == int(before["verifikasi"]) + 1
