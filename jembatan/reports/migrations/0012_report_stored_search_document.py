@@ -37,7 +37,7 @@ def drop_column(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0010_event_actions_progress_unmerge_follow"),
+        ("reports", "0011_store_redacted_public_texts"),
     ]
 
     operations = [migrations.RunPython(add_column, drop_column)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0001_initial"),
-        ("reports", "0012_report_public_listing_index"),
+        ("reports", "0013_report_public_listing_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

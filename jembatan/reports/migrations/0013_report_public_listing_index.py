@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0001_initial"),
-        ("reports", "0011_report_stored_search_document"),
+        ("reports", "0012_report_stored_search_document"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
