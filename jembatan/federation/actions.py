@@ -307,7 +307,7 @@ def may_return_to_origin(report, user):
     )
 
 
-def return_to_origin(*, report, actor, reason):
+def return_to_origin(*, report, actor, reason, expected_version=None):
     """Give a report held for another instance back as not this instance's authority (bukan wewenang)."""
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -323,10 +323,16 @@ def return_to_origin(*, report, actor, reason):
     with transaction.atomic():
         if report.status in VERIFICATION_STATUSES:
             report = report_actions.archive_report(
-                report=report, actor=actor, reason=archive_reason, note=reason
+                report=report,
+                actor=actor,
+                reason=archive_reason,
+                note=reason,
+                expected_version=expected_version,
             )
         else:
-            report = report_actions.close_report(report=report, actor=actor, note=reason)
+            report = report_actions.close_report(
+                report=report, actor=actor, note=reason, expected_version=expected_version
+            )
         _enqueue(link, MessageKind.RETURNED, {"reason": reason})
     return report
 
