@@ -412,6 +412,17 @@ FEDERATION_MAX_ATTEMPTS = env_int("FEDERATION_MAX_ATTEMPTS", 15, minimum=1, maxi
 FEDERATION_RETRY_SECONDS = env_int("FEDERATION_RETRY_SECONDS", 30, minimum=1, maximum=3600)
 # Peers over plain http (development and the test stage); production peers use https.
 FEDERATION_ALLOW_HTTP = env_bool("FEDERATION_ALLOW_HTTP", DEVELOPMENT)
+# The peer whose directory says which instance hosts which agency (the national hub); empty: no sync.
+FEDERATION_HUB = env_str("FEDERATION_HUB", "")
+FEDERATION_SYNC_MINUTES = env_int("FEDERATION_SYNC_MINUTES", 15, minimum=1, maximum=60)
+# Attachments travel inside the signed report_forwarded message, up to this many bytes in all;
+# the receiver refuses a message body larger than FEDERATION_MAX_BODY_BYTES.
+FEDERATION_MAX_ATTACHMENT_BYTES = env_int(
+    "FEDERATION_MAX_ATTACHMENT_BYTES", 8 * 1024 * 1024, minimum=0, maximum=30 * 1024 * 1024
+)
+FEDERATION_MAX_BODY_BYTES = env_int(
+    "FEDERATION_MAX_BODY_BYTES", 12 * 1024 * 1024, minimum=1024 * 1024, maximum=48 * 1024 * 1024
+)
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")
