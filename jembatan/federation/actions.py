@@ -27,6 +27,7 @@ from jembatan.accounts.audit import record_change
 from jembatan.accounts.models import AuditRecord, Role, StaffRole
 from jembatan.backoffice import actions as backoffice_actions
 from jembatan.directory.models import Agency, Category, Region
+from jembatan.federation import attachments as federation_files
 from jembatan.federation import hubsync
 from jembatan.federation.models import (
     FederationMessage,
@@ -188,8 +189,11 @@ def _iso(value):
 
 
 def _forward_payload(report, disposition):
-    """What the holder gets: the report's content and flags, never the reporter's identity."""
+    """What the holder gets: the report's content, flags and files, never the reporter's identity."""
+    sent, withheld = federation_files.pack(report)
     return {
+        "attachments": sent,
+        "attachments_withheld": withheld,
         "agency": disposition.agency.code,
         "kind": report.kind,
         "title": report.title,
@@ -545,6 +549,7 @@ def _apply_report_forwarded(*, message, me):
         external_id=message.origin_number,
         submitted_at=_parse_time(data.get("submitted_at")),
         completion_due_at=_parse_time(data.get("completion_due_at")),
+        attachments=tuple(federation_files.unpack(data.get("attachments") or [])),
     )
     # The origin instance is the copy's reporter: it speaks for the citizen, who stays there.
     report = report_actions.submit_report(new=new, actor=message.sender.user)
@@ -554,6 +559,10 @@ def _apply_report_forwarded(*, message, me):
         origin_number=message.origin_number,
         defaults={"report": report, "role": LinkRole.HOLDER},
     )
+    if data.get("attachments"):
+        # The files are stored now: the dedupe row keeps their names and hashes, not the bytes.
+        kept = [{k: v for k, v in item.items() if k != "data"} for item in data["attachments"]]
+        ReceivedMessage.objects.filter(pk=message.pk).update(payload={**data, "attachments": kept})
 
 
 def _apply_follow_up_started(*, message, me):
