@@ -149,8 +149,9 @@ def validated(data):
     for item in data["agencies"]:
         _text(item.get("code"), 60), _text(item.get("name"), 200), _text(item.get("host"), 60)
         _text(item.get("kind"), 24)
-        if item.get("parent") is not None:
-            _text(item["parent"], 60)
+        for name, limit in (("parent", 60), ("region", 20)):
+            if item.get(name) is not None:
+                _text(item[name], limit)
         if not isinstance(item.get("is_active"), bool):
             raise ValueError("bad is_active")
     return data
