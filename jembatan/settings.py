@@ -425,6 +425,17 @@ for _item in env_list("LAPOR_FIELD_NAMES", ()):
     if not (_field and _sep and _key):
         raise ImproperlyConfigured(f"LAPOR_FIELD_NAMES item {_item!r} must read field=key.")
     LAPOR_FIELD_NAMES[_field] = _key
+# The peer whose directory says which instance hosts which agency (the national hub); empty: no sync.
+FEDERATION_HUB = env_str("FEDERATION_HUB", "")
+FEDERATION_SYNC_MINUTES = env_int("FEDERATION_SYNC_MINUTES", 15, minimum=1, maximum=60)
+# Attachments travel inside the signed report_forwarded message, up to this many bytes in all;
+# the receiver refuses a message body larger than FEDERATION_MAX_BODY_BYTES.
+FEDERATION_MAX_ATTACHMENT_BYTES = env_int(
+    "FEDERATION_MAX_ATTACHMENT_BYTES", 8 * 1024 * 1024, minimum=0, maximum=30 * 1024 * 1024
+)
+FEDERATION_MAX_BODY_BYTES = env_int(
+    "FEDERATION_MAX_BODY_BYTES", 12 * 1024 * 1024, minimum=1024 * 1024, maximum=48 * 1024 * 1024
+)
 CHANNELS_SMS_SECRET = env_str("CHANNELS_SMS_SECRET", "")  # empty: the webhook is off (404)
 CHANNELS_WHATSAPP_SECRET = env_str("CHANNELS_WHATSAPP_SECRET", "")
 CHANNELS_EMAIL_SECRET = env_str("CHANNELS_EMAIL_SECRET", "")

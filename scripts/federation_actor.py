@@ -7,6 +7,7 @@ would click them: the verifier verifies and disposes, the agency starts and answ
 replies, rates and closes with the access code of their receipt. Answers one JSON line per line.
 """
 
+import io
 import json
 import os
 import sys
@@ -21,14 +22,17 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from jembatan.accounts.access import SECOND_FACTOR_ROLES  # noqa: E402
 from jembatan.accounts.models import StaffRole  # noqa: E402
 from jembatan.directory.models import Agency, Region  # noqa: E402
 from jembatan.federation import actions as federated  # noqa: E402
-from jembatan.federation.models import Instance  # noqa: E402
+from jembatan.federation import hubsync  # noqa: E402
+from jembatan.federation.models import Instance, RemoteAgency  # noqa: E402
 from jembatan.ops.demo import DEMO_PASSWORD, DEMO_TOTP_KEY  # noqa: E402
 from jembatan.reports import actions  # noqa: E402
 from jembatan.reports.models import Classification, Disposition, Report, ReportType  # noqa: E402
@@ -71,6 +75,14 @@ def officer(username, full_name, role, agency):
         )
 
 
+def photo(marker):
+    """A small photo of the pothole, different for every report (its pixels carry the marker)."""
+    out = io.BytesIO()
+    seed = sum(marker.encode())
+    Image.new("RGB", (64, 48), (seed % 256, (seed * 7) % 256, (seed * 13) % 256)).save(out, "JPEG")
+    return SimpleUploadedFile(f"foto-{marker}.jpg", out.getvalue(), content_type="image/jpeg")
+
+
 def submit(step):
     region = Region.objects.get(code=step["region"])
     numbers = {}
@@ -86,6 +98,7 @@ def submit(step):
                 reporter_name=item["name"],
                 reporter_email=item["email"],
                 reporter_phone=item["phone"],
+                attachments=[photo(item["marker"])] if item.get("photo") else [],
             )
         )
         # The receipt: the number and the access code (kept hashed; only the citizen has it now).
@@ -134,6 +147,24 @@ def answer(step):
     return {}
 
 
+def sync(step):
+    """The directory from the hub: first as a dry run (nothing changes), then applied."""
+    before = RemoteAgency.objects.count()
+    planned = hubsync.pull(hub=step["hub"], apply=False)
+    if RemoteAgency.objects.count() != before:
+        raise SystemExit("the dry run changed the host table")
+    changes = hubsync.pull(hub=step["hub"], apply=True)
+    if [c[:2] for c in changes] != [c[:2] for c in planned]:
+        raise SystemExit("the applied sync differs from its dry run")
+    counts = {kind: sum(1 for c in changes if c[0] == kind) for kind in hubsync.CHANGES}
+    hosts = {
+        row.agency.code: row.instance.slug
+        for row in RemoteAgency.objects.select_related("agency", "instance")
+        if row.agency.code in step["check"]
+    }
+    return {"counts": counts, "hosts": hosts}
+
+
 def give_back(step):
     verifier = user(step["verifier"])
     for report in held(step):
@@ -165,6 +196,7 @@ STEPS = {
     "dispose": dispose,
     "answer": answer,
     "give_back": give_back,
+    "sync": sync,
     "citizen": citizen,
 }
 

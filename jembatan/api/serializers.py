@@ -606,6 +606,11 @@ class ReturnSerializer(serializers.Serializer):
     expected_version = _version_field()
 
 
+class ReturnToOriginSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=10, max_length=5000)
+    expected_version = _version_field()
+
+
 class ForwardSerializer(serializers.Serializer):
     agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.all())
     reason = serializers.CharField(min_length=10, max_length=5000)

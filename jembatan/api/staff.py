@@ -390,6 +390,28 @@ def forward(request, pk):
     return report_response(request, disposition.report.tracking_number)
 
 
+@action_schema(
+    "staff_return_to_origin",
+    _("Kembalikan ke instans asal: bukan wewenang"),
+    s.ReturnToOriginSerializer,
+    description=_(
+        "Untuk laporan yang diteruskan dari instans Jembatan lain: verifikator laporan ini "
+        "mengembalikannya ke instans asal, yang mendisposisikannya kembali."
+    ),
+)
+@api_endpoint(["POST"], permission=IsStaffMember)
+def return_to_origin(request, number):
+    report = load_staff_report(request, number)
+    data = validated(s.ReturnToOriginSerializer, request.data)
+    federated.return_to_origin(
+        report=report,
+        actor=request.user,
+        reason=data["reason"],
+        expected_version=data.get("expected_version"),
+    )
+    return report_response(request, number)
+
+
 # --- Webhooks ------------------------------------------------------------------------------------------
 
 

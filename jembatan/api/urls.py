@@ -38,6 +38,11 @@ urlpatterns = [
     path("staff/reports/<str:number>/close/", staff.close, name="staff-close"),
     path("staff/reports/<str:number>/mark-duplicate/", staff.mark_duplicate, name="staff-mark-duplicate"),
     path("staff/reports/<str:number>/notes/", staff.add_note, name="staff-note"),
+    path(
+        "staff/reports/<str:number>/return-to-origin/",
+        staff.return_to_origin,
+        name="staff-return-to-origin",
+    ),
     path("staff/dispositions/<int:pk>/assign-liaison/", staff.assign_liaison, name="staff-assign-liaison"),
     path("staff/dispositions/<int:pk>/start/", staff.start_follow_up, name="staff-start"),
     path("staff/dispositions/<int:pk>/follow-up/", staff.post_follow_up, name="staff-follow-up"),

@@ -23,9 +23,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from jembatan.accounts import access
-from jembatan.accounts.models import Role, StaffRole
+from jembatan.accounts.audit import record_change
+from jembatan.accounts.models import AuditRecord, Role, StaffRole
+from jembatan.backoffice import actions as backoffice_actions
 from jembatan.directory.models import Agency, Category, Region
-from jembatan.federation import lapor
+from jembatan.federation import attachments as federation_files
+from jembatan.federation import hubsync, lapor
 from jembatan.federation.models import (
     FederationMessage,
     InboundCursor,
@@ -96,22 +99,73 @@ def new_shared_secret():
     return secrets.token_urlsafe(32)
 
 
-def host_agency(*, agency, instance):
-    """Record that `agency` lives on `instance` (or here again, for the own instance)."""
+def host_agency(*, agency, instance, actor=None):
+    """Record that `agency` lives on `instance` (or here again, for the own instance); audited."""
     if instance.protocol != Protocol.JEMBATAN:
         # SP4N-LAPOR! takes reports through its own API and answers nothing back here.
         raise FederationRefused(_("SP4N-LAPOR! tidak mengelola instansi di sini."), field="instance")
     with transaction.atomic():
+        before = RemoteAgency.objects.filter(agency=agency).select_related("instance").first()
         RemoteAgency.objects.filter(agency=agency).exclude(instance=instance).delete()
         StaffRole.objects.filter(agency=agency, user__federation_instance__isnull=False).exclude(
             user=instance.user
         ).delete()
-        if instance.is_self:
-            return None
-        remote, _created = RemoteAgency.objects.get_or_create(agency=agency, defaults={"instance": instance})
-        # The peer answers for this agency here: it is its penghubung, and only its.
-        StaffRole.objects.get_or_create(user=instance.user, role=Role.PENGHUBUNG, agency=agency)
+        remote = None
+        if not instance.is_self:
+            remote, _created = RemoteAgency.objects.get_or_create(
+                agency=agency, defaults={"instance": instance}
+            )
+            # The peer answers for this agency here: it is its penghubung, and only its.
+            StaffRole.objects.get_or_create(user=instance.user, role=Role.PENGHUBUNG, agency=agency)
+        old, new = (before.instance.slug if before else None), (None if instance.is_self else instance.slug)
+        if old != new:
+            record_change(
+                actor=actor,
+                kind=AuditRecord.Kind.AGENCY_CHANGED,
+                obj=agency,
+                before={"hosted_on": old},
+                after={"hosted_on": new},
+                agency=agency,
+            )
     return remote
+
+
+def sync_directory(*, hub, directory, actor=None, apply=True):
+    """Bring the host table in step with the hub's directory; return the changes (see hubsync.plan).
+
+    Agencies the hub has and we lack are added (audited, as by an operator); an agency the hub says
+    lives elsewhere is hosted there, one that moved is moved, one that moved here or that the hub
+    deactivated is local again. An agency worked here (a person holds a role in it or above it) is
+    never made remote by the hub: the change is reported as "local" for an operator to settle.
+    """
+    me = self_instance()
+    if me is None or hub.is_self:
+        raise FederationRefused(_("Federasi belum disiapkan di instans ini."))
+    if directory["hub"] != hub.slug or directory["for"] != me.slug:
+        raise FederationRefused(_("Direktori ini bukan dari hub ini atau bukan untuk instans ini."))
+    changes = hubsync.plan(directory=directory, me=me)
+    if not apply:
+        return changes
+    instances = {instance.slug: instance for instance in Instance.objects.all()}
+    with transaction.atomic():
+        for change, code, detail in changes:
+            if change == "create":
+                _create_synced_agency(detail, actor)
+            elif change in ("host", "unhost"):
+                host_agency(
+                    agency=Agency.objects.get(code=code),
+                    instance=instances[detail] if change == "host" else me,
+                    actor=actor,
+                )
+    return changes
+
+
+def _create_synced_agency(entry, actor):
+    parent = Agency.objects.get(code=entry["parent"]) if entry["parent"] else None
+    region = Region.objects.filter(code=entry["region"]).first() if entry.get("region") else None
+    return backoffice_actions.create_agency(
+        code=entry["code"], name=entry["name"], kind=entry["kind"], parent=parent, region=region, actor=actor
+    )
 
 
 def host_of(agency):
@@ -143,8 +197,11 @@ def _iso(value):
 
 
 def _forward_payload(report, disposition):
-    """What the holder gets: the report's content and flags, never the reporter's identity."""
+    """What the holder gets: the report's content, flags and files, never the reporter's identity."""
+    sent, withheld = federation_files.pack(report)
     return {
+        "attachments": sent,
+        "attachments_withheld": withheld,
         "agency": disposition.agency.code,
         "kind": report.kind,
         "title": report.title,
@@ -316,7 +373,7 @@ def may_return_to_origin(report, user):
     )
 
 
-def return_to_origin(*, report, actor, reason):
+def return_to_origin(*, report, actor, reason, expected_version=None):
     """Give a report held for another instance back as not this instance's authority (bukan wewenang)."""
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -332,10 +389,16 @@ def return_to_origin(*, report, actor, reason):
     with transaction.atomic():
         if report.status in VERIFICATION_STATUSES:
             report = report_actions.archive_report(
-                report=report, actor=actor, reason=archive_reason, note=reason
+                report=report,
+                actor=actor,
+                reason=archive_reason,
+                note=reason,
+                expected_version=expected_version,
             )
         else:
-            report = report_actions.close_report(report=report, actor=actor, note=reason)
+            report = report_actions.close_report(
+                report=report, actor=actor, note=reason, expected_version=expected_version
+            )
         _enqueue(link, MessageKind.RETURNED, {"reason": reason})
     return report
 
@@ -494,6 +557,7 @@ def _apply_report_forwarded(*, message, me):
         external_id=message.origin_number,
         submitted_at=_parse_time(data.get("submitted_at")),
         completion_due_at=_parse_time(data.get("completion_due_at")),
+        attachments=tuple(federation_files.unpack(data.get("attachments") or [])),
     )
     # The origin instance is the copy's reporter: it speaks for the citizen, who stays there.
     report = report_actions.submit_report(new=new, actor=message.sender.user)
@@ -503,6 +567,10 @@ def _apply_report_forwarded(*, message, me):
         origin_number=message.origin_number,
         defaults={"report": report, "role": LinkRole.HOLDER},
     )
+    if data.get("attachments"):
+        # The files are stored now: the dedupe row keeps their names and hashes, not the bytes.
+        kept = [{k: v for k, v in item.items() if k != "data"} for item in data["attachments"]]
+        ReceivedMessage.objects.filter(pk=message.pk).update(payload={**data, "attachments": kept})
 
 
 def _apply_follow_up_started(*, message, me):

@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from jembatan.federation import delivery
+from jembatan.federation import delivery, hubsync
 from jembatan.federation.models import FederationMessage
 from jembatan.jobs.models import OutboxStatus
 from jembatan.jobs.periodic import periodic_work
@@ -33,3 +34,13 @@ def deliver_federation_message_task(message_id):
 def deliver_due_federation_messages_task():
     """Deliver what is due: retries, lost enqueues, messages whose worker died mid-send."""
     return delivery.deliver_due()
+
+
+@db_periodic_task(crontab(minute=f"*/{settings.FEDERATION_SYNC_MINUTES}"))
+@periodic_work("federation-directory", period=timedelta(minutes=settings.FEDERATION_SYNC_MINUTES))
+def sync_directory_task():
+    """Pull the hub's directory and apply it (FEDERATION_HUB); nothing when no hub is set."""
+    if not settings.FEDERATION_HUB:
+        return None
+    changes = hubsync.pull()
+    return {kind: sum(1 for change in changes if change[0] == kind) for kind in hubsync.CHANGES}

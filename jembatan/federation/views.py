@@ -1,16 +1,17 @@
 """The receiving end of federation: POST /federation/v1/messages (JSON, signed)."""
 
 import logging
+import time
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from jembatan.federation import actions, wire
+from jembatan.federation import actions, hubsync, wire
 from jembatan.federation.models import Instance, Protocol
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
 
 
 def _refuse(status, error):
@@ -29,8 +30,13 @@ def receive(request):
     )
     if sender is None:
         return _refuse(403, "unknown instance")
-    body = request.body
-    if len(body) > MAX_BODY:
+    limit = settings.FEDERATION_MAX_BODY_BYTES
+    # Read past DATA_UPLOAD_MAX_MEMORY_SIZE (request.body would refuse it): a forwarded report
+    # carries its attachments, up to FEDERATION_MAX_ATTACHMENT_BYTES, inside the signed body.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return _refuse(413, "message too large")
+    body = request.read(limit + 1)
+    if len(body) > limit:
         return _refuse(413, "message too large")
     try:
         wire.verify(sender.shared_secret, request.headers.get(wire.SIGNATURE_HEADER), body)
@@ -50,3 +56,25 @@ def receive(request):
     except actions.FederationRefused as exc:
         return _refuse(403, exc.message)
     return JsonResponse({"message_id": envelope["message_id"], "result": state, "error": error})
+
+
+@require_GET
+def directory(request):
+    """Answer a peer's signed GET with this instance's directory, signed with the pair's key."""
+    me = actions.self_instance()
+    slug = request.headers.get(wire.INSTANCE_HEADER, "")
+    asker = Instance.objects.filter(
+        slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN
+    ).first()
+    if me is None or asker is None:
+        return _refuse(403, "unknown instance")
+    try:
+        wire.verify(asker.shared_secret, request.headers.get(wire.SIGNATURE_HEADER), hubsync.REQUEST_BODY)
+    except wire.BadSignature as exc:
+        logger.warning("federation: refused a directory request from %s: %s", slug, exc)
+        return _refuse(401, str(exc))
+    body = wire.encode(hubsync.publish(me=me, asker=asker))
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response[wire.SIGNATURE_HEADER] = wire.sign(asker.shared_secret, int(time.time()), body)
+    response["Cache-Control"] = "no-store"
+    return response

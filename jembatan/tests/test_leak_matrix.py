@@ -500,6 +500,7 @@ API_STAFF_REPORT_ACTIONS = [
     "api:staff-close",
     "api:staff-mark-duplicate",
     "api:staff-note",
+    "api:staff-return-to-origin",
 ]
 API_STAFF_DISPOSITION_ACTIONS = [
     "api:staff-assign-liaison",
@@ -743,6 +744,8 @@ NOT_SHOWING_REPORTS = {
     "label only (a confidential report only to its reporter's own number)",
     "federation:messages": "signed peer-to-peer endpoint (POST only, HMAC per pair of instances): answers "
     "with the message id and the receiver's verdict, no report",
+    "federation:directory": "signed peer-to-peer GET (HMAC per pair of instances): the agency tree and "
+    "which instance hosts each agency, no report",
     "portal:region-search": "region names for the picker",
     "portal:region-children": "region names for the picker",
 }

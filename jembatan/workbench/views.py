@@ -1206,7 +1206,9 @@ def return_origin_view(request, tracking_number):
         report,
         "return_origin",
         form,
-        lambda data: federated.return_to_origin(report=report, actor=request.user, reason=data["reason"]),
+        lambda data: federated.return_to_origin(
+            report=report, actor=request.user, reason=data["reason"], expected_version=data["version"]
+        ),
         _("Laporan dikembalikan ke instans asal."),
     )
 

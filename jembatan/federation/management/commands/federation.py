@@ -5,7 +5,8 @@ federation self <id> <name>             name this instance in the network
 federation peer <id> <name> <url> [--secret S]   add or update a peer (prints a new key if none)
 federation peer <id> <name> <endpoint> --protocol sp4n-lapor --secret <key token>   the LAPOR! peer
 federation send-lapor <tracking number> --as <username>   send a verified report to SP4N-LAPOR!
-federation host <agency code> <id>      the agency lives on instance <id> (own id: here again)
+federation host <agency code> <id> [--subtree]   the agency (and those under it) lives on <id>
+federation sync [--hub ID] [--apply]    compare with the hub's directory; --apply makes the changes
 federation retry <message id>           send a message again now (also a dead one)
 federation park <message id>            stop trying a message; it stays as the record
 """
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Min, Q
 
 from jembatan.directory.models import Agency
-from jembatan.federation import actions
+from jembatan.federation import actions, hubsync
 from jembatan.federation.models import FederationMessage, InboundState, Instance, Protocol, ReceivedMessage
 from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxStatus
 from jembatan.reports.actions import ReportError
@@ -44,6 +45,10 @@ class Command(BaseCommand):
         host = sub.add_parser("host")
         host.add_argument("agency")
         host.add_argument("slug")
+        host.add_argument("--subtree", action="store_true", help="also every agency under it")
+        sync = sub.add_parser("sync")
+        sync.add_argument("--hub", default="", help="the peer to ask (default: FEDERATION_HUB)")
+        sync.add_argument("--apply", action="store_true", help="make the changes (default: only show them)")
         for name in ("retry", "park"):
             sub.add_parser(name).add_argument("message_id")
 
@@ -96,14 +101,28 @@ class Command(BaseCommand):
         if fresh:
             self.stdout.write(f"new shared key (give it to {slug} over a safe channel): {secret}")
 
-    def do_host(self, *, agency, slug, **options):
+    def do_host(self, *, agency, slug, subtree=False, **options):
         try:
             agency = Agency.objects.get(code=agency)
             instance = Instance.objects.get(slug=slug)
         except (Agency.DoesNotExist, Instance.DoesNotExist) as exc:
             raise CommandError(str(exc)) from None
-        actions.host_agency(agency=agency, instance=instance)
-        self.stdout.write(f"{agency.code} is hosted on {instance.slug}")
+        for each in Agency.objects.subtree(agency) if subtree else [agency]:
+            actions.host_agency(agency=each, instance=instance)
+            self.stdout.write(f"{each.code} is hosted on {instance.slug}")
+
+    def do_sync(self, *, hub, apply, **options):
+        try:
+            changes = hubsync.pull(hub=hub or None, apply=apply)
+        except (hubsync.SyncFailed, actions.FederationRefused) as exc:
+            raise CommandError(str(exc)) from None
+        for change, code, detail in changes:
+            if change != "unchanged":
+                shown = detail if isinstance(detail, str) else ""
+                self.stdout.write(f"  {change:<12} {code} {shown}".rstrip())
+        counts = {kind: sum(1 for c in changes if c[0] == kind) for kind in hubsync.CHANGES}
+        self.stdout.write(("applied: " if apply else "dry run (--apply to make the changes): ")
+                          + " ".join(f"{k}={v}" for k, v in counts.items()))  # fmt: skip
 
     def do_send_lapor(self, *, tracking_number, username, **options):
         try:

@@ -1,0 +1,232 @@
+"""The hub's directory of the network, and an instance keeping its host table in step with it.
+
+Every instance answers a signed GET with its directory: the instances it knows and, for each agency
+of its tree, the instance that hosts it (its own id unless a RemoteAgency row says otherwise). The
+national hub's answer is the one that counts: an instance with FEDERATION_HUB set pulls it every
+FEDERATION_SYNC_MINUTES (and on `manage.py federation sync`) and `actions.sync_directory` applies it.
+
+    GET {hub base_url}/federation/v1/directory
+    X-Jembatan-Instance: <asking instance>
+    X-Jembatan-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(pair key, "<t>.GET /federation/v1/directory")>
+
+    200 {"hub": "<id>", "for": "<asking id>", "instances": [...], "agencies": [...]}
+    X-Jembatan-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(pair key, "<t>." + raw body)>
+
+Both directions are signed with the key the pair shares and checked against the clock window, so
+a forged or replayed directory (an old one, or one made for another instance) is refused before
+anything is read from it: a directory decides where reports go.
+"""
+
+import http.client
+import json
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+
+from jembatan.accounts.models import StaffRole
+from jembatan.directory.models import Agency, AgencyKind
+from jembatan.federation import wire
+from jembatan.federation.models import Instance, Protocol, RemoteAgency
+
+PATH = "/federation/v1/directory"
+REQUEST_BODY = f"GET {PATH}".encode()
+MAX_DIRECTORY_BYTES = 32 * 1024 * 1024
+CHANGES = ("create", "host", "unhost", "local", "unreachable", "unchanged")
+
+
+class SyncFailed(Exception):
+    """The hub could not be asked, or its answer is not a directory signed for us."""
+
+
+# --- Publishing (the hub's side) ------------------------------------------------------------------------
+
+
+def publish(*, me, asker):
+    """This instance's directory, as the JSON-ready dict the GET answers `asker` with."""
+    hosts = {
+        row.agency_id: row.instance.slug
+        for row in RemoteAgency.objects.select_related("instance")
+        if row.instance.is_active
+    }
+    agencies = [
+        {
+            "code": agency.code,
+            "name": agency.name,
+            "kind": agency.kind,
+            "parent": agency.parent.code if agency.parent_id else None,
+            "region": agency.region_id,
+            "is_active": agency.is_active,
+            "host": hosts.get(agency.pk, me.slug),
+        }
+        for agency in Agency.objects.select_related("parent").order_by("path")
+    ]
+    instances = [
+        {"slug": i.slug, "name": i.name, "base_url": i.base_url, "is_active": i.is_active}
+        for i in Instance.objects.filter(protocol=Protocol.JEMBATAN).order_by("slug")  # not SP4N-LAPOR!
+    ]
+    return {
+        "hub": me.slug,
+        "for": asker.slug,
+        "generated_at": timezone.now().isoformat(),
+        "instances": instances,
+        "agencies": agencies,
+    }
+
+
+# --- Pulling (an instance's side) -----------------------------------------------------------------------
+
+
+def _connection(url):
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(
+            parts.hostname, parts.port or 443, timeout=settings.FEDERATION_TIMEOUT
+        )
+    if parts.scheme == "http" and settings.FEDERATION_ALLOW_HTTP:
+        return http.client.HTTPConnection(
+            parts.hostname, parts.port or 80, timeout=settings.FEDERATION_TIMEOUT
+        )
+    raise SyncFailed(f"hub URL must be https: {url}")
+
+
+def fetch(*, me, hub, now=None):
+    """Ask `hub` for its directory; return it once its signature, sender and addressee check out."""
+    url = hub.base_url.rstrip("/") + PATH
+    headers = {
+        "User-Agent": "Jembatan-federation/1",
+        wire.INSTANCE_HEADER: me.slug,
+        wire.SIGNATURE_HEADER: wire.sign(hub.shared_secret, int(now or time.time()), REQUEST_BODY),
+    }
+    conn = _connection(url)
+    try:
+        conn.request("GET", urlsplit(url).path, headers=headers)
+        response = conn.getresponse()
+        status, body = response.status, response.read(MAX_DIRECTORY_BYTES + 1)
+        signature = response.getheader(wire.SIGNATURE_HEADER)
+    except (OSError, http.client.HTTPException) as exc:
+        raise SyncFailed(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        conn.close()
+    if status != 200:
+        raise SyncFailed(f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}")
+    return read_answer(body, signature, me=me, hub=hub)
+
+
+def read_answer(body, signature, *, me, hub, now=None):
+    """The directory in a hub's signed answer, or raise SyncFailed (checked before it is parsed)."""
+    if len(body) > MAX_DIRECTORY_BYTES:
+        raise SyncFailed("the directory is too large")
+    try:
+        wire.verify(hub.shared_secret, signature, body, now=now)
+    except wire.BadSignature as exc:
+        raise SyncFailed(f"the hub's answer is refused: {exc}") from None
+    try:
+        directory = validated(json.loads(body.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SyncFailed(f"not a directory: {exc}") from None
+    if directory["hub"] != hub.slug or directory["for"] != me.slug:
+        raise SyncFailed("the directory was made by another hub or for another instance")
+    return directory
+
+
+def _text(value, limit):
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"bad value {str(value)[:40]!r}")
+    return value
+
+
+def validated(data):
+    """`data` if it has the shape of a directory, else raise ValueError."""
+    if not isinstance(data, dict) or not isinstance(data.get("agencies"), list):
+        raise ValueError("no agencies")
+    _text(data.get("hub"), 60), _text(data.get("for"), 60)
+    if not isinstance(data.get("instances"), list):
+        raise ValueError("no instances")
+    for item in data["instances"]:
+        _text(item.get("slug"), 60), _text(item.get("name"), 200)
+    for item in data["agencies"]:
+        _text(item.get("code"), 60), _text(item.get("name"), 200), _text(item.get("host"), 60)
+        _text(item.get("kind"), 24)
+        for name, limit in (("parent", 60), ("region", 20)):
+            if item.get(name) is not None:
+                _text(item[name], limit)
+        if not isinstance(item.get("is_active"), bool):
+            raise ValueError("bad is_active")
+    return data
+
+
+# --- What a directory changes here ----------------------------------------------------------------------
+
+
+def _local_paths():
+    """Paths of agencies where a person (not a peer's service account) holds an active staff role."""
+    return [
+        path
+        for path in StaffRole.objects.filter(
+            is_active=True, agency__isnull=False, user__federation_instance__isnull=True
+        ).values_list("agency__path", flat=True)
+    ]
+
+
+def is_local(agency, local_paths):
+    """Is `agency` worked here: one of its people, or a person of an agency above it, works here?"""
+    return any(agency.path.startswith(path) for path in local_paths)
+
+
+def plan(*, directory, me):
+    """The changes `directory` asks of this instance, as (change, code, detail) triples.
+
+    change is "create" (an agency the hub has and we lack), "host" (hosted on another instance:
+    new, or moved; detail = the instance), "unhost" (moved here, or deactivated at the hub),
+    "local" (the hub says another instance hosts an agency worked here: never overwritten),
+    "unreachable" (hosted on an instance we share no key with), or "unchanged".
+    """
+    agencies = {a.code: a for a in Agency.objects.all()}
+    rows = {r.agency.code: r.instance.slug for r in RemoteAgency.objects.select_related("agency", "instance")}
+    peers = {
+        p.slug
+        for p in Instance.objects.filter(is_self=False, is_active=True, protocol=Protocol.JEMBATAN).exclude(
+            shared_secret=""
+        )
+    }
+    local_paths = _local_paths()
+    changes, known = [], set(agencies)
+    for entry in directory["agencies"]:
+        code, host = entry["code"], entry["host"]
+        agency = agencies.get(code)
+        if agency is None:
+            creatable = entry["is_active"] and entry["kind"] in AgencyKind.values
+            if not creatable or (entry["parent"] is not None and entry["parent"] not in known):
+                continue
+            changes.append(("create", code, entry))
+            known.add(code)
+        current = rows.get(code)
+        if not entry["is_active"] or host == me.slug:
+            changes.append(("unhost", code, current) if current else ("unchanged", code, None))
+        elif current == host:
+            changes.append(("unchanged", code, host))
+        elif current is None and agency is not None and is_local(agency, local_paths):
+            changes.append(("local", code, host))
+        elif host not in peers:
+            changes.append(("unreachable", code, host))
+        else:
+            changes.append(("host", code, host))
+    return changes
+
+
+def pull(*, hub=None, apply=True, actor=None):
+    """Fetch the hub's directory and apply it (actions.sync_directory); return the changes."""
+    from jembatan.federation import actions  # actions uses plan() above
+
+    me = actions.self_instance()
+    if me is None:
+        raise SyncFailed("federation is not set up here (manage.py federation self)")
+    slug = hub or settings.FEDERATION_HUB
+    hubs = Instance.objects.filter(is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
+    hub = hubs.filter(slug=slug).first() if slug else None
+    if hub is None:
+        raise SyncFailed(f"no active peer {slug!r} to sync from (FEDERATION_HUB)")
+    directory = fetch(me=me, hub=hub)
+    return actions.sync_directory(hub=hub, directory=directory, actor=actor, apply=apply)
