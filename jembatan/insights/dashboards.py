@@ -951,6 +951,7 @@ def _league_columns(buckets):
         _("Terlambat sekarang"),
         _("Tren tepat waktu (poin)"),
         *[_("Tunggakan %(age)s") % {"age": text} for text, _a, _b in buckets],
+        # xgettext:no-python-format
         _("% selesai tepat waktu"),
         _("% tindak lanjut pertama ≤ 5 hk"),
         _("% verifikasi ≤ 3 hk"),
