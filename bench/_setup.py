@@ -128,3 +128,20 @@ def bulk_insert(vendor, cursor, table, columns, rows):
         return
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     cursor.executemany(sql, rows)
+
+
+class QueryTimer:
+    """Times every query a page makes (use with connection.execute_wrapper): `queries` holds
+    (seconds, sql) in order, `params` the parameters of each (for EXPLAIN)."""
+
+    def __init__(self):
+        self.queries = []
+        self.params = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((time.perf_counter() - started, sql))
+            self.params.append(params)

@@ -213,24 +213,12 @@ def _flush(batch, dispositions, offices, rng):
             )
 
 
-class QueryTimer:
-    def __init__(self):
-        self.queries = []
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.queries.append((time.perf_counter() - started, sql))
-
-
 def measure(client, url, runs):
     from django.db import connection
 
     times, timer = [], None
     for _ in range(runs):
-        timer = QueryTimer()
+        timer = _setup.QueryTimer()
         with connection.execute_wrapper(timer):
             started = time.perf_counter()
             response = client.get(url)

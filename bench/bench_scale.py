@@ -156,14 +156,13 @@ SLOW = []  # (seconds, where, sql) of each page's slowest query
 
 def fetch(client, url, runs=RUNS):
     """(seconds of each run, queries of the last) for GET url, after one warm-up request."""
-    import bench_workbench_queue as wb
     from django.db import connection
 
     first = client.get(url)
     assert first.status_code == 200, (url, first.status_code)
     seconds, timer = [], None
     for _i in range(runs):
-        timer = wb.QueryTimer()
+        timer = _setup.QueryTimer()
         with connection.execute_wrapper(timer):
             started = time.perf_counter()
             response = client.get(url)

@@ -58,20 +58,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-class QueryTimer:
-    """Times every query a page makes (connection.execute_wrapper)."""
-
-    def __init__(self):
-        self.queries = []
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.queries.append((time.perf_counter() - started, sql))
-
-
 def extras(now):
     """A national admin, escalations and this month's timeline rows, once per data set."""
     from django.db import connection, transaction
@@ -155,7 +141,7 @@ def fetch(client, url, runs):
     client.get(url)  # warm: template loading, the session, the page cache of the database
     times, cpu, timer = [], [], None
     for _i in range(runs):
-        timer = QueryTimer()
+        timer = _setup.QueryTimer()
         with connection.execute_wrapper(timer):
             started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)

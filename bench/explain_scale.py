@@ -24,18 +24,6 @@ USERS = {"coordinator": "bench.admin.kota", "liaison": "bench.penghubung.1"}
 SHOW = int(os.environ.get("EXPLAIN_SLOWEST", "2"))  # EXPLAIN_COLD=1: measure with an empty cache
 
 
-class Recorder:
-    def __init__(self):
-        self.queries = []
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.queries.append((time.perf_counter() - started, sql, params))
-
-
 def explain(sql, params):
     from django.db import connection
 
@@ -52,18 +40,19 @@ def page(client, path):
         from django.core.cache import cache
 
         cache.clear()  # the workbench menu's counts computed again, as after any action
-    recorder = Recorder()
+    recorder = _setup.QueryTimer()
     with connection.execute_wrapper(recorder):
         started = time.perf_counter()
         response = client.get(path)
         total = time.perf_counter() - started
     assert response.status_code == 200, (path, response.status_code)
-    in_queries = sum(s for s, _sql, _p in recorder.queries)
+    in_queries = sum(s for s, _sql in recorder.queries)
     count = len(recorder.queries)
     print(f"\n=== {path}: {total * 1000:.0f} ms, {count} queries, {in_queries * 1000:.0f} ms in them")
-    for seconds, sql, _params in recorder.queries:
+    for seconds, sql in recorder.queries:
         print(f"  {seconds * 1000:7.1f} ms  {sql[:150]}")
-    for seconds, sql, params in sorted(recorder.queries, key=lambda q: q[0], reverse=True)[:SHOW]:
+    timed = [(s, sql, p) for (s, sql), p in zip(recorder.queries, recorder.params, strict=True)]
+    for seconds, sql, params in sorted(timed, key=lambda q: q[0], reverse=True)[:SHOW]:
         print(f"\n--- EXPLAIN of the {seconds * 1000:.1f} ms query:\n{sql}\n{explain(sql, params)}")
 
 

@@ -217,45 +217,28 @@ def notify_reporter(*, report, template, event=None, extra=None, dedupe=None, ne
         return []
     language = reporter_language(report)
     if new and not extra:
+        # The worker writes the words at the send (render_for_reporter); the row keeps the code.
         code = _access_code_for(report, audience=Audience.REPORTER, template=template)
-        return _write_to_reporter(
-            report, routes, template=template, language=language, event=event, dedupe=dedupe, sensitive=[code]
-        )
-    with translation.override(language):
-        context, sensitive = report_context(
-            report, audience=Audience.REPORTER, template=template, extra=extra, new=new
-        )
+        render, sensitive = (lambda channel: None), [code]
+    else:
+        with translation.override(language):
+            context, sensitive = report_context(
+                report, audience=Audience.REPORTER, template=template, extra=extra, new=new
+            )
+
+        def render(channel):
+            return render_message(template, channel, language, context)
+
     created = []
     for channel, recipient in routes:
-        rendered = render_message(template, channel, language, context)
+        rendered = render(channel)
         notification = notify.write_message(
             channel=channel,
             recipient=recipient,
             template=template,
             language=language,
             rendered=rendered,
-            sensitive=sensitive,
-            scope=notify.message_scope(event, dedupe),
-            report=report,
-            event=event,
-            user=report.reporter if report.reporter_id else None,
-        )
-        if notification is not None:
-            created.append(notification)
-    return created
-
-
-def _write_to_reporter(report, routes, *, template, language, event, dedupe, sensitive):
-    """The outbox rows of a message the worker renders: addresses now, words at the send."""
-    created = []
-    for channel, recipient in routes:
-        notification = notify.write_message(
-            channel=channel,
-            recipient=recipient,
-            template=template,
-            language=language,
-            rendered=None,
-            renderer=REPORTER_RENDERER,
+            renderer=REPORTER_RENDERER if rendered is None else "",
             sensitive=sensitive,
             scope=notify.message_scope(event, dedupe),
             report=report,

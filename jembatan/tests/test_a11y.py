@@ -8,7 +8,6 @@ injects it into each page after it loaded; the app never serves it, so the stric
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 
 from jembatan.accounts.tests.factories import PASSWORD
 from jembatan.reports.tests import factories as rf
+from jembatan.tests.browser import chromium_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,37 +25,12 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = ((360, 740), (1280, 800))
 BLOCKING = {"serious", "critical"}
 DASHBOARDS = ("/data/peta/", "/data/kinerja/", "/data/tren/", "/data/laporan/", "/data/laporan-bulanan/")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # As in the portal's browser tests: only plain set-up code here and the live server's thread
-    # touch the database while Playwright's event loop runs in this thread.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture

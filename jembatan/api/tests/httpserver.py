@@ -5,10 +5,12 @@ bodies registered in `files`.
 """
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from jembatan.tests.loopback import LoopbackServer
 
 
-class LocalServer:
+class LocalServer(LoopbackServer):
     def __init__(self):
         self.received = []  # (path, headers, body)
         self.statuses = []  # consumed one per POST; 200 once empty
@@ -47,19 +49,8 @@ class LocalServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def base_url(self):
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        return False
+        return self.origin

@@ -14,12 +14,13 @@ import itertools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from jembatan.federation import lapor
+from jembatan.tests.loopback import LoopbackServer
 
 
-class FakeLapor:
+class FakeLapor(LoopbackServer):
     def __init__(self, *, token, token_name="KEYTOKEN", token_in="header", stall_seconds=2.5):
         self.token, self.token_name, self.token_in = token, token_name, token_in
         self.stall_seconds = stall_seconds
@@ -28,22 +29,11 @@ class FakeLapor:
         self.reports = []  # the bodies it took, each given a TrackingID
         self.tracking_ids = itertools.count(7_000_001)
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self):
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/api/integrasi/laporan"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        return False
+        return f"{self.origin}/api/integrasi/laporan"
 
     def judge(self, headers, body):
         """(status, answer) for one request, as the published shape allows us to say."""

@@ -31,6 +31,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jembatan.ops.demo import DEMO_PASSWORD, demo_totp_code
+from jembatan.tests.browser import chromium_browser
 from scripts.federation_instances import ROOT, Instance, prepare
 
 pytestmark = [pytest.mark.browser]
@@ -50,7 +51,6 @@ MINISTRY = "Kementerian Pekerjaan Umum"
 EMAIL = "warga.lembahanai@example.id"
 QUEUE = "/kerja/antrean/verifikasi/"
 ANSWER = "Tim Balai Besar Pelaksanaan Jalan Nasional Sumbar sudah memasang pengaman dan menimbun badan jalan."
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +88,8 @@ def network():
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 class People:

@@ -7,9 +7,8 @@ answers the GET with a signed directory.
 """
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 
 import pytest
@@ -23,6 +22,7 @@ from jembatan.federation.models import RemoteAgency
 from jembatan.federation.tests.test_federation import HUB_KEY, verified
 from jembatan.federation.tests.test_federation import w as w  # noqa: F401  (the fixture)
 from jembatan.reports.models import DispositionStatus
+from jembatan.tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,7 @@ def test_a_directory_from_another_hub_or_for_another_instance_changes_nothing(w)
 # --- Pulling over HTTP: the command and the periodic task -----------------------------------------------
 
 
-class FakeHubServer:
+class FakeHubServer(LoopbackServer):
     """The hub's side of the GET on 127.0.0.1: checks the request's signature, signs its answer."""
 
     def __init__(self, data, *, key=HUB_KEY, answer_key=HUB_KEY):
@@ -188,16 +188,12 @@ class FakeHubServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        super().__init__(Handler)
+        self.start()
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return self.origin
 
 
 @pytest.fixture

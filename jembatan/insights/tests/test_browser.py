@@ -3,7 +3,6 @@ office leader logs in and, on the first screen without scrolling, reads which ag
 and what is rising; the map is a map of the province's kabupaten/kota."""
 
 import datetime as dt
-import os
 import re
 
 import pytest
@@ -18,37 +17,15 @@ from jembatan.reports import actions
 from jembatan.reports.models import Classification
 from jembatan.reports.sweep import run_sla_sweep
 from jembatan.reports.tests import factories as f
+from jembatan.tests.browser import chromium_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in the test thread: only plain set-up code here and
-    # the live server's own thread touch the database (as scripts/test-browser.sh allows).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with chromium_browser() as browser:
+        yield browser
 
 
 def _late(w, agency, n, title):

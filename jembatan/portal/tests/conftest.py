@@ -1,22 +1,12 @@
 """Fixtures of the portal tests: a small government with citizens, and a real Chromium for the
 browser tests (Playwright's sync API against pytest-django's live_server)."""
 
-import os
 import uuid
 
 import pytest
 
 from jembatan.reports.tests import factories as rf
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
+from jembatan.tests.browser import chromium_browser
 
 
 @pytest.fixture(autouse=True)
@@ -41,30 +31,8 @@ def token():
 # sync Playwright sessions cannot be alive at once in one thread.
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in the test thread, and Django refuses ORM
-    # calls while one runs. Only this thread's plain set-up code and the live server's own thread
-    # touch the database, so the guard may be relaxed while the browser is open (as
-    # scripts/test-browser.sh does for the whole stage).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        yield from _launch(sync_playwright)
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def _launch(sync_playwright):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ Browser fixtures live here, not in a shared conftest: pytest only shares fixture
 and the portal's tests have their own.
 """
 
-import os
-
 import pytest
 from django.core.cache import cache
 
 from jembatan.reports.tests import factories as f
+from jembatan.tests.browser import chromium_browser
 
 
 @pytest.fixture(autouse=True)
@@ -38,26 +37,12 @@ def as_user(client):
     return login
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-
-
 # Module scope, not session: two sync Playwright sessions cannot be alive at once in one thread, and
 # the browser tests of other apps (portal, insights, federation) start their own.
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
