@@ -8,7 +8,7 @@ both are reduced to their root words ("berlubang", "lubangnya" and "lubang" all 
 
 - PostgreSQL: the built-in `indonesian` text search configuration (a Snowball stemmer) over
   title + description, stored in the generated column `reports_report.search_document` with a GIN
-  index on it (migration reports/0011). PostgreSQL computes the column on every INSERT and UPDATE
+  index on it (migration reports/0012). PostgreSQL computes the column on every INSERT and UPDATE
   (actions, imports, COPY), so it is never stale; a query reads the stored vector instead of
   stemming each candidate row's text again. `indonesian`, not `simple`: it is what the SQLite
   engine does too (roots, not surface words), and the stemmer strips only affixes, so names and
@@ -34,7 +34,7 @@ from django.db.models import Expression, Q
 from django.db.models.expressions import RawSQL
 
 SQLITE_TABLE = "reports_search"
-# The configuration the stored column is made with (migration 0011): the query must be parsed with
+# The configuration the stored column is made with (migration 0012): the query must be parsed with
 # the same one, or a query word's root differs from the stored roots.
 PG_CONFIG = "indonesian"
 PG_COLUMN = "search_document"

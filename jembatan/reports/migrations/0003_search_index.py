@@ -3,7 +3,7 @@
 
 from django.db import migrations
 
-# Frozen here: migration 0011 replaced this expression index with a stored column and its index.
+# Frozen here: migration 0012 replaced this expression index with a stored column and its index.
 OLD_PG_INDEX_SQL = (
     "CREATE INDEX IF NOT EXISTS report_search_idx ON reports_report USING gin "
     "(to_tsvector('indonesian'::regconfig, COALESCE(title, '') || ' ' || COALESCE(description, '')))"

@@ -82,6 +82,8 @@ def test_a_copy_held_here_shows_its_origin_and_number_and_offers_no_third_instan
     assert "Identitasnya tidak dikirim ke instans ini" in page and "akun terdaftar" not in page
     # The agency it was sent for was the origin verifier's choice, not the reporter's.
     assert "Diteruskan untuk" in page and "Instansi pilihan pelapor" not in page
+    # It came over the federation, not from a LAPOR! export file ("Impor").
+    assert "Federasi (dari instans lain)" in page and "<dd>Impor</dd>" not in page
     # Disposing a copy on to a third instance is refused, so it is not offered.
     assert remote_options(page) == []
     assert "Kembalikan ke Hub Nasional (bukan wewenang)" in page
