@@ -239,7 +239,8 @@ def _post(message):
         raise outbox.SendFailed("no SP4N-LAPOR! key token is configured for this peer", permanent=True)
     body, headers = _request(message)
     status, data = _exchange(peer.base_url, body, headers)
-    text = data[:300].decode("utf-8", "replace")
+    # LAPOR! may quote a refused key token back in its error: it never reaches last_error or a log.
+    text = data.decode("utf-8", "replace").replace(peer.shared_secret, "[KEYTOKEN]")[:300]
     if status in (400, 401, 403, 422):
         raise outbox.SendFailed(f"HTTP {status}: {text}", permanent=True, response_status=status)
     if not 200 <= status < 300:

@@ -67,9 +67,13 @@ class FakeLapor(LoopbackServer):
                 if step == "timeout":
                     time.sleep(fake.stall_seconds)
                     return  # dropped: the client gave up long ago, nothing was taken
-                status, answer = (
-                    (500, {"error": "internal error"}) if step == "500" else fake.judge(self.headers, body)
-                )
+                if step == "echo-token":  # some APIs quote the refused key back in their error
+                    given = self.headers.get(fake.token_name) or body.decode("utf-8", "replace")
+                    status, answer = 401, {"error": f"invalid KEYTOKEN {given!r}"}
+                else:
+                    status, answer = (
+                        (500, {"error": "internal error"}) if step == "500" else fake.judge(self.headers, body)
+                    )
                 payload = json.dumps(answer).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

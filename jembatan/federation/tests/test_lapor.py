@@ -263,3 +263,19 @@ def test_lapor_status_labels_map_back_to_jembatan_statuses():
     assert lapor.status_from_lapor("sesuatu yang lain") is None and lapor.status_from_lapor(None) is None
     for status, label in lapor.STATUS_LABELS.items():
         assert lapor.status_from_lapor(label) == status
+
+
+def test_a_token_lapor_quotes_back_in_its_error_is_never_recorded(w, fake, settings, caplog):
+    for place in ("header", "body"):
+        settings.LAPOR_TOKEN_IN = place
+        fake.script = ["echo-token"]
+        message = federated.send_to_lapor(report=verified(w), actor=w.verifier)
+
+        assert delivery.deliver(message.pk) is False
+        assert TOKEN in fake.requests[-1][2].decode("utf-8") + json.dumps(fake.requests[-1][1])
+        message.refresh_from_db()
+        assert message.status == OutboxStatus.FAILED and "HTTP 401" in message.last_error
+        assert TOKEN not in message.last_error
+        out = StringIO()
+        call_command("federation", "status", stdout=out)
+        assert TOKEN not in out.getvalue() and TOKEN not in caplog.text
