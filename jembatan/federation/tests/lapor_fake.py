@@ -70,10 +70,10 @@ class FakeLapor(LoopbackServer):
                 if step == "echo-token":  # some APIs quote the refused key back in their error
                     given = self.headers.get(fake.token_name) or body.decode("utf-8", "replace")
                     status, answer = 401, {"error": f"invalid KEYTOKEN {given!r}"}
+                elif step == "500":
+                    status, answer = 500, {"error": "internal error"}
                 else:
-                    status, answer = (
-                        (500, {"error": "internal error"}) if step == "500" else fake.judge(self.headers, body)
-                    )
+                    status, answer = fake.judge(self.headers, body)
                 payload = json.dumps(answer).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
