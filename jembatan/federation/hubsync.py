@@ -144,6 +144,8 @@ def validated(data):
     _text(data.get("hub"), 60), _text(data.get("for"), 60)
     if not isinstance(data.get("instances"), list):
         raise ValueError("no instances")
+    if not all(isinstance(item, dict) for item in data["instances"] + data["agencies"]):
+        raise ValueError("an entry is not an object")
     for item in data["instances"]:
         _text(item.get("slug"), 60), _text(item.get("name"), 200)
     for item in data["agencies"]:
@@ -192,22 +194,25 @@ def plan(*, directory, me):
         )
     }
     local_paths = _local_paths()
-    changes, known = [], set(agencies)
+    changes, known, new_local = [], set(agencies), set()
     for entry in directory["agencies"]:
-        code, host = entry["code"], entry["host"]
+        code, host, parent = entry["code"], entry["host"], entry["parent"]
         agency = agencies.get(code)
         if agency is None:
             creatable = entry["is_active"] and entry["kind"] in AgencyKind.values
-            if not creatable or (entry["parent"] is not None and entry["parent"] not in known):
+            if not creatable or (parent is not None and parent not in known):
                 continue
             changes.append(("create", code, entry))
             known.add(code)
+            # A new office under an agency worked here is worked here too (is_local): never remote.
+            if parent in new_local or (parent in agencies and is_local(agencies[parent], local_paths)):
+                new_local.add(code)
         current = rows.get(code)
         if not entry["is_active"] or host == me.slug:
             changes.append(("unhost", code, current) if current else ("unchanged", code, None))
         elif current == host:
             changes.append(("unchanged", code, host))
-        elif current is None and agency is not None and is_local(agency, local_paths):
+        elif current is None and (code in new_local or agency is not None and is_local(agency, local_paths)):
             changes.append(("local", code, host))
         elif host not in peers:
             changes.append(("unreachable", code, host))

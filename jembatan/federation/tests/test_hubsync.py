@@ -237,3 +237,32 @@ def test_an_answer_signed_with_the_wrong_key_changes_nothing(w, hub_server):
     with pytest.raises(CommandError, match="refused"):
         call_command("federation", "sync", "--hub", "hub", "--apply", stdout=StringIO())
     assert hosted("kemen-pu") == "pu"
+
+
+def test_a_new_agency_under_one_worked_here_is_created_here_but_never_hosted_elsewhere(w):
+    # The rule "an agency worked here is never made remote" covers its sub-agencies (is_local): a
+    # directory cannot get round it by adding a new office under the city and hosting it on pu,
+    # which would send the city's citizens' reports for that office to another instance.
+    changes = federated.sync_directory(
+        hub=w.hub,
+        directory=directory(entry("padang-dinas-baru", "pu", parent=w.padang.code, kind=AgencyKind.DINAS)),
+    )
+    assert ("create", "padang-dinas-baru", changes[0][2]) in changes
+    assert ("local", "padang-dinas-baru", "pu") in changes
+    assert Agency.objects.get(code="padang-dinas-baru").parent == w.padang
+    assert hosted("padang-dinas-baru") is None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"instances": ["pu"]},
+        {"agencies": ["kemen-pu"]},
+        {"agencies": [{**entry("kemen-x", "hub"), "name": "x" * 201}]},
+        {"agencies": [{**entry("kemen-x", "hub"), "is_active": "ya"}]},
+    ],
+)
+def test_a_signed_directory_of_the_wrong_shape_is_refused_as_such(w, broken):
+    body, signature = signed({**directory(entry("kemen-pu", "hub")), **broken})
+    with pytest.raises(hubsync.SyncFailed, match="not a directory"):
+        hubsync.read_answer(body, signature, me=w.me, hub=w.hub)
