@@ -80,3 +80,18 @@ def test_a_short_reason_is_a_field_error_and_a_stale_version_a_conflict(w, clien
     stale = api.post(url(report), {"reason": REASON, "expected_version": report.version + 5}, format="json")
     assert stale.status_code == 409
     assert not FederationMessage.objects.exists()
+
+
+def test_an_officer_who_cannot_see_the_copy_learns_nothing_of_it(w, client):
+    from jembatan.directory.models import AgencyKind
+    from jembatan.directory.tests.factories import make_agency
+
+    report = held_copy(w, client)
+    elsewhere = make_agency("Kota Bukittinggi", kind=AgencyKind.PEMKAB_PEMKOT, code="bukittinggi")
+    api = keyed(elsewhere, Role.ADMIN_INSTANSI)
+    existing = api.post(url(report), {"reason": REASON}, format="json")
+    missing = api.post(url(report).replace(report.tracking_number, "JBT-0000-000000"), {"reason": REASON},
+                       format="json")  # fmt: skip
+    assert existing.status_code == missing.status_code == 404
+    assert existing.json() == missing.json()
+    assert not FederationMessage.objects.exists()
