@@ -125,3 +125,36 @@ def test_the_copys_files_are_for_its_officers_only_never_the_public(w, client):
     client.force_login(w.verifier)  # the copy's verifier (Pemkot Padang)
     response = client.get(f"/lampiran/{item.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+def _png_claiming(width, height):
+    """A tiny PNG whose header claims `width` x `height` pixels (a decompression bomb's shape)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_forwarded_image_claiming_huge_dimensions_is_refused_without_decoding(w, client):
+    message = envelope("report_forwarded", 1, forwarded(w, attachments=[wired(_png_claiming(60000, 60000))]))
+    assert send(client, "hub", HUB_KEY, message).json()["result"] == "rejected"
+    assert not Report.objects.exists() and not Attachment.objects.exists()
+
+
+def test_a_forwarded_file_name_cannot_choose_where_it_is_stored(w, client):
+    hostile = "../../../../etc/" + "a" * 300 + "\\..\\passwd.png"
+    message = envelope("report_forwarded", 1, forwarded(w, attachments=[wired(png(), name=hostile)]))
+    assert send(client, "hub", HUB_KEY, message).json()["result"] == "applied"
+    item = Attachment.objects.get()
+    assert ".." not in item.file.name and "passwd" not in item.file.name
+    assert item.file.name.startswith("attachments/")
+    assert "/" not in item.original_name and "\\" not in item.original_name and len(item.original_name) <= 200
