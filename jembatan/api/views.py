@@ -319,7 +319,7 @@ def public_reports(request):
     if query.get("status"):
         closed = Q(status__in=presenters.OPEN311_CLOSED)
         reports = reports.filter(closed if query["status"] == "closed" else ~closed)
-    reports = search_reports(reports, query.get("q", "")).order_by("-submitted_at", "-pk")
+    reports = search_reports(reports, query.get("q", ""), public=True).order_by("-submitted_at", "-pk")
     rows, present = _summaries(reports)
     return Response(paginate(request, rows, s.ReportSummarySerializer, query, present=present))
 

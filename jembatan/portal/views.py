@@ -617,7 +617,7 @@ def filtered_public_reports(data):
         return form, reports.none()
     f = form.cleaned_data
     if f["q"]:
-        reports = search_reports(reports, f["q"])
+        reports = search_reports(reports, f["q"], public=True)
     if f["kategori"]:
         reports = reports.filter(Q(category_id=f["kategori"]) | Q(category__parent_id=f["kategori"]))
     if f["wilayah"]:

@@ -33,6 +33,8 @@ from django.db import connections
 from django.db.models import Expression, Q
 from django.db.models.expressions import RawSQL
 
+from jembatan.reports import pii
+
 SQLITE_TABLE = "reports_search"
 # The configuration the stored column is made with (migration 0012): the query must be parsed with
 # the same one, or a query word's root differs from the stored roots.
@@ -93,14 +95,30 @@ def query_words(text):
     return list(dict.fromkeys(kept or words))[:MAX_QUERY_WORDS]
 
 
-def search_reports(queryset, text):
-    """Filter `queryset` to reports matching `text` (words AND-ed; a tracking number matches exactly)."""
+def public_query(text):
+    """`text` without the personal data public pages hide: a NIK, a phone number, an e-mail address,
+    coordinates, a name after "nama saya", or any word of five digits or more (what pii.py needs to
+    see one). The index holds the texts as written, so a public search for a hidden number would
+    otherwise tell anyone which complaint carries it."""
+    text = (text or "").strip()
+    if _TRACKING.fullmatch(text):
+        return text
+    text = pii.replace_spans(text, pii.detect_personal_data(text), lambda span: " ")
+    return " ".join(word for word in text.split() if sum(c.isdigit() for c in word) < 5)
+
+
+def search_reports(queryset, text, *, public=False):
+    """Filter `queryset` to reports matching `text` (words AND-ed; a tracking number matches exactly).
+
+    `public`: a search anyone may make (portal, public API): personal data in the query is not
+    searched for (public_query), and a query that was only that finds nothing.
+    """
     text = (text or "").strip()
     if not text:
         return queryset
     if _TRACKING.fullmatch(text):
         return queryset.filter(tracking_number=text.lstrip("#"))
-    words = query_words(text)
+    words = query_words(public_query(text) if public else text)
     if not words:
         return queryset.none()
     vendor = connections[queryset.db].vendor

@@ -128,3 +128,18 @@ def test_a_text_changed_outside_the_actions_is_found_once_indexed(reports):
         assert found("posyandu") == set()
         search.rebuild_index()
         assert found("posyandu") == {"Pelayanan posyandu lambat"}
+
+
+@pytest.mark.parametrize("query", ["081234567890", "1371012345678901", "budi.santoso@example.co.id"])
+def test_the_public_search_does_not_find_a_report_by_the_personal_data_it_hides(w, client, query):
+    # The public page shows "[nomor telepon disembunyikan]": matching the hidden number would tell
+    # anyone who wrote which complaint (type a neighbour's phone number, see their report).
+    report = rf.disposed(
+        w,
+        title="Jalan berlubang di depan rumah",
+        description="Hubungi 081234567890, NIK 1371012345678901, e-mail budi.santoso@example.co.id.",
+    )
+    assert Report.objects.public().filter(pk=report.pk).exists()
+    assert client.get("/laporan/", {"q": "berlubang"}).content.decode().count(report.tracking_number) >= 1
+    assert report.tracking_number not in client.get("/laporan/", {"q": query}).content.decode()
+    assert report.tracking_number not in client.get("/api/v1/reports/", {"q": query}).content.decode()
