@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from jembatan.directory.models import Region, RegionLevel, region_ancestor_codes
 from jembatan.jobs import destinations, outbox
 from jembatan.reports.models import Channel, Classification, Status
+from jembatan.reports.pii import stored_redaction
 
 # LAPOR!'s export columns (intake/lapor.py COLUMNS): the keys of the body by default.
 TITLE = "Judul Laporan"
@@ -125,8 +126,7 @@ def render(report):
         raise outbox.SendFailed("confidential reports are never sent to SP4N-LAPOR!", permanent=True)
     day, clock = _when(report)
     values = {
-        "title": report.title,
-        "text": report.description,
+        **_texts(report),
         # Anonymous: no identity at all. Otherwise the name only, as LAPOR!'s export shows it.
         "reporter": "" if report.is_anonymous else (report.reporter_name or _account_name(report)),
         "classification": CLASSIFICATION_LABELS.get(report.classification, ""),
@@ -142,6 +142,15 @@ def render(report):
     }
     names = field_names()
     return {names[key]: value for key, value in values.items()}
+
+
+def _texts(report):
+    """Title and text as LAPOR! gets them: an anonymous reporter's own name, NIK, phone number or
+    e-mail written into them is redacted (pii.py, as on the public page), since an anonymous
+    identity never leaves; a named report's texts go as written, for LAPOR!'s officers."""
+    if report.is_anonymous:
+        return {"title": stored_redaction(report.title), "text": stored_redaction(report.description)}
+    return {"title": report.title, "text": report.description}
 
 
 def _account_name(report):
@@ -175,9 +184,12 @@ def _request(message):
     """(body bytes, headers) of one message: the rendered report and the key token."""
     peer = message.destination
     body = dict(message.payload)
-    if message.link.report.is_anonymous:  # made anonymous after it was queued: no name leaves
+    report = message.link.report
+    if report.is_anonymous:  # made anonymous after it was queued: no name leaves, in any field
         names = field_names()
         body[names["reporter"]], body[names["type"]] = "", "Anonim"
+        texts = _texts(report)
+        body[names["title"]], body[names["text"]] = texts["title"], texts["text"]
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "Accept": "application/json",

@@ -279,3 +279,22 @@ def test_a_token_lapor_quotes_back_in_its_error_is_never_recorded(w, fake, setti
         out = StringIO()
         call_command("federation", "status", stdout=out)
         assert TOKEN not in out.getvalue() and TOKEN not in caplog.text
+
+
+def test_an_anonymous_reporters_own_details_in_the_text_do_not_leave_either(w, fake):
+    text = (
+        "Nama saya Siti Rahmawati, hubungi 081234567890 atau siti@example.id. Jalan di depan rumah berlubang."
+    )
+    report = verified(w, is_anonymous=True, description=text)
+    message = federated.send_to_lapor(report=report, actor=w.verifier)
+    assert delivery.deliver(message.pk) is True
+    sent = fake.requests[0][2].decode("utf-8")
+    assert not [secret for secret in ("Rahmawati", "081234567890", "siti@example.id") if secret in sent]
+    assert "berlubang" in fake.reports[0]["Isi Laporan Awal"]
+
+    # Made anonymous after it was queued: the text that leaves is redacted then.
+    named = verified(w, description=text)
+    later = federated.send_to_lapor(report=named, actor=w.verifier)
+    Report.objects.filter(pk=named.pk).update(is_anonymous=True)
+    assert delivery.deliver(later.pk) is True
+    assert "081234567890" not in fake.requests[-1][2].decode("utf-8")
