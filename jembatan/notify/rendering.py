@@ -48,6 +48,9 @@ KINDS = {
     "follow_up_posted": MessageKind(_REPORTER, has_sms=True),
     "report_closed": MessageKind(_REPORTER, has_sms=True),
     "report_archived": MessageKind(_REPORTER, has_sms=True),
+    # A merge undone within its window (reports.actions.unmerge_report): the "merged" message the
+    # reporter already has is taken back.
+    "merge_undone": MessageKind(_REPORTER, has_sms=True),
     # Worded neutrally, so it can tell the reporter and the officers alike.
     "report_reopened": MessageKind(frozenset({Audience.REPORTER, Audience.STAFF}), has_sms=True),
     # The original's news to its other voices: followers, supporters, reporters of merged reports.

@@ -33,7 +33,7 @@ def test_the_catalogue_has_every_message_the_lifecycle_needs():
         "report_closed", "report_archived", "report_reopened", "reply_received", "disposition_new",
         "liaison_assigned", "disposition_returned", "sla_reminder", "sla_escalation", "ombudsman_flag",
         "one_time_code", "password_reset_code", "work_late", "registration_attempt",
-        "voice_follow_up", "voice_closed",
+        "voice_follow_up", "voice_closed", "merge_undone",
     }  # fmt: skip
 
 

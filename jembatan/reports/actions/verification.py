@@ -317,7 +317,7 @@ def unmerge_report(*, report, actor, expected_version=None):
             visibility=Visibility.INTERNAL,
             data={"duplicate": report.tracking_number, "supporters_removed": removed},
         )
-        _record(
+        event = _record(
             report,
             actor=actor,
             action=EventAction.DUPLICATE_UNMERGED,
@@ -325,6 +325,8 @@ def unmerge_report(*, report, actor, expected_version=None):
             visibility=Visibility.PUBLIC,
             data={"original": original.tracking_number},
         )
+        # The reporter was told it was merged (report_archived): told now that it is not.
+        notify.notify_reporter(report=report, template="merge_undone", event=event)
     return report
 
 

@@ -7,9 +7,11 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from jembatan.notify.models import Notification
 from jembatan.reports import actions
 from jembatan.reports.events import EventAction
 from jembatan.reports.models import DispositionStatus, Event, Status, Support, Visibility
+from jembatan.reports.notifications import reporter_routes
 from jembatan.reports.tests import factories as f
 from jembatan.workbench.models import Claim
 from jembatan.workbench.tests.helpers import at
@@ -113,6 +115,10 @@ def test_a_merge_can_be_undone_for_a_while_and_the_backers_go_back(w):
     event = Event.objects.get(report=dup, action=EventAction.DUPLICATE_UNMERGED)
     assert event.visibility == Visibility.PUBLIC and event.data["original"] == original.tracking_number
     assert Event.objects.filter(report=original, action=EventAction.DUPLICATE_UNMERGED).exists()
+    # The reporter had been told it was merged; now told it is not (one message per channel).
+    told = Notification.objects.filter(report=dup, template="merge_undone")
+    assert told.count() == len(reporter_routes(dup)) >= 1
+    assert {n.recipient for n in told} == {recipient for _channel, recipient in reporter_routes(dup)}
 
 
 @override_settings(WORKBENCH_UNMERGE_MINUTES=15)
