@@ -22,7 +22,8 @@ setup: $(VENV)/.installed
 	@JEMBATAN_ENV=development $(PY) manage.py migrate --no-input -v0
 	@JEMBATAN_ENV=development $(PY) manage.py load_regions --if-empty
 	@JEMBATAN_ENV=development $(PY) manage.py seed_demo
-	@JEMBATAN_ENV=development $(PY) manage.py seed_demo_reports
+	@# The demo reports' messages link to where `make run` will serve them (HOST/PORT, or SITE_URL).
+	@JEMBATAN_ENV=development SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_demo_reports
 	@JEMBATAN_ENV=development $(PY) manage.py triage train --if-none --note demo >/dev/null && echo "Model triase siap."
 	@JEMBATAN_ENV=development $(PY) manage.py rebuild_rollups --no-progress
 	@JEMBATAN_ENV=development $(PY) manage.py publish_open_data
