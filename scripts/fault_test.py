@@ -487,12 +487,12 @@ from jembatan.jobs.models import Heartbeat
 from jembatan.jobs import heartbeats
 import jembatan.triage.tasks as t, jembatan.insights.tasks as i, jembatan.reports.tasks as r
 import jembatan.api.tasks as a, jembatan.intake.tasks as n, jembatan.accounts.tasks as c
-import jembatan.ops.tasks as o
+import jembatan.ops.tasks as o, jembatan.federation.tasks as f
 start = timezone.now()
 tasks = [r.sla_sweep_task, i.refresh_rollups_task, i.topic_clusters_task, i.publish_open_data_task,
          i.monthly_report_task, t.retrain_triage_model_task, a.purge_webhook_deliveries_task,
          a.purge_idempotency_records_task, n.fetch_mail_task, n.purge_inbound_log_task,
-         c.prune_login_attempts_task, o.watch_heartbeats_task]
+         c.prune_login_attempts_task, o.watch_heartbeats_task, f.sync_directory_task]
 for task in tasks:
     task.call_local()
 beats = {b.name: b for b in Heartbeat.objects.all()}
