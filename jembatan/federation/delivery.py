@@ -31,19 +31,6 @@ def max_attempts():
     return settings.FEDERATION_MAX_ATTEMPTS
 
 
-def _connection(url):
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return http.client.HTTPSConnection(
-            parts.hostname, parts.port or 443, timeout=settings.FEDERATION_TIMEOUT
-        )
-    if parts.scheme == "http" and settings.FEDERATION_ALLOW_HTTP:
-        return http.client.HTTPConnection(
-            parts.hostname, parts.port or 80, timeout=settings.FEDERATION_TIMEOUT
-        )
-    raise outbox.SendFailed(f"peer URL must be https: {url}")
-
-
 def post(message, *, now=None):
     """POST one message to its destination; return (HTTP status, the peer's JSON answer)."""
     me = Instance.objects.get(is_self=True)
@@ -57,7 +44,9 @@ def post(message, *, now=None):
         wire.INSTANCE_HEADER: me.slug,
         wire.SIGNATURE_HEADER: wire.sign(peer.shared_secret, int(now or time.time()), body),
     }
-    conn = _connection(url)
+    conn = wire.connection(url)
+    if conn is None:
+        raise outbox.SendFailed(f"peer URL must be https: {url}")
     try:
         conn.request("POST", urlsplit(url).path, body=body, headers=headers)
         response = conn.getresponse()

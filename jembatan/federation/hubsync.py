@@ -78,19 +78,6 @@ def publish(*, me, asker):
 # --- Pulling (an instance's side) -----------------------------------------------------------------------
 
 
-def _connection(url):
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return http.client.HTTPSConnection(
-            parts.hostname, parts.port or 443, timeout=settings.FEDERATION_TIMEOUT
-        )
-    if parts.scheme == "http" and settings.FEDERATION_ALLOW_HTTP:
-        return http.client.HTTPConnection(
-            parts.hostname, parts.port or 80, timeout=settings.FEDERATION_TIMEOUT
-        )
-    raise SyncFailed(f"hub URL must be https: {url}")
-
-
 def fetch(*, me, hub, now=None):
     """Ask `hub` for its directory; return it once its signature, sender and addressee check out."""
     url = hub.base_url.rstrip("/") + PATH
@@ -99,7 +86,9 @@ def fetch(*, me, hub, now=None):
         wire.INSTANCE_HEADER: me.slug,
         wire.SIGNATURE_HEADER: wire.sign(hub.shared_secret, int(now or time.time()), REQUEST_BODY),
     }
-    conn = _connection(url)
+    conn = wire.connection(url)
+    if conn is None:
+        raise SyncFailed(f"hub URL must be https: {url}")
     try:
         conn.request("GET", urlsplit(url).path, headers=headers)
         response = conn.getresponse()

@@ -12,9 +12,11 @@ time and refuses a timestamp outside FEDERATION_CLOCK_WINDOW_SECONDS of its own 
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -84,3 +86,18 @@ def decode(body):
         if not isinstance(data[name], str) or not data[name] or len(data[name]) > 60:
             raise ValueError(f"bad {name}")
     return data
+
+
+def connection(url):
+    """An HTTP(S) connection to a peer's URL, or None when the URL may not be used: https only,
+    plain http only with FEDERATION_ALLOW_HTTP (development and the test stages)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(
+            parts.hostname, parts.port or 443, timeout=settings.FEDERATION_TIMEOUT
+        )
+    if parts.scheme == "http" and settings.FEDERATION_ALLOW_HTTP:
+        return http.client.HTTPConnection(
+            parts.hostname, parts.port or 80, timeout=settings.FEDERATION_TIMEOUT
+        )
+    return None
