@@ -306,7 +306,7 @@ class SweepBench:
     def bulk_insert(self, table, columns, rows):
         """Insert `rows` without the secondary indexes (rebuilt once at the end: much faster)."""
         with self.connection.cursor() as cursor:
-            indexes = self.secondary_indexes(cursor, table)
+            indexes = _setup.secondary_indexes(cursor, table, self.vendor)
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             if self.vendor == "postgresql":
@@ -330,23 +330,6 @@ class SweepBench:
                     cursor.executemany(sql, batch)
             for _name, definition in indexes:
                 cursor.execute(definition)
-
-    def secondary_indexes(self, cursor, table):
-        if self.vendor == "postgresql":
-            cursor.execute(
-                """SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
-                   JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-                   WHERE t.relname = %s
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)""",
-                [table],
-            )
-        else:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [table],
-            )
-        return cursor.fetchall()
 
     def after_load(self):
         with self.connection.cursor() as cursor:

@@ -31,15 +31,6 @@ WORK = Path(os.environ.get("JEMBATAN_SCREENSHOTS_DIR", "/tmp/jembatan-screenshot
 OUT = ROOT / "screenshots"
 WIDTHS = (360, 1280)
 DEMO_PASSWORD = "jembatan-demo-2026"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def environment():
@@ -215,13 +206,9 @@ def shoot(base, env):
     import django
 
     django.setup()
-    from playwright.sync_api import sync_playwright
+    from jembatan.tests.browser import chromium_browser  # the one Chromium launch of the browser tests
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+    with chromium_browser() as browser:
         for width in WIDTHS:
             context = browser.new_context(
                 viewport={"width": width, "height": 800}, base_url=base, locale="id-ID"
@@ -233,7 +220,6 @@ def shoot(base, env):
         )
         staff_walk(context.new_page())
         context.close()
-        browser.close()
 
 
 def save(page, name, width=None):
