@@ -326,8 +326,9 @@ def run(started, gateway, server, worker):
                     break
                 time.sleep(0.01)
             rounds += 1
-            if rounds == 2:
-                # SIGTERM mid-send: the message must finish, not go out again later.
+            if rounds == 1:
+                # SIGTERM mid-send, first: the loop ends with the intake, and on a quick run there
+                # was no second round (graceful=None). The message must finish, not go out again later.
                 sigterm["keys"] = flying
                 os.kill(worker.proc.pid, signal.SIGTERM)
                 try:
@@ -478,27 +479,19 @@ def _alive(owner):
     return True
 
 
-# Runs each periodic task once (not the every-minute ones, checked on their schedule) and prints
-# the name of any that did not record a success: a stranded lease would show here.
+# Runs each registered periodic task once (not the every-minute ones, checked on their schedule)
+# and prints the name of any that did not record a success: a stranded lease would show here.
 RUN_ALL_PERIODIC = """
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY
 from jembatan.jobs.models import Heartbeat
 from jembatan.jobs import heartbeats
-import jembatan.triage.tasks as t, jembatan.insights.tasks as i, jembatan.reports.tasks as r
-import jembatan.api.tasks as a, jembatan.intake.tasks as n, jembatan.accounts.tasks as c
-import jembatan.ops.tasks as o, jembatan.federation.tasks as f
+heartbeats.discover()  # every app's tasks.py: the registry knows every periodic task and its body
 start = timezone.now()
-tasks = [r.sla_sweep_task, i.refresh_rollups_task, i.topic_clusters_task, i.publish_open_data_task,
-         i.monthly_report_task, t.retrain_triage_model_task, a.purge_webhook_deliveries_task,
-         a.purge_idempotency_records_task, n.fetch_mail_task, n.purge_inbound_log_task,
-         c.prune_login_attempts_task, o.watch_heartbeats_task, f.sync_directory_task]
-for task in tasks:
-    task.call_local()
+slow = {name: entry for name, entry in heartbeats.REGISTRY.items() if entry.period.total_seconds() > 60}
+for entry in slow.values():
+    entry.run()
 beats = {b.name: b for b in Heartbeat.objects.all()}
-for name, entry in heartbeats.REGISTRY.items():
-    if entry.period.total_seconds() <= 60:
-        continue
+for name in slow:
     beat = beats.get(name)
     if beat is None or beat.last_succeeded_at is None or beat.last_succeeded_at < start:
         print(f"NOT-RUN:{name}")

@@ -7,6 +7,7 @@ say so and tell the sysadmins.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,13 +26,14 @@ class Registered:
     name: str
     period: timedelta
     watched: bool  # falling behind makes /readyz fail and alerts the sysadmins
+    run: Callable[[], object] | None = None  # the task's body under its lease (periodic_work)
 
 
 REGISTRY: dict[str, Registered] = {}
 
 
-def register(name, *, period, watched=False):
-    REGISTRY[name] = Registered(name, period, watched)
+def register(name, *, period, watched=False, run=None):
+    REGISTRY[name] = Registered(name, period, watched, run)
 
 
 _discovered = False

@@ -22,7 +22,6 @@ def periodic_work(name, *, period, exclusive=True, watched=False, ttl=leases.DEF
     """
     if not isinstance(period, timedelta):
         raise TypeError("period must be a timedelta")
-    heartbeats.register(name, period=period, watched=watched)
 
     def decorator(fn):
         @functools.wraps(fn)
@@ -36,6 +35,7 @@ def periodic_work(name, *, period, exclusive=True, watched=False, ttl=leases.DEF
                 logger.info("%s not run: another worker holds its lease", name)
                 return None
 
+        heartbeats.register(name, period=period, watched=watched, run=wrapper)
         return wrapper
 
     return decorator
