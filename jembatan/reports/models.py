@@ -390,15 +390,7 @@ class Report(models.Model):
             models.Index(
                 fields=["-submitted_at", "-id"],
                 condition=models.Q(is_confidential=False)
-                & ~models.Q(
-                    status__in=[
-                        "belum_terverifikasi",
-                        "menunggu_kelengkapan",
-                        "diarsipkan_admin",
-                        "diarsipkan_sistem",
-                        "diarsipkan_pelapor",
-                    ]
-                ),
+                & ~models.Q(status__in=[*VERIFICATION_STATUSES, *ARCHIVED_STATUSES]),
                 name="report_public_listing",
             ),
         ]
