@@ -8,8 +8,8 @@ The data set: 100,000 reports over two years in Sumatera Barat's 19 kabupaten/ko
 and texts taken from real LAPOR! reports (shared/data/lapor-2017-reports.csv, shuffled and mixed
 so no two are the same), 10% confidential, statuses in roughly a LAPOR! export's proportions
 (three in four public), 20 categories, 12 offices with dispositions. Written with bulk INSERTs, not
-through the actions, then the SQLite search index is rebuilt in one pass (PostgreSQL's GIN index
-follows the rows by itself).
+through the actions, then the redacted texts are stored and the SQLite search indexes are rebuilt
+in one pass (PostgreSQL's GIN indexes follow the rows by themselves).
 
 Every page is fetched through Django's test client (middleware, queries, templates: the whole
 server side, no network), as an anonymous visitor. For each list variant it prints the rows found,
@@ -77,6 +77,7 @@ def build(n_reports):
     from jembatan.directory.models import Agency, AgencyKind, Category, Region, RegionLevel
     from jembatan.reports import search
     from jembatan.reports.models import Classification, Disposition, Report, ReportType, Status
+    from jembatan.reports.public_texts import fill_public_texts
 
     rng = random.Random(SEED)
     now = timezone.now()
@@ -179,6 +180,11 @@ def build(n_reports):
         f"  wrote {n_reports:,} reports and {len(dispositions):,} dispositions"
         f" in {time.perf_counter() - started:.1f} s"
     )
+    # Bulk INSERTs skip Report.save(): the redacted texts the public pages and the public search
+    # read are derived here, as `manage.py store_public_texts --apply` does after a bulk import.
+    with _setup.Stopwatch() as t:
+        fill_public_texts(Report, reindex=False)
+    print(f"  redacted texts stored in {t.seconds:.1f} s")
     with _setup.Stopwatch() as t:
         count = search.rebuild_index()
     if connection.vendor == "sqlite":

@@ -11,18 +11,20 @@ guards them); older events have NULL there and are redacted when read.
 from django.db import transaction
 from django.db.models import Q
 
+from jembatan.reports import search
 from jembatan.reports.pii import stored_redaction
 
 FIELDS = ("title", "description", "address")
 BATCH = 2000
 
 
-def fill_public_texts(report_model, *, everything=False, apply=True, batch=BATCH):
+def fill_public_texts(report_model, *, everything=False, apply=True, batch=BATCH, reindex=True):
     """Derive the stored redactions of the reports that lack one (`everything`: of all reports).
 
     `report_model` is the Report model (a migration passes its historical one). Each row is
     updated only if its texts are still the ones read, so a concurrent edit is never overwritten
-    with a redaction of the older text. Returns how many rows were (or, without `apply`, would be)
+    with a redaction of the older text; the public search index follows (`reindex`: False only
+    for migration 0011, older than that index). Returns how many rows were (or, without `apply`, would be)
     written.
     """
     rows = report_model.objects.all()
@@ -37,12 +39,16 @@ def fill_public_texts(report_model, *, everything=False, apply=True, batch=BATCH
         if not chunk:
             return done
         with transaction.atomic():
+            written = []
             for pk, title, description, address in chunk:
-                done += report_model.objects.filter(
+                public = stored_redaction(title), stored_redaction(description), stored_redaction(address)
+                if report_model.objects.filter(
                     pk=pk, title=title, description=description, address=address
-                ).update(
-                    title_public=stored_redaction(title),
-                    description_public=stored_redaction(description),
-                    address_public=stored_redaction(address),
-                )
+                ).update(title_public=public[0], description_public=public[1], address_public=public[2]):
+                    written.append((pk, public[0], public[1]))
+            if reindex:
+                # The public search reads these texts: SQLite's index of them follows in the same
+                # transaction (PostgreSQL's column is generated from them).
+                search.index_public_texts(written, using=report_model.objects.db)
+            done += len(written)
         last = chunk[-1][0]

@@ -20,6 +20,16 @@ both are reduced to their root words ("berlubang", "lubangnya" and "lubang" all 
   transaction: the index row commits or rolls back with the report, and is never stale.
   `rebuild_index()` refills it after a bulk import that bypassed the actions.
 
+Two documents per report: the texts as written, for staff (a verifier looks for the name a
+reporter gave), and the stored redacted texts (`title_public`, `description_public`, pii.py), for a
+public search (`public=True`). A public search matches only what the public page shows, so it
+cannot confirm which report holds a name, a number or an address the page hides. PostgreSQL:
+the generated column `search_document_public` (migration reports/0015), from the two *_public
+columns, so it follows them when `store_public_texts` re-derives them. SQLite: the FTS5 table
+`reports_search_public`, written by `index_report()` beside the other. A report whose redacted
+texts are not stored yet (NULL: a bulk path skipped save()) has an empty public document: a public
+search does not find it until `manage.py store_public_texts --apply` fills them.
+
 A few very common function words are dropped from the query only ("jalan rusak di depan sekolah"
 must not miss a report that says "depan sekolah"); PostgreSQL's configuration has no stop words,
 so both engines get the same cleaned query.
@@ -36,11 +46,14 @@ from django.db.models.expressions import RawSQL
 from jembatan.reports import pii
 
 SQLITE_TABLE = "reports_search"
+SQLITE_PUBLIC_TABLE = "reports_search_public"
 # The configuration the stored column is made with (migration 0012): the query must be parsed with
 # the same one, or a query word's root differs from the stored roots.
 PG_CONFIG = "indonesian"
 PG_COLUMN = "search_document"
 PG_INDEX_NAME = "report_search_document_idx"
+PG_PUBLIC_COLUMN = "search_document_public"
+PG_PUBLIC_INDEX_NAME = "report_search_document_public_idx"
 
 QUERY_STOPWORDS = frozenset(
     "yang di ke dari dan atau untuk dengan pada ini itu ada adalah dalam oleh juga agar bagi para "
@@ -88,6 +101,11 @@ def document(title, description):
     return " ".join(stem(w) for w in words_of(f"{title} {description}"))
 
 
+def public_document(title_public, description_public):
+    """The stemmed redacted texts the SQLite public index stores (empty while they are not stored)."""
+    return document(title_public or "", description_public or "")
+
+
 def query_words(text):
     """The words a query searches for: stop words dropped unless nothing else is left."""
     words = words_of(text)[: MAX_QUERY_WORDS * 2]
@@ -98,8 +116,9 @@ def query_words(text):
 def public_query(text):
     """`text` without the personal data public pages hide: a NIK, a phone number, an e-mail address,
     coordinates, a name after "nama saya", or any word of five digits or more (what pii.py needs to
-    see one). The index holds the texts as written, so a public search for a hidden number would
-    otherwise tell anyone which complaint carries it."""
+    see one). A public search reads the redacted texts' index, where none of these is; dropping them
+    from the query as well keeps a query that was only personal data from matching the placeholders
+    ("[nomor telepon disembunyikan]") of every report that hides one."""
     text = (text or "").strip()
     if _TRACKING.fullmatch(text):
         return text
@@ -110,8 +129,9 @@ def public_query(text):
 def search_reports(queryset, text, *, public=False):
     """Filter `queryset` to reports matching `text` (words AND-ed; a tracking number matches exactly).
 
-    `public`: a search anyone may make (portal, public API): personal data in the query is not
-    searched for (public_query), and a query that was only that finds nothing.
+    `public`: a search anyone may make (portal, public API): it matches the redacted texts the
+    public sees, not the texts as written; personal data in the query is not searched for
+    (public_query), and a query that was only that finds nothing.
     """
     text = (text or "").strip()
     if not text:
@@ -125,41 +145,48 @@ def search_reports(queryset, text, *, public=False):
     if vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 
-        return queryset.alias(_search_document=StoredSearchDocument()).filter(
+        column = PG_PUBLIC_COLUMN if public else PG_COLUMN
+        return queryset.alias(_search_document=StoredSearchDocument(column)).filter(
             _search_document=SearchQuery(" ".join(words), config=PG_CONFIG, search_type="plain")
         )
     if vendor == "sqlite":
         # Quoted stems are FTS5 string literals: no query syntax from the user reaches MATCH.
         match = " AND ".join(f'"{s}"' for s in dict.fromkeys(stem(w) for w in words))
-        return queryset.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [match])
-        )
+        table = SQLITE_PUBLIC_TABLE if public else SQLITE_TABLE
+        return queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+    title, description = ("title_public", "description_public") if public else ("title", "description")
     for word in words:  # any other database: unstemmed substring search
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+        queryset = queryset.filter(
+            Q(**{f"{title}__icontains": word}) | Q(**{f"{description}__icontains": word})
+        )
     return queryset
 
 
 class StoredSearchDocument(Expression):
-    """The report row's stored tsvector column (PostgreSQL only), under whatever alias the query
-    gives the report table (`reports_report`, or `U0` inside a subquery)."""
+    """A stored tsvector column of the report row (PostgreSQL only: `search_document` or
+    `search_document_public`), under whatever alias the query gives the report table
+    (`reports_report`, or `U0` inside a subquery)."""
 
     contains_aggregate = False
 
-    def __init__(self):
+    def __init__(self, column=PG_COLUMN):
         from django.contrib.postgres.search import SearchVectorField
 
         super().__init__(output_field=SearchVectorField())
+        self.column = column
 
     def as_sql(self, compiler, connection):
         alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(PG_COLUMN)}", []
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(self.column)}", []
 
 
 def index_report(report, using=None):
-    """Write one report's stemmed title and text into the SQLite index (PostgreSQL needs nothing)."""
+    """Write one report's stemmed texts into the SQLite indexes: as written, and redacted for the
+    public search (PostgreSQL needs nothing: its columns are generated)."""
     connection = connections[using or report._state.db or "default"]
     if connection.vendor != "sqlite":
         return
+    index_public_texts([(report.pk, report.title_public, report.description_public)], using=connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
         cursor.execute(
@@ -168,34 +195,61 @@ def index_report(report, using=None):
         )
 
 
-def create_sqlite_index(connection):
+def index_public_texts(rows, using="default"):
+    """Write (pk, title_public, description_public) rows into the SQLite public index (after the
+    stored redactions were derived again, or with the report); nothing elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    rows = [(pk, public_document(title, description)) for pk, title, description in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])
+        cursor.executemany(f"INSERT INTO {SQLITE_PUBLIC_TABLE} (rowid, document) VALUES (%s, %s)", rows)
+
+
+def create_sqlite_index(connection, table=SQLITE_TABLE):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
             "document, tokenize = 'unicode61 remove_diacritics 2')"
         )
 
 
+def fill_sqlite_index(connection, table, rows, make_document, batch=2000):
+    """Empty `table` and fill it with make_document(*texts) for each (pk, *texts) of `rows`."""
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        chunk = []
+        for pk, *texts in rows.iterator(chunk_size=batch):
+            chunk.append((pk, make_document(*texts)))
+            if len(chunk) >= batch:
+                cursor.executemany(f"INSERT INTO {table} (rowid, document) VALUES (%s, %s)", chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(f"INSERT INTO {table} (rowid, document) VALUES (%s, %s)", chunk)
+            count += len(chunk)
+    return count
+
+
 def rebuild_index(using="default", batch=2000):
-    """Refill the SQLite index from every report (after a bulk import); returns the count."""
+    """Refill both SQLite indexes from every report (after a bulk import); returns the count."""
     from jembatan.reports.models import Report
 
     connection = connections[using]
     if connection.vendor != "sqlite":
         return 0
+    rows = Report.objects.using(using).order_by("pk")
+    create_sqlite_index(connection, SQLITE_PUBLIC_TABLE)
+    fill_sqlite_index(
+        connection,
+        SQLITE_PUBLIC_TABLE,
+        rows.values_list("pk", "title_public", "description_public"),
+        public_document,
+        batch,
+    )
     create_sqlite_index(connection)
-    count = 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
-        rows = Report.objects.using(using).order_by("pk").values_list("pk", "title", "description")
-        chunk = []
-        for pk, title, description in rows.iterator(chunk_size=batch):
-            chunk.append((pk, document(title, description)))
-            if len(chunk) >= batch:
-                cursor.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)", chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            cursor.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)", chunk)
-            count += len(chunk)
-    return count
+    return fill_sqlite_index(
+        connection, SQLITE_TABLE, rows.values_list("pk", "title", "description"), document, batch
+    )

@@ -142,4 +142,53 @@ def test_the_public_search_does_not_find_a_report_by_the_personal_data_it_hides(
     assert Report.objects.public().filter(pk=report.pk).exists()
     assert client.get("/laporan/", {"q": "berlubang"}).content.decode().count(report.tracking_number) >= 1
     assert report.tracking_number not in client.get("/laporan/", {"q": query}).content.decode()
-    assert report.tracking_number not in client.get("/api/v1/reports/", {"q": query}).content.decode()
+    assert report.tracking_number not in client.get("/api/v1/public/reports/", {"q": query}).content.decode()
+
+
+def test_the_public_search_does_not_find_a_report_by_a_name_it_hides(w, client):
+    # "Nama saya Sutan Marajo" shows as "[nama disembunyikan]": a search for the bare name must not
+    # tell anyone which complaint it is in. Staff search the texts as written.
+    report = rf.disposed(
+        w,
+        title="Jalan berlubang di depan rumah",
+        description="Nama saya Sutan Marajo, lubangnya membahayakan pengendara motor.",
+    )
+    assert "Marajo" not in report.public("description")
+    for path in ("/laporan/", "/api/v1/public/reports/"):
+        assert report.tracking_number in client.get(path, {"q": "berlubang bahaya"}).content.decode()
+        assert report.tracking_number not in client.get(path, {"q": "Marajo"}).content.decode()
+        assert report.tracking_number not in client.get(path, {"q": "sutan marajo"}).content.decode()
+    assert found("Marajo") == {report.title}
+    public = Report.objects.public()
+    assert set(search_reports(public, "Marajo", public=True)) == set()
+    assert set(search_reports(public, "pengendara", public=True)) == {report}
+
+
+def test_the_public_search_follows_a_tidied_title_and_a_rebuilt_index(w):
+    report = rf.disposed(w, title="Jalan rusak parah", description="Aspal mengelupas di banyak tempat.")
+    public = Report.objects.public()
+    assert set(search_reports(public, "parah", public=True)) == {report}
+    Report.objects.filter(pk=report.pk).update(title="Jalan rusak, nama saya Rangkayo Rasuna")
+    from jembatan.reports.public_texts import fill_public_texts
+
+    fill_public_texts(Report, everything=True)
+    search.rebuild_index()
+    assert set(search_reports(public, "rusak", public=True)) == {report}
+    assert set(search_reports(public, "Rasuna", public=True)) == set()
+    assert set(search_reports(public, "parah", public=True)) == set()
+    assert set(search_reports(Report.objects.all(), "Rasuna")) == {report}
+
+
+def test_the_public_search_is_answered_from_its_own_index(reports):
+    public = Report.objects.all()
+    sql, params = search_reports(public, "jalan", public=True).query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert search.PG_PUBLIC_INDEX_NAME in plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "VIRTUAL TABLE INDEX" in plan and search.SQLITE_PUBLIC_TABLE in plan

@@ -8,7 +8,8 @@ def fill(apps, schema_editor):
     # be updated (append-only, trigger of 0002): older ones stay NULL and are redacted when read.
     from jembatan.reports.public_texts import fill_public_texts
 
-    fill_public_texts(apps.get_model("reports", "Report"))
+    # reindex=False: the public search index these texts feed is made later, by 0015.
+    fill_public_texts(apps.get_model("reports", "Report"), reindex=False)
 
 
 class Migration(migrations.Migration):
