@@ -15,6 +15,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
+from jembatan.reports import pii
 from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
 from jembatan.reports.pii import public_form, stored_redaction
 
@@ -277,6 +278,9 @@ class Report(models.Model):
     title_public = models.TextField(null=True, blank=True, editable=False)
     description_public = models.TextField(null=True, blank=True, editable=False)
     address_public = models.TextField(null=True, blank=True, editable=False)
+    # pii.DETECTOR_VERSION the three were derived with; NULL or older: stale, derived again by the
+    # next save of a text and by `manage.py store_public_texts --apply`.
+    public_texts_version = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
     category = models.ForeignKey(
@@ -413,9 +417,20 @@ class Report(models.Model):
         fields = self.PUBLIC_TEXT_FIELDS
         if update_fields is not None:
             fields = [name for name in fields if name in update_fields]
-            kwargs["update_fields"] = {*update_fields, *(f"{name}_public" for name in fields)}
+        stale = self.public_texts_version != pii.DETECTOR_VERSION
+        if fields and stale:
+            # All three carry one version: a stale row written now is derived again whole.
+            fields = self.PUBLIC_TEXT_FIELDS
+        if update_fields is not None and fields:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *(f"{name}_public" for name in fields),
+                "public_texts_version",
+            }
         for name in fields:
-            self._store_public(name)
+            self._store_public(name, force=stale)
+        if fields:
+            self.public_texts_version = pii.DETECTOR_VERSION
         super().save(*args, **kwargs)
 
     @property
@@ -436,17 +451,19 @@ class Report(models.Model):
         """Does the typed code open this report? (Case-insensitive, constant time.)"""
         return access_code_matches(raw, self.access_code_hash)
 
-    def _store_public(self, name):
+    def _store_public(self, name, force=False):
         text = getattr(self, name)
         derived = getattr(self, "_public_of", {})
-        if derived.get(name) == text and getattr(self, f"{name}_public") is not None:
+        if not force and derived.get(name) == text and getattr(self, f"{name}_public") is not None:
             return  # unchanged since this instance derived it
         setattr(self, f"{name}_public", stored_redaction(text))
         self._public_of = {**derived, name: text}
 
     def public(self, name):
         """`title`, `description` or `address` with personal data redacted, in the active language."""
-        return public_form(getattr(self, name), getattr(self, f"{name}_public"))
+        return public_form(
+            getattr(self, name), getattr(self, f"{name}_public"), self.public_texts_version or 0
+        )
 
     @property
     def is_public(self):
@@ -634,6 +651,8 @@ class Event(models.Model):
     # `text` with personal data redacted (pii.stored_redaction), written with the event (events
     # are never updated, so it cannot go stale); NULL on events older than the column.
     text_public = models.TextField(null=True, blank=True, editable=False)
+    # pii.DETECTOR_VERSION text_public was made with: an older form is redacted again when read.
+    text_public_version = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -653,12 +672,13 @@ class Event(models.Model):
         if self.pk is not None:
             raise TypeError("Timeline events are append-only.")
         self.text_public = stored_redaction(self.text)
+        self.text_public_version = pii.DETECTOR_VERSION
         super().save(*args, **kwargs)
 
     @property
     def public_text(self):
         """`text` with personal data redacted, in the active language."""
-        return public_form(self.text, self.text_public)
+        return public_form(self.text, self.text_public, self.text_public_version or 0)
 
     def delete(self, *args, **kwargs):
         raise TypeError("Timeline events are append-only.")

@@ -163,6 +163,14 @@ def text_for_viewer(text, *, may_see_identity):
 # before the column, or by a bulk path that skips save()): then the text is redacted on the read.
 
 
+# The version of what detect_personal_data finds and how redact labels it. Bump it with every change
+# that alters a redaction (a new kind, a wider pattern, a reworded placeholder): the forms stored
+# beside reports and events carry the version they were made with, `manage.py store_public_texts
+# --apply` derives the reports' older ones again (their public search index follows), and an
+# event's older form is redacted again when read (events cannot be updated).
+DETECTOR_VERSION = 1
+
+
 def stored_redaction(text):
     """`redact(text)` in the instance's language: what is stored beside `text`."""
     if not text:
@@ -182,9 +190,10 @@ def _placeholder_pairs(language):
     return tuple((stored[kind], wanted[kind]) for kind in stored if stored[kind] != wanted[kind])
 
 
-def public_form(text, stored):
-    """redact(text) for the active language, from its `stored` form (None: redact now)."""
-    if stored is None:
+def public_form(text, stored, version=None):
+    """redact(text) for the active language, from its `stored` form (None, or made by an older
+    detector than DETECTOR_VERSION when `version` is given: redact now)."""
+    if stored is None or (version is not None and version != DETECTOR_VERSION):
         return redact(text or "")
     if "[" not in stored:
         return stored

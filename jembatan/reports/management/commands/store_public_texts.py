@@ -1,5 +1,6 @@
-"""Fill the redacted forms stored beside reports' texts (see reports/public_texts.py); a dry run
-unless --apply."""
+"""Fill the redacted forms stored beside reports' texts where they are missing or were made by an
+older personal-data detector (pii.DETECTOR_VERSION; see reports/public_texts.py); a dry run, which
+says how many are stale, unless --apply."""
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -22,7 +23,9 @@ class Command(BaseCommand):
             "--all",
             action="store_true",
             dest="everything",
-            help=_("Semua laporan, bukan hanya yang belum punya (setelah pendeteksi data pribadi berubah)."),
+            help=_(
+                "Semua laporan, bukan hanya yang belum punya atau yang dibuat pendeteksi data pribadi lama."
+            ),
         )
 
     def handle(self, *args, apply, everything, verbosity, **options):
