@@ -13,6 +13,7 @@ is penghubung (liaison) of the agencies it hosts and nothing else, and the repor
 it forwarded, so accounts.access and reports.lifecycle decide what it may do here, as for anyone.
 """
 
+import logging
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -54,6 +55,8 @@ from jembatan.reports.models import (
     Status,
 )
 from jembatan.reports.submission import NewReport
+
+logger = logging.getLogger(__name__)
 
 # A disposition the peer no longer holds: it gave it back, or passed it on.
 _GIVEN_BACK = (DispositionStatus.BUKAN_WEWENANG, DispositionStatus.DIALIHKAN)
@@ -144,20 +147,42 @@ def sync_directory(*, hub, directory, actor=None, apply=True):
     if directory["hub"] != hub.slug or directory["for"] != me.slug:
         raise FederationRefused(_("Direktori ini bukan dari hub ini atau bukan untuk instans ini."))
     changes = hubsync.plan(directory=directory, me=me)
-    if not apply:
-        return changes
+    if apply:
+        changes = _apply_directory(changes, me=me, actor=actor)
+    for _change, code, problem in (c for c in changes if c[0] == "invalid"):
+        logger.warning("federation: invalid directory entry from %s skipped: %s: %s", hub.slug, code, problem)
+    return changes
+
+
+def _apply_directory(changes, *, me, actor):
+    """Make the planned changes, each on its own: one the actions refuse (an AgencyError) is
+    reported as "invalid" with what depends on it (its hosting, its sub-agencies), the rest apply."""
     instances = {instance.slug: instance for instance in Instance.objects.all()}
+    done, failed = [], set()
     with transaction.atomic():
         for change, code, detail in changes:
-            if change == "create":
-                _create_synced_agency(detail, actor)
-            elif change in ("host", "unhost"):
-                host_agency(
-                    agency=Agency.objects.get(code=code),
-                    instance=instances[detail] if change == "host" else me,
-                    actor=actor,
-                )
-    return changes
+            if code in failed and change in ("host", "unhost"):
+                continue  # its creation failed, and was reported
+            if change == "create" and detail.get("parent") in failed:
+                done.append(("invalid", code, f"parent {detail['parent']} could not be created"))
+                failed.add(code)
+                continue
+            try:
+                with transaction.atomic():  # a savepoint: a refused entry leaves nothing behind
+                    if change == "create":
+                        _create_synced_agency(detail, actor)
+                    elif change in ("host", "unhost"):
+                        host_agency(
+                            agency=Agency.objects.get(code=code),
+                            instance=instances[detail] if change == "host" else me,
+                            actor=actor,
+                        )
+            except (backoffice_actions.AgencyError, Agency.DoesNotExist) as exc:
+                done.append(("invalid", code, str(exc)))
+                failed.add(code)
+                continue
+            done.append((change, code, detail))
+    return done
 
 
 def _create_synced_agency(entry, actor):

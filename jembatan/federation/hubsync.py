@@ -23,6 +23,7 @@ import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from jembatan.accounts.models import StaffRole
@@ -33,7 +34,7 @@ from jembatan.federation.models import Instance, Protocol, RemoteAgency
 PATH = "/federation/v1/directory"
 REQUEST_BODY = f"GET {PATH}".encode()
 MAX_DIRECTORY_BYTES = 32 * 1024 * 1024
-CHANGES = ("create", "host", "unhost", "local", "unreachable", "unchanged")
+CHANGES = ("create", "host", "unhost", "local", "unreachable", "unchanged", "invalid")
 
 
 class SyncFailed(Exception):
@@ -127,17 +128,33 @@ def _text(value, limit):
 
 
 def validated(data):
-    """`data` if it has the shape of a directory, else raise ValueError."""
+    """`data` if it has the shape of a directory, else raise ValueError.
+
+    Only the envelope and the instances are checked here: one bad agency entry must not stop the
+    others (plan() reports it as "invalid", see entry_problem)."""
     if not isinstance(data, dict) or not isinstance(data.get("agencies"), list):
         raise ValueError("no agencies")
     _text(data.get("hub"), 60), _text(data.get("for"), 60)
     if not isinstance(data.get("instances"), list):
         raise ValueError("no instances")
-    if not all(isinstance(item, dict) for item in data["instances"] + data["agencies"]):
+    if not all(isinstance(item, dict) for item in data["instances"]):
         raise ValueError("an entry is not an object")
     for item in data["instances"]:
         _text(item.get("slug"), 60), _text(item.get("name"), 200)
-    for item in data["agencies"]:
+    return data
+
+
+def entry_label(item):
+    """What names an agency entry in a report: its code, or the start of what stands there."""
+    code = item.get("code") if isinstance(item, dict) else item
+    return code if isinstance(code, str) and code else repr(code)[:60]
+
+
+def entry_problem(item):
+    """Why the agency entry `item` cannot be applied here, or None when it has the right shape."""
+    if not isinstance(item, dict):
+        return "not an object"
+    try:
         _text(item.get("code"), 60), _text(item.get("name"), 200), _text(item.get("host"), 60)
         _text(item.get("kind"), 24)
         for name, limit in (("parent", 60), ("region", 20)):
@@ -145,7 +162,13 @@ def validated(data):
                 _text(item[name], limit)
         if not isinstance(item.get("is_active"), bool):
             raise ValueError("bad is_active")
-    return data
+        # The rule of the code column itself (a slug of at most 60 characters).
+        Agency._meta.get_field("code").run_validators(item["code"])
+    except ValueError as exc:
+        return str(exc)
+    except ValidationError as exc:
+        return f"bad code: {' '.join(exc.messages)}"
+    return None
 
 
 # --- What a directory changes here ----------------------------------------------------------------------
@@ -172,7 +195,9 @@ def plan(*, directory, me):
     change is "create" (an agency the hub has and we lack), "host" (hosted on another instance:
     new, or moved; detail = the instance), "unhost" (moved here, or deactivated at the hub),
     "local" (the hub says another instance hosts an agency worked here: never overwritten),
-    "unreachable" (hosted on an instance we share no key with), or "unchanged".
+    "unreachable" (hosted on an instance we share no key with), "unchanged", or "invalid" (an
+    entry that cannot be applied, skipped; detail = why: see entry_problem; an agency under one
+    is skipped with it).
     """
     agencies = {a.code: a for a in Agency.objects.all()}
     rows = {r.agency.code: r.instance.slug for r in RemoteAgency.objects.select_related("agency", "instance")}
@@ -183,13 +208,22 @@ def plan(*, directory, me):
         )
     }
     local_paths = _local_paths()
-    changes, known, new_local = [], set(agencies), set()
+    changes, known, new_local, invalid = [], set(agencies), set(), set()
     for entry in directory["agencies"]:
+        problem = entry_problem(entry)
+        if problem is None and entry.get("parent") in invalid:
+            problem = f"parent {entry['parent']} is invalid"
+        if problem is None and entry["code"] not in agencies and entry["is_active"]:
+            if entry["kind"] not in AgencyKind.values:
+                problem = f"unknown kind {entry['kind']!r}"
+        if problem is not None:
+            changes.append(("invalid", entry_label(entry), problem))
+            invalid.add(entry_label(entry))
+            continue
         code, host, parent = entry["code"], entry["host"], entry["parent"]
         agency = agencies.get(code)
         if agency is None:
-            creatable = entry["is_active"] and entry["kind"] in AgencyKind.values
-            if not creatable or (parent is not None and parent not in known):
+            if not entry["is_active"] or (parent is not None and parent not in known):
                 continue
             changes.append(("create", code, entry))
             known.add(code)

@@ -257,12 +257,65 @@ def test_a_new_agency_under_one_worked_here_is_created_here_but_never_hosted_els
     "broken",
     [
         {"instances": ["pu"]},
-        {"agencies": ["kemen-pu"]},
-        {"agencies": [{**entry("kemen-x", "hub"), "name": "x" * 201}]},
-        {"agencies": [{**entry("kemen-x", "hub"), "is_active": "ya"}]},
+        {"agencies": "kemen-pu"},
+        {"for": None},
     ],
 )
 def test_a_signed_directory_of_the_wrong_shape_is_refused_as_such(w, broken):
     body, signature = signed({**directory(entry("kemen-pu", "hub")), **broken})
     with pytest.raises(hubsync.SyncFailed, match="not a directory"):
         hubsync.read_answer(body, signature, me=w.me, hub=w.hub)
+
+
+BAD_ENTRIES = [
+    entry("Kemen Baru!", "hub"),  # not an agency code
+    entry("kemen-" + "x" * 60, "hub"),  # too long for one
+    entry("kemen-x", "hub", name="x" * 201),
+    {**entry("kemen-y", "hub"), "is_active": "ya"},
+    "kemen-z",  # not an object
+    entry("kemen-w", "hub", kind="kementerian-lain"),  # a kind this version does not know
+    entry("kemen-bawah", "hub", parent="Kemen Baru!", kind=AgencyKind.BADAN),  # under a bad one
+    entry("kemen-v", "hub", name="   "),  # refused only by create_agency: no name once stripped
+    entry("kemen-v-ditjen", "hub", parent="kemen-v", kind=AgencyKind.BADAN),  # under it
+]
+
+
+def test_a_bad_entry_is_skipped_and_reported_and_every_valid_one_applied(w, caplog):
+    # One bad entry in the hub's directory used to undo the whole sync (AgencyError rolled it all
+    # back): every other agency of the network stayed where it was until the hub was mended.
+    changes = federated.sync_directory(
+        hub=w.hub,
+        directory=directory(
+            entry("kemen-pu", "hub"),
+            *BAD_ENTRIES,
+            entry("kemen-baru", "hub", name="Kementerian Baru"),
+            entry("kemen-baru-ditjen", "hub", parent="kemen-baru", kind=AgencyKind.BADAN),
+        ),
+    )
+    assert (hosted("kemen-pu"), hosted("kemen-baru"), hosted("kemen-baru-ditjen")) == ("hub", "hub", "hub")
+    assert Agency.objects.get(code="kemen-baru-ditjen").parent.code == "kemen-baru"
+    invalid = [(code, reason) for change, code, reason in changes if change == "invalid"]
+    assert len(invalid) == len(BAD_ENTRIES) == 9
+    assert all(reason for _code, reason in invalid)
+    assert ("kemen-bawah", "parent Kemen Baru! is invalid") in invalid
+    assert ("kemen-v", "Nama instansi wajib diisi.") in invalid
+    assert ("kemen-v-ditjen", "parent kemen-v could not be created") in invalid
+    assert not Agency.objects.filter(
+        code__in=["Kemen Baru!", "kemen-x", "kemen-y", "kemen-w", "kemen-bawah", "kemen-v", "kemen-v-ditjen"]
+    ).exists()
+    logged = [r.getMessage() for r in caplog.records if "invalid directory entry" in r.getMessage()]
+    assert len(logged) == 9 and any("Kemen Baru!" in line for line in logged)
+
+
+def test_the_command_and_the_task_report_the_bad_entries_they_skipped(w, hub_server, settings):
+    hub_server(directory(entry("kemen-pu", "hub"), *BAD_ENTRIES[:2], entry("kemenpanrb", "pu")))
+    out = StringIO()
+    call_command("federation", "sync", "--hub", "hub", stdout=out)
+    assert "invalid=2" in out.getvalue() and hosted("kemen-pu") == "pu"  # the dry run says so too
+    call_command("federation", "sync", "--hub", "hub", "--apply", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.split()[:2] == ["invalid", "Kemen"] for line in lines)
+    assert "invalid=2" in lines[-1] and "host=2" in lines[-1]
+    assert (hosted("kemen-pu"), hosted("kemenpanrb")) == ("hub", "pu")
+    settings.FEDERATION_HUB = "hub"
+    assert tasks.sync_directory_task.call_local()["invalid"] == 2
