@@ -202,6 +202,14 @@ def can_see_identity(user, report):
     return can_view_report_internal(user, report)
 
 
+def can_see_merge_entry(user, report, other):
+    """May `user` read `report`'s internal timeline entry about merging `other` (a duplicate) into it,
+    or undoing that? The entry names another complaint: this report's verifiers, and whoever may
+    open `other` itself, read it; a liaison reading the report for their disposition does not
+    learn of other complaints (`other` None: it is not on this instance, verifiers only)."""
+    return can_verify(user, report) or (other is not None and can_view_report_internal(user, other))
+
+
 def can_work_disposition(user, disposition):
     """Start, answer, return or forward a disposition: its agency's liaisons and admins above it."""
     return can(user, Action.FOLLOW_UP, disposition.agency)

@@ -661,14 +661,35 @@ def _prefill(request, key, templates):
 CLASSIFICATIONS = Classification.choices
 
 
-def _timeline(report, may_see_identity):
+# Internal entries on the report a duplicate was merged into (and the undoing): they name the
+# other report, so each is shown per access.can_see_merge_entry.
+MERGE_ENTRIES = (EventAction.DUPLICATE_MERGED, EventAction.DUPLICATE_UNMERGED)
+
+
+def _timeline(report, may_see_identity, user):
     events = list(
         report.events.select_related("actor", "disposition__agency")
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
+    merged = {
+        (event.data or {}).get("duplicate")
+        for event in events
+        if event.action in MERGE_ENTRIES and event.visibility == Visibility.INTERNAL
+    }
+    merged.discard(None)
+    others = {
+        other.tracking_number: other
+        for other in Report.objects.filter(tracking_number__in=merged)
+        .select_related("verifying_agency")
+        .prefetch_related("dispositions__agency")
+    }
     entries = []
     for event in events:
+        if event.action in MERGE_ENTRIES and event.visibility == Visibility.INTERNAL:
+            other = others.get((event.data or {}).get("duplicate"))
+            if not access.can_see_merge_entry(user, report, other):
+                continue
         who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {
@@ -759,7 +780,7 @@ def _report_context(request, report, bound=None, now=None):
         "verification_outcome": outcome(report.verification_due_at, report.verified_at),
         "proposal": proposal,
         "suggestion": suggestion,
-        "timeline": _timeline(report, may_see_identity),
+        "timeline": _timeline(report, may_see_identity, user),
         "attachments": list(report.attachments.order_by("created_at", "pk")),
         "similar": similar_reports(report, user=user) if may_verify else [],
         "merge_this": MERGE_THIS,

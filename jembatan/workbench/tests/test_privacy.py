@@ -158,3 +158,23 @@ def test_a_named_reports_text_is_shown_whole_to_staff_in_scope(w, as_user):
     report = f.disposed(w, description=SELF_NAMING)
     body = as_user(w.liaison_pupr).get(f"/kerja/laporan/{report.tracking_number}/").content.decode()
     assert all(secret in body for secret in SELF_NAMING_SECRETS)
+
+
+def test_a_liaison_does_not_see_other_reports_merged_into_the_one_disposed_to_them(w, as_user):
+    # "Duplikat digabungkan #…" names another complaint (perhaps confidential, perhaps from the
+    # same neighbour): the report's verifiers, and whoever may open that other report, see it; a
+    # liaison reading the report for their disposition does not.
+    original = f.disposed(w)
+    duplicate = f.submit(w, title="Jalan berlubang lagi di depan SDN 12", is_confidential=True)
+    actions.mark_duplicate(report=duplicate, original=original, actor=w.verifier)
+    actions.unmerge_report(report=duplicate, actor=w.verifier)
+    page = f"/kerja/laporan/{original.tracking_number}/"
+    for role in ("liaison_pupr", "coordinator_pupr"):
+        body = as_user(getattr(w, role)).get(page).content.decode()
+        assert "Didisposisikan" in body, role  # the timeline is there
+        assert duplicate.tracking_number not in body, role
+        assert "Duplikat digabungkan" not in body and "Penggabungan dibatalkan" not in body, role
+    for role in ("verifier", "admin_nasional", "auditor"):
+        body = as_user(getattr(w, role)).get(page).content.decode()
+        assert duplicate.tracking_number in body, role
+        assert "Duplikat digabungkan" in body and "Penggabungan dibatalkan" in body, role
