@@ -432,6 +432,15 @@ class Report(models.Model):
         if fields:
             self.public_texts_version = pii.DETECTOR_VERSION
         super().save(*args, **kwargs)
+        if fields:
+            # The public search reads the redacted texts: SQLite's index of them is written here,
+            # where they are derived, in the caller's transaction (PostgreSQL's column is generated).
+            from jembatan.reports import search
+
+            search.index_public_texts(
+                [(self.pk, self.title_public, self.description_public)],
+                using=kwargs.get("using") or self._state.db,
+            )
 
     @property
     def access_code(self):

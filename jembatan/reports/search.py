@@ -26,7 +26,8 @@ public search (`public=True`). A public search matches only what the public page
 cannot confirm which report holds a name, a number or an address the page hides. PostgreSQL:
 the generated column `search_document_public` (migration reports/0015), from the two *_public
 columns, so it follows them when `store_public_texts` re-derives them. SQLite: the FTS5 table
-`reports_search_public`, written by `index_report()` beside the other. A report whose redacted
+`reports_search_public`, written where the redacted texts are derived (Report.save(),
+public_texts.fill_public_texts), in the same transaction. A report whose redacted
 texts are not stored yet (NULL: a bulk path skipped save()) has an empty public document: a public
 search does not find it until `manage.py store_public_texts --apply` fills them.
 
@@ -181,12 +182,12 @@ class StoredSearchDocument(Expression):
 
 
 def index_report(report, using=None):
-    """Write one report's stemmed texts into the SQLite indexes: as written, and redacted for the
-    public search (PostgreSQL needs nothing: its columns are generated)."""
+    """Write one report's stemmed texts as written into the SQLite index (PostgreSQL needs nothing:
+    its column is generated). The public index follows the redacted texts: Report.save() writes it
+    where it derives them."""
     connection = connections[using or report._state.db or "default"]
     if connection.vendor != "sqlite":
         return
-    index_public_texts([(report.pk, report.title_public, report.description_public)], using=connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
         cursor.execute(
