@@ -155,13 +155,17 @@ class StoredSearchDocument(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(PG_COLUMN)}", []
 
 
-def index_report(report, using=None):
-    """Write one report's stemmed title and text into the SQLite index (PostgreSQL needs nothing)."""
+def index_report(report, using=None, *, new=False):
+    """Write one report's stemmed title and text into the SQLite index (PostgreSQL needs nothing).
+
+    `new`: the report was inserted in this transaction, so it has no index row to replace (report
+    ids are AUTOINCREMENT, never reused; a stray row would make the INSERT fail, not go unseen)."""
     connection = connections[using or report._state.db or "default"]
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
+        if not new:
+            cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
         cursor.execute(
             f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)",
             [report.pk, document(report.title, report.description)],
