@@ -664,8 +664,10 @@ class Event(models.Model):
         if self.pk is not None:
             raise TypeError("Timeline events are append-only.")
         self.text_public = stored_redaction(self.text)
-        if not args and set(kwargs) <= {"using"} and kwargs.get("using") in (None, "default"):
-            fastinsert.insert(self)  # every action writes one: a prepared INSERT, not a compiled one
+        # Every action writes one (Event.objects.create(): force_insert, the default database): a
+        # prepared INSERT, not a freshly compiled one.
+        if not args and set(kwargs) <= {"using", "force_insert"} and kwargs.get("using") in (None, "default"):
+            fastinsert.insert(self)
         else:
             super().save(*args, **kwargs)
 
