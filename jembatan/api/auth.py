@@ -29,7 +29,7 @@ def new_raw_key():
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-# Open311 keys found, per process: {key_hash: (monotonic expiry, ApiKey)}. An Open311 client sends
+# Open311 keys found, per process: {key_hash: (expiry in epoch seconds, ApiKey)}. An Open311 client sends
 # its key with every POST; the key acts as nobody (no user, no roles), so the row is all there is to
 # know, and it changes only when an admin revokes the key or changes its rate limit. Both take
 # effect in this process at once (forget_key, called by the actions) and in every other process
@@ -55,9 +55,10 @@ def find_key(raw, *, kinds=None):
     digest = hash_key(raw)
     ttl = settings.API_KEY_CACHE_SECONDS
     if ttl and kinds is not None and set(kinds) == {KeyKind.OPEN311}:
-        now = time.monotonic()
+        now = time.time()
         cached = _open311_keys.get(digest)
-        if cached is not None and cached[0] > now:
+        # now + ttl bounds it too: a clock set back must not stretch the copy's life.
+        if cached is not None and now < cached[0] <= now + ttl:
             return cached[1]
         key = _find_key(digest, kinds)
         if key is not None:

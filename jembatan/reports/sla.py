@@ -84,7 +84,7 @@ def _holidays_for_year(year):
     return dict(holidays.Indonesia(years=year, categories=("public", "government")))
 
 
-# This process's copy of the overrides: (monotonic expiry, {date: is_working_day}), or None.
+# This process's copy of the overrides: (expiry in epoch seconds, {date: is_working_day}), or None.
 _overrides = None
 
 
@@ -110,8 +110,8 @@ class WorkingCalendar:
         query cost more than running it."""
         global _overrides
         ttl = settings.LOOKUP_CACHE_SECONDS
-        now = time.monotonic()
-        if ttl and _overrides is not None and _overrides[0] > now:
+        now = time.time()
+        if ttl and _overrides is not None and now < _overrides[0] <= now + ttl:  # (clock set back: read)
             return cls(_overrides[1])
         with connection.cursor() as cursor:
             cursor.execute(_OVERRIDES_SQL)

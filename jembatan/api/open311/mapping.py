@@ -67,7 +67,7 @@ _SERVICE_SQL = """
 """
 
 
-# Services found, per process: {code: (monotonic expiry, Category)}. Every POST names one of a few
+# Services found, per process: {code: (expiry in epoch seconds, Category)}. Every POST names one of a few
 # dozen services, which an admin changes a few times a year; a service deactivated (or moved under
 # an inactive group, or given sub-services) in any process stops being used within
 # settings.LOOKUP_CACHE_SECONDS. Unknown codes are asked every time: a new service works at once.
@@ -85,9 +85,9 @@ def service_by_code(code):
     (code is unique), not the whole service list, and reused for LOOKUP_CACHE_SECONDS."""
     code = str(code)
     ttl = settings.LOOKUP_CACHE_SECONDS
-    now = time.monotonic()
+    now = time.time()
     cached = _services_by_code.get(code) if ttl else None
-    if cached is not None and cached[0] > now:
+    if cached is not None and now < cached[0] <= now + ttl:  # (a clock set back: read again)
         return cached[1]
     category = next(iter(Category.objects.raw(_SERVICE_SQL, [code])), None)
     if category is None or not ttl:
