@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_open311.py                  # 300 POSTs, 40 list GETs, 200 GET one
     .venv/bin/python bench/profile_open311.py --posts 1000 --top 40
+    .venv/bin/python bench/profile_open311.py --only post --plain   # CPU per POST, no profiler
 
 Not run by `make bench` (it has no bench_ prefix): a tool for finding where the time goes (issue 15).
 Same settings as the server bench_open311_peer.py starts (JEMBATAN_ENV=production, DEBUG off, rate
@@ -56,6 +57,20 @@ def configure():
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_regions", "--if-empty", verbosity=0)
     call_command("load_categories", verbosity=0)
+
+
+def plain(label, calls, call, offset=0):
+    """Run `call(i)` `calls` times without a profiler; print wall and CPU time per request."""
+    call(-1)  # warm: imports, caches, the first connection
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for i in range(offset, offset + calls):
+        call(i)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"## {label}: {calls} requests, {1000 * wall / calls:.2f} ms wall, "
+        f"{1000 * cpu / calls:.2f} ms CPU each, no profiler (load average {load})"
+    )
 
 
 def profiled(label, calls, call, top):
@@ -152,6 +167,16 @@ def main():
     ap.add_argument("--lists", type=int, default=40)
     ap.add_argument("--ones", type=int, default=200)
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument(
+        "--plain",
+        action="store_true",
+        help="only the CPU and wall time per request, without cProfile (its overhead skews the ms)",
+    )
+    ap.add_argument(
+        "--only",
+        choices=["post", "rest-post", "get"],
+        help="only this part: Open311 POSTs, REST API POSTs, or the GETs",
+    )
     args = ap.parse_args()
     configure()
     import json
@@ -166,26 +191,58 @@ def main():
     client = Client()
     numbers = []
 
+    from urllib.parse import urlencode
+
     def post(i):
+        # Form-encoded, as ../shared/tools/open311_bench.py (and most Open311 clients) send it.
         response = client.post(
             "/open311/v2/requests.json",
-            {
-                "api_key": raw,
-                "service_code": code,
-                "jurisdiction_id": JURISDICTION,
-                "lat": f"{-0.95 + (i % 50) / 1000:.6f}",
-                "long": f"{100.35 + (i % 37) / 1000:.6f}",
-                "email": "warga.bench@example.id",
-                "description": f"Bench laporan #{i}: jalan berlubang dekat pasar, mohon segera ditangani.",
-            },
+            urlencode(
+                {
+                    "api_key": raw,
+                    "service_code": code,
+                    "jurisdiction_id": JURISDICTION,
+                    "lat": f"{-0.95 + (i % 50) / 1000:.6f}",
+                    "long": f"{100.35 + (i % 37) / 1000:.6f}",
+                    "email": "warga.bench@example.id",
+                    "description": f"Bench laporan #{i}: jalan berlubang dekat pasar, mohon ditangani.",
+                }
+            ),
+            content_type="application/x-www-form-urlencoded; charset=utf-8",
         )
         assert response.status_code == 200, response.content[:300]
         numbers.append(json.loads(response.content)[0]["service_request_id"])
 
-    queries_of("POST", post)
-    profiled("POST requests.json", args.posts, post, args.top)
+    def rest_post(i):
+        response = client.post(
+            "/api/v1/reports/",
+            {
+                "title": f"Lampu jalan padam di Jalan Sudirman #{i}",
+                "description": "Sudah seminggu lampu jalan di depan Masjid Raya padam, jalan gelap.",
+                "reporter_email": "bench@example.id",
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content[:300]
 
-    profile_worker(args.posts + 2, args.top)
+    if args.only in (None, "post"):
+        if args.plain:
+            plain("Open311 POST requests.json", args.posts, post)
+        else:
+            queries_of("POST", post)
+            profiled("POST requests.json", args.posts, post, args.top)
+            profile_worker(args.posts + 2, args.top)
+    if args.only in (None, "rest-post"):
+        if args.plain:
+            plain("REST POST /api/v1/reports/ (guest)", args.posts, rest_post)
+        else:
+            queries_of("REST POST", rest_post)
+            profiled("POST /api/v1/reports/ (guest)", args.posts, rest_post, args.top)
+    if args.only not in (None, "get"):
+        return
+    if not numbers:
+        for i in range(args.posts):
+            post(i)
 
     with open(ROOT / "bench" / "open311_publish.py") as script:
         exec(compile(script.read(), "open311_publish.py", "exec"), {})

@@ -222,6 +222,13 @@ RATE_COUNTER = env_choice(
 )
 # Per-scope overrides of api/throttles.py DEFAULT_RATES, e.g. {"token": "600/min"} (tests set it).
 API_THROTTLE_RATES = {}
+# How long a web process may use its copy of an Open311 key (api/auth.py): a key revoked or given
+# a new limit in another process stops working or changes within this many seconds (at once in the
+# process that did it). 0: read the key on every request (the tests, unless they test the copy).
+API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 0 if TESTING else 5, minimum=0, maximum=60)
+# The same for the lookups every new report needs and admins rarely change: the Open311 service by
+# its code (api/open311/mapping.py) and the working-day corrections (reports/sla.py).
+LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 0 if TESTING else 10, minimum=0, maximum=300)
 if RATE_COUNTER == "cache" and not _cache_url.startswith("redis://"):
     raise ImproperlyConfigured("RATE_COUNTER=cache needs a shared cache: set CACHE_URL=redis://….")
 

@@ -6,6 +6,8 @@ Interface (small on purpose, so a Redis backend is a few lines: INCRBY + EXPIRE 
     counter().add(kind, key, window=…)     count one event (or `amount`)
     counter().count(kind, key, window=…)   the count inside the window, without adding
     counter().clear(kind, key)             forget the key (e.g. a successful login)
+    counter().count_many([(kind, key, window), …]) / add_many([(kind, key, window, amount), …])
+                                           several limits of one request in one round trip each
 
 Refusals are remembered in the process (`refused`, `remember_refusal`): once a key's count has
 reached its limit it cannot fall below it before the next bucket boundary (a refused event is not
@@ -80,7 +82,52 @@ _ADD_SQL = (
 )
 
 
+def _count_many_sql(n):
+    """One SELECT summing n (kind, key) windows: the limits of one request in one round trip."""
+    where = " OR ".join(["(kind = %s AND key = %s AND bucket >= %s AND bucket <= %s)"] * n)
+    return (
+        f"SELECT kind, key, COALESCE(SUM(count), 0) FROM {_TABLE} "  # noqa: S608 (ours)
+        f"WHERE {where} GROUP BY kind, key"
+    )
+
+
+def _add_many_sql(n):
+    """One multi-row upsert (distinct (kind, key) pairs: no row of it conflicts with another)."""
+    rows = ", ".join(["(%s, %s, %s, %s)"] * n)
+    return (
+        f"INSERT INTO {_TABLE} (kind, key, bucket, count) VALUES {rows} "  # noqa: S608 (ours)
+        f"ON CONFLICT (kind, key, bucket) DO UPDATE SET count = {_TABLE}.count + excluded.count"
+    )
+
+
 class DatabaseCounter:
+    def count_many(self, items, *, now=None):
+        """The counts of several (kind, key, window), in their order, with one query."""
+        if len(items) == 1:
+            kind, key, window = items[0]
+            return [self.count(kind, key, window=window, now=now)]
+        now = time.time() if now is None else now
+        params, wanted = [], []
+        for kind, key, window in items:
+            digest = _digest(key)
+            wanted.append((kind, digest))
+            params += [kind, digest, _first_counted(window, now), math.floor(now)]
+        with connection.cursor() as cursor:
+            cursor.execute(_count_many_sql(len(items)), params)
+            found = {(kind, digest): int(total or 0) for kind, digest, total in cursor.fetchall()}
+        return [found.get(pair, 0) for pair in wanted]
+
+    def add_many(self, items, *, now=None):
+        """Count several (kind, key, window, amount) with one statement (distinct (kind, key))."""
+        if not items:
+            return
+        now = time.time() if now is None else now
+        params = []
+        for kind, key, window, amount in items:
+            params += [kind, _digest(key), _bucket(window, now), amount]
+        with connection.cursor() as cursor:
+            cursor.execute(_add_many_sql(len(items)) if len(items) > 1 else _ADD_SQL, params)
+
     def add(self, kind, key, *, window, now=None, amount=1):
         now = time.time() if now is None else now
         with connection.cursor() as cursor:
@@ -158,6 +205,24 @@ class CacheCounter:
         return sum(int(v) for v in self.cache.get_many(names).values())
 
     count = _fail_open(count, fallback=0)
+
+    def count_many(self, items, *, now=None):
+        """The counts of several (kind, key, window), in their order, with one get_many."""
+        now = time.time() if now is None else now
+        names = [
+            [self._name(kind, key, b) for b in self._buckets(window, now)] for kind, key, window in items
+        ]
+        try:
+            values = self.cache.get_many([n for group in names for n in group])
+        except Exception as exc:  # fail open, as count()
+            outage.failed(exc)
+            return [0] * len(items)
+        outage.ok()
+        return [sum(int(values[n]) for n in group if n in values) for group in names]
+
+    def add_many(self, items, *, now=None):
+        for kind, key, window, amount in items:
+            self.add(kind, key, window=window, now=now, amount=amount)
 
     def clear(self, kind, key):
         _refused_until.pop((kind, key), None)

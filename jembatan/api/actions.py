@@ -18,7 +18,7 @@ from jembatan.accounts import access
 from jembatan.accounts import actions as accounts_actions
 from jembatan.accounts.models import Role, User
 from jembatan.api import webhooks
-from jembatan.api.auth import new_raw_key
+from jembatan.api.auth import forget_key, new_raw_key
 from jembatan.api.models import (
     ApiKey,
     DeliveryStatus,
@@ -102,6 +102,7 @@ def set_api_key_rate_limit(*, api_key, rate_limit, actor=None):
                     change_message=f"rate_limit={value if value is not None else '-'}",
                 )
     api_key.rate_limit = value
+    forget_key(key.key_hash)  # other processes: within settings.API_KEY_CACHE_SECONDS
     return key
 
 
@@ -161,6 +162,7 @@ def revoke_api_key(*, api_key, actor=None):
             is_active=False, revoked_at=timezone.now()
         )
     api_key.refresh_from_db()
+    forget_key(api_key.key_hash)  # other processes: within settings.API_KEY_CACHE_SECONDS
     return api_key
 
 

@@ -6,8 +6,10 @@ only accepted by the Open311 endpoint.
 """
 
 import secrets
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,12 +29,50 @@ def new_raw_key():
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+# Open311 keys found, per process: {key_hash: (expiry in epoch seconds, ApiKey)}. An Open311 client sends
+# its key with every POST; the key acts as nobody (no user, no roles), so the row is all there is to
+# know, and it changes only when an admin revokes the key or changes its rate limit. Both take
+# effect in this process at once (forget_key, called by the actions) and in every other process
+# within settings.API_KEY_CACHE_SECONDS. Unknown keys are not remembered: a key issued in another
+# process works at once, and a flood of made-up keys cannot fill the memory.
+_open311_keys = {}
+MAX_CACHED_KEYS = 1000
+
+
+def forget_key(key_hash=None):
+    """Drop this process's copy of one key (or of all): it was revoked or changed here."""
+    if key_hash is None:
+        _open311_keys.clear()
+    else:
+        _open311_keys.pop(key_hash, None)
+
+
 def find_key(raw, *, kinds=None):
     """The active ApiKey for a raw key string, or None."""
     raw = (raw or "").strip()
     if not raw.startswith(KEY_PREFIX) or len(raw) > 100:
         return None
-    keys = ApiKey.objects.active().filter(key_hash=hash_key(raw))
+    digest = hash_key(raw)
+    ttl = settings.API_KEY_CACHE_SECONDS
+    if ttl and kinds is not None and set(kinds) == {KeyKind.OPEN311}:
+        now = time.time()
+        cached = _open311_keys.get(digest)
+        # now + ttl bounds it too: a clock set back must not stretch the copy's life.
+        if cached is not None and now < cached[0] <= now + ttl:
+            return cached[1]
+        key = _find_key(digest, kinds)
+        if key is not None:
+            if len(_open311_keys) >= MAX_CACHED_KEYS:
+                _open311_keys.clear()
+            _open311_keys[digest] = (now + ttl, key)
+        else:
+            _open311_keys.pop(digest, None)
+        return key
+    return _find_key(digest, kinds)
+
+
+def _find_key(digest, kinds):
+    keys = ApiKey.objects.active().filter(key_hash=digest)
     if kinds is not None:
         keys = keys.filter(kind__in=kinds)
     if kinds is None or set(kinds) - {KeyKind.OPEN311}:

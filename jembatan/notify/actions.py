@@ -17,9 +17,10 @@ import logging
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from jembatan import fastinsert
 from jembatan.jobs import deferred
 from jembatan.notify.models import Notification, NotificationStatus, NotifyChannel
 from jembatan.notify.phones import normalize_phone
@@ -71,31 +72,26 @@ def write_message(
     if rendered is None and not renderer:
         raise ValueError("write_message needs the rendered text or the name of its renderer.")
     dedupe_key = _dedupe_key(scope, channel, recipient, template)
-    # No SELECT first: the unique index on dedupe_key refuses a repeat (rare), and the savepoint
-    # keeps that refusal from breaking the caller's transaction.
-    try:
-        # A savepoint: losing a race on the unique dedupe key must not break the caller's transaction.
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                channel=channel,
-                recipient=recipient,
-                template=template,
-                language=language,
-                subject=rendered.subject if rendered else "",
-                body=rendered.body if rendered else "",
-                body_html=rendered.body_html if rendered else "",
-                renderer="" if rendered else renderer,
-                sensitive_values=[value for value in sensitive if value],
-                report=report,
-                event=event,
-                user=user,
-                dedupe_key=dedupe_key,
-                next_attempt_at=timezone.now(),
-            )
-    except IntegrityError:
-        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-            return None
-        raise
+    notification = Notification(
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        language=language,
+        subject=rendered.subject if rendered else "",
+        body=rendered.body if rendered else "",
+        body_html=rendered.body_html if rendered else "",
+        renderer="" if rendered else renderer,
+        sensitive_values=[value for value in sensitive if value],
+        report=report,
+        event=event,
+        user=user,
+        dedupe_key=dedupe_key,
+        next_attempt_at=timezone.now(),
+    )
+    # No SELECT first and no savepoint: a repeat (rare) is skipped by the INSERT itself on the
+    # unique dedupe_key (ON CONFLICT DO NOTHING), which cannot break the caller's transaction.
+    if not fastinsert.insert(notification, on_conflict_do_nothing=("dedupe_key",)):
+        return None
     # One delivery task per transaction, queued on commit (jobs/deferred.py); the sweep retries a
     # batch whose enqueue failed.
     _enqueue_delivery(notification.pk)

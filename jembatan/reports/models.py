@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from jembatan import fastinsert
 from jembatan.accounts import access
 from jembatan.reports import pii
 from jembatan.reports.events import ActorRole, EventAction  # noqa: F401  (re-exported beside the models)
@@ -417,30 +418,49 @@ class Report(models.Model):
         fields = self.PUBLIC_TEXT_FIELDS
         if update_fields is not None:
             fields = [name for name in fields if name in update_fields]
-        stale = self.public_texts_version != pii.DETECTOR_VERSION
-        if fields and stale:
-            # All three carry one version: a stale row written now is derived again whole.
-            fields = self.PUBLIC_TEXT_FIELDS
+        fields = self._derive_public_texts(fields)
         if update_fields is not None and fields:
             kwargs["update_fields"] = {
                 *update_fields,
                 *(f"{name}_public" for name in fields),
                 "public_texts_version",
             }
+        super().save(*args, **kwargs)
+        if fields:
+            self._index_public_texts(kwargs.get("using") or self._state.db)
+
+    def insert_new(self, *, unless_tracking_number_taken=False):
+        """Insert this new report (what save() does for a new row, through fastinsert: the hot path
+        of every submission). With `unless_tracking_number_taken`, a report already holding this
+        tracking number means nothing is written and False is returned (no savepoint needed)."""
+        self._derive_public_texts(self.PUBLIC_TEXT_FIELDS)
+        inserted = fastinsert.insert(
+            self, on_conflict_do_nothing=("tracking_number",) if unless_tracking_number_taken else ()
+        )
+        if inserted:
+            self._index_public_texts(self._state.db, new=True)
+        return inserted
+
+    def _derive_public_texts(self, fields):
+        """Derive the redacted forms of `fields` (all three when the row's were made by an older
+        detector: they carry one version); returns the fields derived."""
+        stale = self.public_texts_version != pii.DETECTOR_VERSION
+        if fields and stale:
+            fields = self.PUBLIC_TEXT_FIELDS
         for name in fields:
             self._store_public(name, force=stale)
         if fields:
             self.public_texts_version = pii.DETECTOR_VERSION
-        super().save(*args, **kwargs)
-        if fields:
-            # The public search reads the redacted texts: SQLite's index of them is written here,
-            # where they are derived, in the caller's transaction (PostgreSQL's column is generated).
-            from jembatan.reports import search
+        return fields
 
-            search.index_public_texts(
-                [(self.pk, self.title_public, self.description_public)],
-                using=kwargs.get("using") or self._state.db,
-            )
+    def _index_public_texts(self, using, new=False):
+        # The public search reads the redacted texts: SQLite's index of them is written where they
+        # are derived, in the caller's transaction (PostgreSQL's column is generated).
+        from jembatan.reports import search
+
+        search.index_public_texts(
+            [(self.pk, self.title_public, self.description_public)], using=using or "default", new=new
+        )
 
     @property
     def access_code(self):
@@ -681,8 +701,17 @@ class Event(models.Model):
         if self.pk is not None:
             raise TypeError("Timeline events are append-only.")
         self.text_public = stored_redaction(self.text)
+<<<<<<< HEAD
         self.text_public_version = pii.DETECTOR_VERSION
         super().save(*args, **kwargs)
+=======
+        # Every action writes one (Event.objects.create(): force_insert, the default database): a
+        # prepared INSERT, not a freshly compiled one.
+        if not args and set(kwargs) <= {"using", "force_insert"} and kwargs.get("using") in (None, "default"):
+            fastinsert.insert(self)
+        else:
+            super().save(*args, **kwargs)
+>>>>>>> h-post
 
     @property
     def public_text(self):

@@ -181,30 +181,36 @@ class StoredSearchDocument(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(self.column)}", []
 
 
-def index_report(report, using=None):
+def index_report(report, using=None, *, new=False):
     """Write one report's stemmed texts as written into the SQLite index (PostgreSQL needs nothing:
     its column is generated). The public index follows the redacted texts: Report.save() writes it
-    where it derives them."""
+    where it derives them.
+
+    `new`: the report was inserted in this transaction, so it has no index row to replace (report
+    ids are AUTOINCREMENT, never reused; a stray row would make the INSERT fail, not go unseen)."""
     connection = connections[using or report._state.db or "default"]
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
+        if not new:
+            cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
         cursor.execute(
             f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)",
             [report.pk, document(report.title, report.description)],
         )
 
 
-def index_public_texts(rows, using="default"):
+def index_public_texts(rows, using="default", *, new=False):
     """Write (pk, title_public, description_public) rows into the SQLite public index (after the
-    stored redactions were derived again, or with the report); nothing elsewhere."""
+    stored redactions were derived again, or with the report); nothing elsewhere. `new`: rows of
+    reports inserted in this transaction (nothing to replace, as in index_report)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
     rows = [(pk, public_document(title, description)) for pk, title, description in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])
+        if not new:
+            cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])
         cursor.executemany(f"INSERT INTO {SQLITE_PUBLIC_TABLE} (rowid, document) VALUES (%s, %s)", rows)
 
 

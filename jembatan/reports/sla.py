@@ -13,6 +13,7 @@ Conventions (decided here, relied on everywhere):
 """
 
 import datetime as dt
+import time
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,6 +84,16 @@ def _holidays_for_year(year):
     return dict(holidays.Indonesia(years=year, categories=("public", "government")))
 
 
+# This process's copy of the overrides: (expiry in epoch seconds, {date: is_working_day}), or None.
+_overrides = None
+
+
+def forget_overrides():
+    """Drop this process's copy of the calendar corrections (one was just made here)."""
+    global _overrides
+    _overrides = None
+
+
 class WorkingCalendar:
     """Indonesian working days, with the admin's overrides loaded once per calendar object."""
 
@@ -91,13 +102,23 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls):
-        """The calendar with the overrides as they are now (read on every call: a correction made
-        in another process counts at once). One plain SELECT of a table of a few dozen rows, not
-        a queryset: every new report asks for it, and building the query cost more than running it."""
+        """The calendar with the overrides as they are now: read at most every
+        settings.LOOKUP_CACHE_SECONDS per process (every new report asks for it; a correction,
+        a few a year, is made through actions/calendar.py, which drops this process's copy at
+        once; other processes see it within those seconds, as if the report had come in that much
+        earlier). One plain SELECT of a table of a few dozen rows, not a queryset: building the
+        query cost more than running it."""
+        global _overrides
+        ttl = settings.LOOKUP_CACHE_SECONDS
+        now = time.time()
+        if ttl and _overrides is not None and now < _overrides[0] <= now + ttl:  # (clock set back: read)
+            return cls(_overrides[1])
         with connection.cursor() as cursor:
             cursor.execute(_OVERRIDES_SQL)
             rows = cursor.fetchall()
-        return cls((_as_date(day), bool(working)) for day, working in rows)
+        overrides = {_as_date(day): bool(working) for day, working in rows}
+        _overrides = (now + ttl, overrides) if ttl else None
+        return cls(overrides)
 
     def holiday_name(self, day):
         return _holidays_for_year(day.year).get(day)

@@ -69,3 +69,20 @@ def test_a_refused_login_logs_no_warning(client, settings, caplog):
             client.post("/akun/masuk/", {"username": "siapa", "password": "salah-sekali"}).status_code == 429
         )
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_several_limits_are_read_and_counted_together_as_one_by_one(counter):
+    # count_many / add_many (one query / statement on the database) agree with count / add.
+    counter.add("ip", "10.0.0.1", window=60, now=T0, amount=2)
+    counter.add("key", "k1", window=3600, now=T0)
+    items = [("ip", "10.0.0.1", 60), ("key", "k1", 3600), ("key", "never", 60)]
+    assert counter.count_many(items, now=T0 + 1) == [2, 1, 0]
+    counter.add_many([("ip", "10.0.0.1", 60, 1), ("key", "k1", 3600, 5)], now=T0 + 1)
+    assert counter.count_many(items, now=T0 + 2) == [3, 6, 0]
+    assert counter.count("key", "k1", window=3600, now=T0 + 2) == 6
+    assert counter.count_many(items, now=T0 + 61) == [0, 6, 0]  # the address's window has passed
+
+
+def test_counted_together_in_one_worker_is_seen_by_another():
+    ratelimit.DatabaseCounter().add_many([("ip", "a", 60, 1), ("key", "b", 60, 2)], now=T0)
+    assert ratelimit.DatabaseCounter().count_many([("key", "b", 60), ("ip", "a", 60)], now=T0) == [2, 1]

@@ -16,6 +16,8 @@
 The reporter never appears in any of it; free text goes through the PII filter.
 """
 
+import time
+
 from django.conf import settings
 from django.db.models import Exists, Min, OuterRef, Prefetch
 from django.urls import reverse
@@ -65,10 +67,36 @@ _SERVICE_SQL = """
 """
 
 
+# Services found, per process: {code: (expiry in epoch seconds, Category)}. Every POST names one of a few
+# dozen services, which an admin changes a few times a year; a service deactivated (or moved under
+# an inactive group, or given sub-services) in any process stops being used within
+# settings.LOOKUP_CACHE_SECONDS. Unknown codes are asked every time: a new service works at once.
+_services_by_code = {}
+MAX_CACHED_SERVICES = 1000
+
+
+def forget_services():
+    """Drop this process's copies of the services (a test, or after changing categories here)."""
+    _services_by_code.clear()
+
+
 def service_by_code(code):
     """The service with this code: an active leaf whose group (if any) is active. One indexed query
-    (code is unique), not the whole service list: every POST asks this."""
-    return next(iter(Category.objects.raw(_SERVICE_SQL, [str(code)])), None)
+    (code is unique), not the whole service list, and reused for LOOKUP_CACHE_SECONDS."""
+    code = str(code)
+    ttl = settings.LOOKUP_CACHE_SECONDS
+    now = time.time()
+    cached = _services_by_code.get(code) if ttl else None
+    if cached is not None and now < cached[0] <= now + ttl:  # (a clock set back: read again)
+        return cached[1]
+    category = next(iter(Category.objects.raw(_SERVICE_SQL, [code])), None)
+    if category is None or not ttl:
+        _services_by_code.pop(code, None)
+    else:
+        if len(_services_by_code) >= MAX_CACHED_SERVICES:
+            _services_by_code.clear()
+        _services_by_code[code] = (now + ttl, category)
+    return category
 
 
 def service(category):

@@ -127,8 +127,12 @@ def _refused(fmt, exc):
     return response
 
 
-def endpoint(methods):
-    """Method check, rate limit, jurisdiction_id and Open311Error → the spec's error body."""
+def endpoint(methods, *, counts_post=False):
+    """Method check, rate limit, jurisdiction_id and Open311Error → the spec's error body.
+
+    `counts_post`: the view counts a POST's per-address limit itself, together with its key's in
+    one round trip (throttles.hit_many), once it knows the key.
+    """
 
     def decorator(view):
         @csrf_exempt
@@ -145,12 +149,13 @@ def endpoint(methods):
             wait = _known_key_refusal(request, data) or throttles.refused(
                 "open311_ip", address
             )  # no middleware
-            if not wait:
+            given = param(data, "jurisdiction_id")
+            unknown_jurisdiction = given is not None and given.lower() != jurisdiction()
+            if not wait and (unknown_jurisdiction or not (counts_post and request.method == "POST")):
                 wait = throttles.hit("open311_ip", address)
             if wait:
                 return _refused(fmt, Open311Throttled(wait))
-            given = param(data, "jurisdiction_id")
-            if given is not None and given.lower() != jurisdiction():
+            if unknown_jurisdiction:
                 return formats.error(
                     fmt, 404, _("jurisdiction_id tidak dikenal: %(id)s") % {"id": given[:100]}
                 )
@@ -423,14 +428,21 @@ def _create_request(request, fmt, data, api_key):
     return formats.render(fmt, "service_requests", [item])
 
 
-@endpoint(["GET", "POST"])
+@endpoint(["GET", "POST"], counts_post=True)
 def requests(request, fmt, data):
     if request.method == "GET":
         return _list_requests(request, fmt, data)
+    address = client_ip(request) or "unknown"
     api_key = find_key(param(data, "api_key"), kinds=(KeyKind.OPEN311,))
     if api_key is None:
+        wait = throttles.hit("open311_ip", address)
+        if wait:
+            return _refused(fmt, Open311Throttled(wait))
         return formats.error(fmt, 403, _("api_key tidak sah atau tidak ada: permintaan tidak dapat dibuat."))
-    wait = throttles.hit("open311_key", api_key.key_hash, per_minute=api_key.rate_limit)
+    # The address's limit and the key's own, read in one query and counted in one statement.
+    wait = throttles.hit_many(
+        [("open311_ip", address, 1, None), ("open311_key", api_key.key_hash, 1, api_key.rate_limit)]
+    )
     if wait:
         return _refused(fmt, Open311Throttled(wait))
     touch(api_key)

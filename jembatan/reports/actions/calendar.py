@@ -14,6 +14,7 @@ from jembatan.accounts.audit import changed_fields, record_change, snapshot
 from jembatan.accounts.models import AuditRecord
 from jembatan.reports.actions._common import ReportError
 from jembatan.reports.models import CalendarOverride
+from jembatan.reports.sla import forget_overrides
 
 _FIELDS = ["date", "is_working_day", "note"]
 
@@ -43,6 +44,7 @@ def set_calendar_override(*, actor, date, is_working_day, note, override=None):
         except ValidationError:
             raise ReportError(_("Tanggal ini sudah punya koreksi; ubah yang itu."), field="date") from None
         current.save()
+        transaction.on_commit(forget_overrides)  # this process's copy (reports/sla.py)
         after = snapshot(current, _FIELDS)
         if override is not None:
             before, after = changed_fields(before, after)
@@ -66,3 +68,4 @@ def delete_calendar_override(*, actor, override):
             before=snapshot(current, _FIELDS),
         )
         current.delete()
+        transaction.on_commit(forget_overrides)

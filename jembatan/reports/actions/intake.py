@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,18 +38,14 @@ from jembatan.reports.sla import WorkingCalendar, policy
 
 
 def _save_with_new_tracking_number(report):
-    """Insert the report under a fresh random tracking number, drawing again on a collision."""
+    """Insert the report under a fresh random tracking number, drawing again on a collision.
+
+    A taken number is skipped by the INSERT itself (ON CONFLICT DO NOTHING, see fastinsert), so no
+    savepoint is needed around it; any other broken constraint raises as before."""
     for _attempt in range(5):
         report.tracking_number = new_tracking_number()
-        try:
-            with transaction.atomic():
-                report.save()
+        if report.insert_new(unless_tracking_number_taken=True):
             return
-        except IntegrityError:
-            if Report.objects.filter(tracking_number=report.tracking_number).exists():
-                report.pk = None
-                continue
-            raise
     # pragma: no cover - 900 million numbers; five collisions in a row means a bug
     raise RuntimeError("could not allocate a tracking number")
 
@@ -98,7 +94,7 @@ def submit_report(*, new, actor=None):
         _schedule_report(report, cal, pol)
         _save_with_new_tracking_number(report)
         # -- search index (portal): written in this transaction, so it commits or rolls back with the report.
-        search.index_report(report)
+        search.index_report(report, new=True)
         event = _record(
             report,
             actor=actor,
