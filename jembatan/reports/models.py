@@ -701,17 +701,13 @@ class Event(models.Model):
         if self.pk is not None:
             raise TypeError("Timeline events are append-only.")
         self.text_public = stored_redaction(self.text)
-<<<<<<< HEAD
         self.text_public_version = pii.DETECTOR_VERSION
-        super().save(*args, **kwargs)
-=======
         # Every action writes one (Event.objects.create(): force_insert, the default database): a
         # prepared INSERT, not a freshly compiled one.
         if not args and set(kwargs) <= {"using", "force_insert"} and kwargs.get("using") in (None, "default"):
             fastinsert.insert(self)
         else:
             super().save(*args, **kwargs)
->>>>>>> h-post
 
     @property
     def public_text(self):
