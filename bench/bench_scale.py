@@ -143,6 +143,14 @@ def build():
     )
     now = generator.generated_at()
     if now is not None:
+        from jembatan.reports.models import Escalation
+
+        # The escalations are written last (wb.extras, after the timeline): without them the
+        # build was stopped half-way, and its reports have no timeline or indexes to measure.
+        if not Escalation.objects.exists():
+            raise SystemExit(
+                f"{DATABASE_URL}: the build stopped after the reports (no timeline/extras); make it again"
+            )
         print(f"reusing the data set made at {now:%Y-%m-%d %H:%M} UTC")
         return now
     if REUSE:
