@@ -210,7 +210,12 @@ class Queue:
                 qs = qs.filter(extra)
             result.append((qs.annotate(due=F(field)), True))
         if self.order.undated:
-            undated = with_status(queryset, *self.order.undated)
+            # Not folded (with_status): ordered by id alone, an undated stream whose rows the
+            # planner counts right is read by walking the primary key from the oldest report, and
+            # the paused and answered ones are all among the newest: 9.4 s at 5,000,000 reports,
+            # against 0.3 s for the underestimated plan (the queue's rows through the agency index,
+            # then sorted). A partial (status, id) index would let both be a short walk.
+            undated = queryset.filter(status__in=self.order.undated)
             result.append((undated.annotate(due=Value(None, output_field=DateTimeField())), False))
         return result
 
