@@ -123,7 +123,9 @@ class SweepBench:
     # --- The data set -------------------------------------------------------------------------------------
 
     def generated_at(self):
-        """The moment the data set was made, or None when there is none (or it is not complete)."""
+        """The moment the data set was made, or None when there is none (or it is not complete).
+
+        `reports=None` takes a kept data set of any size (bench_scale.py's SCALE_REUSE=1)."""
         from jembatan.reports.models import Report
 
         first = (
@@ -132,7 +134,7 @@ class SweepBench:
         if not first or not first.startswith("generated:"):
             return None
         last = Report.objects.order_by("-pk").values_list("pk", flat=True).first()
-        if last != self.args.reports:
+        if self.args.reports is not None and last != self.args.reports:
             return None
         return dt.datetime.fromisoformat(first.removeprefix("generated:"))
 
@@ -328,6 +330,7 @@ class SweepBench:
                         batch.clear()
                 if batch:
                     cursor.executemany(sql, batch)
+            _setup.index_build_memory(cursor, self.vendor)
             for _name, definition in indexes:
                 cursor.execute(definition)
 

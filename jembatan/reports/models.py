@@ -378,6 +378,20 @@ class Report(models.Model):
             models.Index(
                 fields=["status", "completion_due_at"], include=["id"], name="report_status_completion"
             ),
+            # The "waiting for the reporter" queue's two streams, in the order it lists them:
+            # without them each page read every answered (or paused) report in scope and sorted
+            # them (75,000 rows, 1.1 s at 5,000,000 reports → 0.1 ms; docs/scale.md). Partial:
+            # only the reports in that status, a small share of the table.
+            models.Index(
+                fields=["answered_at", "id"],
+                condition=models.Q(status=Status.SELESAI),
+                name="report_waiting_answered",
+            ),
+            models.Index(
+                fields=["paused_at", "id"],
+                condition=models.Q(status=Status.MENUNGGU_KELENGKAPAN),
+                name="report_waiting_paused",
+            ),
             models.Index(fields=["verifying_agency", "status"]),
             models.Index(fields=["is_confidential", "status", "-submitted_at"]),
             models.Index(fields=["source_instance", "external_id"]),

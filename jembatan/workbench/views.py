@@ -6,6 +6,7 @@ for the workbench's own data and bulk loops), and render. They never save a repo
 
 import csv
 import datetime as dt
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -114,20 +115,36 @@ def _menu(user, now, current=None):
 # The menu's counts are 8-10 capped COUNT queries on every workbench page: about half of a queue
 # page's database time at 1,000,000 reports (docs/scale.md). They are kept per officer until the
 # timeline moves (every state change writes a timeline row in its own transaction, so the newest
-# row's id changes with any action by anyone) or a minute passes (the overdue queue grows with the
-# clock alone). What can stay stale for up to a minute: a role or scope change of the officer.
+# row's id changes with any action by anyone) or the officer's roles change (both are in the key).
+# Only the overdue queue grows with the clock alone: its count is kept for the current minute, on
+# its own, so the turn of a minute recounts its 2-3 streams rather than the whole menu (that
+# recount was the queue pages' slowest request at 1,000,000 reports). What else can move a count
+# without a timeline row, an agency moved in the tree, shows within MENU_STEADY_SECONDS.
 MENU_COUNT_SECONDS = 60
+MENU_STEADY_SECONDS = 600
+CLOCK_QUEUES = frozenset({"terlambat"})
 
 
 def _menu_counts(user, now, queues):
     newest = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    minute = int(now.timestamp()) // MENU_COUNT_SECONDS
-    key = f"workbench:menu:{user.pk}:{newest}:{minute}:{','.join(q.slug for q, _qs in queues)}"
-    return cached_or_computed(
-        key,
-        lambda: {queue.slug: format_count(count_rows(queue, qs, user)) for queue, qs in queues},
-        MENU_COUNT_SECONDS,
-    )
+    roles = ";".join(sorted(f"{r.role}@{r.agency_id or ''}" for r in access.roles_of(user)))
+    key = f"workbench:menu:{user.pk}:{newest}:{hashlib.blake2b(roles.encode(), digest_size=8).hexdigest()}"
+    steady = [(q, qs) for q, qs in queues if q.slug not in CLOCK_QUEUES]
+    ticking = [(q, qs) for q, qs in queues if q.slug in CLOCK_QUEUES]
+
+    def counted(part):
+        return lambda: {queue.slug: format_count(count_rows(queue, qs, user)) for queue, qs in part}
+
+    def slugs(part):
+        return ",".join(q.slug for q, _qs in part)
+
+    counts = {}
+    if steady:
+        counts |= cached_or_computed(f"{key}:{slugs(steady)}", counted(steady), MENU_STEADY_SECONDS)
+    if ticking:
+        minute = int(now.timestamp()) // MENU_COUNT_SECONDS
+        counts |= cached_or_computed(f"{key}:{minute}:{slugs(ticking)}", counted(ticking), MENU_COUNT_SECONDS)
+    return counts
 
 
 def _common(request, now, current=None):

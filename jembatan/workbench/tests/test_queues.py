@@ -1,6 +1,8 @@
 """The queues: who sees which report where, in SLA order, a page at a time, with filters, in a
 fixed number of queries."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.core.cache import cache
@@ -433,3 +435,77 @@ def test_the_menu_counts_follow_an_action_at_once(w, as_user):
     assert menu() == before  # kept: the second page view reads the counts from the cache
     f.submit(w)  # a new report writes a timeline row: the kept counts no longer answer
     assert int(menu()["verifikasi"]) == int(before["verifikasi"]) + 1
+
+
+def _count_queries(queries):
+    return sum(1 for q in queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(*)"))
+
+
+def test_the_turn_of_a_minute_recounts_only_the_overdue_queue(w, as_user):
+    # The overdue count follows the clock alone (no timeline row marks a deadline passing); the
+    # other counts follow the timeline. The minute's turn must not recount the whole menu.
+    with time_machine.travel(at(2026, 11, 18, 9), tick=False):
+        report = f.submit(w)
+    due = Report.objects.get(pk=report.pk).verification_due_at
+    client = as_user(w.verifier)
+
+    def view(moment):
+        with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as queries:
+            response = client.get("/kerja/antrean/verifikasi/")
+        menu = {item["queue"].slug: item["count"] for item in response.context["menu"]}
+        return menu, _count_queries(queries)
+
+    cache.clear()
+    before, cold = view(due - dt.timedelta(seconds=90))
+    assert before["terlambat"] == "0" and before["verifikasi"] == "1"
+    _menu, warm = view(due - dt.timedelta(seconds=90))
+    assert warm < cold  # the same minute: every count kept
+    after, turned = view(due + dt.timedelta(seconds=90))
+    assert after["terlambat"] == "1"  # the deadline passed: the overdue count moved with the clock
+    assert after["verifikasi"] == "1"
+    # The verifier's overdue queue is three streams (unverified, disposed, in progress): at most
+    # three counts more than a kept view, not the whole menu's.
+    assert warm < turned <= warm + 3 < cold
+
+
+def test_a_granted_role_shows_in_the_menu_at_once(w, as_user):
+    from jembatan.accounts import actions as accounts
+
+    f.submit(w)  # verified by Pemkot Padang: not in the PUPR coordinator's scope
+    client = as_user(w.coordinator_pupr)
+
+    def menu():
+        response = client.get("/kerja/antrean/verifikasi/")
+        return {item["queue"].slug: item["count"] for item in response.context["menu"]}
+
+    assert menu()["verifikasi"] == "0"
+    accounts.grant_staff_role(actor=None, user=w.coordinator_pupr, role="admin_instansi", agency=w.padang)
+    # No timeline row was written: the kept counts must still not answer for the new scope.
+    assert menu()["verifikasi"] == "1"
+
+
+@pytest.mark.parametrize("who", ["verifier", "liaison_pupr", "coordinator_pupr", "admin_nasional"])
+def test_each_stream_names_its_status_once(w, who):
+    # `status IN (…) AND status = S` made PostgreSQL multiply two selectivities of one column and
+    # sort 50,000 rows for a page at 5,000,000 reports: a stream's own status condition is the
+    # only one on its table (conditions in subqueries are on other aliases and stay).
+    from django.core.exceptions import EmptyResultSet
+
+    from jembatan.workbench.queues import queues_for
+
+    user = getattr(w, who)
+    now = at(2026, 11, 18, 9)
+    streams = 0
+    for queue, qs in queues_for(user, now):
+        table = queue.model._meta.db_table
+        for stream, dated in queue.streams(qs, user):
+            if not dated:
+                continue  # undated streams keep the queue's conditions on purpose (Queue.streams)
+            try:
+                where = str(stream.query).split(" WHERE ", 1)[1]
+            except EmptyResultSet:  # a stream that cannot hold a row (no query is run for it)
+                assert list(stream) == [] and stream.count() == 0
+                continue
+            assert where.count(f'"{table}"."status"') == 1, (queue.slug, where)
+            streams += 1
+    assert streams >= 4
