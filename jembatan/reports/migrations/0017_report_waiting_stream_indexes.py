@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0001_initial"),
-        ("reports", "0014_report_status_completion_index_with_id"),
+        ("reports", "0016_public_texts_detector_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
