@@ -15,7 +15,8 @@ calls `note_change`, which sets a new random token **in the action's own transac
   answer from the old data; that entry is dead the moment the action commits (the token moved with
   the data, atomically), so the very next request after a verify / close / archive / merge /
   confidentiality change / follow-up builds a fresh answer;
-- the token is read *before* the data, so an entry is never filed under a newer token than the data
+- the token is read *before* the data, and from the same database (the replica when a GET reads
+  from one), so an entry is never filed under a newer token than the data
   it holds (the reverse, newer data under an older token, only makes it die sooner);
 - the token is random, not a counter: a database restored from a backup, or a test transaction
   rolled back, can never bring back a token that a cached entry still carries.
@@ -46,7 +47,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils import translation
 
 from jembatan.observability import Outage
@@ -83,8 +84,9 @@ outage = Outage("public_cache", "public answers are built on every request")
 
 
 def current():
-    """The public version now (0 before any action)."""
-    with connection.cursor() as cursor:
+    """The public version now (0 before any action), from the database this request reads from:
+    a replica's token is replicated with the data it describes (jembatan/replica.py)."""
+    with connections[router.db_for_read(PublicVersion)].cursor() as cursor:
         cursor.execute(_READ_SQL, [_ROW])
         row = cursor.fetchone()
     return row[0] if row else 0

@@ -12,6 +12,7 @@ requests one by one finds them ready. Only the lean form (without extensions) is
 """
 
 import time
+from datetime import UTC, datetime
 
 from django.http import HttpResponse
 
@@ -38,8 +39,6 @@ def _respond(request, fmt, payload, response=None):
         response = HttpResponse(body, content_type=formats.CONTENT_TYPES[fmt])
     moment = None
     if last_modified is not None:
-        from datetime import UTC, datetime
-
         moment = datetime.fromtimestamp(last_modified, UTC)
     return conditional.answer(request, response, last_modified=moment, etag=etag)
 
