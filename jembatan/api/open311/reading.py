@@ -67,6 +67,7 @@ def _file_singles(fmt, items, version):
     entries = {}
     for item in items:
         single = [{**item, "service_notice": notice}]
-        _response, payload = _payload(fmt, single)
-        entries[one_key(fmt, item["service_request_id"], None)] = (payload, len(payload[0]))
+        body = formats.content(fmt, "service_requests", single)
+        payload = (body, conditional.etag_of(body), _last_modified(single))
+        entries[one_key(fmt, item["service_request_id"], None)] = (payload, len(body))
     publication.store_many(entries, version)
