@@ -211,6 +211,12 @@ elif _cache_url in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     raise ImproperlyConfigured("CACHE_URL must be redis://… or locmem://.")
+# Public answers (Open311, the REST API's public reads, the portal's public pages) are cached
+# under the public data version (reports/publication.py); an entry lives at most this long (what
+# changes outside the actions, e.g. a category renamed, shows within it). 0 turns the cache off.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300, minimum=0, maximum=86400)
+# A bigger answer (an Open311 page of 1,000 in XML is about 0.6 MB) is built each time instead.
+PUBLIC_CACHE_MAX_BYTES = env_int("PUBLIC_CACHE_MAX_BYTES", 1024 * 1024, minimum=0)
 if REDIS_URL:
     # Sessions read from Redis and are written through to the database: a Redis restart logs nobody out,
     # and while Redis is down sessions are read from the database alone (accounts/sessions.py).

@@ -27,7 +27,7 @@ from jembatan.api.models import ApiKey, KeyKind
 from jembatan.api.permissions import IsCitizenCaller
 from jembatan.directory.models import Agency, Category
 from jembatan.federation import actions as federated
-from jembatan.reports import actions
+from jembatan.reports import actions, publication
 from jembatan.reports.models import ArchiveReason, Channel, Disposition, Report
 from jembatan.reports.search import search_reports
 from jembatan.reports.submission import NewReport
@@ -193,12 +193,28 @@ def submit(request):
     parameters=[NUMBER_PARAMETER, ACCESS_CODE_PARAMETER],
     responses={200: s.ReportDetailSerializer, **error_responses(401, 403, 404, 429)},
 )
+def _public_track(request):
+    """Whether this track reads what anyone holding the number reads (cacheable): a caller who is
+    not signed in and sends no access code (either may make them the reporter, who sees more)."""
+    return not request.user.is_authenticated and not request.headers.get(ACCESS_CODE_HEADER)
+
+
 @api_endpoint(["GET"])
 def track(request, number):
+    lookup = None
+    if publication.enabled() and _public_track(request):
+        lookup = publication.Lookup(publication.key("api-track", str(number), publication.language()))
+        if lookup.hit is not None:
+            return Response(lookup.hit)
     report = load_report(number)
     code = _access_code(request, report)
     _trackable(request, report, code)
-    return _track_response(request, report, code, fresh=True)
+    response = _track_response(request, report, code, fresh=True)
+    # Only the public form of a report that needs no code: a confidential one is never kept (its
+    # answer to a caller without a code is a 403, decided again on every request).
+    if lookup is not None and not report.is_confidential and not response.data["is_reporter"]:
+        lookup.store(response.data)
+    return response
 
 
 def _reporter_action(request, number, serializer_class):
@@ -307,6 +323,22 @@ def my_reports(request):
 )
 @api_endpoint(["GET"])
 def public_reports(request):
+    # The same answer for every caller (nothing here reads who asks): kept under the full address
+    # (its `next` link holds it) and the language.
+    lookup = None
+    if publication.enabled():
+        lookup = publication.Lookup(
+            publication.key("api-public-list", request.build_absolute_uri(), publication.language())
+        )
+        if lookup.hit is not None:
+            return Response(lookup.hit)
+    body = _public_page(request)
+    if lookup is not None:
+        lookup.store(body)
+    return Response(body)
+
+
+def _public_page(request):
     query = validated(s.PublicQuerySerializer, request.query_params)
     reports = summary_queryset().public()
     if query.get("category"):
@@ -321,7 +353,7 @@ def public_reports(request):
         reports = reports.filter(closed if query["status"] == "closed" else ~closed)
     reports = search_reports(reports, query.get("q", ""), public=True).order_by("-submitted_at", "-pk")
     rows, present = _summaries(reports)
-    return Response(paginate(request, rows, s.ReportSummarySerializer, query, present=present))
+    return paginate(request, rows, s.ReportSummarySerializer, query, present=present)
 
 
 # --- Lookups ---------------------------------------------------------------------------------------

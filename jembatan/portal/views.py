@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -50,7 +51,7 @@ from jembatan.portal.forms import (
     search_regions,
 )
 from jembatan.portal.models import SubmissionToken
-from jembatan.reports import actions, lifecycle, thumbnails
+from jembatan.reports import actions, lifecycle, publication, thumbnails
 from jembatan.reports.actions import MIN_DESCRIPTION_LENGTH
 from jembatan.reports.models import (
     CLOSED_STATUSES,
@@ -688,44 +689,109 @@ def page_of_reports(reports, number, size=PAGE_SIZE, paginator=Paginator):
 
 
 def public_list(request):
-    form, reports = filtered_public_reports(request.GET)
-    page = page_of_reports(reports, request.GET.get("halaman"), paginator=CappedPaginator)
-    query = request.GET.copy()
+    # The list itself (filters, rows, pages) reads nothing of the visitor: it is built once per
+    # public data version (reports/publication.py) and set in the page, whose header, language
+    # form and CSRF token are the visitor's own and rendered each time.
+    lookup = None
+    if publication.enabled():
+        parts = (request.get_full_path(), publication.language(), timezone.get_current_timezone_name())
+        lookup = publication.Lookup(publication.key("portal-list", *parts))
+    body = lookup.hit if lookup is not None else None
+    if body is None:
+        body = _public_list_body(request.GET)
+        if lookup is not None:
+            lookup.store(str(body), size=len(body))
+    return render(request, "portal/public_list.html", {"body": mark_safe(body)})  # noqa: S308 (our own render)
+
+
+def _public_list_body(data):
+    form, reports = filtered_public_reports(data)
+    page = page_of_reports(reports, data.get("halaman"), paginator=CappedPaginator)
+    query = data.copy()
     query.pop("halaman", None)
-    return render(
-        request,
-        "portal/public_list.html",
+    return render_to_string(
+        "portal/_public_list_body.html",
         {
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "filtered": any(v for k, v in request.GET.items() if k != "halaman"),
+            "filtered": any(v for k, v in data.items() if k != "halaman"),
         },
     )
 
 
 def public_report(request, number, follow_form=None, status=200):
+    user = request.user
+    if follow_form is None and not user.is_authenticated and publication.enabled():
+        # A visitor who is not signed in reads what everyone reads: the report's parts are built
+        # once per public data version (reports/publication.py); the support and follow forms
+        # (CSRF tokens) are the visitor's own and rendered each time.
+        parts = (str(number), publication.language(), timezone.get_current_timezone_name())
+        lookup = publication.Lookup(publication.key("portal-report", *parts))
+        context = lookup.hit
+        if context is None:
+            context, valid_until = _public_report_parts(_public_report_or_404(number))
+            lookup.store(context, valid_until=valid_until)
+        context = {**context, "supported": False, "own": False, "following": False}
+        context["follow_form"] = voices.FollowForm()
+        return render(request, "portal/public_report.html", context, status=status)
+    report = _public_report_or_404(number)
+    context, _valid_until = _public_report_parts(report)
+    context.update(
+        {
+            "supported": user.is_authenticated and report.supports.filter(user=user).exists(),
+            "own": access.is_reporter(user, report),
+            **voices.public_report_context(request, report, follow_form),
+        }
+    )
+    return render(request, "portal/public_report.html", context, status=status)
+
+
+def _public_report_or_404(number):
     report = _report_or_404(number)
     # 404, never 403: a confidential or unverified report must not even be confirmed to exist.
     if not report.is_public:
         raise Http404
-    user = request.user
-    supported = user.is_authenticated and report.supports.filter(user=user).exists()
-    context = {
-        "report": report,
-        "status_plain": presenters.status_plain(report),
-        "status_tone": presenters.status_tone(report.status),
-        "deadline": presenters.deadline(report),
-        "agencies": presenters.handling_agencies(report),
-        "timeline": presenters.timeline(report, for_reporter=False),
-        "region_label": region_label(report.region) if report.region_id else "",
-        "description": report.public("description"),
-        "public_name": presenters.public_name(report),
-        "supported": supported,
-        "own": access.is_reporter(user, report),
-        **voices.public_report_context(request, report, follow_form),
+    return report
+
+
+def _public_report_parts(report):
+    """(what the report page shows everyone, until when it is right: the deadline's "n working
+    days left" changes at midnight, and "overdue" at the deadline)."""
+    deadline = presenters.deadline(report)
+    head = render_to_string(
+        "portal/_report_head.html",
+        {
+            "report": report,
+            "redacted": True,
+            "status_plain": presenters.status_plain(report),
+            "status_tone": presenters.status_tone(report.status),
+            "deadline": deadline,
+            "agencies": presenters.handling_agencies(report),
+            "region_label": region_label(report.region) if report.region_id else "",
+            "description": report.public("description"),
+            "public_name": presenters.public_name(report),
+        },
+    )
+    timeline = render_to_string(
+        "portal/_timeline.html", {"timeline": presenters.timeline(report, for_reporter=False)}
+    )
+    valid_until = None
+    if deadline is not None:
+        now = timezone.localtime()
+        midnight = timezone.make_aware(dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time.min))
+        valid_until = min(midnight, max(deadline.due, now)).timestamp()
+        if deadline.due <= now:
+            valid_until = midnight.timestamp()  # overdue already: only the day count can change
+    parts = {
+        "report": {"tracking_number": report.tracking_number, "support_count": report.support_count},
+        "title": report.public("title"),
+        "head": head,
+        "timeline_html": timeline,
+        "voices": voices.voice_counts(report),
+        "can_follow": bool(lifecycle.may_follow(report)),
     }
-    return render(request, "portal/public_report.html", context, status=status)
+    return parts, valid_until
 
 
 @require_POST

@@ -869,3 +869,15 @@ class Follower(models.Model):
     @property
     def is_active(self):
         return self.confirmed_at is not None and self.ended_at is None
+
+
+class PublicVersion(models.Model):
+    """Which state of the public data the public reads now: one row whose token changes, in the
+    same transaction, with every action that may change a public answer (reports/publication.py).
+    Cached public pages are kept under the token they were built from."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("versi data publik")

@@ -84,13 +84,18 @@ def _json_default(value):
     return str(value)
 
 
+def content(fmt, root, value):
+    """The body of `value` in `fmt` (bytes), with `root` as the XML root element."""
+    if fmt == "xml":
+        text = to_xml(root, value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=_json_default)
+    return text.encode("utf-8")
+
+
 def render(fmt, root, value, status=200):
     """`value` as an Open311 response in `fmt`, with `root` as the XML root element."""
-    if fmt == "xml":
-        content = to_xml(root, value)
-    else:
-        content = json.dumps(value, ensure_ascii=False, default=_json_default)
-    return HttpResponse(content.encode("utf-8"), status=status, content_type=CONTENT_TYPES[fmt])
+    return HttpResponse(content(fmt, root, value), status=status, content_type=CONTENT_TYPES[fmt])
 
 
 def error(fmt, status, description, code=None, headers=None):

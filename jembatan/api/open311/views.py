@@ -40,9 +40,9 @@ from jembatan.accounts.throttle import client_ip
 from jembatan.api import conditional, idempotency, presenters, throttles
 from jembatan.api.auth import find_key, touch
 from jembatan.api.models import KeyKind, hash_key
-from jembatan.api.open311 import formats, mapping
+from jembatan.api.open311 import formats, mapping, reading
 from jembatan.directory.models import Region
-from jembatan.reports import actions
+from jembatan.reports import actions, publication
 from jembatan.reports.media import MediaRejected
 from jembatan.reports.media import fetch as fetch_media
 from jembatan.reports.models import Channel, ReportType
@@ -292,21 +292,57 @@ def _visible(reports, data):
     return visible
 
 
+# The parameters that change a list's answer (with the format and the language): its cache key.
+_LIST_PARAMETERS = (
+    "service_request_id",
+    "service_code",
+    "status",
+    "start_date",
+    "end_date",
+    "page",
+    "page_size",
+    "extensions",
+)
+
+
+def _public_read(data):
+    """Whether this GET reads what the public reads (cacheable): no api_key, which may see more."""
+    return param(data, "api_key") is None and publication.enabled()
+
+
 def _list_requests(request, fmt, data):
     ids = _csv(param(data, "service_request_id"))
-    reports = mapping.base_queryset()
     if ids:
         # "This overrides all other arguments." See the module docstring for what a number opens.
         if len(ids) > MAX_IDS:
             raise Open311Error(400, _("Paling banyak %(n)d service_request_id sekaligus.") % {"n": MAX_IDS})
-        # Every number is a look-up: the endpoint counted one, the rest count here.
+        # Every number is a look-up: the endpoint counted one, the rest count here (cached or not).
         address = client_ip(request) or "unknown"
         wait = throttles.hit("open311_ip", address, amount=len(ids) - 1) if len(ids) > 1 else 0
         if wait:
             raise Open311Throttled(wait)
+    if not _public_read(data):
+        items, _valid_until = _list_items(data, ids)
+        return _render_requests(request, fmt, items, data)
+    parts = (fmt, publication.language(), tuple(param(data, name) for name in _LIST_PARAMETERS))
+    return reading.cached(
+        request,
+        fmt,
+        reading.LIST,
+        parts,
+        lambda: _list_items(data, ids),
+        file_singles=not _extensions(data),
+    )
+
+
+def _list_items(data, ids):
+    """(the items of this list, until when they are right: None, or the epoch second at which the
+    oldest report of a default 90-day window leaves it)."""
+    reports = mapping.base_queryset()
+    if ids:
         numbers = [i for i in ids if _NUMBER.match(i)]
         reports = _visible(reports.filter(tracking_number__in=numbers), data).order_by("-submitted_at", "-pk")
-        return _render_requests(request, fmt, _items(reports, data, notice=False), data)
+        return _items(reports, data, notice=False), None
     reports = reports.public()
     codes = _csv(param(data, "service_code"))
     if codes:
@@ -320,6 +356,7 @@ def _list_requests(request, fmt, data):
         reports = reports.filter(status__in=presenters.OPEN311_CLOSED)
     start = _parse_moment("start_date", param(data, "start_date"))
     end = _parse_moment("end_date", param(data, "end_date"))
+    moving = False  # the default window ends now: it moves with the clock
     if start and end:
         if end < start:
             raise Open311Error(400, _("end_date lebih awal dari start_date."))
@@ -332,12 +369,19 @@ def _list_requests(request, fmt, data):
     else:
         end = timezone.now()
         start = end - DEFAULT_SPAN
+        moving = True
     reports = reports.filter(submitted_at__gte=start, submitted_at__lte=end)
     page = _positive_int(data, "page", 1, 100_000)
     size = _positive_int(data, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     reports = reports.order_by("-submitted_at", "-pk")[(page - 1) * size : page * size]
     # service_notice is the same sentence for every request: said once, in services and on POST.
-    return _render_requests(request, fmt, _items(reports, data, notice=False), data)
+    items = _items(reports, data, notice=False)
+    # Newer public reports only arrive through an action (a new public version); with the clock,
+    # reports only leave, oldest first: this page is right until its oldest report leaves.
+    valid_until = None
+    if moving and items:
+        valid_until = (min(item["requested_datetime"] for item in items) + DEFAULT_SPAN).timestamp()
+    return items, valid_until
 
 
 def _attributes(data):
@@ -484,13 +528,21 @@ def _one(number, data):
     return _visible(mapping.base_queryset().filter(tracking_number=number), data).order_by()[:1]
 
 
-@endpoint(["GET"])
-def request_detail(request, fmt, data, number):
+def _one_items(number, data):
     report = _one(number, data)
     items = _items(report, data, notice=True) if report is not None else []
     if not items:
         raise Open311Error(404, _("service_request_id tidak ditemukan: %(id)s") % {"id": number[:20]})
-    return _render_requests(request, fmt, items, data)
+    return items, None
+
+
+@endpoint(["GET"])
+def request_detail(request, fmt, data, number):
+    if not _public_read(data):
+        items, _valid_until = _one_items(number, data)
+        return _render_requests(request, fmt, items, data)
+    parts = (fmt, publication.language(), number, param(data, "extensions"))
+    return reading.cached(request, fmt, reading.ONE, parts, lambda: _one_items(number, data))
 
 
 @endpoint(["GET"])

@@ -13,7 +13,7 @@ from jembatan.accounts import access
 from jembatan.accounts.models import Role
 from jembatan.directory.models import Agency, AgencyKind
 from jembatan.reports import notifications as notify
-from jembatan.reports import recipients
+from jembatan.reports import publication, recipients
 from jembatan.reports.attachments import MAX_ATTACHMENTS, AttachmentRejected, clean_upload
 from jembatan.reports.errors import (  # noqa: F401  (re-exported to the actions)
     STALE_MESSAGE,
@@ -108,6 +108,8 @@ def _record(
     actor_role=None,
     at=None,
 ):
+    # The one place every action passes: cached public answers die with this transaction.
+    publication.note_change(report, action)
     return Event.objects.create(
         report=report,
         disposition=disposition,
