@@ -4,6 +4,7 @@ Only presentation. Who may see what is decided by accounts.access before anythin
 these helpers only make sure the public forms never carry personal data.
 """
 
+from jembatan.accounts import access
 from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
@@ -102,12 +103,19 @@ def citizen_timeline(report, *, for_reporter):
     return entries
 
 
-def staff_timeline(report, *, may_see_identity):
-    """Every event, internal notes included, for staff in scope; the reporter named only to those
-    who may see their identity."""
+def staff_timeline(report, *, may_see_identity, user):
+    """Every event, internal notes included, for staff in scope (the merge entries as
+    access.readable_staff_events allows `user`); the reporter named only to those who may see
+    their identity."""
     entries = []
-    events = report.events.select_related("actor", "disposition").prefetch_related("attachments")
-    for event in events.order_by("created_at", "pk"):
+    events = access.readable_staff_events(
+        user,
+        report,
+        report.events.select_related("actor", "disposition")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk"),
+    )
+    for event in events:
         who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {

@@ -426,7 +426,9 @@ class StaffReportSerializer(StaffSummarySerializer):
 
     @extend_schema_field(StaffTimelineEntrySerializer(many=True))
     def get_timeline(self, report):
-        return presenters.staff_timeline(report, may_see_identity=self.context["may_see_identity"])
+        return presenters.staff_timeline(
+            report, may_see_identity=self.context["may_see_identity"], user=self.context["user"]
+        )
 
 
 StaffReportPageSerializer = page_serializer(StaffSummarySerializer, "StaffReportPage")

@@ -76,7 +76,11 @@ def load_disposition(request, pk):
 
 def report_response(request, number, status=200):
     report = load_staff_report(request, number)
-    context = {"may_see_identity": access.can_see_identity(request.user, report), "now": timezone.now()}
+    context = {
+        "may_see_identity": access.can_see_identity(request.user, report),
+        "now": timezone.now(),
+        "user": request.user,
+    }
     return Response(s.StaffReportSerializer(report, context=context).data, status=status)
 
 

@@ -678,35 +678,16 @@ def _prefill(request, key, templates):
 CLASSIFICATIONS = Classification.choices
 
 
-# Internal entries on the report a duplicate was merged into (and the undoing): they name the
-# other report, so each is shown per access.can_see_merge_entry.
-MERGE_ENTRIES = (EventAction.DUPLICATE_MERGED, EventAction.DUPLICATE_UNMERGED)
-
-
 def _timeline(report, may_see_identity, user):
-    events = list(
+    events = access.readable_staff_events(
+        user,
+        report,
         report.events.select_related("actor", "disposition__agency")
         .prefetch_related("attachments")
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk"),
     )
-    merged = {
-        (event.data or {}).get("duplicate")
-        for event in events
-        if event.action in MERGE_ENTRIES and event.visibility == Visibility.INTERNAL
-    }
-    merged.discard(None)
-    others = {
-        other.tracking_number: other
-        for other in Report.objects.filter(tracking_number__in=merged)
-        .select_related("verifying_agency")
-        .prefetch_related("dispositions__agency")
-    }
     entries = []
     for event in events:
-        if event.action in MERGE_ENTRIES and event.visibility == Visibility.INTERNAL:
-            other = others.get((event.data or {}).get("duplicate"))
-            if not access.can_see_merge_entry(user, report, other):
-                continue
         who = staff_actor(event, reporter_name=report.reporter_display_name if may_see_identity else None)
         entries.append(
             {

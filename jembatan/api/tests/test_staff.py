@@ -240,3 +240,21 @@ def test_personal_data_in_an_anonymous_reports_text_is_redacted_for_the_liaison_
     assert "Jalan berlubang sudah tiga bulan" in liaison["description"]
     verifier = detail(verifier_key, report).json()
     assert verifier["description"] == text
+
+
+def test_the_liaison_does_not_read_other_reports_merged_into_theirs_in_the_api(pupr_key, verifier_key, w):
+    # The staff API's timeline follows the workbench's rule (access.readable_staff_events): the
+    # internal merge entries name another complaint, for the report's verifiers only here.
+    from jembatan.reports import actions
+
+    original = rf.disposed(w)
+    duplicate = rf.submit(w, title="Jalan berlubang lagi di depan SDN 12", is_confidential=True)
+    actions.mark_duplicate(report=duplicate, original=original, actor=w.verifier)
+    actions.unmerge_report(report=duplicate, actor=w.verifier)
+    merge_actions = {"duplicate_merged", "duplicate_unmerged"}
+    liaison_view = detail(pupr_key, original).json()
+    assert "disposed" in {entry["action"] for entry in liaison_view["timeline"]}
+    assert not merge_actions & {entry["action"] for entry in liaison_view["timeline"]}
+    assert duplicate.tracking_number not in str(liaison_view)
+    verifier_view = detail(verifier_key, original).json()
+    assert merge_actions <= {entry["action"] for entry in verifier_view["timeline"]}
