@@ -28,6 +28,7 @@ from jembatan.accounts.models import AuditRecord, Role, StaffRole
 from jembatan.backoffice import actions as backoffice_actions
 from jembatan.directory.models import Agency, Category, Region
 from jembatan.federation import attachments as federation_files
+from jembatan.federation import figures as network_figures
 from jembatan.federation import hubsync, lapor
 from jembatan.federation.models import (
     FederationMessage,
@@ -37,6 +38,8 @@ from jembatan.federation.models import (
     Link,
     LinkRole,
     MessageKind,
+    NetworkFigure,
+    NetworkPeriod,
     Protocol,
     ReceivedMessage,
     RemoteAgency,
@@ -158,6 +161,59 @@ def sync_directory(*, hub, directory, actor=None, apply=True):
                     actor=actor,
                 )
     return changes
+
+
+def record_network_figures(*, sender, figures):
+    """Keep an instance's monthly figures at the hub; return {month: "applied" | "stale"}.
+
+    `figures` is figures.validated() output. Refused whole (FederationRefused) unless this instance
+    is the hub, the figures were sent to it, and every agency in them is hosted by the sender (an
+    instance speaks only for its own agencies). Per month: figures computed earlier than the stored
+    ones (`as_of`) are stale and change nothing; otherwise they replace the month's (a resend of the
+    same figures leaves the same rows).
+    """
+    me = self_instance()
+    if me is None or not network_figures.is_hub():
+        raise FederationRefused(_("Instans ini bukan hub jaringan."))
+    if figures["hub"] != me.slug or figures["sender"] != sender.slug:
+        raise FederationRefused(_("Angka ini bukan dari pengirimnya atau bukan untuk hub ini."))
+    codes = {code for rows in figures["periods"].values() for code in rows} - {""}
+    hosted = set(
+        RemoteAgency.objects.filter(instance=sender, agency__code__in=codes).values_list(
+            "agency__code", flat=True
+        )
+    )
+    if codes - hosted:
+        raise FederationRefused(
+            _("Instans %(instance)s melaporkan instansi yang tidak dikelolanya: %(codes)s")
+            % {"instance": sender.slug, "codes": ", ".join(sorted(codes - hosted)[:5])}
+        )
+    now = timezone.now()
+    results = {}
+    with transaction.atomic():
+        # One sender's reports are applied one at a time (two concurrent resends of one month).
+        Instance.objects.select_for_update().filter(pk=sender.pk).first()
+        stored = {
+            p.period: p for p in NetworkPeriod.objects.filter(instance=sender, period__in=figures["periods"])
+        }
+        for period, rows in sorted(figures["periods"].items()):
+            current = stored.get(period)
+            if current is not None and current.as_of > figures["as_of"]:
+                results[period] = "stale"
+                continue
+            if current is None:
+                current = NetworkPeriod.objects.create(
+                    instance=sender, period=period, as_of=figures["as_of"], received_at=now
+                )
+            else:
+                current.as_of, current.received_at = figures["as_of"], now
+                current.save(update_fields=["as_of", "received_at"])
+                current.figures.all().delete()
+            NetworkFigure.objects.bulk_create(
+                [NetworkFigure(period=current, agency_code=code, **counts) for code, counts in rows.items()]
+            )
+            results[period] = "applied"
+    return results
 
 
 def _create_synced_agency(entry, actor):
