@@ -163,14 +163,34 @@ def sync_directory(*, hub, directory, actor=None, apply=True):
     return changes
 
 
-def record_network_figures(*, sender, figures):
-    """Keep an instance's monthly figures at the hub; return {month: "applied" | "stale"}.
+def hosts_of(codes):
+    """{agency code: id of the Instance that works it} for these codes (unknown codes left out).
 
-    `figures` is figures.validated() output. Refused whole (FederationRefused) unless this instance
-    is the hub, the figures were sent to it, and every agency in them is hosted by the sender (an
-    instance speaks only for its own agencies). Per month: figures computed earlier than the stored
-    ones (`as_of`) are stale and change nothing; otherwise they replace the month's (a resend of the
-    same figures leaves the same rows).
+    An agency is worked where the nearest agency on its path (itself, then the agencies above it)
+    with a RemoteAgency row is hosted: an instance that hosts Pemkot Padang also works its dinas.
+    None: nobody above it is hosted elsewhere, it is this instance's own.
+    """
+    paths = dict(Agency.objects.filter(code__in=codes).values_list("code", "path"))
+    chains = {code: [int(p) for p in path.strip("/").split("/") if p] for code, path in paths.items()}
+    hosted = dict(
+        RemoteAgency.objects.filter(
+            agency_id__in={pk for chain in chains.values() for pk in chain}, instance__is_active=True
+        ).values_list("agency_id", "instance_id")
+    )
+    return {
+        code: next((hosted[pk] for pk in reversed(chain) if pk in hosted), None)
+        for code, chain in chains.items()
+    }
+
+
+def record_network_figures(*, sender, figures):
+    """Keep an instance's monthly figures at the hub; return ({month: "applied" | "stale"}, [codes left out]).
+
+    `figures` is figures.validated() output. Refused (FederationRefused) unless this instance is the
+    hub and the figures name their sender and this hub. An instance speaks only for the agencies it
+    works (hosts_of): rows for any other agency are left out and named in the answer. Per month:
+    figures computed earlier than the stored ones (`as_of`) are stale and change nothing; otherwise
+    they replace the month's (a resend of the same figures leaves the same rows).
     """
     me = self_instance()
     if me is None or not network_figures.is_hub():
@@ -178,20 +198,12 @@ def record_network_figures(*, sender, figures):
     if figures["hub"] != me.slug or figures["sender"] != sender.slug:
         raise FederationRefused(_("Angka ini bukan dari pengirimnya atau bukan untuk hub ini."))
     codes = {code for rows in figures["periods"].values() for code in rows} - {""}
-    hosted = set(
-        RemoteAgency.objects.filter(instance=sender, agency__code__in=codes).values_list(
-            "agency__code", flat=True
-        )
-    )
-    if codes - hosted:
-        raise FederationRefused(
-            _("Instans %(instance)s melaporkan instansi yang tidak dikelolanya: %(codes)s")
-            % {"instance": sender.slug, "codes": ", ".join(sorted(codes - hosted)[:5])}
-        )
+    hosts = hosts_of(codes)
+    foreign = sorted(code for code in codes if hosts.get(code) != sender.pk)
     now = timezone.now()
     results = {}
     with transaction.atomic():
-        # One sender's reports are applied one at a time (two concurrent resends of one month).
+        # One sender's figures are applied one at a time (two concurrent resends of one month).
         Instance.objects.select_for_update().filter(pk=sender.pk).first()
         stored = {
             p.period: p for p in NetworkPeriod.objects.filter(instance=sender, period__in=figures["periods"])
@@ -210,10 +222,14 @@ def record_network_figures(*, sender, figures):
                 current.save(update_fields=["as_of", "received_at"])
                 current.figures.all().delete()
             NetworkFigure.objects.bulk_create(
-                [NetworkFigure(period=current, agency_code=code, **counts) for code, counts in rows.items()]
+                [
+                    NetworkFigure(period=current, agency_code=code, **counts)
+                    for code, counts in rows.items()
+                    if code not in foreign
+                ]
             )
             results[period] = "applied"
-    return results
+    return results, foreign
 
 
 def _create_synced_agency(entry, actor):

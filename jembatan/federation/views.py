@@ -109,7 +109,11 @@ def figures(request):
     except (ValueError, UnicodeDecodeError) as exc:
         return _refuse(400, str(exc))
     try:
-        results = actions.record_network_figures(sender=sender, figures=data)
+        results, foreign = actions.record_network_figures(sender=sender, figures=data)
     except actions.FederationRefused as exc:
         return _refuse(403, exc.message)
-    return JsonResponse({"result": "ok", "periods": {p.isoformat(): r for p, r in results.items()}})
+    if foreign:
+        logger.warning("federation: %s reported for agencies it does not work: %s", slug, foreign[:10])
+    return JsonResponse(
+        {"result": "ok", "periods": {p.isoformat(): r for p, r in results.items()}, "not_hosted": foreign}
+    )

@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from jembatan.directory.tests.factories import make_agency
 from jembatan.federation import actions as federated
 from jembatan.federation import figures, tasks, wire
 from jembatan.federation.models import NetworkFigure, NetworkPeriod
@@ -172,13 +173,20 @@ def test_figures_with_a_bad_signature_or_from_an_unknown_instance_are_refused(hu
 
 
 def test_an_instance_may_only_report_for_the_agencies_it_hosts(hub, client):
-    data = message(timezone.now(), {"kemen-pu": counts(received=7), hub.padang.code: counts(received=70)})
-    response = post(client, data)
-    assert response.status_code == 403 and hub.padang.code in response.json()["error"]
-    assert NetworkPeriod.objects.count() == 0
+    unit = make_agency("Ditjen Bina Marga", parent=hub.ministry, code="kemen-pu-bina-marga")
+    rows = {
+        "kemen-pu": counts(received=7),
+        unit.code: counts(received=2),
+        hub.padang.code: counts(received=70),
+    }
+    response = post(client, message(timezone.now(), rows))
+    # Kota Padang is not pu's: left out and named; the ministry's own unit is pu's (its parent is).
+    assert response.status_code == 200 and response.json()["not_hosted"] == [hub.padang.code]
+    assert {code for _slug, code in stored()} == {"kemen-pu", unit.code}
     # Nor may another peer report for pu's agencies.
-    other = message(timezone.now(), {"kemen-pu": counts()}, sender="hub")
-    assert post(client, other, sender="hub", key=HUB_KEY).status_code == 403
+    other = message(timezone.now(), {"kemen-pu": counts(received=5)}, sender="hub")
+    assert post(client, other, sender="hub", key=HUB_KEY).json()["not_hosted"] == ["kemen-pu"]
+    assert {slug for slug, _code in stored()} == {"pu"}
 
 
 def test_a_resend_replaces_the_month_and_older_figures_never_overwrite_newer_ones(hub, client):

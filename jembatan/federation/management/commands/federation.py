@@ -126,6 +126,8 @@ class Command(BaseCommand):
             self.stdout.write("nothing sent: the rollups were never computed here (refresh_rollups)")
             return
         self.stdout.write(" ".join(f"{p}={r}" for p, r in sorted(answer.get("periods", {}).items())))
+        if answer.get("not_hosted"):
+            self.stdout.write(f"left out by the hub (not hosted here): {', '.join(answer['not_hosted'])}")
 
     def do_self(self, *, slug, name, **options):
         actions.register_instance(slug=slug, name=name, is_self=True)
