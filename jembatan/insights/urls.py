@@ -9,7 +9,6 @@ urlpatterns = [
     path("peta/", views.map_view, name="map"),
     path("kinerja/", views.league, name="league"),
     path("tren/", views.trends, name="trends"),
-    path("jaringan/", views.network, name="network"),
     path("laporan/", views.reports, name="reports"),
     path("ekspor/<str:token>/", views.export_job, name="export-job"),
     path("ekspor/<str:token>/unduh/", views.export_download, name="export-download"),

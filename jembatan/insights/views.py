@@ -23,7 +23,6 @@ from jembatan.accounts import access
 from jembatan.accounts.access import Action
 from jembatan.accounts.guards import guarded
 from jembatan.directory.models import Agency
-from jembatan.federation import figures
 from jembatan.insights import dashboards, drill, exports, headline, monthly, opendata
 from jembatan.insights.forms import FilterForm
 from jembatan.insights.models import ExportJob, ExportStatus, MonthlyReport
@@ -145,26 +144,6 @@ def trends(request):
             data["clusters"] = _clusters(dashboards.topic_clusters(scopes, catalog=catalog), request.user)
     response = _page(request, "insights/trends.html", form, filters, data, "tren")
     return response
-
-
-@dashboard_view
-@require_GET
-def network(request):
-    """The hub's view of the whole network: each instance's figures as it reported them."""
-    if not figures.is_hub():
-        raise Http404(_("Hanya hub jaringan yang mengumpulkan angka seluruh jaringan."))
-    scopes = viewer_scopes(request.user)
-    if not scopes[0].is_national:
-        raise PermissionDenied(_("Angka seluruh jaringan hanya untuk yang dapat melihat seluruh instansi."))
-    period = timezone.localdate().replace(day=1)
-    chosen = request.GET.get("bulan", "")
-    if chosen:
-        try:
-            period = dt.datetime.strptime(chosen, "%Y-%m").date()
-        except ValueError:
-            return HttpResponseBadRequest(_("Bulan tidak dikenal."))
-    data = figures.network(period)
-    return render(request, "insights/network.html", {"data": data, "active": "jaringan"})
 
 
 def _clusters(snapshots, user):
