@@ -441,6 +441,10 @@ for _item in env_list("LAPOR_FIELD_NAMES", ()):
 # The peer whose directory says which instance hosts which agency (the national hub); empty: no sync.
 FEDERATION_HUB = env_str("FEDERATION_HUB", "")
 FEDERATION_SYNC_MINUTES = env_int("FEDERATION_SYNC_MINUTES", 15, minimum=1, maximum=60)
+# An instance with FEDERATION_HUB sends the hub its figures (federation/figures.py) this often, for
+# the last FEDERATION_FIGURES_MONTHS months (a month's figures change while its reports are open).
+FEDERATION_FIGURES_MINUTES = env_int("FEDERATION_FIGURES_MINUTES", 30, minimum=1, maximum=60)
+FEDERATION_FIGURES_MONTHS = env_int("FEDERATION_FIGURES_MONTHS", 12, minimum=1, maximum=120)
 # Attachments travel inside the signed report_forwarded message, up to this many bytes in all;
 # the receiver refuses a message body larger than FEDERATION_MAX_BODY_BYTES.
 FEDERATION_MAX_ATTACHMENT_BYTES = env_int(

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from jembatan import health, observability
+from jembatan.federation import dashboard as federation_dashboard
 
 admin.site.site_header = _("Administrasi Jembatan")
 admin.site.site_title = _("Jembatan")
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("jembatan.api.urls")),
     path("open311/v2/", include("jembatan.api.open311.urls")),
     path("kanal/", include("jembatan.intake.urls")),
+    path("data/jaringan/", federation_dashboard.network, name="network"),
     path("data/", include("jembatan.insights.urls")),
     path("federation/", include("jembatan.federation.urls")),
     path("", include("jembatan.portal.urls")),

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,8 +32,9 @@ from jembatan.accounts.access import SECOND_FACTOR_ROLES  # noqa: E402
 from jembatan.accounts.models import StaffRole  # noqa: E402
 from jembatan.directory.models import Agency, Region  # noqa: E402
 from jembatan.federation import actions as federated  # noqa: E402
-from jembatan.federation import hubsync  # noqa: E402
+from jembatan.federation import figures, hubsync  # noqa: E402
 from jembatan.federation.models import Instance, RemoteAgency  # noqa: E402
+from jembatan.insights import rollups  # noqa: E402
 from jembatan.ops.demo import DEMO_PASSWORD, DEMO_TOTP_KEY  # noqa: E402
 from jembatan.reports import actions  # noqa: E402
 from jembatan.reports.models import Classification, Disposition, Report, ReportType  # noqa: E402
@@ -165,6 +167,24 @@ def sync(step):
     return {"counts": counts, "hosts": hosts}
 
 
+def send_figures(step):
+    """Bring the rollups up to date and send the hub this instance's figures (what the periodic
+    send_network_figures_task does), again while the faulty network loses the request or answer."""
+    rollups.refresh()
+    for attempt in range(20):
+        try:
+            answer = figures.send(hub=step["hub"])
+            break
+        except figures.SendFailed:
+            time.sleep(0.5 + attempt * 0.2)
+    else:
+        raise SystemExit("the hub never took the figures")
+    me = federated.self_instance()
+    sent = figures.payload(me=me, hub=Instance.objects.get(slug=step["hub"]))
+    received = sum(row["received"] for period in sent["periods"] for row in period["agencies"])
+    return {"answer": answer, "received": received}
+
+
 def give_back(step):
     verifier = user(step["verifier"])
     for report in held(step):
@@ -197,6 +217,7 @@ STEPS = {
     "answer": answer,
     "give_back": give_back,
     "sync": sync,
+    "figures": send_figures,
     "citizen": citizen,
 }
 

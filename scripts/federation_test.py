@@ -525,6 +525,31 @@ def public_text(instance):
     return "\n".join(text)
 
 
+def check_network_figures(inst, scenarios, tally):
+    """The province and the ministry send the hub their figures; the hub's network view must count
+    each instance's share of the run: the ministry every copy it held (answered or given back), the
+    province the reports given back and disposed to its own agencies and the copies of the hub's
+    reports it answered (the reports it disposed to the ministry are the ministry's). Through the
+    faulty proxy, so a lost request or answer is sent again and a late duplicate must change nothing."""
+    started = time.time()
+    full_n, back_n, hub_n = (len(scenarios[name][1]) for name in ("full", "return", "hub"))
+    expected = {"pu": full_n + back_n, "sumbar": back_n + hub_n}
+    [[sumbar], [pu]] = together(*((inst[slug], [{"do": "figures", "hub": "hub"}]) for slug in expected))
+    stored = dict(
+        inst["hub"].query(
+            "SELECT i.slug, SUM(f.received) FROM federation_networkfigure f "
+            "JOIN federation_networkperiod p ON p.id = f.period_id "
+            "JOIN federation_instance i ON i.id = p.instance_id GROUP BY i.slug"
+        )
+    )
+    for slug, answer in (("sumbar", sumbar), ("pu", pu)):
+        if answer["answer"].get("not_hosted") or answer["received"] != expected[slug]:
+            tally["network figure mismatches"] += 1
+        if stored.get(slug) != expected[slug]:
+            tally["network figure mismatches"] += 1
+    log(f"the hub's network figures: {stored} (expected {expected}; {time.time() - started:.1f} s)")
+
+
 def rejected(instances):
     return sum(
         i.query("SELECT count(*) FROM federation_receivedmessage WHERE state='rejected'")[0][0]
@@ -556,6 +581,8 @@ def main():
         tally["photos forwarded"] = 0
         for name, (reporters, numbers) in scenarios.items():
             check_scenario(inst, name, reporters, numbers, tally)
+        tally["network figure mismatches"] = 0
+        check_network_figures(inst, scenarios, tally)
         tally["rejected messages"] = rejected(inst.values())
         tally["undelivered"] = sum(undelivered(i) for i in inst.values())
     finally:

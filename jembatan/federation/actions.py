@@ -29,6 +29,7 @@ from jembatan.accounts.models import AuditRecord, Role, StaffRole
 from jembatan.backoffice import actions as backoffice_actions
 from jembatan.directory.models import Agency, Category, Region
 from jembatan.federation import attachments as federation_files
+from jembatan.federation import figures as network_figures
 from jembatan.federation import hubsync, lapor
 from jembatan.federation.models import (
     FederationMessage,
@@ -38,6 +39,8 @@ from jembatan.federation.models import (
     Link,
     LinkRole,
     MessageKind,
+    NetworkFigure,
+    NetworkPeriod,
     Protocol,
     ReceivedMessage,
     RemoteAgency,
@@ -183,6 +186,75 @@ def _apply_directory(changes, *, me, actor):
                 continue
             done.append((change, code, detail))
     return done
+
+
+def hosts_of(codes):
+    """{agency code: id of the Instance that works it} for these codes (unknown codes left out).
+
+    An agency is worked where the nearest agency on its path (itself, then the agencies above it)
+    with a RemoteAgency row is hosted: an instance that hosts Pemkot Padang also works its dinas.
+    None: nobody above it is hosted elsewhere, it is this instance's own.
+    """
+    paths = dict(Agency.objects.filter(code__in=codes).values_list("code", "path"))
+    chains = {code: [int(p) for p in path.strip("/").split("/") if p] for code, path in paths.items()}
+    hosted = dict(
+        RemoteAgency.objects.filter(
+            agency_id__in={pk for chain in chains.values() for pk in chain}, instance__is_active=True
+        ).values_list("agency_id", "instance_id")
+    )
+    return {
+        code: next((hosted[pk] for pk in reversed(chain) if pk in hosted), None)
+        for code, chain in chains.items()
+    }
+
+
+def record_network_figures(*, sender, figures):
+    """Keep an instance's monthly figures at the hub; return ({month: "applied" | "stale"}, [codes left out]).
+
+    `figures` is figures.validated() output. Refused (FederationRefused) unless this instance is the
+    hub and the figures name their sender and this hub. An instance speaks only for the agencies it
+    works (hosts_of): rows for any other agency are left out and named in the answer. Per month:
+    figures computed earlier than the stored ones (`as_of`) are stale and change nothing; otherwise
+    they replace the month's (a resend of the same figures leaves the same rows).
+    """
+    me = self_instance()
+    if me is None or not network_figures.is_hub():
+        raise FederationRefused(_("Instans ini bukan hub jaringan."))
+    if figures["hub"] != me.slug or figures["sender"] != sender.slug:
+        raise FederationRefused(_("Angka ini bukan dari pengirimnya atau bukan untuk hub ini."))
+    codes = {code for rows in figures["periods"].values() for code in rows} - {""}
+    hosts = hosts_of(codes)
+    foreign = sorted(code for code in codes if hosts.get(code) != sender.pk)
+    now = timezone.now()
+    results = {}
+    with transaction.atomic():
+        # One sender's figures are applied one at a time (two concurrent resends of one month).
+        Instance.objects.select_for_update().filter(pk=sender.pk).first()
+        stored = {
+            p.period: p for p in NetworkPeriod.objects.filter(instance=sender, period__in=figures["periods"])
+        }
+        for period, rows in sorted(figures["periods"].items()):
+            current = stored.get(period)
+            if current is not None and current.as_of > figures["as_of"]:
+                results[period] = "stale"
+                continue
+            if current is None:
+                current = NetworkPeriod.objects.create(
+                    instance=sender, period=period, as_of=figures["as_of"], received_at=now
+                )
+            else:
+                current.as_of, current.received_at = figures["as_of"], now
+                current.save(update_fields=["as_of", "received_at"])
+                current.figures.all().delete()
+            NetworkFigure.objects.bulk_create(
+                [
+                    NetworkFigure(period=current, agency_code=code, **counts)
+                    for code, counts in rows.items()
+                    if code not in foreign
+                ]
+            )
+            results[period] = "applied"
+    return results, foreign
 
 
 def _create_synced_agency(entry, actor):

@@ -5,7 +5,14 @@ Changes go through `manage.py federation` (actions.py), never through these form
 
 from django.contrib import admin
 
-from jembatan.federation.models import FederationMessage, Instance, Link, ReceivedMessage, RemoteAgency
+from jembatan.federation.models import (
+    FederationMessage,
+    Instance,
+    Link,
+    NetworkPeriod,
+    ReceivedMessage,
+    RemoteAgency,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +64,12 @@ class ReceivedMessageAdmin(ReadOnlyAdmin):
     list_display = ("kind", "seq", "sender", "origin_number", "state", "received_at", "error")
     list_filter = ("state", "kind", "sender")
     exclude = ("payload",)
+
+
+@admin.register(NetworkPeriod)
+class NetworkPeriodAdmin(ReadOnlyAdmin):
+    """The hub's copy of each instance's monthly figures (counts only): when it reported, as of when."""
+
+    list_display = ("instance", "period", "as_of", "received_at")
+    list_filter = ("instance",)
+    list_select_related = ("instance",)

@@ -234,3 +234,51 @@ class InboundCursor(models.Model):
                 fields=["sender", "origin_instance", "origin_number"], name="federation_cursor_once"
             ),
         ]
+
+
+class NetworkPeriod(models.Model):
+    """The hub's copy of one instance's figures for one month, as of the time it computed them.
+
+    One row per (instance, month): a resend replaces the month's figures (NetworkFigure rows), a
+    report computed earlier than the stored one (`as_of`) is refused as stale (actions.record_figures).
+    """
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="network_periods")
+    period = models.DateField(_("bulan"))  # the first day of the month the reports were received in
+    as_of = models.DateTimeField(_("per"))  # when the instance's rollups were last refreshed
+    received_at = models.DateTimeField(_("diterima"))  # when the hub last accepted it
+
+    class Meta:
+        verbose_name = _("angka jaringan")
+        verbose_name_plural = _("angka jaringan")
+        ordering = ["instance__slug", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "period"], name="federation_network_period_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.instance.slug} {self.period:%Y-%m} @ {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class NetworkFigure(models.Model):
+    """One agency's aggregate figures for one month, as its instance reported them (no report data).
+
+    `agency_code` is empty for the instance's reports no agency has taken yet.
+    """
+
+    period = models.ForeignKey(NetworkPeriod, on_delete=models.CASCADE, related_name="figures")
+    agency_code = models.CharField(max_length=60, blank=True)
+    received = models.PositiveIntegerField(default=0)
+    verified = models.PositiveIntegerField(default=0)
+    verified_on_time = models.PositiveIntegerField(default=0)
+    followed_up = models.PositiveIntegerField(default=0)
+    followed_up_on_time = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    breaches = models.PositiveIntegerField(default=0)
+    open_backlog = models.PositiveIntegerField(default=0)
+    oldest_unverified = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "agency_code"], name="federation_network_figure_once"),
+        ]

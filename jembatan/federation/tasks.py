@@ -7,7 +7,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from jembatan.federation import delivery, hubsync
+from jembatan.federation import delivery, figures, hubsync
 from jembatan.federation.models import FederationMessage
 from jembatan.jobs.models import OutboxStatus
 from jembatan.jobs.periodic import periodic_work
@@ -44,3 +44,12 @@ def sync_directory_task():
         return None
     changes = hubsync.pull()
     return {kind: sum(1 for change in changes if change[0] == kind) for kind in hubsync.CHANGES}
+
+
+@db_periodic_task(crontab(minute=f"*/{settings.FEDERATION_FIGURES_MINUTES}"))
+@periodic_work("federation-figures", period=timedelta(minutes=settings.FEDERATION_FIGURES_MINUTES))
+def send_network_figures_task():
+    """Send the hub this instance's monthly figures (FEDERATION_HUB); nothing when no hub is set."""
+    if not settings.FEDERATION_HUB:
+        return None
+    return figures.send()

@@ -1,5 +1,7 @@
-"""The receiving end of federation: POST /federation/v1/messages (JSON, signed)."""
+"""The receiving end of federation: POST /federation/v1/messages and /figures (JSON, signed), and
+the signed GET /federation/v1/directory."""
 
+import json
 import logging
 import time
 
@@ -9,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.federation import actions, hubsync, wire
+from jembatan.federation import figures as network_figures
 from jembatan.federation.models import Instance, Protocol
 
 logger = logging.getLogger(__name__)
@@ -78,3 +81,39 @@ def directory(request):
     response[wire.SIGNATURE_HEADER] = wire.sign(asker.shared_secret, int(time.time()), body)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt
+@require_POST
+def figures(request):
+    """Keep a peer's signed monthly figures (the hub only); answer what became of each month."""
+    slug = request.headers.get(wire.INSTANCE_HEADER, "")
+    sender = Instance.objects.filter(
+        slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN
+    ).first()
+    if sender is None:
+        return _refuse(403, "unknown instance")
+    limit = network_figures.MAX_BODY_BYTES
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return _refuse(413, "message too large")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _refuse(413, "message too large")
+    try:
+        wire.verify(sender.shared_secret, request.headers.get(wire.SIGNATURE_HEADER), body)
+    except wire.BadSignature as exc:
+        logger.warning("federation: refused figures from %s: %s", slug, exc)
+        return _refuse(401, str(exc))
+    try:
+        data = network_figures.validated(json.loads(body.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _refuse(400, str(exc))
+    try:
+        results, foreign = actions.record_network_figures(sender=sender, figures=data)
+    except actions.FederationRefused as exc:
+        return _refuse(403, exc.message)
+    if foreign:
+        logger.warning("federation: %s reported for agencies it does not work: %s", slug, foreign[:10])
+    return JsonResponse(
+        {"result": "ok", "periods": {p.isoformat(): r for p, r in results.items()}, "not_hosted": foreign}
+    )

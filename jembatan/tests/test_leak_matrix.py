@@ -746,6 +746,10 @@ NOT_SHOWING_REPORTS = {
     "with the message id and the receiver's verdict, no report",
     "federation:directory": "signed peer-to-peer GET (HMAC per pair of instances): the agency tree and "
     "which instance hosts each agency, no report",
+    "federation:figures": "signed peer-to-peer endpoint (POST only, HMAC per pair of instances): takes "
+    "aggregate counts per agency and month, answers each month's verdict, no report",
+    "network": "the hub's network figures: aggregate counts per instance and agency, no report; "
+    "404 on an instance that reports to a hub, 403 for viewers of less than the whole instance",
     "portal:region-search": "region names for the picker",
     "portal:region-children": "region names for the picker",
 }

@@ -1,12 +1,14 @@
 """`manage.py federation`: the operator's view of federation and its few moves.
 
-federation status                       backlog per peer, oldest undelivered, last error
+federation status                       backlog per peer, oldest undelivered, last error; at the hub,
+                                        when each instance last reported its figures
 federation self <id> <name>             name this instance in the network
 federation peer <id> <name> <url> [--secret S]   add or update a peer (prints a new key if none)
 federation peer <id> <name> <endpoint> --protocol sp4n-lapor --secret <key token>   the LAPOR! peer
 federation send-lapor <tracking number> --as <username>   send a verified report to SP4N-LAPOR!
 federation host <agency code> <id> [--subtree]   the agency (and those under it) lives on <id>
 federation sync [--hub ID] [--apply]    compare with the hub's directory; --apply makes the changes
+federation figures [--hub ID]           send the hub this instance's monthly figures now
 federation retry <message id>           send a message again now (also a dead one)
 federation park <message id>            stop trying a message; it stays as the record
 """
@@ -14,11 +16,18 @@ federation park <message id>            stop trying a message; it stays as the r
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from jembatan.directory.models import Agency
-from jembatan.federation import actions, hubsync
-from jembatan.federation.models import FederationMessage, InboundState, Instance, Protocol, ReceivedMessage
+from jembatan.federation import actions, figures, hubsync
+from jembatan.federation.models import (
+    FederationMessage,
+    InboundState,
+    Instance,
+    NetworkPeriod,
+    Protocol,
+    ReceivedMessage,
+)
 from jembatan.jobs.models import OPEN_OUTBOX_STATUSES, OutboxStatus
 from jembatan.reports.actions import ReportError
 from jembatan.reports.models import Report
@@ -49,6 +58,7 @@ class Command(BaseCommand):
         sync = sub.add_parser("sync")
         sync.add_argument("--hub", default="", help="the peer to ask (default: FEDERATION_HUB)")
         sync.add_argument("--apply", action="store_true", help="make the changes (default: only show them)")
+        sub.add_parser("figures").add_argument("--hub", default="", help="default: FEDERATION_HUB")
         for name in ("retry", "park"):
             sub.add_parser(name).add_argument("message_id")
 
@@ -84,6 +94,40 @@ class Command(BaseCommand):
                 f"  {message.message_id} {message.kind} #{message.seq} → {message.destination.slug} "
                 f"{message.status} attempts={message.attempts} {message.last_error[:80]!r}"
             )
+
+        if figures.is_hub():
+            self._network_status()
+
+    def _network_status(self):
+        """When each peer last reported its figures (the hub), and as of when they were computed."""
+        reported = {
+            row["instance"]: row
+            for row in NetworkPeriod.objects.values("instance").annotate(
+                last=Max("received_at"), as_of=Max("as_of"), months=Count("pk")
+            )
+        }
+        self.stdout.write("network figures (reported by each instance):")
+        for peer in Instance.objects.filter(is_self=False, protocol=Protocol.JEMBATAN):
+            row = reported.get(peer.pk)
+            if row is None:
+                self.stdout.write(f"  {peer.slug:<16} never reported")
+            else:
+                self.stdout.write(
+                    f"  {peer.slug:<16} last_reported={row['last'].isoformat()} "
+                    f"as_of={row['as_of'].isoformat()} months={row['months']}"
+                )
+
+    def do_figures(self, *, hub, **options):
+        try:
+            answer = figures.send(hub=hub or None)
+        except figures.SendFailed as exc:
+            raise CommandError(str(exc)) from None
+        if answer is None:
+            self.stdout.write("nothing sent: the rollups were never computed here (refresh_rollups)")
+            return
+        self.stdout.write(" ".join(f"{p}={r}" for p, r in sorted(answer.get("periods", {}).items())))
+        if answer.get("not_hosted"):
+            self.stdout.write(f"left out by the hub (not hosted here): {', '.join(answer['not_hosted'])}")
 
     def do_self(self, *, slug, name, **options):
         actions.register_instance(slug=slug, name=name, is_self=True)
