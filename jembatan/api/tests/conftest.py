@@ -8,6 +8,7 @@ from jembatan.accounts.tests.factories import PASSWORD
 from jembatan.api import actions as api_actions
 from jembatan.api.tests.httpserver import LocalServer
 from jembatan.reports.tests import factories as rf
+from jembatan.tests.shared_world import world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +19,8 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def w(db):
-    return rf.build_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(rf.build_world)
 
 
 @pytest.fixture

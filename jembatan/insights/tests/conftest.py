@@ -15,6 +15,7 @@ from jembatan.insights import rollups
 from jembatan.reports.sla import JAKARTA
 from jembatan.reports.sweep import run_sla_sweep
 from jembatan.reports.tests import factories as f
+from jembatan.tests.shared_world import world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -74,9 +75,8 @@ def build_insights_world():
     return w
 
 
-@pytest.fixture
-def w(db):
-    return build_insights_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(build_insights_world)
 
 
 HEADLINE_NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)

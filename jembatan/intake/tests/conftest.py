@@ -2,6 +2,7 @@ import pytest
 
 from jembatan.api.tests.httpserver import LocalServer
 from jembatan.reports.tests import factories as rf
+from jembatan.tests.shared_world import world_fixture
 
 SMS_SECRET = "rahasia-gateway-sms"
 WA_SECRET = "rahasia-gateway-wa"
@@ -20,9 +21,8 @@ def _channels_on(settings):
     settings.CHANNELS_EMAIL_AUTHSERV_ID = AUTHSERV_ID
 
 
-@pytest.fixture
-def w(db):
-    return rf.build_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(rf.build_world)
 
 
 @pytest.fixture

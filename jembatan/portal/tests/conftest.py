@@ -7,6 +7,7 @@ import pytest
 
 from jembatan.reports.tests import factories as rf
 from jembatan.tests.browser import chromium_browser
+from jembatan.tests.shared_world import world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +18,8 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def w(db):
-    return rf.build_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(rf.build_world)
 
 
 @pytest.fixture

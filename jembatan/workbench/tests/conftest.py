@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from jembatan.reports.tests import factories as f
 from jembatan.tests.browser import chromium_browser
+from jembatan.tests.shared_world import world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -19,9 +20,8 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def w(db):
-    return f.build_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(f.build_world)
 
 
 @pytest.fixture

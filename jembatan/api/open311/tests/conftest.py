@@ -1,6 +1,7 @@
 import pytest
 
 from jembatan.reports.tests import factories as rf
+from jembatan.tests.shared_world import world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +12,5 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def w(db):
-    return rf.build_world()
+# Built once per module where no test commits (jembatan/tests/shared_world.py).
+_w_built_once_per_module, w = world_fixture(rf.build_world)
