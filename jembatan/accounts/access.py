@@ -210,37 +210,6 @@ def can_see_merge_entry(user, report, other):
     return can_verify(user, report) or (other is not None and can_view_report_internal(user, other))
 
 
-def readable_staff_events(user, report, events):
-    """`report`'s timeline `events` (in order) as `user` reads them in the staff views (the workbench
-    and the staff API): the internal merge entries each per can_see_merge_entry; everything else
-    as given. One query for the other reports, only when there are merge entries."""
-    from jembatan.reports.events import EventAction
-    from jembatan.reports.models import Report, Visibility
-
-    merge_actions = (EventAction.DUPLICATE_MERGED, EventAction.DUPLICATE_UNMERGED)
-
-    def is_merge_entry(event):
-        return event.action in merge_actions and event.visibility == Visibility.INTERNAL
-
-    events = list(events)
-    numbers = {(event.data or {}).get("duplicate") for event in events if is_merge_entry(event)}
-    numbers.discard(None)
-    if not numbers:
-        return events
-    others = {
-        other.tracking_number: other
-        for other in Report.objects.filter(tracking_number__in=numbers)
-        .select_related("verifying_agency")
-        .prefetch_related("dispositions__agency")
-    }
-    return [
-        event
-        for event in events
-        if not is_merge_entry(event)
-        or can_see_merge_entry(user, report, others.get((event.data or {}).get("duplicate")))
-    ]
-
-
 def can_work_disposition(user, disposition):
     """Start, answer, return or forward a disposition: its agency's liaisons and admins above it."""
     return can(user, Action.FOLLOW_UP, disposition.agency)

@@ -4,7 +4,6 @@ Only presentation. Who may see what is decided by accounts.access before anythin
 these helpers only make sure the public forms never carry personal data.
 """
 
-from jembatan.accounts import access
 from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
@@ -17,6 +16,7 @@ from jembatan.reports.models import (
 # The public-page personal-data filter (NIK, phone numbers, e-mail addresses, introduced names),
 # shared so a report reads the same on the public pages, the REST API and Open311.
 from jembatan.reports.pii import redact, text_for_viewer
+from jembatan.reports.timeline import readable_staff_events
 
 # Open311 knows two states. "Selesai Ditindaklanjuti" counts as closed: the agency has answered
 # ("it has been resolved"); if the reporter replies, the report goes back to "open" and its
@@ -105,10 +105,10 @@ def citizen_timeline(report, *, for_reporter):
 
 def staff_timeline(report, *, may_see_identity, user):
     """Every event, internal notes included, for staff in scope (the merge entries as
-    access.readable_staff_events allows `user`); the reporter named only to those who may see
+    reports.timeline.readable_staff_events allows `user`); the reporter named only to those who may see
     their identity."""
     entries = []
-    events = access.readable_staff_events(
+    events = readable_staff_events(
         user,
         report,
         report.events.select_related("actor", "disposition")

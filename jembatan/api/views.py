@@ -186,6 +186,12 @@ def submit(request):
     return Response(body, status=201, headers={"Location": location})
 
 
+def _public_track(request):
+    """Whether this track reads what anyone holding the number reads (cacheable): a caller who is
+    not signed in and sends no access code (either may make them the reporter, who sees more)."""
+    return not request.user.is_authenticated and not request.headers.get(ACCESS_CODE_HEADER)
+
+
 @extend_schema(
     operation_id="reports_track",
     summary=_("Lacak laporan"),
@@ -193,12 +199,6 @@ def submit(request):
     parameters=[NUMBER_PARAMETER, ACCESS_CODE_PARAMETER],
     responses={200: s.ReportDetailSerializer, **error_responses(401, 403, 404, 429)},
 )
-def _public_track(request):
-    """Whether this track reads what anyone holding the number reads (cacheable): a caller who is
-    not signed in and sends no access code (either may make them the reporter, who sees more)."""
-    return not request.user.is_authenticated and not request.headers.get(ACCESS_CODE_HEADER)
-
-
 @api_endpoint(["GET"])
 def track(request, number):
     lookup = None

@@ -210,7 +210,8 @@ def index_public_texts(rows, using="default", *, new=False):
     rows = [(pk, public_document(title, description)) for pk, title, description in rows]
     with connection.cursor() as cursor:
         if not new:
-            cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])
+            stale = [(pk,) for pk, _ in rows]
+            cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", stale)
         cursor.executemany(f"INSERT INTO {SQLITE_PUBLIC_TABLE} (rowid, document) VALUES (%s, %s)", rows)
 
 

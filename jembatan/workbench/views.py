@@ -52,6 +52,7 @@ from jembatan.reports.models import (
 from jembatan.reports.pii import text_for_viewer
 from jembatan.reports.sla import WorkingCalendar
 from jembatan.reports.submission import NewReport
+from jembatan.reports.timeline import readable_staff_events
 from jembatan.reports.voices import voices_of
 from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
@@ -679,7 +680,7 @@ CLASSIFICATIONS = Classification.choices
 
 
 def _timeline(report, may_see_identity, user):
-    events = access.readable_staff_events(
+    events = readable_staff_events(
         user,
         report,
         report.events.select_related("actor", "disposition__agency")
