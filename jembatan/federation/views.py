@@ -21,31 +21,44 @@ def _refuse(status, error):
     return JsonResponse({"result": "refused", "error": error}, status=status)
 
 
-@csrf_exempt
-@require_POST
-def receive(request):
-    """Check who sends and the signature, then apply the message once; acknowledge a repeat again."""
-    slug = request.headers.get(wire.INSTANCE_HEADER, "")
-    sender = (
+def _peer(slug):
+    """The active Jembatan peer named by a request's instance header, or None."""
+    return (
         Instance.objects.filter(slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
         .select_related("user")
         .first()
     )
+
+
+def _signed_post(request, *, limit, what):
+    """(sender, body, None) for a POST from a known peer whose body (at most `limit` bytes) carries
+    the pair's signature; (None, None, the refusal to answer) otherwise."""
+    slug = request.headers.get(wire.INSTANCE_HEADER, "")
+    sender = _peer(slug)
     if sender is None:
-        return _refuse(403, "unknown instance")
-    limit = settings.FEDERATION_MAX_BODY_BYTES
+        return None, None, _refuse(403, "unknown instance")
     # Read past DATA_UPLOAD_MAX_MEMORY_SIZE (request.body would refuse it): a forwarded report
     # carries its attachments, up to FEDERATION_MAX_ATTACHMENT_BYTES, inside the signed body.
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-        return _refuse(413, "message too large")
+        return None, None, _refuse(413, "message too large")
     body = request.read(limit + 1)
     if len(body) > limit:
-        return _refuse(413, "message too large")
+        return None, None, _refuse(413, "message too large")
     try:
         wire.verify(sender.shared_secret, request.headers.get(wire.SIGNATURE_HEADER), body)
     except wire.BadSignature as exc:
-        logger.warning("federation: refused a message from %s: %s", slug, exc)
-        return _refuse(401, str(exc))
+        logger.warning("federation: refused %s from %s: %s", what, slug, exc)
+        return None, None, _refuse(401, str(exc))
+    return sender, body, None
+
+
+@csrf_exempt
+@require_POST
+def receive(request):
+    """Check who sends and the signature, then apply the message once; acknowledge a repeat again."""
+    sender, body, refused = _signed_post(request, limit=settings.FEDERATION_MAX_BODY_BYTES, what="a message")
+    if refused is not None:
+        return refused
     try:
         envelope = wire.decode(body)
     except ValueError as exc:
@@ -66,9 +79,7 @@ def directory(request):
     """Answer a peer's signed GET with this instance's directory, signed with the pair's key."""
     me = actions.self_instance()
     slug = request.headers.get(wire.INSTANCE_HEADER, "")
-    asker = Instance.objects.filter(
-        slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN
-    ).first()
+    asker = _peer(slug)
     if me is None or asker is None:
         return _refuse(403, "unknown instance")
     try:
@@ -87,23 +98,9 @@ def directory(request):
 @require_POST
 def figures(request):
     """Keep a peer's signed monthly figures (the hub only); answer what became of each month."""
-    slug = request.headers.get(wire.INSTANCE_HEADER, "")
-    sender = Instance.objects.filter(
-        slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN
-    ).first()
-    if sender is None:
-        return _refuse(403, "unknown instance")
-    limit = network_figures.MAX_BODY_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-        return _refuse(413, "message too large")
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        return _refuse(413, "message too large")
-    try:
-        wire.verify(sender.shared_secret, request.headers.get(wire.SIGNATURE_HEADER), body)
-    except wire.BadSignature as exc:
-        logger.warning("federation: refused figures from %s: %s", slug, exc)
-        return _refuse(401, str(exc))
+    sender, body, refused = _signed_post(request, limit=network_figures.MAX_BODY_BYTES, what="figures")
+    if refused is not None:
+        return refused
     try:
         data = network_figures.validated(json.loads(body.decode("utf-8")))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -113,7 +110,7 @@ def figures(request):
     except actions.FederationRefused as exc:
         return _refuse(403, exc.message)
     if foreign:
-        logger.warning("federation: %s reported for agencies it does not work: %s", slug, foreign[:10])
+        logger.warning("federation: %s reported for agencies it does not work: %s", sender.slug, foreign[:10])
     return JsonResponse(
         {"result": "ok", "periods": {p.isoformat(): r for p, r in results.items()}, "not_hosted": foreign}
     )
