@@ -6,11 +6,8 @@ peer's verdict is kept in `outcome`); anything else (no answer, a timeout, 5xx, 
 is retried. The receiver dedupes by message id, so a repeat after a lost answer has no effect.
 """
 
-import http.client
 import json
-import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -36,25 +33,17 @@ def post(message, *, now=None):
     me = Instance.objects.get(is_self=True)
     peer = message.destination
     body = wire.encode(wire.envelope(message, me.slug))
-    url = peer.base_url.rstrip("/") + wire.PATH
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "Jembatan-federation/1",
-        "Idempotency-Key": message.idempotency_key or str(message.message_id),
-        wire.INSTANCE_HEADER: me.slug,
-        wire.SIGNATURE_HEADER: wire.sign(peer.shared_secret, int(now or time.time()), body),
-    }
-    conn = wire.connection(url)
-    if conn is None:
-        raise outbox.SendFailed(f"peer URL must be https: {url}")
     try:
-        conn.request("POST", urlsplit(url).path, body=body, headers=headers)
-        response = conn.getresponse()
-        status, data = response.status, response.read(65536)
-    except (OSError, http.client.HTTPException) as exc:
-        raise outbox.SendFailed(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        conn.close()
+        status, data, _signature = wire.exchange(
+            peer,
+            me,
+            wire.PATH,
+            body=body,
+            headers={"Idempotency-Key": message.idempotency_key or str(message.message_id)},
+            now=now,
+        )
+    except wire.Unreachable as exc:
+        raise outbox.SendFailed(str(exc)) from exc
     if status != 200:
         raise outbox.SendFailed(
             f"HTTP {status}: {data[:300].decode('utf-8', 'replace')}", response_status=status

@@ -19,10 +19,7 @@ A snapshot, not an effect: it is sent directly (no outbox) every FEDERATION_FIGU
 """
 
 import datetime as dt
-import http.client
 import json
-import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, Min, Q
@@ -222,24 +219,10 @@ def send(*, hub=None, now=None):
     if data is None:
         return None
     body = wire.encode(data)
-    url = peer.base_url.rstrip("/") + PATH
-    conn = wire.connection(url)
-    if conn is None:
-        raise SendFailed(f"hub URL must be https: {url}")
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "Jembatan-federation/1",
-        wire.INSTANCE_HEADER: me.slug,
-        wire.SIGNATURE_HEADER: wire.sign(peer.shared_secret, int(time.time()), body),
-    }
     try:
-        conn.request("POST", urlsplit(url).path, body=body, headers=headers)
-        response = conn.getresponse()
-        status, answer = response.status, response.read(65536)
-    except (OSError, http.client.HTTPException) as exc:
-        raise SendFailed(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        conn.close()
+        status, answer, _signature = wire.exchange(peer, me, PATH, body=body)
+    except wire.Unreachable as exc:
+        raise SendFailed(str(exc)) from exc
     if status != 200:
         raise SendFailed(f"HTTP {status}: {answer[:300].decode('utf-8', 'replace')}")
     try:

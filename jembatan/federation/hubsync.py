@@ -17,10 +17,7 @@ a forged or replayed directory (an old one, or one made for another instance) is
 anything is read from it: a directory decides where reports go.
 """
 
-import http.client
 import json
-import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -81,24 +78,12 @@ def publish(*, me, asker):
 
 def fetch(*, me, hub, now=None):
     """Ask `hub` for its directory; return it once its signature, sender and addressee check out."""
-    url = hub.base_url.rstrip("/") + PATH
-    headers = {
-        "User-Agent": "Jembatan-federation/1",
-        wire.INSTANCE_HEADER: me.slug,
-        wire.SIGNATURE_HEADER: wire.sign(hub.shared_secret, int(now or time.time()), REQUEST_BODY),
-    }
-    conn = wire.connection(url)
-    if conn is None:
-        raise SyncFailed(f"hub URL must be https: {url}")
     try:
-        conn.request("GET", urlsplit(url).path, headers=headers)
-        response = conn.getresponse()
-        status, body = response.status, response.read(MAX_DIRECTORY_BYTES + 1)
-        signature = response.getheader(wire.SIGNATURE_HEADER)
-    except (OSError, http.client.HTTPException) as exc:
-        raise SyncFailed(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        conn.close()
+        status, body, signature = wire.exchange(
+            hub, me, PATH, signed=REQUEST_BODY, max_read=MAX_DIRECTORY_BYTES + 1, now=now
+        )
+    except wire.Unreachable as exc:
+        raise SyncFailed(str(exc)) from exc
     if status != 200:
         raise SyncFailed(f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}")
     return read_answer(body, signature, me=me, hub=hub)

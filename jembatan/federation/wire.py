@@ -101,3 +101,33 @@ def connection(url):
             parts.hostname, parts.port or 80, timeout=settings.FEDERATION_TIMEOUT
         )
     return None
+
+
+class Unreachable(Exception):
+    """A request that did not get an answer: the peer's URL may not be used, or the transport failed."""
+
+
+def exchange(peer, me, path, *, body=None, signed=b"", headers=None, max_read=65536, now=None):
+    """One request from `me` to `peer`'s `path`, signed with the pair's key: a POST of the JSON
+    `body`, or, when `body` is None, a GET whose signature covers `signed`. Returns (status, the
+    answer's first `max_read` bytes, the answer's signature header); raises Unreachable."""
+    url = peer.base_url.rstrip("/") + path
+    conn = connection(url)
+    if conn is None:
+        raise Unreachable(f"peer URL must be https: {url}")
+    sent = {
+        "User-Agent": "Jembatan-federation/1",
+        INSTANCE_HEADER: me.slug,
+        SIGNATURE_HEADER: sign(peer.shared_secret, int(now or time.time()), signed if body is None else body),
+        **(headers or {}),
+    }
+    if body is not None:
+        sent["Content-Type"] = "application/json; charset=utf-8"
+    try:
+        conn.request("GET" if body is None else "POST", urlsplit(url).path, body=body, headers=sent)
+        response = conn.getresponse()
+        return response.status, response.read(max_read), response.getheader(SIGNATURE_HEADER)
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        conn.close()
