@@ -21,6 +21,13 @@ calls `note_change`, which sets a new random token **in the action's own transac
 - the token is random, not a counter: a database restored from a backup, or a test transaction
   rolled back, can never bring back a token that a cached entry still carries.
 
+On PostgreSQL the token's row is locked from the action's first timeline entry to its commit, so
+actions that change what the public sees take their turn on it (each holds it for the rest of
+its transaction: milliseconds). Rule for actions: take every row lock (the report, its
+dispositions, followers) before the first timeline entry, so the token's row is the last lock a
+transaction waits for and two actions can never wait on each other (mark_duplicate closes the
+duplicate, which locks its dispositions, before it writes the original's entry).
+
 Only a new report's own `submitted` event leaves the token alone (a report that nobody but its
 reporter may read yet changes no public answer; a new number is never cached as "not found"), so
 intake does not empty the cache. Everything else, public or internal, changes it: over-invalidating

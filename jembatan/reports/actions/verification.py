@@ -261,13 +261,9 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
             if user_id != report.reporter_id:  # the reporter follows as the merged report's voice
                 add_follower_locked(original, source=FollowerSource.SUPPORT, user_id=user_id)
         merge_followers_locked(duplicate=report, original=original)
-        _record(
-            original,
-            actor=actor,
-            action=EventAction.DUPLICATE_MERGED,
-            visibility=Visibility.INTERNAL,
-            data={"duplicate": report.tracking_number, "supporters_added": len(new)},
-        )
+        # Every row lock first (_finish locks the duplicate's open dispositions), the timeline entries
+        # last: the first entry takes the public version's row (reports/publication.py), which
+        # must be the last lock a transaction waits for, or two actions could wait on each other.
         _finish(
             report,
             before=before,
@@ -281,6 +277,13 @@ def mark_duplicate(*, report, original, actor, note="", expected_version=None):
                 else _("Laporan serupa sudah ada dan sedang ditangani.")
             ),
             reason=reason,
+        )
+        _record(
+            original,
+            actor=actor,
+            action=EventAction.DUPLICATE_MERGED,
+            visibility=Visibility.INTERNAL,
+            data={"duplicate": report.tracking_number, "supporters_added": len(new)},
         )
     return report
 
