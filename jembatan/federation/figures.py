@@ -208,11 +208,7 @@ def send(*, hub=None, now=None):
     if me is None:
         raise SendFailed("federation is not set up here (manage.py federation self)")
     slug = hub or settings.FEDERATION_HUB
-    peer = (
-        Instance.objects.filter(slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN).first()
-        if slug
-        else None
-    )
+    peer = Instance.jembatan_peers().filter(slug=slug).first() if slug else None
     if peer is None:
         raise SendFailed(f"no active peer {slug!r} to report to (FEDERATION_HUB)")
     data = payload(me=me, hub=peer, now=now)

@@ -186,12 +186,7 @@ def plan(*, directory, me):
     """
     agencies = {a.code: a for a in Agency.objects.all()}
     rows = {r.agency.code: r.instance.slug for r in RemoteAgency.objects.select_related("agency", "instance")}
-    peers = {
-        p.slug
-        for p in Instance.objects.filter(is_self=False, is_active=True, protocol=Protocol.JEMBATAN).exclude(
-            shared_secret=""
-        )
-    }
+    peers = {p.slug for p in Instance.jembatan_peers().exclude(shared_secret="")}
     local_paths = _local_paths()
     changes, known, new_local, invalid = [], set(agencies), set(), set()
     for entry in directory["agencies"]:
@@ -237,7 +232,7 @@ def pull(*, hub=None, apply=True, actor=None):
     if me is None:
         raise SyncFailed("federation is not set up here (manage.py federation self)")
     slug = hub or settings.FEDERATION_HUB
-    hubs = Instance.objects.filter(is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
+    hubs = Instance.jembatan_peers()
     hub = hubs.filter(slug=slug).first() if slug else None
     if hub is None:
         raise SyncFailed(f"no active peer {slug!r} to sync from (FEDERATION_HUB)")

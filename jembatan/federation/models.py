@@ -70,6 +70,11 @@ class Instance(models.Model):
     def __str__(self):
         return f"{self.name} ({self.slug})"
 
+    @classmethod
+    def jembatan_peers(cls):
+        """The other instances this one speaks the signed Jembatan wire with (not LAPOR!, not off)."""
+        return cls.objects.filter(is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
+
 
 class RemoteAgency(models.Model):
     """An agency of the local directory hosted on another instance: disposing to it goes there."""

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jembatan.federation import actions, hubsync, wire
 from jembatan.federation import figures as network_figures
-from jembatan.federation.models import Instance, Protocol
+from jembatan.federation.models import Instance
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,7 @@ def _refuse(status, error):
 
 def _peer(slug):
     """The active Jembatan peer named by a request's instance header, or None."""
-    return (
-        Instance.objects.filter(slug=slug, is_self=False, is_active=True, protocol=Protocol.JEMBATAN)
-        .select_related("user")
-        .first()
-    )
+    return Instance.jembatan_peers().filter(slug=slug).select_related("user").first()
 
 
 def _signed_post(request, *, limit, what):
