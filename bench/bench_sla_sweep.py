@@ -72,6 +72,7 @@ REPORT_COLUMNS = [
     "submitted_at", "verification_due_at", "paused_at", "verified_at", "completion_due_at", "answered_at",
     "closed_at", "next_check_at", "escalation_level", "ombudsman_consent", "version", "created_at",
     "updated_at", "archive_reason_id", "verifying_agency_id",
+    "title_public", "description_public", "address_public", "public_texts_version",
 ]  # fmt: skip
 DISPOSITION_COLUMNS = [
     "report_id", "agency_id", "status", "instruction", "disposed_by_id", "disposed_at",
@@ -178,6 +179,7 @@ class SweepBench:
         from django.utils import timezone
 
         from jembatan.ops.demo_reports import load_texts
+        from jembatan.reports import pii
         from jembatan.reports.models import ArchiveReason
 
         args, rng = self.args, random.Random(SEED)
@@ -190,6 +192,9 @@ class SweepBench:
             "diarsipkan_pelapor": reasons["ditarik-pelapor"],
         }
         texts = [(t["title"][:200], t["description"].split("\n")[0][:240]) for t in load_texts()]
+        # What the public pages and the public search read: each distinct text redacted once, as
+        # Report.save() stores it (the public search index, reports 0015, is built from these).
+        public_texts = [(pii.stored_redaction(title), pii.stored_redaction(text)) for title, text in texts]
         fmt = _setup.timestamp_formatter("+00" if self.vendor == "postgresql" else "")
         closed_status = weighted(rng, CLOSED_MIX)
         open_status = weighted(rng, OPEN_MIX)
@@ -265,6 +270,9 @@ class SweepBench:
                     fmt(closed or submitted),
                     archive_reason.get(status),
                     city.pk,
+                    *public_texts[i % len(texts)],
+                    "",
+                    pii.DETECTOR_VERSION,
                 )
                 if status in ("terdisposisi", "diproses", "selesai"):
                     agencies = rng.sample(offices, 2 if rng.random() < SECOND_DISPOSITION_SHARE else 1)
