@@ -35,6 +35,33 @@ def test_guest_submits_a_report_and_gets_its_tracking_number_and_access_code(cli
     assert response["Location"] == f"/api/v1/reports/{report.tracking_number}/"
 
 
+@pytest.mark.parametrize("who", ["guest", "citizen"])
+def test_the_201_of_a_submit_is_what_its_reporter_reads_when_tracking_it(client, citizen_client, w, who):
+    # The 201 is built from the action's own instance (not read back): it must not differ in any
+    # field from the detail the reporter then reads, with category, region, agency and address.
+    full = {
+        **GUEST_REPORT,
+        "category": w.category.code,
+        "region": w.region_village.code,
+        "target_agency": w.pupr.code,
+        "address": "Jl. Sudirman No. 1",
+        "incident_date": "2026-12-01",
+        "is_confidential": True,
+    }
+    caller = client if who == "guest" else citizen_client
+    response = caller.post("/api/v1/reports/", full, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    code = body.pop("access_code")
+    assert (code is None) == (who == "citizen")
+    url = f"/api/v1/reports/{body['tracking_number']}/"
+    tracked = caller.get(url, HTTP_X_ACCESS_CODE=code) if code else caller.get(url)
+    assert tracked.status_code == 200, tracked.json()
+    assert body == tracked.json()
+    assert body["category"]["code"] == w.category.code and body["region"]["code"] == w.region_village.code
+    assert body["timeline"] and body["timeline"][0]["action"] == "submitted"
+
+
 def test_guest_submits_a_photo_as_multipart(client, w):
     photo = io.BytesIO(png_bytes())
     photo.name = "lampu.png"
