@@ -10,7 +10,8 @@ report, default 2), SCALE_RUNS (requests per page, default 20), SCALE_DATABASE_U
 postgres://postgres@127.0.0.1:5432/jembatan_scale: created, and dropped at the end unless
 SCALE_KEEP=1), SCALE_ROLLUPS (1: build the dashboard rollups from scratch, timed, before measuring
 their refresh; default 1 up to 100,000 reports; 0: the refresh starts from the current timeline,
-and aggregates only what it touches).
+and aggregates only what it touches). The public-answer cache is off (PUBLIC_CACHE_SECONDS=0)
+unless the environment sets it: the public pages are measured from the database.
 
 The data set: the SLA-sweep benchmark's reports and dispositions (bench/bench_sla_sweep.py: three
 years of closed reports, the last 60 days two in three open, one city verifying, eight offices,
@@ -298,6 +299,9 @@ def main():
     os.environ.setdefault("STATIC_ROOT", str(_setup.ROOT / "var" / "static"))
     # The officers log in with force_login (no TOTP device): the pages, not the second factor.
     os.environ.setdefault("ACCOUNTS_REQUIRE_TOTP", "false")
+    # The public pages are measured as a first read, from the database: with the public-answer
+    # cache on, every repeat after the first is a memory read (PUBLIC_CACHE_SECONDS=300 to see it).
+    os.environ.setdefault("PUBLIC_CACHE_SECONDS", "0")
     if not REUSE:
         _setup.prepare_database(DATABASE_URL, rebuild=True)
     _setup.setup_django(DATABASE_URL)
