@@ -74,7 +74,7 @@ def region_parts(code):
 
 
 # Many reports share a title (a campaign, a form's default text): each is read once.
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=10_000)
 def title_words(title):
     """The distinct topic words of a title, in a stable order (at most MAX_WORDS)."""
     seen = []
