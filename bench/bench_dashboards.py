@@ -464,6 +464,10 @@ class DashboardBench:
 
 def main(argv=None):
     args = parse_args(argv)
+    # Pages link the hashed static names: the manifest `make setup` collected (DEBUG is off).
+    os.environ.setdefault("STATIC_ROOT", str(_setup.ROOT / "var" / "static"))
+    # The viewers log in with force_login (no TOTP device): the pages, not the second factor.
+    os.environ.setdefault("ACCOUNTS_REQUIRE_TOTP", "false")
     _setup.prepare_database(args.database_url, rebuild=args.rebuild)
     _setup.setup_django(args.database_url)
     DashboardBench(args).run()

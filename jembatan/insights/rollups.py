@@ -43,7 +43,7 @@ from jembatan.insights.models import (
     ScopeVerifierCube,
     ScopeWordCube,
 )
-from jembatan.reports.models import Event, Report
+from jembatan.reports.models import Event
 from jembatan.reports.sla import WorkingCalendar
 
 LAG = dt.timedelta(minutes=10)  # longer than any transaction that writes an event
@@ -240,9 +240,8 @@ def _aggregate_words(days, links=None):
                 for hub in hubs:
                     counts[(day, hub, word)] += 1
         ScopeWordCube.objects.filter(day__in=chunk).delete()
-        ScopeWordCube.objects.bulk_create(
-            [ScopeWordCube(day=d, scope=h, word=w, reports=n) for (d, h, w), n in counts.items()],
-            batch_size=2000,
+        factlib.insert_rows(
+            ScopeWordCube, ("day", "scope", "word", "reports"), ((*key, n) for key, n in counts.items())
         )
 
 
@@ -428,17 +427,9 @@ def rebuild(progress=None, now=None, facts=True):
     high = Event.objects.aggregate(m=Max("pk"))["m"] or 0
     relink()
     state.agency_signature = agency_signature()
-    cal = WorkingCalendar.load()
-    ids = list(Report.objects.order_by("pk").values_list("pk", flat=True)) if facts else []
-    if facts:
-        # Facts of reports that no longer exist (only possible after manual deletes) go too.
-        ReportFact.objects.exclude(report_id__in=Report.objects.values("pk")).delete()
-    for start in range(0, len(ids), FACT_BATCH):
-        batch = ids[start : start + FACT_BATCH]
-        with transaction.atomic():
-            factlib.refresh_facts(batch, cal)
-        if progress:
-            progress(len(batch))
+    # Every fact is replaced, a batch of reports per transaction (facts of reports that no longer
+    # exist, only possible after manual deletes, go too).
+    count = factlib.rebuild_facts(WorkingCalendar.load(), progress=progress) if facts else 0
     with transaction.atomic():
         DirtyPeriod.objects.all().delete()
         for spec in CUBES:
@@ -454,4 +445,4 @@ def rebuild(progress=None, now=None, facts=True):
         state.last_run_at = now
     state.rebuilt_at = now
     state.save()
-    return len(ids)
+    return count
