@@ -306,7 +306,8 @@ class Queue:
             # planner counts right is read by walking the primary key from the oldest report, and
             # the paused and answered ones are all among the newest: 9.4 s at 5,000,000 reports,
             # against 0.3 s for the underestimated plan (the queue's rows through the agency index,
-            # then sorted). A partial (status, id) index would let both be a short walk.
+            # then sorted). The paused reports now have a partial (id) index of their own, which
+            # the planner walks for this unfolded stream too (reports 0019: 103-340 ms → 1 ms).
             undated = queryset.filter(status__in=self.order.undated)
             none = Value(None, output_field=DateTimeField())
             result.append(([part.annotate(due=none) for part in branches(undated)], False))
