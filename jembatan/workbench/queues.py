@@ -20,8 +20,9 @@ from functools import reduce
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.fields import DateTimeField
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, In
-from django.db.models.sql.where import NothingNode, WhereNode
+from django.db.models.sql.where import AND, OR, NothingNode, WhereNode
 from django.utils.translation import gettext_lazy as _
 
 from jembatan.accounts import access
@@ -111,7 +112,7 @@ def with_status(queryset, *statuses):
 def _fold_status(node, alias, statuses):
     if isinstance(node, WhereNode):
         children = [_fold_status(child, alias, statuses) for child in node.children]
-        return WhereNode.create(children, node.connector, node.negated)
+        return type(node).create(children, node.connector, node.negated)
     lhs = getattr(node, "lhs", None)
     if (
         isinstance(node, Exact | In)
@@ -125,6 +126,89 @@ def _fold_status(node, alias, statuses):
         if not statuses & values:
             return NothingNode()  # FALSE
     return node
+
+
+# --- Branches: an OR read one branch at a time ---------------------------------------------------------
+
+
+class _Branches(WhereNode):
+    """An OR of a queue's pieces that its streams read one piece at a time (see `branched`)."""
+
+
+def branched(queryset, pieces):
+    """`queryset.filter(piece | piece | …)`, marked so that each stream reads each piece on its own.
+
+    PostgreSQL cannot walk one index for an OR of conditions on the report's own columns and a
+    subquery (the overdue queue: the verifier's pieces or the late dispositions' ids; its page took
+    415 ms at 5,000,000 reports, docs/scale.md). Read alone, each piece walks the stream's (status,
+    deadline) index for a page. The queryset keeps its meaning: whatever filters are added to it,
+    the OR is still one condition among them, and `Queue.streams` splits it at that node.
+    """
+    pieces = [p for p in pieces if p is not None]
+    if not pieces:
+        return None
+    if len(pieces) == 1:
+        return queryset.filter(pieces[0])
+    # Each piece wrapped in a Q of its own, so that an OR inside a piece stays inside that piece.
+    queryset = queryset.filter(Q(*(Q(p) for p in pieces), _connector=Q.OR))
+    where = queryset.query.where
+    node = where.children[-1]
+    if not (isinstance(node, WhereNode) and node.connector == OR and len(node.children) == len(pieces)):
+        raise ValueError(f"Cannot mark the branches of {node!r}.")
+    where.children[-1] = _Branches.create(node.children, OR, node.negated)
+    return queryset
+
+
+def _simplified(node):
+    """The node with its FALSE branches dropped (None when every branch is FALSE)."""
+    if isinstance(node, NothingNode):
+        return None
+    if not isinstance(node, WhereNode) or node.negated:
+        return node
+    children = [_simplified(child) for child in node.children]
+    if node.connector == AND and None in children:
+        return None
+    children = [child for child in children if child is not None]
+    if not children:
+        return None if node.connector == OR else node
+    return type(node).create(children, node.connector)
+
+
+def _split(node):
+    """The where tree once for each branch of its _Branches node, or None when it has none.
+
+    Only a _Branches node reached through ANDs is split: under an OR or a NOT the rows of the whole
+    are not the union of the branches' rows.
+    """
+    if isinstance(node, _Branches):
+        if any(isinstance(c, WhereNode) and not (c.children or c.negated) for c in node.children):
+            return [WhereNode()]  # one branch is TRUE: it holds every row of the others
+        return list(node.children)
+    if not isinstance(node, WhereNode) or node.negated or node.connector != AND:
+        return None
+    for i, child in enumerate(node.children):
+        parts = _split(child)
+        if parts is not None:
+            before, after = node.children[:i], node.children[i + 1 :]
+            return [type(node).create([*before, part, *after], AND) for part in parts]
+    return None
+
+
+def branches(queryset):
+    """[queryset] once for each branch of its `branched` OR that can hold a row (itself if none).
+
+    The branches may overlap (a report late for its verifier and for an office): a page merges
+    their keys without repeats (`_keys`), a count counts each row once (`count_rows`).
+    """
+    where = _simplified(queryset.query.where)  # FALSE branches (folded by with_status) dropped
+    if where is None:
+        return []
+    result = []
+    for part in _split(where) or [where]:
+        qs = queryset.all()
+        qs.query.where = part
+        result.append(qs)
+    return result
 
 
 # --- The queues --------------------------------------------------------------------------------------
@@ -200,6 +284,14 @@ class Queue:
 
     def streams(self, queryset, user):
         """[(queryset annotated with `due`, dated?)]: the ordered pieces of a (filtered) queue."""
+        return [(qs, dated) for parts, dated in self.stream_branches(queryset, user) for qs in parts]
+
+    def stream_branches(self, queryset, user):
+        """[([branch, …], dated?)]: each stream as the branches of a `branched` queue (one if none).
+
+        The branches of one stream may share rows (see `branches`); two streams never do (each is
+        one status, or the undated statuses).
+        """
         result = []
         verifies = bool(access.scopes_for(user, Action.VERIFY))
         for status, field, extra in self.order.streams:
@@ -208,16 +300,18 @@ class Queue:
             qs = with_status(queryset, status).filter(**{f"{field}__isnull": False})
             if extra is not None:
                 qs = qs.filter(extra)
-            result.append((qs.annotate(due=F(field)), True))
+            result.append(([part.annotate(due=F(field)) for part in branches(qs)], True))
         if self.order.undated:
             # Not folded (with_status): ordered by id alone, an undated stream whose rows the
             # planner counts right is read by walking the primary key from the oldest report, and
             # the paused and answered ones are all among the newest: 9.4 s at 5,000,000 reports,
             # against 0.3 s for the underestimated plan (the queue's rows through the agency index,
-            # then sorted). A partial (status, id) index would let both be a short walk.
+            # then sorted). The paused reports now have a partial (id) index of their own, which
+            # the planner walks for this unfolded stream too (reports 0019: 103-340 ms → 1 ms).
             undated = queryset.filter(status__in=self.order.undated)
-            result.append((undated.annotate(due=Value(None, output_field=DateTimeField())), False))
-        return result
+            none = Value(None, output_field=DateTimeField())
+            result.append(([part.annotate(due=none) for part in branches(undated)], False))
+        return [(parts, dated) for parts, dated in result if parts]
 
     # Each method below returns the queue's QuerySet for the user, or None.
 
@@ -287,25 +381,36 @@ class Queue:
                 Q(status=DispositionStatus.TERDISPOSISI, first_response_due_at__lt=now)
                 | Q(status__in=OPEN_DISPOSITION_STATUSES, completion_due_at__lt=now)
             )
-            pieces.append(Q(pk__in=late.values("report_id")))
+            # A report with an open disposition is disposed or in progress (actions._derive_status):
+            # named, so that the unverified stream does not search the late dispositions in vain.
+            pieces.append(
+                Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), pk__in=late.values("report_id"))
+            )
         if _is_read_only(user):
             pieces.append(
                 visible_reports_q(user)
                 & Q(status__in=(Status.TERDISPOSISI, Status.DIPROSES), completion_due_at__lt=now)
             )
-        where = _or(*pieces)
-        if where is None:
-            return None
-        # Every piece names its statuses (an open disposition means an active report), so there is
-        # no status filter around them: for a liaison the late dispositions' ids drive the query.
-        return Report.objects.filter(where)
+        # Every piece names its statuses, so there is no status filter around them. Each piece is
+        # read on its own (branched): the verifier's own reports by the deadline indexes, the late
+        # dispositions of their offices apart; for a liaison the late dispositions' ids drive it.
+        return branched(Report.objects.all(), pieces)
 
     def _escalated(self, user, now):
         scope = escalation_scope(user)
         if scope is None:
             return None
-        escalated = Escalation.objects.filter(scope).values("report_id")
-        return Report.objects.filter(status__in=ACTIVE_STATUSES).filter(pk__in=escalated)
+        # COALESCE(EXISTS(…), false) is `pk IN (escalated)` in a form PostgreSQL does not turn into
+        # a semi-join. As a semi-join it took 1 report in 250 to be escalated (20,007 escalations
+        # among 5,000,000 reports), when 1 open report in 20 is: sure to find few rows, it read every
+        # report of the stream's status into a hash join, or split the walk among parallel workers
+        # that ran far past the page (63-198 ms a stream). As a filter it walks the stream's
+        # (status, deadline) index and tests each entry against the escalations (one hash of them,
+        # or an index probe per entry), stopping after a page: 8 ms (docs/scale.md).
+        escalated = Escalation.objects.filter(scope, report=OuterRef("pk"))
+        return Report.objects.filter(status__in=ACTIVE_STATUSES).filter(
+            Coalesce(Exists(escalated), Value(False))
+        )
 
 
 QUEUES = [
@@ -403,12 +508,23 @@ def capped_count(queryset, cap=COUNT_CAP):
 
 def count_rows(queue, queryset, user, cap=COUNT_CAP):
     """The queue's rows, counted stream by stream (each anchored on one status and its index, which
-    both databases plan well), stopping once past `cap`."""
+    both databases plan well), stopping once past `cap`.
+
+    A stream's branches are counted one after the other, each without the rows of the ones before
+    it (`NOT IN` them). Those were counted in full, so they are at most `cap` rows, and the rows a
+    branch's count steps over are rows already counted: it reads at most cap + 1 of its own.
+    """
     total = 0
-    for qs, _dated in queue.streams(queryset, user):
-        total += capped_count(qs, cap - total)
-        if total > cap:
-            break
+    for parts, _dated in queue.stream_branches(queryset, user):
+        counted = []
+        for part in parts:
+            rest = part
+            for earlier in counted:
+                rest = rest.exclude(pk__in=earlier.order_by().values("pk"))
+            total += capped_count(rest, cap - total)
+            if total > cap:
+                return total
+            counted.append(part)
     return total
 
 
@@ -520,7 +636,8 @@ def _keys(streams, cursor, size, *, backward=False):
         else:
             order = ["-pk"] if backward else ["pk"]
         keys += part.order_by(*order).values_list("pk", "due")[:size]
-    return sorted(keys, key=_key, reverse=backward)[:size]
+    # The branches of a stream may list the same row (with the same key): once on the page.
+    return sorted(set(keys), key=_key, reverse=backward)[:size]
 
 
 def paginate(streams, *, load, after=None, before=None, size=PAGE_SIZE):

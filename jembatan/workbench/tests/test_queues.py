@@ -463,9 +463,10 @@ def test_the_turn_of_a_minute_recounts_only_the_overdue_queue(w, as_user):
     after, turned = view(due + dt.timedelta(seconds=90))
     assert after["terlambat"] == "1"  # the deadline passed: the overdue count moved with the clock
     assert after["verifikasi"] == "1"
-    # The verifier's overdue queue is three streams (unverified, disposed, in progress): at most
-    # three counts more than a kept view, not the whole menu's.
-    assert warm < turned <= warm + 3 < cold
+    # The verifier's overdue queue is three streams (unverified, disposed, in progress), the last
+    # two read as two branches each (the verifier's own, the offices' late dispositions): at most
+    # five counts more than a kept view, not the whole menu's.
+    assert warm < turned <= warm + 5 < cold
 
 
 def test_a_granted_role_shows_in_the_menu_at_once(w, as_user):
