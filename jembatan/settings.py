@@ -139,6 +139,7 @@ SQLITE_PRAGMAS = {
     "temp_store": "MEMORY",
     # Read the database through a 256 MB memory map: fewer read() calls, shared between connections.
     "mmap_size": str(256 * 1024 * 1024),
+    "wal_autocheckpoint": str(env_int("SQLITE_WAL_AUTOCHECKPOINT", 1000, minimum=100)),
     # Truncate the WAL file back to 64 MB after a checkpoint so a burst does not keep it huge.
     "journal_size_limit": str(64 * 1024 * 1024),
 }
