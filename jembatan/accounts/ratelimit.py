@@ -8,6 +8,9 @@ Interface (small on purpose, so a Redis backend is a few lines: INCRBY + EXPIRE 
     counter().clear(kind, key)             forget the key (e.g. a successful login)
     counter().count_many([(kind, key, window), …]) / add_many([(kind, key, window, amount), …])
                                            several limits of one request in one round trip each
+    counter().add_many_with_next_transaction([…])
+                                           add_many in the transaction the request's work opens
+                                           (SQLite: one write transaction a request, not two)
 
 Refusals are remembered in the process (`refused`, `remember_refusal`): once a key's count has
 reached its limit it cannot fall below it before the next bucket boundary (a refused event is not
@@ -32,6 +35,7 @@ down with it. The outage is logged once per episode and counted in /metrics
 (jembatan_fail_open_total{component="ratelimit"}).
 """
 
+import contextlib
 import functools
 import hashlib
 import math
@@ -39,7 +43,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from jembatan.accounts.models import RateCount
 from jembatan.observability import Outage
@@ -128,6 +132,18 @@ class DatabaseCounter:
         with connection.cursor() as cursor:
             cursor.execute(_add_many_sql(len(items)) if len(items) > 1 else _ADD_SQL, params)
 
+    def add_many_with_next_transaction(self, items, *, now=None):
+        """add_many, written in the first transaction the `with` block opens (see _AddInTransaction)
+        on SQLite; at once elsewhere. Returns the context manager to run the block in."""
+        now = time.time() if now is None else now
+        if connection.vendor != "sqlite" or connection.in_atomic_block:
+            # PostgreSQL: an upsert inside the report's transaction would hold the bucket row's lock
+            # until its commit and queue every request of the key behind it; there the count is
+            # its own short transaction. Already inside a transaction: it is that one's anyway.
+            self.add_many(items, now=now)
+            return contextlib.nullcontext()
+        return _AddInTransaction(self, items, now)
+
     def add(self, kind, key, *, window, now=None, amount=1):
         now = time.time() if now is None else now
         with connection.cursor() as cursor:
@@ -146,6 +162,50 @@ class DatabaseCounter:
     def prune(self, *, older_than):
         """Delete buckets that started before `older_than` (epoch seconds); return how many."""
         return RateCount.objects.filter(bucket__lt=older_than).delete()[0]
+
+
+class _AddInTransaction:
+    """Count a request's events in the first write transaction its work opens, on SQLite.
+
+    SQLite has one writer at a time for the whole file: a count written on its own is a second
+    write transaction per request (a commit, and a wait for the write lock that the other web
+    workers' transactions hold), and the report's transaction takes that lock anyway. So the upsert
+    waits for the first statement run inside a transaction (a database execute wrapper: Django's
+    documented hook, and the only place a transaction's first statement can be seen without the
+    action knowing about rate limits) and is run just before it, in the same transaction. It
+    commits with it. When no transaction commits in the block (the request failed validation
+    before its action began, or its transaction rolled back), the events are counted on their own
+    when the block ends: a request that went on to the work counts whatever happened to it.
+    Until the commit, other processes do not see these events yet: a limit may let through as
+    many extra requests as there are web workers writing at that moment (the check and the add
+    were never one atomic step either).
+    """
+
+    def __init__(self, counts, items, now):
+        self.counts, self.items, self.now = counts, items, now
+        self.state = "pending"  # -> "in_transaction" -> "committed"
+
+    def _wrapper(self, execute, sql, params, many, context):
+        if self.state == "pending" and context["connection"].in_atomic_block:
+            self.state = "in_transaction"
+            self.counts.add_many(self.items, now=self.now)
+            # Registered at the level (savepoint) the upsert ran in: it is dropped with a rollback.
+            transaction.on_commit(self._committed, using=context["connection"].alias)
+        return execute(sql, params, many, context)
+
+    def _committed(self):
+        self.state = "committed"
+
+    def __enter__(self):
+        self._wrapping = connection.execute_wrapper(self._wrapper)
+        self._wrapping.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._wrapping.__exit__(*exc_info)
+        if self.state != "committed":
+            self.counts.add_many(self.items, now=self.now)
+        return False
 
 
 outage = Outage("ratelimit", "rate limits let every request through")
@@ -223,6 +283,11 @@ class CacheCounter:
     def add_many(self, items, *, now=None):
         for kind, key, window, amount in items:
             self.add(kind, key, window=window, now=now, amount=amount)
+
+    def add_many_with_next_transaction(self, items, *, now=None):
+        """Redis is not in the database's transactions: counted at once (as add_many)."""
+        self.add_many(items, now=now)
+        return contextlib.nullcontext()
 
     def clear(self, kind, key):
         _refused_until.pop((kind, key), None)

@@ -70,9 +70,30 @@ def hit_many(hits):
     limit). The request is allowed only if every limit allows it; if one refuses, none is counted.
     Returns the longest wait, or 0. The (scope, ident) pairs must be distinct.
     """
+    wait, adds = _check_many(hits)
+    if not wait:
+        ratelimit.counter().add_many(adds)
+    return wait
+
+
+def hit_many_then_write(hits):
+    """hit_many for a request that goes on to write: returns (wait, counting). When allowed, run
+    the rest of the request inside `with counting:`; its events are counted in the first
+    transaction it opens (on SQLite; see accounts/ratelimit.py _AddInTransaction), or on their own
+    when it ends without one, so a request that fails validation counts as before. When refused,
+    `counting` is None and nothing is counted.
+    """
+    wait, adds = _check_many(hits)
+    if wait:
+        return wait, None
+    return 0, ratelimit.counter().add_many_with_next_transaction(adds)
+
+
+def _check_many(hits):
+    """(the longest wait or 0, the (kind, key, window, amount) to add when allowed)."""
     wait = max((refused(scope, ident) for scope, ident, _a, _p in hits), default=0)
     if wait:
-        return wait
+        return wait, []
     limits = []  # (scope, ident, amount, limit, window)
     for scope, ident, amount, per_minute in hits:
         limit, window = (per_minute, 60) if per_minute else rate_for(scope)
@@ -86,9 +107,8 @@ def hit_many(hits):
             ratelimit.count_refusal(scope)
             wait = max(wait, max(1, math.ceil(ratelimit.retry_after(window))))
     if wait:
-        return wait
-    counts.add_many([(scope, ident, window, amount) for scope, ident, amount, _l, window in limits])
-    return 0
+        return wait, []
+    return 0, [(scope, ident, window, amount) for scope, ident, amount, _l, window in limits]
 
 
 class _Throttle(BaseThrottle):

@@ -471,6 +471,11 @@ class Report(models.Model):
             self._index_public_texts(self._state.db, new=True)
         return inserted
 
+    def derive_public_texts(self):
+        """Derive the redacted forms of a new report's texts now; insert_new() keeps them while the
+        texts are unchanged (an action does this before its transaction: no lock held for it)."""
+        self._derive_public_texts(self.PUBLIC_TEXT_FIELDS)
+
     def _derive_public_texts(self, fields):
         """Derive the redacted forms of `fields` (all three when the row's were made by an older
         detector: they carry one version); returns the fields derived."""

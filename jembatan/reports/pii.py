@@ -145,8 +145,11 @@ def redact(text):
     if not text:
         return ""
     text = str(text)
+    spans = detect_personal_data(text)
+    if not spans:
+        return text  # most texts: no labels to translate
     labels = _placeholders()
-    return replace_spans(text, detect_personal_data(text), lambda span: labels[span.kind])
+    return replace_spans(text, spans, lambda span: labels[span.kind])
 
 
 def text_for_viewer(text, *, may_see_identity):

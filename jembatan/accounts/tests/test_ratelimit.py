@@ -86,3 +86,63 @@ def test_several_limits_are_read_and_counted_together_as_one_by_one(counter):
 def test_counted_together_in_one_worker_is_seen_by_another():
     ratelimit.DatabaseCounter().add_many([("ip", "a", 60, 1), ("key", "b", 60, 2)], now=T0)
     assert ratelimit.DatabaseCounter().count_many([("key", "b", 60), ("ip", "a", 60)], now=T0) == [2, 1]
+
+
+# --- Counted in the transaction the request's work opens (SQLite: one write transaction) --------------
+
+
+def _count_of(key):
+    return ratelimit.DatabaseCounter().count("x", key, window=60, now=T0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_counted_with_the_next_transaction_commit_with_it_once():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    counts = ratelimit.DatabaseCounter()
+    with CaptureQueriesContext(connection) as queries:
+        with counts.add_many_with_next_transaction([("x", "a", 60, 1)], now=T0):
+            # SQLite: nothing written before the work's transaction. PostgreSQL: at once, on its
+            # own (inside the work's transaction the bucket row's lock would queue the key's requests).
+            assert _count_of("a") == (0 if connection.vendor == "sqlite" else 1)
+            with transaction.atomic():
+                RateCount.objects.create(kind="other", key="k", bucket=0, count=1)
+    assert _count_of("a") == 1
+    sql = [q["sql"] for q in queries.captured_queries if "accounts_ratecount" in q["sql"]]
+    adds = [s for s in sql if s.startswith("INSERT INTO accounts_ratecount")]
+    assert len(adds) == 1
+    if connection.vendor == "sqlite":
+        statements = [q["sql"] for q in queries.captured_queries]
+        begin = statements.index(next(s for s in statements if s.startswith("BEGIN")))
+        assert begin < statements.index(adds[0]) < statements.index("COMMIT")
+        assert sum(s.startswith("BEGIN") for s in statements) == 1  # one write transaction
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_are_counted_even_when_the_works_transaction_rolls_back():
+    from django.db import transaction
+
+    counts = ratelimit.DatabaseCounter()
+    with counts.add_many_with_next_transaction([("x", "b", 60, 1)], now=T0):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            RateCount.objects.create(kind="other", key="k", bucket=0, count=1)
+            raise RuntimeError("invalid")
+    assert _count_of("b") == 1
+    assert not RateCount.objects.filter(kind="other").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_are_counted_when_the_work_opens_no_transaction_or_fails_before_it():
+    counts = ratelimit.DatabaseCounter()
+    with counts.add_many_with_next_transaction([("x", "c", 60, 1)], now=T0):
+        RateCount.objects.filter(kind="none").exists()  # reads only
+    with pytest.raises(ValueError), counts.add_many_with_next_transaction([("x", "c", 60, 2)], now=T0):
+        raise ValueError("refused by validation")
+    assert _count_of("c") == 3
+
+
+def test_inside_a_transaction_already_the_events_are_counted_at_once(counter):
+    with counter.add_many_with_next_transaction([("x", "d", 60, 1)], now=T0):
+        assert counter.count("x", "d", window=60, now=T0) == 1
+    assert counter.count("x", "d", window=60, now=T0) == 1

@@ -483,13 +483,20 @@ def requests(request, fmt, data):
         if wait:
             return _refused(fmt, Open311Throttled(wait))
         return formats.error(fmt, 403, _("api_key tidak sah atau tidak ada: permintaan tidak dapat dibuat."))
-    # The address's limit and the key's own, read in one query and counted in one statement.
-    wait = throttles.hit_many(
+    # The address's limit and the key's own, read in one query and counted in one statement,
+    # which on SQLite runs inside the report's own transaction (throttles.hit_many_then_write).
+    wait, counting = throttles.hit_many_then_write(
         [("open311_ip", address, 1, None), ("open311_key", api_key.key_hash, 1, api_key.rate_limit)]
     )
     if wait:
         return _refused(fmt, Open311Throttled(wait))
-    touch(api_key)
+    with counting:
+        touch(api_key)
+        return _post(request, fmt, data, api_key)
+
+
+def _post(request, fmt, data, api_key):
+    """A new service request from a known key within its limits (idempotent with Idempotency-Key)."""
     raw_key = request.headers.get(idempotency.HEADER)
     if raw_key is None:
         return _create_request(request, fmt, data, api_key)

@@ -81,6 +81,7 @@ def test_sqlite_connections_carry_the_server_pragmas():
         "temp_store": 2,  # MEMORY
         "mmap_size": 256 * 1024 * 1024,
         "journal_size_limit": 64 * 1024 * 1024,
+        "wal_autocheckpoint": 4000,
     }
     with connection.cursor() as cursor:
         for pragma, value in expected.items():

@@ -63,35 +63,39 @@ def submit_report(*, new, actor=None):
     cal = WorkingCalendar.load()
     pol = policy()
     submitted = new.submitted_at or _now()
+    # The new row is built, scheduled and redacted before the transaction: on SQLite the
+    # transaction holds the one write lock of the database (IMMEDIATE), which every other web
+    # worker's write waits for, so only the writes belong inside it.
+    report = Report(
+        kind=new.kind,
+        title=new.title,
+        description=new.description,
+        incident_date=new.incident_date,
+        region=new.region,
+        address=new.address,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        category=new.category,
+        target_agency=new.target_agency,
+        verifying_agency=_verifying_agency_for(new.target_agency, new.region),
+        channel=channel,
+        source_instance=new.source_instance or settings.INSTANCE_NAME,
+        external_id=new.external_id,
+        reporter=reporter,
+        reporter_name=new.reporter_name,
+        reporter_email=new.reporter_email,
+        reporter_phone=new.reporter_phone,
+        is_anonymous=new.is_anonymous,
+        is_confidential=new.is_confidential,
+        ombudsman_consent=new.ombudsman_consent,
+        submitted_at=submitted,
+        verification_due_at=cal.add_working_days(submitted, pol.verification_days),
+        completion_due_at=new.completion_due_at,
+        access_code=new_access_code(),
+    )
+    _schedule_report(report, cal, pol)
+    report.derive_public_texts()
     with _FileGuard() as guard, transaction.atomic():
-        report = Report(
-            kind=new.kind,
-            title=new.title,
-            description=new.description,
-            incident_date=new.incident_date,
-            region=new.region,
-            address=new.address,
-            latitude=new.latitude,
-            longitude=new.longitude,
-            category=new.category,
-            target_agency=new.target_agency,
-            verifying_agency=_verifying_agency_for(new.target_agency, new.region),
-            channel=channel,
-            source_instance=new.source_instance or settings.INSTANCE_NAME,
-            external_id=new.external_id,
-            reporter=reporter,
-            reporter_name=new.reporter_name,
-            reporter_email=new.reporter_email,
-            reporter_phone=new.reporter_phone,
-            is_anonymous=new.is_anonymous,
-            is_confidential=new.is_confidential,
-            ombudsman_consent=new.ombudsman_consent,
-            submitted_at=submitted,
-            verification_due_at=cal.add_working_days(submitted, pol.verification_days),
-            completion_due_at=new.completion_due_at,
-            access_code=new_access_code(),
-        )
-        _schedule_report(report, cal, pol)
         _save_with_new_tracking_number(report)
         # -- search index (portal): written in this transaction, so it commits or rolls back with the report.
         search.index_report(report, new=True)
