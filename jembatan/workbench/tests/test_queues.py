@@ -2,6 +2,7 @@
 fixed number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from jembatan.directory.tests.factories import make_category, make_region
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Report
+from jembatan.reports.sla import JAKARTA
 from jembatan.reports.sweep import run_sla_sweep
 from jembatan.reports.tests import factories as f
 from jembatan.workbench.queues import (
@@ -148,6 +150,49 @@ def test_the_late_queue_names_the_agency_each_report_waits_on(w, as_user):
     row = html.split(f"#{late.tracking_number}", 1)[1].split("</tr>", 1)[0]
     agency = w.pupr.short_name or w.pupr.name
     assert f'<span class="wb-agencies">{agency}</span>' in row
+
+
+MONTHS = {
+    "id": "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+
+
+@pytest.mark.parametrize(
+    "language, submitted, status",
+    [
+        ("id", "1 Des 2026", "Terverifikasi &amp; Terdisposisi (belum ditindaklanjuti)"),
+        ("en", "1 Dec 2026", "Verified &amp; disposed (not yet followed up)"),
+    ],
+)
+def test_a_queue_row_shows_its_dates_offices_and_status_in_the_officers_language(
+    w, as_user, language, submitted, status
+):
+    # 00:30 in Jakarta is still 30 November in UTC: the page writes the officer's local day.
+    with time_machine.travel(at(2026, 12, 1, 0, 30), tick=False):
+        report = actions.verify_report(
+            report=f.submit(w),
+            actor=w.verifier,
+            classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+        )
+        actions.dispose_report(report=report, actor=w.verifier, agencies=[w.pupr, w.dinkes])
+    with time_machine.travel(at(2027, 2, 1, 9), tick=False):
+        run_sla_sweep()
+        client = as_user(w.verifier)
+        client.cookies["django_language"] = language
+        html = client.get("/kerja/antrean/terlambat/?q=jalan&kanal=web").content.decode()
+    before, after = html.split(f"data-row-link>#{report.tracking_number}<", 1)
+    row = before.rsplit("<tr", 1)[1] + after.split("</tr>", 1)[0]
+    back = "/kerja/antrean/terlambat/%3Fq%3Djalan%26kanal%3Dweb"
+    assert f'<a href="/kerja/laporan/{report.tracking_number}/?dari={back}" ' in row
+    # Both offices, in the order the dispositions are read (the prefetch names none).
+    offices = re.search(r'<span class="wb-agencies">([^<]*)</span>', row).group(1)
+    assert sorted(offices.split(", ")) == sorted([w.pupr.name, w.dinkes.name])
+    assert f'<span class="helptext">{status}</span>' in row
+    assert f'<time datetime="2026-12-01T00:30:00+07:00">{submitted}</time>' in row
+    due = Report.objects.get(pk=report.pk).completion_due_at.astimezone(JAKARTA)
+    due_text = f"{due.day} {MONTHS[language][due.month - 1]} {due.year}"
+    assert f'<time datetime="{due.isoformat()}">{due_text}</time>' in row
 
 
 def test_escalations_stop_showing_once_the_report_is_finished(w, as_user):
