@@ -362,7 +362,7 @@ def _queue_page(
     filtered = filters.apply(base, of_dispositions=queue.of_dispositions)
     page = paginate(
         queue.streams(filtered, user),
-        load=loader(queue),
+        load=loader(queue, page=True),
         after=decode_cursor(query_data.get(AFTER_PARAM)),
         before=decode_cursor(query_data.get(BEFORE_PARAM)),
     )

@@ -402,6 +402,44 @@ def test_queue_pages_take_the_same_few_queries_however_many_rows(
         assert large[slug] - small[slug] <= 2, (slug, small[slug], large[slug])
 
 
+def _fill_every_cell(w, n):
+    """n reports of each kind whose row shows more: held by a colleague, disposed to two offices
+    (one with its liaison assigned), from an anonymous, a guest and a confidential reporter."""
+    from jembatan.workbench import actions as wb_actions
+
+    for i in range(n):
+        held = f.submit(w, is_anonymous=i % 2 == 0)
+        wb_actions.claim_report(report=held, actor=w.verifier_prov)
+        report = actions.verify_report(
+            report=f.submit(w, actor=None, reporter_name=f"Tamu {i}", reporter_email=f"tamu{i}@example.id"),
+            actor=w.verifier,
+            classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+        )
+        report = actions.dispose_report(report=report, actor=w.verifier, agencies=[w.pupr, w.dinkes])
+        pupr = report.dispositions.get(agency=w.pupr)
+        actions.assign_liaison(disposition=pupr, actor=w.coordinator_pupr, liaison=w.liaison_pupr)
+        f.answered(w, is_confidential=True)
+
+
+@pytest.mark.parametrize("role", ["verifier", "coordinator_pupr", "liaison_pupr", "admin_nasional"])
+def test_a_queue_page_loads_every_column_its_rows_show_at_once(w, as_user, role):
+    # A page loads only the columns it shows (queues.shown_only): one it reads and did not load
+    # would be read again for each row.
+    client = as_user(getattr(w, role))
+    with time_machine.travel(at(2026, 11, 23, 9), tick=True):
+        _fill_every_cell(w, 1)
+        slugs = [s for s in SLUGS if client.get(f"/kerja/antrean/{s}/").status_code == 200]
+        few = {slug: _queries(client, f"/kerja/antrean/{slug}/") for slug in slugs}
+        _fill_every_cell(w, 5)
+        many = {slug: _queries(client, f"/kerja/antrean/{slug}/") for slug in slugs}
+        pages = "".join(client.get(f"/kerja/antrean/{slug}/").content.decode() for slug in slugs)
+    assert many == few
+    if role == "verifier":
+        assert f"ditangani {w.verifier_prov.display_name}" in pages
+    if role == "coordinator_pupr":
+        assert w.liaison_pupr.display_name in pages
+
+
 def test_csv_export_takes_a_fixed_number_of_queries(w, as_user):
     client = as_user(w.verifier)
     _fill(w, 1)
