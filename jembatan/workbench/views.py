@@ -272,9 +272,17 @@ def _present(rows, *, back):
     moments = _Moments()
     statuses = {value: str(label) for value, label in Status.choices}
     way_back = "?dari=" + quote(back, safe="/")  # what `back|urlencode` writes
+    # One reverse() for the page rather than one a row (~0.1 ms each): a number of letters and
+    # digits stands in the URL as it is, anything else goes through reverse().
+    marker = "0"
+    before, after = reverse("workbench:report", args=[marker]).rsplit(marker, 1)
     for row in rows:
         report = row.report
-        row.url = reverse("workbench:report", args=[report.tracking_number]) + way_back
+        number = report.tracking_number
+        if number.isascii() and number.isalnum():
+            row.url = f"{before}{number}{after}{way_back}"
+        else:
+            row.url = reverse("workbench:report", args=[number]) + way_back
         row.status_label = statuses.get(report.status, report.status)
         row.submitted = moments(report.submitted_at)
         row.due = moments(row.obj.due)
