@@ -57,7 +57,7 @@ from jembatan.reports.voices import voices_of
 from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
-from jembatan.workbench.clock import outcome, sla_clock
+from jembatan.workbench.clock import Clocks, outcome, sla_clock
 from jembatan.workbench.models import ResponseTemplate, SavedFilter, TemplatePurpose
 from jembatan.workbench.performance import month_start, performance
 from jembatan.workbench.queues import (
@@ -292,15 +292,16 @@ def _present(rows, *, back):
             row.agencies = ", ".join(disposed) or (agency.short_name or agency.name if agency else "—")
 
 
-def _row(queue, obj, user, now, cal):
+def _row(queue, obj, user, clocks):
+    """The row of a queue page or export; `clocks` is a Clocks for the page's moment."""
     report = obj.report if queue.of_dispositions else obj
     disposition = obj if queue.of_dispositions else None
     if not queue.shows_clock:
         clock = None
     elif disposition is not None:
-        clock = sla_clock(disposition.sla_due_at, now, cal)
+        clock = clocks(disposition.sla_due_at)
     else:
-        clock = sla_clock(report.sla_due_at, now, cal)
+        clock = clocks(report.sla_due_at)
     may_see = access.can_see_identity(user, report)
     if may_see:
         reporter = str(report.reporter_display_name)
@@ -374,8 +375,8 @@ def _queue_page(
         after=decode_cursor(query_data.get(AFTER_PARAM)),
         before=decode_cursor(query_data.get(BEFORE_PARAM)),
     )
-    cal = WorkingCalendar.load()
-    rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
+    clocks = Clocks(now, WorkingCalendar.load())
+    rows = [_row(queue, obj, user, clocks) for obj in page.rows]
     weights = voices_of(row.report for row in rows)
     errors = row_errors or {}
     for row in rows:
@@ -440,7 +441,7 @@ def queue_csv(request, slug):
         load=loader(queue),
         limit=CSV_MAX_ROWS,
     )
-    cal = WorkingCalendar.load()
+    clocks = Clocks(now, WorkingCalendar.load())
     header = [
         _("Nomor"),
         _("Judul"),
@@ -475,7 +476,7 @@ def queue_csv(request, slug):
         yield "\ufeff"  # so spreadsheet programs open the file as UTF-8
         yield writer.writerow(header)
         for obj in rows:
-            row = _row(queue, obj, user, now, cal)
+            row = _row(queue, obj, user, clocks)
             report = row.report
             if row.disposition is not None:
                 agency = row.disposition.agency.name
