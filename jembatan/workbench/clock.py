@@ -35,6 +35,27 @@ def sla_clock(due, now, calendar):
     return Clock("late", days, label)
 
 
+class Clocks:
+    """`sla_clock(due, now, calendar)` for the rows of one page, each deadline day counted once.
+
+    A clock counts working days one day at a time, and the rows of an overdue queue are the
+    longest late: on a page of 50 most share a few deadline days (deadlines fall at the end of a
+    day). The count depends on the two days alone, and which of the two branches on `now <= due`.
+    """
+
+    def __init__(self, now, calendar):
+        self.now, self.calendar, self.seen = now, calendar, {}
+
+    def __call__(self, due):
+        if due is None:
+            return None
+        key = (self.now <= due, self.calendar.local_date(due))
+        clock = self.seen.get(key)
+        if clock is None:
+            clock = self.seen[key] = sla_clock(due, self.now, self.calendar)
+        return clock
+
+
 def outcome(due, done_at):
     """For finished work: was it done by its deadline?"""
     if due is None or done_at is None:

@@ -554,6 +554,83 @@ def with_related(queue, queryset):
     ).prefetch_related(dispositions)
 
 
+# The columns a queue page reads of a row: its cells (workbench/queue.html, views._present), its SLA
+# clock (sla_due_at) and the access checks on it (accounts.access: the reporter, the paths of the
+# verifying agency and of the offices it was disposed to). A row joined to its six tables was ~190
+# columns, most of them texts and timestamps no page shows: converting them was a third of the
+# rows' loading time, and reading them half of its query's (bench/profile_workbench_queue.py). A
+# column read that is not listed here costs a query per row: the query count of every queue page
+# is tested against the number of its rows (test_queue_pages_take_the_same_few_queries_…).
+_PERSON = ("full_name", "first_name", "last_name", "username")  # User.display_name
+_AGENCY = ("name", "short_name", "path")
+_REPORT = (
+    "tracking_number",
+    "title",
+    "status",
+    "is_anonymous",
+    "is_confidential",
+    "reporter_name",
+    "support_count",
+    "submitted_at",
+    "verification_due_at",
+    "paused_at",
+    "completion_due_at",
+    "version",
+)
+_DISPOSITION = ("status", "first_response_at", "first_response_due_at", "completion_due_at")
+
+
+def _shown(prefix=""):
+    """The names for .only() of what a page shows of a report (reached through `prefix`)."""
+    return [
+        *(prefix + name for name in _REPORT),
+        *(f"{prefix}{fk}" for fk in ("category", "region", "verifying_agency", "reporter")),
+        f"{prefix}category__name",
+        f"{prefix}region__name",
+        *(f"{prefix}verifying_agency__{name}" for name in _AGENCY),
+        *(f"{prefix}reporter__{name}" for name in _PERSON),
+        f"{prefix}workbench_claim__expires_at",
+        f"{prefix}workbench_claim__user",
+        *(f"{prefix}workbench_claim__user__{name}" for name in _PERSON),
+    ]
+
+
+def shown_only(queue, queryset):
+    """`with_related` for a queue page: the rows with only the columns the page reads."""
+    # The offices a report was disposed to: their names on a report's row, their paths for the
+    # access checks on both kinds of row.
+    offices = Disposition.objects.select_related("agency").only(
+        "report", "agency", *(f"agency__{name}" for name in _AGENCY)
+    )
+    if queue.of_dispositions:
+        return (
+            queryset.select_related(
+                "agency",
+                "liaison",
+                "report__category",
+                "report__region",
+                "report__verifying_agency",
+                "report__reporter",
+                "report__workbench_claim__user",
+            )
+            .prefetch_related(Prefetch("report__dispositions", queryset=offices))
+            .only(
+                *_DISPOSITION,
+                "report",
+                "agency",
+                "liaison",
+                *(f"agency__{name}" for name in _AGENCY),
+                *(f"liaison__{name}" for name in _PERSON),
+                *_shown("report__"),
+            )
+        )
+    return (
+        queryset.select_related("category", "region", "verifying_agency", "reporter", "workbench_claim__user")
+        .prefetch_related(Prefetch("dispositions", queryset=offices))
+        .only(*_shown())
+    )
+
+
 # --- Keyset pagination -------------------------------------------------------------------------------
 
 
@@ -677,6 +754,8 @@ def iterate(streams, *, load, limit, chunk=500):
         yield from _load(keys[start : start + chunk], load)
 
 
-def loader(queue):
-    """load(pks) for paginate/iterate: the queue's rows with everything a row shows."""
-    return lambda pks: with_related(queue, queue.model.objects.filter(pk__in=pks))
+def loader(queue, *, page=False):
+    """load(pks) for paginate/iterate: the queue's rows with everything a row shows (`page`: only
+    what the queue page shows, see `shown_only`; the export and the actions read more)."""
+    related = shown_only if page else with_related
+    return lambda pks: related(queue, queue.model.objects.filter(pk__in=pks))

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from django import forms
 from django.conf import settings
@@ -57,7 +57,7 @@ from jembatan.reports.voices import voices_of
 from jembatan.triage import services as triage
 from jembatan.workbench import actions as wb_actions
 from jembatan.workbench import forms as wf
-from jembatan.workbench.clock import outcome, sla_clock
+from jembatan.workbench.clock import Clocks, outcome, sla_clock
 from jembatan.workbench.models import ResponseTemplate, SavedFilter, TemplatePurpose
 from jembatan.workbench.performance import month_start, performance
 from jembatan.workbench.queues import (
@@ -100,8 +100,7 @@ workbench_view = guarded(
 
 def _menu(user, now, current=None):
     """The queues that apply to `user`, each with its (capped) count."""
-    queues = queues_for(user, now)
-    counts = _menu_counts(user, now, queues)
+    queues, counts = _menu_counts(user, now)
     return [
         {
             "queue": queue,
@@ -109,7 +108,7 @@ def _menu(user, now, current=None):
             "current": queue.slug == current,
             "url": reverse("workbench:queue", args=[queue.slug]),
         }
-        for queue, _qs in queues
+        for queue in queues
     ]
 
 
@@ -121,31 +120,39 @@ def _menu(user, now, current=None):
 # its own, so the turn of a minute recounts its 2-3 streams rather than the whole menu (that
 # recount was the queue pages' slowest request at 1,000,000 reports). What else can move a count
 # without a timeline row, an agency moved in the tree, shows within MENU_STEADY_SECONDS.
+# The kept entry also names the queues that apply: which ones do follows from the roles alone (in
+# the key), and building every queue's queryset to learn it again was 1-3 ms of each page.
 MENU_COUNT_SECONDS = 60
 MENU_STEADY_SECONDS = 600
 CLOCK_QUEUES = frozenset({"terlambat"})
 
 
-def _menu_counts(user, now, queues):
+def _menu_counts(user, now):
+    """([Queue] that apply to `user`, in menu order; {slug: count})."""
     newest = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     roles = ";".join(sorted(f"{r.role}@{r.agency_id or ''}" for r in access.roles_of(user)))
     key = f"workbench:menu:{user.pk}:{newest}:{hashlib.blake2b(roles.encode(), digest_size=8).hexdigest()}"
-    steady = [(q, qs) for q, qs in queues if q.slug not in CLOCK_QUEUES]
-    ticking = [(q, qs) for q, qs in queues if q.slug in CLOCK_QUEUES]
 
-    def counted(part):
-        return lambda: {queue.slug: format_count(count_rows(queue, qs, user)) for queue, qs in part}
+    def counted(queues):
+        return {queue.slug: format_count(count_rows(queue, qs, user)) for queue, qs in queues}
 
-    def slugs(part):
-        return ",".join(q.slug for q, _qs in part)
+    def steady():
+        queues = queues_for(user, now)
+        counts = counted([(q, qs) for q, qs in queues if q.slug not in CLOCK_QUEUES])
+        return [q.slug for q, _qs in queues], counts
 
-    counts = {}
-    if steady:
-        counts |= cached_or_computed(f"{key}:{slugs(steady)}", counted(steady), MENU_STEADY_SECONDS)
+    slugs, counts = cached_or_computed(f"{key}:steady", steady, MENU_STEADY_SECONDS)
+    counts = dict(counts)
+    ticking = [QUEUES_BY_SLUG[slug] for slug in slugs if slug in CLOCK_QUEUES]
     if ticking:
         minute = int(now.timestamp()) // MENU_COUNT_SECONDS
-        counts |= cached_or_computed(f"{key}:{minute}:{slugs(ticking)}", counted(ticking), MENU_COUNT_SECONDS)
-    return counts
+
+        def clocked():
+            return counted([(q, q.base(user, now)) for q in ticking])
+
+        part = ",".join(q.slug for q in ticking)
+        counts |= cached_or_computed(f"{key}:{minute}:{part}", clocked, MENU_COUNT_SECONDS)
+    return [QUEUES_BY_SLUG[slug] for slug in slugs], counts
 
 
 def _common(request, now, current=None):
@@ -209,6 +216,12 @@ class Row:
     checked: bool = False  # still ticked after a bulk action that failed for it
     error: str = ""  # why the bulk action failed for this row
     claim: object = None  # the colleague (or oneself) who said "saya tangani"
+    # What the queue page shows, written once per page by _present (not by the CSV export).
+    url: str = ""  # the report page, with the way back to this queue page
+    agencies: str = ""  # the offices it was disposed to, else its verifying agency
+    status_label: str = ""
+    submitted: object = None  # Moment
+    due: object = None  # Moment, or None for a row without a running deadline
 
     @property
     def title(self):
@@ -219,15 +232,76 @@ class Row:
         return f"{self.obj.pk}:{self.report.version}"
 
 
-def _row(queue, obj, user, now, cal):
+@dataclass(frozen=True)
+class Moment:
+    """A date as the queue page writes it: `iso` for <time datetime>, `text` for the reader."""
+
+    iso: str
+    text: str
+
+
+class _Moments:
+    """The page's dates as the `date` filter writes them (`|date:'c'` and `|date:"j M Y"`, in the
+    current time zone and language), each day's text formatted once.
+
+    A queue page shows three dates a row; through the template filter they were 150 date
+    formattings (and as many localtime conversions) of a 50-row page, most of them of a few days.
+    """
+
+    def __init__(self):
+        self.days = {}
+
+    def __call__(self, moment):
+        if moment is None:
+            return None
+        local = timezone.localtime(moment)
+        day = local.date()
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = date_format(local, "j M Y")
+        return Moment(local.isoformat(), text)
+
+
+def _present(rows, *, back):
+    """Set what the queue page shows of each row, computed once per page rather than in the template.
+
+    Per-row template work (a `get_status_display` that builds the choices' dict and translates
+    all of them, three date filters, a `{% url %}`, a loop over the dispositions) was most of a
+    queue page's rendering time (bench/profile_workbench_queue.py).
+    """
+    moments = _Moments()
+    statuses = {value: str(label) for value, label in Status.choices}
+    way_back = "?dari=" + quote(back, safe="/")  # what `back|urlencode` writes
+    # One reverse() for the page rather than one a row (~0.1 ms each): a number of letters and
+    # digits stands in the URL as it is, anything else goes through reverse().
+    marker = "0"
+    before, after = reverse("workbench:report", args=[marker]).rsplit(marker, 1)
+    for row in rows:
+        report = row.report
+        number = report.tracking_number
+        if number.isascii() and number.isalnum():
+            row.url = f"{before}{number}{after}{way_back}"
+        else:
+            row.url = reverse("workbench:report", args=[number]) + way_back
+        row.status_label = statuses.get(report.status, report.status)
+        row.submitted = moments(report.submitted_at)
+        row.due = moments(row.obj.due)
+        if row.disposition is None:
+            disposed = [d.agency.short_name or d.agency.name for d in report.dispositions.all()]
+            agency = report.verifying_agency
+            row.agencies = ", ".join(disposed) or (agency.short_name or agency.name if agency else "—")
+
+
+def _row(queue, obj, user, clocks):
+    """The row of a queue page or export; `clocks` is a Clocks for the page's moment."""
     report = obj.report if queue.of_dispositions else obj
     disposition = obj if queue.of_dispositions else None
     if not queue.shows_clock:
         clock = None
     elif disposition is not None:
-        clock = sla_clock(disposition.sla_due_at, now, cal)
+        clock = clocks(disposition.sla_due_at)
     else:
-        clock = sla_clock(report.sla_due_at, now, cal)
+        clock = clocks(report.sla_due_at)
     may_see = access.can_see_identity(user, report)
     if may_see:
         reporter = str(report.reporter_display_name)
@@ -297,12 +371,12 @@ def _queue_page(
     filtered = filters.apply(base, of_dispositions=queue.of_dispositions)
     page = paginate(
         queue.streams(filtered, user),
-        load=loader(queue),
+        load=loader(queue, page=True),
         after=decode_cursor(query_data.get(AFTER_PARAM)),
         before=decode_cursor(query_data.get(BEFORE_PARAM)),
     )
-    cal = WorkingCalendar.load()
-    rows = [_row(queue, obj, user, now, cal) for obj in page.rows]
+    clocks = Clocks(now, WorkingCalendar.load())
+    rows = [_row(queue, obj, user, clocks) for obj in page.rows]
     weights = voices_of(row.report for row in rows)
     errors = row_errors or {}
     for row in rows:
@@ -310,6 +384,8 @@ def _queue_page(
         row.claim = wb_actions.loaded_claim(row.report, now=now)
         row.checked = row.selection in selected or row.report.tracking_number in errors
         row.error = errors.get(row.report.tracking_number, "")
+    back = back or request.get_full_path()
+    _present(rows, back=back)
     query = filters.querystring()
     context = {
         **_common(request, now, current=slug),
@@ -326,7 +402,7 @@ def _queue_page(
         "saved_filters": list(SavedFilter.objects.filter(user=user)),
         "save_form": wf.SaveFilterForm(initial={"query": query}),
         "bulk_form": (bulk_form or _bulk_form(queue, user)) if rows else None,
-        "back": back or request.get_full_path(),
+        "back": back,
     }
     return render(request, "workbench/queue.html", context, status=status)
 
@@ -365,7 +441,7 @@ def queue_csv(request, slug):
         load=loader(queue),
         limit=CSV_MAX_ROWS,
     )
-    cal = WorkingCalendar.load()
+    clocks = Clocks(now, WorkingCalendar.load())
     header = [
         _("Nomor"),
         _("Judul"),
@@ -400,7 +476,7 @@ def queue_csv(request, slug):
         yield "\ufeff"  # so spreadsheet programs open the file as UTF-8
         yield writer.writerow(header)
         for obj in rows:
-            row = _row(queue, obj, user, now, cal)
+            row = _row(queue, obj, user, clocks)
             report = row.report
             if row.disposition is not None:
                 agency = row.disposition.agency.name

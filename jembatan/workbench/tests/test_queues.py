@@ -2,6 +2,7 @@
 fixed number of queries."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from jembatan.directory.tests.factories import make_category, make_region
 from jembatan.reports import actions
 from jembatan.reports.models import Channel, Classification, Report
+from jembatan.reports.sla import JAKARTA
 from jembatan.reports.sweep import run_sla_sweep
 from jembatan.reports.tests import factories as f
 from jembatan.workbench.queues import (
@@ -148,6 +150,49 @@ def test_the_late_queue_names_the_agency_each_report_waits_on(w, as_user):
     row = html.split(f"#{late.tracking_number}", 1)[1].split("</tr>", 1)[0]
     agency = w.pupr.short_name or w.pupr.name
     assert f'<span class="wb-agencies">{agency}</span>' in row
+
+
+MONTHS = {
+    "id": "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+
+
+@pytest.mark.parametrize(
+    "language, submitted, status",
+    [
+        ("id", "1 Des 2026", "Terverifikasi &amp; Terdisposisi (belum ditindaklanjuti)"),
+        ("en", "1 Dec 2026", "Verified &amp; disposed (not yet followed up)"),
+    ],
+)
+def test_a_queue_row_shows_its_dates_offices_and_status_in_the_officers_language(
+    w, as_user, language, submitted, status
+):
+    # 00:30 in Jakarta is still 30 November in UTC: the page writes the officer's local day.
+    with time_machine.travel(at(2026, 12, 1, 0, 30), tick=False):
+        report = actions.verify_report(
+            report=f.submit(w),
+            actor=w.verifier,
+            classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+        )
+        actions.dispose_report(report=report, actor=w.verifier, agencies=[w.pupr, w.dinkes])
+    with time_machine.travel(at(2027, 2, 1, 9), tick=False):
+        run_sla_sweep()
+        client = as_user(w.verifier)
+        client.cookies["django_language"] = language
+        html = client.get("/kerja/antrean/terlambat/?q=jalan&kanal=web").content.decode()
+    before, after = html.split(f"data-row-link>#{report.tracking_number}<", 1)
+    row = before.rsplit("<tr", 1)[1] + after.split("</tr>", 1)[0]
+    back = "/kerja/antrean/terlambat/%3Fq%3Djalan%26kanal%3Dweb"
+    assert f'<a href="/kerja/laporan/{report.tracking_number}/?dari={back}" ' in row
+    # Both offices, in the order the dispositions are read (the prefetch names none).
+    offices = re.search(r'<span class="wb-agencies">([^<]*)</span>', row).group(1)
+    assert sorted(offices.split(", ")) == sorted([w.pupr.name, w.dinkes.name])
+    assert f'<span class="helptext">{status}</span>' in row
+    assert f'<time datetime="2026-12-01T00:30:00+07:00">{submitted}</time>' in row
+    due = Report.objects.get(pk=report.pk).completion_due_at.astimezone(JAKARTA)
+    due_text = f"{due.day} {MONTHS[language][due.month - 1]} {due.year}"
+    assert f'<time datetime="{due.isoformat()}">{due_text}</time>' in row
 
 
 def test_escalations_stop_showing_once_the_report_is_finished(w, as_user):
@@ -355,6 +400,44 @@ def test_queue_pages_take_the_same_few_queries_however_many_rows(
         # Not one query per row: six times the rows, the same number of queries (± the empty-page
         # shortcut Django takes for a prefetch over no rows).
         assert large[slug] - small[slug] <= 2, (slug, small[slug], large[slug])
+
+
+def _fill_every_cell(w, n):
+    """n reports of each kind whose row shows more: held by a colleague, disposed to two offices
+    (one with its liaison assigned), from an anonymous, a guest and a confidential reporter."""
+    from jembatan.workbench import actions as wb_actions
+
+    for i in range(n):
+        held = f.submit(w, is_anonymous=i % 2 == 0)
+        wb_actions.claim_report(report=held, actor=w.verifier_prov)
+        report = actions.verify_report(
+            report=f.submit(w, actor=None, reporter_name=f"Tamu {i}", reporter_email=f"tamu{i}@example.id"),
+            actor=w.verifier,
+            classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN,
+        )
+        report = actions.dispose_report(report=report, actor=w.verifier, agencies=[w.pupr, w.dinkes])
+        pupr = report.dispositions.get(agency=w.pupr)
+        actions.assign_liaison(disposition=pupr, actor=w.coordinator_pupr, liaison=w.liaison_pupr)
+        f.answered(w, is_confidential=True)
+
+
+@pytest.mark.parametrize("role", ["verifier", "coordinator_pupr", "liaison_pupr", "admin_nasional"])
+def test_a_queue_page_loads_every_column_its_rows_show_at_once(w, as_user, role):
+    # A page loads only the columns it shows (queues.shown_only): one it reads and did not load
+    # would be read again for each row.
+    client = as_user(getattr(w, role))
+    with time_machine.travel(at(2026, 11, 23, 9), tick=True):
+        _fill_every_cell(w, 1)
+        slugs = [s for s in SLUGS if client.get(f"/kerja/antrean/{s}/").status_code == 200]
+        few = {slug: _queries(client, f"/kerja/antrean/{slug}/") for slug in slugs}
+        _fill_every_cell(w, 5)
+        many = {slug: _queries(client, f"/kerja/antrean/{slug}/") for slug in slugs}
+        pages = "".join(client.get(f"/kerja/antrean/{slug}/").content.decode() for slug in slugs)
+    assert many == few
+    if role == "verifier":
+        assert f"ditangani {w.verifier_prov.display_name}" in pages
+    if role == "coordinator_pupr":
+        assert w.liaison_pupr.display_name in pages
 
 
 def test_csv_export_takes_a_fixed_number_of_queries(w, as_user):
