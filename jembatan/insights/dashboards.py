@@ -23,6 +23,7 @@ from django.utils.translation import pgettext
 from jembatan.directory.models import Category, Region
 from jembatan.insights import emerging, queries
 from jembatan.insights.models import (
+    OPEN_STATUSES,
     Grain,
     ReportFact,
     RollupState,
@@ -36,7 +37,7 @@ from jembatan.reports.models import ACTIVE_STATUSES, Channel, ReportType, Status
 from jembatan.reports.sla import WorkingCalendar
 
 BACKLOG_BUCKETS = [(0, 5), (6, 10), (11, 20), (21, None)]  # working days since disposal
-OPEN_DISPOSITION = ["terdisposisi", "diproses"]
+OPEN_DISPOSITION = OPEN_STATUSES  # the partial index insights_dispcube_open holds exactly these
 DISPOSITION_TOTALS = [
     "dispositions",
     "responded",
