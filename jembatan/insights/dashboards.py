@@ -6,6 +6,7 @@ that can be traced to reports carries the URL of the drill-down list behind it.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import quote_plus, urlencode
@@ -210,6 +211,13 @@ def _pct(part, whole):
 # --- Drill-down links --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _quoted(text):
+    # The same few hundred values (agency codes, measure names, dates) are quoted thousands of
+    # times a page: the first screen's late-agency table alone links two numbers per agency.
+    return quote_plus(text)
+
+
 class Links:
     """Builds the drill-down URL of a number from the dashboard's filters plus the number's own terms.
 
@@ -233,7 +241,7 @@ class Links:
         self.prefix = self._path + "?" + urlencode(base)
 
     def __call__(self, **terms):
-        extra = "&".join(f"{k}={quote_plus(str(v))}" for k, v in terms.items() if v is not None)
+        extra = "&".join(f"{k}={_quoted(str(v))}" for k, v in terms.items() if v is not None)
         return f"{self.prefix}&{extra}" if extra else self.prefix
 
     def for_period(self, start, end, **terms):

@@ -76,19 +76,20 @@ def late_now(scopes, filters, catalog=None, today=None):
         entry[1] += row["dispositions"] or 0
     # Drill-down links without dates: "now" spans every disposal day.
     links = Links(filters)
+    # Plain tuples: the whole instance's first screen names several hundred agencies.
     agencies = {
-        a.pk: a
-        for a in Agency.objects.filter(pk__in=list(per_agency)).only("pk", "name", "short_name", "code")
+        pk: (name, short, code)
+        for pk, name, short, code in Agency.objects.filter(pk__in=list(per_agency)).values_list(
+            "pk", "name", "short_name", "code"
+        )
     }
     entries = []
     for pk, (overdue, open_count) in per_agency.items():
-        agency = agencies.get(pk)
-        if agency is None:
+        if pk not in agencies:
             continue
-        url = links(dari="", sampai="", fakta="disposisi", ukuran="overdue", instansi=agency.code, langsung=1)
-        entries.append(
-            LateAgency(agency.name, agency.short_name or agency.name, agency.code, overdue, open_count, url)
-        )
+        name, short, code = agencies[pk]
+        url = links(dari="", sampai="", fakta="disposisi", ukuran="overdue", instansi=code, langsung=1)
+        entries.append(LateAgency(name, short or name, code, overdue, open_count, url))
     late = [e for e in entries if e.overdue]
     by_count = sorted(late, key=lambda e: (-e.overdue, -e.share, e.name))[:TOP_AGENCIES]
     by_share = sorted(
