@@ -48,8 +48,9 @@ def prepare_database(url, *, rebuild=False):
     return False
 
 
-def setup_django(database_url):
-    """Configure Django for the benchmark database and migrate it; call before importing models."""
+def setup_django(database_url, *, migrate=True):
+    """Configure Django for the benchmark database and migrate it (unless `migrate` is False: a
+    data set another run owns, read only); call before importing models."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("JEMBATAN_ENV", "development")
     os.environ.setdefault("JEMBATAN_VAR_DIR", str(BENCH_DIR))
@@ -64,6 +65,8 @@ def setup_django(database_url):
     import django
 
     django.setup()
+    if not migrate:
+        return
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)

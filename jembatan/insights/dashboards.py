@@ -6,6 +6,7 @@ that can be traced to reports carries the URL of the drill-down list behind it.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import quote_plus, urlencode
@@ -23,6 +24,7 @@ from django.utils.translation import pgettext
 from jembatan.directory.models import Category, Region
 from jembatan.insights import emerging, queries
 from jembatan.insights.models import (
+    OPEN_STATUSES,
     Grain,
     ReportFact,
     RollupState,
@@ -36,7 +38,7 @@ from jembatan.reports.models import ACTIVE_STATUSES, Channel, ReportType, Status
 from jembatan.reports.sla import WorkingCalendar
 
 BACKLOG_BUCKETS = [(0, 5), (6, 10), (11, 20), (21, None)]  # working days since disposal
-OPEN_DISPOSITION = ["terdisposisi", "diproses"]
+OPEN_DISPOSITION = OPEN_STATUSES  # the partial index insights_dispcube_open holds exactly these
 DISPOSITION_TOTALS = [
     "dispositions",
     "responded",
@@ -209,6 +211,13 @@ def _pct(part, whole):
 # --- Drill-down links --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _quoted(text):
+    # The same few hundred values (agency codes, measure names, dates) are quoted thousands of
+    # times a page: the first screen's late-agency table alone links two numbers per agency.
+    return quote_plus(text)
+
+
 class Links:
     """Builds the drill-down URL of a number from the dashboard's filters plus the number's own terms.
 
@@ -232,7 +241,7 @@ class Links:
         self.prefix = self._path + "?" + urlencode(base)
 
     def __call__(self, **terms):
-        extra = "&".join(f"{k}={quote_plus(str(v))}" for k, v in terms.items() if v is not None)
+        extra = "&".join(f"{k}={_quoted(str(v))}" for k, v in terms.items() if v is not None)
         return f"{self.prefix}&{extra}" if extra else self.prefix
 
     def for_period(self, start, end, **terms):

@@ -24,8 +24,8 @@ from jembatan.insights.dashboards import (
     label,
     region_names,
 )
-from jembatan.insights.models import Grain
-from jembatan.insights.queries import Catalog, Period, fetch
+from jembatan.insights.models import NATIONAL, Grain, RollupState, SignalSnapshot
+from jembatan.insights.queries import Catalog, Filters, Period, Scope, fetch
 
 TOP_AGENCIES = 5
 TOP_SIGNALS = 3
@@ -34,6 +34,7 @@ TOP_SIGNALS = 3
 MIN_OPEN_FOR_SHARE = 5
 SHARP_RATIO = 3  # "naik tajam" from three times the usual count, "naik" below
 EVER = dt.date(2000, 1, 1)  # the backlog of "now" counts open dispositions of any age
+EVER_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # "never refreshed": any stored series is fresh
 
 
 @dataclass
@@ -75,19 +76,20 @@ def late_now(scopes, filters, catalog=None, today=None):
         entry[1] += row["dispositions"] or 0
     # Drill-down links without dates: "now" spans every disposal day.
     links = Links(filters)
+    # Plain tuples: the whole instance's first screen names several hundred agencies.
     agencies = {
-        a.pk: a
-        for a in Agency.objects.filter(pk__in=list(per_agency)).only("pk", "name", "short_name", "code")
+        pk: (name, short, code)
+        for pk, name, short, code in Agency.objects.filter(pk__in=list(per_agency)).values_list(
+            "pk", "name", "short_name", "code"
+        )
     }
     entries = []
     for pk, (overdue, open_count) in per_agency.items():
-        agency = agencies.get(pk)
-        if agency is None:
+        if pk not in agencies:
             continue
-        url = links(dari="", sampai="", fakta="disposisi", ukuran="overdue", instansi=agency.code, langsung=1)
-        entries.append(
-            LateAgency(agency.name, agency.short_name or agency.name, agency.code, overdue, open_count, url)
-        )
+        name, short, code = agencies[pk]
+        url = links(dari="", sampai="", fakta="disposisi", ukuran="overdue", instansi=code, langsung=1)
+        entries.append(LateAgency(name, short or name, code, overdue, open_count, url))
     late = [e for e in entries if e.overdue]
     by_count = sorted(late, key=lambda e: (-e.overdue, -e.share, e.name))[:TOP_AGENCIES]
     by_share = sorted(
@@ -187,17 +189,7 @@ def rising_signals(scopes, filters, catalog=None, today=None, window="minggu", l
     end = window_end(filters, today)
     bounds = emerging.window_bounds(end, window)
     k = len(bounds) - 1
-    span = Period(bounds[-1][0], bounds[0][1], Grain.DAY)
-    rows = fetch(
-        "report",
-        scopes,
-        filters,
-        ["category", "region"],
-        period=span,
-        catalog=catalog,
-        measures=["reports"],
-        windows=bounds,
-    )
+    rows = _signal_rows(scopes, filters, catalog, window, bounds, today)
     pairs, by_category, by_region = {}, {}, {}
     for row in rows:
         counts = [row[f"reports__{i}"] or 0 for i in range(k + 1)]
@@ -243,6 +235,98 @@ def rising_signals(scopes, filters, catalog=None, today=None, window="minggu", l
             url = links(wilayah=rise.key)
         result.append(Signal(text, url, rise))
     return result
+
+
+SIGNAL_KEYS = ["category", "category_group", "province", "region"]
+
+
+def _signal_rows(scopes, filters, catalog, window, bounds, today):
+    """[{category, region, reports__0, …}] of the windows: from a hub's stored series when the
+    windows end today (the presets), else from the full report cube."""
+    k = len(bounds) - 1
+    span = Period(bounds[-1][0], bounds[0][1], Grain.DAY)
+    rows, fresh_after = [], None
+    for scope in scopes:
+        if bounds[0][1] == today and catalog.is_hub(scope):
+            if fresh_after is None:
+                fresh_after = _last_change()
+            wanted = {}
+            if filters.region_column:
+                wanted[SIGNAL_KEYS.index(filters.region_column)] = filters.region
+            if filters.category_column:
+                wanted[SIGNAL_KEYS.index(filters.category_column)] = filters.category.pk
+            for entry in signal_snapshot(scope, window, today, fresh_after, catalog):
+                if all(entry[i] == value for i, value in wanted.items()):
+                    row = {"category": entry[0], "region": entry[3]}
+                    row.update({f"reports__{i}": entry[4 + i] for i in range(k + 1)})
+                    rows.append(row)
+            continue
+        rows += fetch(
+            "report",
+            [scope],
+            filters,
+            ["category", "region"],
+            period=span,
+            catalog=catalog,
+            measures=["reports"],
+            windows=bounds,
+        )
+    return rows
+
+
+def _last_change():
+    """When the cubes last changed (a refresh or a rebuild): a series computed before is stale."""
+    state = RollupState.objects.values_list("last_run_at", "rebuilt_at").first() or (None, None)
+    return max((t for t in state if t is not None), default=EVER_AT)
+
+
+def signal_series(scope, window, today, catalog=None):
+    """[[category, group, province, region, count per window…]] of a scope, unfiltered."""
+    bounds = emerging.window_bounds(today, window)
+    span = Period(bounds[-1][0], bounds[0][1], Grain.DAY)
+    rows = fetch(
+        "report",
+        [scope],
+        Filters(period=span),
+        SIGNAL_KEYS,
+        catalog=catalog or Catalog(),
+        measures=["reports"],
+        windows=bounds,
+    )
+    return [
+        [*(row[key] for key in SIGNAL_KEYS), *(row[f"reports__{i}"] or 0 for i in range(len(bounds)))]
+        for row in rows
+    ]
+
+
+def signal_snapshot(scope, window, today, fresh_after=None, catalog=None):
+    """The stored series of a hub scope for today's windows, recomputed when missing or older than
+    `fresh_after` (the last rollup refresh)."""
+    snapshot = SignalSnapshot.objects.filter(scope=scope.key, window=window, day=today).first()
+    # Strictly after: a series computed in the same instant as the refresh may predate its writes.
+    if snapshot is not None and (fresh_after is None or snapshot.computed_at > fresh_after):
+        return snapshot.series
+    series = signal_series(scope, window, today, catalog)
+    SignalSnapshot.objects.update_or_create(
+        scope=scope.key,
+        window=window,
+        defaults={"day": today, "series": series, "computed_at": timezone.now()},
+    )
+    return series
+
+
+def refresh_signal_snapshots(scope_keys, today=None):
+    """Recompute the stored series of these hub scopes (the refresh task, after the rollups)."""
+    today = today or timezone.localdate()
+    catalog = Catalog()
+    agencies = Agency.objects.in_bulk([key for key in scope_keys if key != NATIONAL])
+    for key in scope_keys:
+        if key != NATIONAL and key not in agencies:
+            continue
+        scope = Scope(agencies.get(key))
+        for window in emerging.WINDOWS:
+            SignalSnapshot.objects.filter(scope=key, window=window).delete()
+            signal_snapshot(scope, window, today, catalog=catalog)
 
 
 def comparison(kpis):

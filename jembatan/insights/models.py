@@ -25,6 +25,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 NATIONAL = 0  # the scope/agency value of "no agency": the whole instance
+# The dispositions still open (reports.OPEN_DISPOSITION_STATUSES), as plain values: an index holds them.
+OPEN_STATUSES = ["terdisposisi", "diproses"]
 
 
 class Grain(models.TextChoices):
@@ -267,6 +269,26 @@ class DispositionCube(DispositionMeasures):
             models.Index(fields=["region", "grain", "period"]),
             models.Index(fields=["category", "grain", "period"]),
             models.Index(fields=["category_group", "grain", "period"]),
+            # "Late now" and the backlog read the open dispositions of every period since the
+            # beginning: without this, every row of the cube (all periods, all statuses) is read
+            # to find the few open ones. Partial and covering, so it holds only those rows and the
+            # dashboards never visit the table for them (PostgreSQL; SQLite keeps the key only).
+            models.Index(
+                fields=["status", "grain", "period"],
+                include=[
+                    "agency",
+                    "region",
+                    "province",
+                    "category",
+                    "category_group",
+                    "wd",
+                    "dispositions",
+                    "response_overdue",
+                    "completion_overdue",
+                ],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="insights_dispcube_open",
+            ),
         ]
 
 
@@ -410,4 +432,26 @@ class WordSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["scope", "window"], name="insights_wordsnapshot_unique")
+        ]
+
+
+class SignalSnapshot(models.Model):
+    """Reports per category × kabupaten/kota in each window of a hub scope (the first screen's
+    rising signals), refreshed with the rollups.
+
+    The windows span 9 weeks (or 16): read from the full report cube that is about one row per
+    report, too many for a province's or the whole instance's first screen. Stored with every key
+    column (category, its group, province, kabupaten/kota), so a region or category filter is
+    answered exactly by picking keys.
+    """
+
+    scope = models.IntegerField()
+    window = models.CharField(max_length=10)
+    day = models.DateField()  # the last day of the current window
+    series = models.JSONField(default=list)  # [[category, group, province, region, n0, n1, …], …]
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "window"], name="insights_signalsnapshot_unique")
         ]

@@ -192,6 +192,17 @@ class Kind:
     full_model: type
     scope_column: str  # the full cube's column that the scope restricts
     measures: tuple
+    # Other kinds whose hub cube holds the same measures of the same facts fanned out the same way:
+    # a question that needs a dimension this hub cube lacks (a kabupaten/kota, a category) asks
+    # theirs before the full cube, which holds about a row per report.
+    alternates: tuple = ()
+
+    def hub_model_for(self, needed):
+        """The hub cube that has every dimension in `needed`, or None (then the full cube)."""
+        for kind in (self, *(KINDS[name] for name in self.alternates)):
+            if needed <= kind.hub_dims:
+                return kind.hub_model
+        return None
 
 
 KINDS = {
@@ -201,6 +212,7 @@ KINDS = {
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
+        alternates=("place", "topic"),
     ),
     "verifier": Kind(
         ScopeVerifierCube, frozenset({"province"}), ReportCube, "verifier", tuple(REPORT_MEASURES)
@@ -231,6 +243,7 @@ class Catalog:
     def __init__(self):
         self._hubs = None
         self._subtrees = {}
+        self._children = {}
         self._paths = None
 
     @property
@@ -248,8 +261,12 @@ class Catalog:
         return self._subtrees[agency.pk]
 
     def children(self, parent):
-        qs = Agency.objects.filter(parent=parent) if parent else Agency.objects.filter(parent=None)
-        return list(qs.order_by("name"))
+        # A league asks for the same children once per cube it reads (seven times a page).
+        key = parent.pk if parent else None
+        if key not in self._children:
+            qs = Agency.objects.filter(parent=parent) if parent else Agency.objects.filter(parent=None)
+            self._children[key] = list(qs.order_by("name"))
+        return self._children[key]
 
     def child_under(self, agency_id, depth):
         """The ancestor of `agency_id` at `depth` below the root ("self" for the parent itself,
@@ -388,9 +405,10 @@ def fetch(
     for combo in _expand(extra):
         base = Q(grain=period.grain, period__gte=period.first_key, period__lte=period.last_key)
         base &= _filter_q(filters, combo)
+        hub_model = kind.hub_model_for(needed)
         for scope in scopes:
-            if catalog.is_hub(scope) and needed <= kind.hub_dims:
-                qs = kind.hub_model.objects.filter(base, scope=scope.key)
+            if catalog.is_hub(scope) and hub_model is not None:
+                qs = hub_model.objects.filter(base, scope=scope.key)
             else:
                 qs = kind.full_model.objects.filter(base)
                 if not scope.is_national:
@@ -439,11 +457,12 @@ def fetch_by_child(
         return children, {key: _merge(rows, group_by, names) for key, rows in result.items()}
     base = Q(grain=period.grain, period__gte=period.first_key, period__lte=period.last_key)
     base &= _filter_q(filters, extra)
-    if needed <= kind.hub_dims:
+    hub_model = kind.hub_model_for(needed)
+    if hub_model is not None:
         hub_children = [c.pk for c in children if c.pk in catalog.hubs]
         leaf_children = [c.pk for c in children if c.pk not in catalog.hubs]
         if hub_children:
-            hub_rows = kind.hub_model.objects.filter(base, scope__in=hub_children)
+            hub_rows = hub_model.objects.filter(base, scope__in=hub_children)
             for row in _run(hub_rows, ["scope", *group_by], measures, windows):
                 result[row.pop("scope")].append(row)
         own = [parent.pk if parent else NATIONAL]

@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from jembatan.accounts.access import ROLE_ACTIONS, Action
 from jembatan.accounts.models import StaffRole
-from jembatan.insights import dashboards, exports, monthly, opendata, rollups, topics
+from jembatan.insights import dashboards, exports, headline, monthly, opendata, rollups, topics
 from jembatan.insights.models import NATIONAL
 from jembatan.insights.queries import Catalog
 from jembatan.jobs.periodic import periodic_work
@@ -26,7 +26,10 @@ def refresh_rollups_task():
     result = rollups.refresh()
     # Emerging words of every hub someone views, so a province's trends page reads a few rows.
     hubs = rollups.hubs()
-    dashboards.refresh_word_snapshots([key for key, _ids in dashboard_scopes() if key in hubs])
+    viewed = [key for key, _ids in dashboard_scopes() if key in hubs]
+    dashboards.refresh_word_snapshots(viewed)
+    # And their first screen's rising signals (a category in a kabupaten/kota), likewise.
+    headline.refresh_signal_snapshots(viewed)
     logger.info("Rollups: %s reports rechecked, %s periods re-aggregated", result.reports, result.periods)
     return result.periods
 

@@ -282,3 +282,47 @@ def test_hotspots_are_left_out_of_periods_longer_than_the_day_cubes(client, data
     Report.objects.filter(pk=data.padang_reports[0].pk).update(latitude="-0.9471", longitude="100.4172")
     html = get(client, data.pimpinan_prov, "/data/peta/", periode="365").content.decode()
     assert 'class="map hotspots"' not in html and "periode sampai 92 hari" in html
+
+
+def test_a_filtered_question_answered_by_another_hub_cube_counts_what_the_full_cube_counts(
+    data, frozen, monkeypatch
+):
+    from dataclasses import replace
+
+    from jembatan.insights import queries
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope, fetch, fetch_by_child
+
+    w = data
+    f.submit(w, category=w.category2, title="Selokan meluap di Padang")
+    f.submit(w, region=w.region_bkt_village, category=w.category2, title="Selokan meluap di Bukittinggi")
+    rollups.refresh()
+    today = NOW.date()
+    period = Period(today - dt.timedelta(days=29), today)
+    cases = [
+        {"region": "13"},
+        {"region": "13.71"},
+        {"region": w.region_bukittinggi.code},
+        {"category": w.category2},
+        {"category": w.group},
+    ]
+    scopes = [[Scope(None)], [Scope(w.prov)], [Scope(w.padang)], [Scope(w.bukittinggi), Scope(w.riau)]]
+
+    def answers():
+        result = []
+        for case in cases:
+            filters = Filters(period=period, **case)
+            for group_by in ([], ["period"]):
+                for scope_list in scopes:
+                    rows = fetch("report", scope_list, filters, group_by, catalog=Catalog())
+                    result.append(sorted((sorted(r.items()) for r in rows), key=str))
+                for root in (Scope(None), Scope(w.prov)):
+                    _children, by_child = fetch_by_child("report", root, filters, group_by, catalog=Catalog())
+                    result.append(
+                        {k: sorted((sorted(r.items()) for r in v), key=str) for k, v in by_child.items()}
+                    )
+        return result
+
+    quick = answers()
+    assert any(quick), "the cases count some reports"
+    monkeypatch.setitem(queries.KINDS, "report", replace(queries.KINDS["report"], alternates=()))
+    assert answers() == quick

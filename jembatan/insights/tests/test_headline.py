@@ -1,12 +1,15 @@
 """The first screen: which agencies are late now, what is rising, and the comparison, in words."""
 
+import datetime as dt
 import re
 from html import unescape
 
 import pytest
 import time_machine
 
+from jembatan.insights import rollups
 from jembatan.insights.tests.conftest import HEADLINE_NOW as NOW
+from jembatan.reports.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,57 @@ def test_topic_clusters_are_not_shown_under_a_filter_they_cannot_honour(client, 
     with time_machine.travel(NOW, tick=False):
         html = client.get("/data/tren/", {"wilayah": "13.75"}).content.decode()
     assert "hapus saringan itu untuk melihatnya" in html and 'class="clusters"' not in html
+
+
+def _pair_counts(rows):
+    counts = {}
+    for row in rows:
+        key = (row["category"], row["region"])
+        values = [v or 0 for name, v in sorted(row.items()) if name.startswith("reports__")]
+        counts[key] = [a + b for a, b in zip(counts.get(key, [0] * len(values)), values, strict=True)]
+    return {key: n for key, n in counts.items() if any(n)}
+
+
+@pytest.mark.parametrize("window", ["minggu", "bulan"])
+def test_the_stored_rising_series_count_what_the_report_cube_counts_under_every_filter(
+    late_and_rising, window
+):
+    from jembatan.insights import emerging, headline
+    from jembatan.insights.models import SignalSnapshot
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope, fetch
+
+    w = late_and_rising
+    with time_machine.travel(NOW, tick=False):
+        today = NOW.date()
+        bounds = emerging.window_bounds(today, window)
+        span = Period(bounds[-1][0], bounds[0][1])
+        cases = [
+            {},
+            {"region": "13"},
+            {"region": w.region_bukittinggi.code},
+            {"category": w.category2},
+            {"category": w.group},
+            {"region": w.region_bukittinggi.code, "category": w.group},
+        ]
+        for scopes in ([Scope(None)], [Scope(w.prov)], [Scope(w.bukittinggi), Scope(w.riau)]):
+            for case in cases:
+                filters = Filters(period=span, **case)
+                stored = headline._signal_rows(scopes, filters, Catalog(), window, bounds, today)
+                live = fetch(
+                    "report", scopes, filters, ["category", "region"], period=span, measures=["reports"],
+                    windows=bounds,
+                )  # fmt: skip
+                assert _pair_counts(stored) == _pair_counts(live), (scopes, case)
+        assert SignalSnapshot.objects.filter(window=window).count() == 4
+        burst = _pair_counts(
+            headline._signal_rows([Scope(w.prov)], filters, Catalog(), window, bounds, today)
+        )
+    # A new report counts once the rollups have seen it: the stored series is recomputed.
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        f.submit(w, region=w.region_bkt_village, category=w.category2, title="Selokan meluap lagi")
+        rollups.refresh()
+        after = _pair_counts(
+            headline._signal_rows([Scope(w.prov)], filters, Catalog(), window, bounds, today)
+        )
+    key = (w.category2.pk, w.region_bukittinggi.code)
+    assert after[key][0] == burst[key][0] + 1
