@@ -1163,18 +1163,15 @@ def hub_word_series(scope_key, bounds):
 
 
 def word_snapshot(scope_key, window, today, fresh_after=None):
-    """The stored word series of a hub scope for today's windows, recomputed when missing or older
-    than `fresh_after` (the last rollup refresh)."""
-    snapshot = WordSnapshot.objects.filter(scope=scope_key, window=window, day=today).first()
-    if snapshot is not None and (fresh_after is None or snapshot.computed_at >= fresh_after):
-        return snapshot.series
-    series = hub_word_series(scope_key, emerging.window_bounds(today, window))
-    WordSnapshot.objects.update_or_create(
-        scope=scope_key,
-        window=window,
-        defaults={"day": today, "series": series, "computed_at": timezone.now()},
+    """The stored word series of a hub scope for today's windows (emerging.stored_series)."""
+    return emerging.stored_series(
+        WordSnapshot,
+        scope_key,
+        window,
+        today,
+        lambda: hub_word_series(scope_key, emerging.window_bounds(today, window)),
+        fresh_after,
     )
-    return series
 
 
 def refresh_word_snapshots(scope_keys, today=None):

@@ -112,3 +112,21 @@ def bucket_of(bounds, day):
         if start <= day <= end:
             return index
     return None
+
+
+def stored_series(model, scope_key, window, today, compute, fresh_after=None):
+    """The series a snapshot model (WordSnapshot, SignalSnapshot) keeps for a hub scope and today's
+    window: compute() and stored when missing or not newer than `fresh_after` (the last rollup
+    refresh; strictly newer, since a series computed in the same instant may predate its writes)."""
+    from django.utils import timezone
+
+    snapshot = model.objects.filter(scope=scope_key, window=window, day=today).first()
+    if snapshot is not None and (fresh_after is None or snapshot.computed_at > fresh_after):
+        return snapshot.series
+    series = compute()
+    model.objects.update_or_create(
+        scope=scope_key,
+        window=window,
+        defaults={"day": today, "series": series, "computed_at": timezone.now()},
+    )
+    return series

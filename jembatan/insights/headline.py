@@ -300,19 +300,15 @@ def signal_series(scope, window, today, catalog=None):
 
 
 def signal_snapshot(scope, window, today, fresh_after=None, catalog=None):
-    """The stored series of a hub scope for today's windows, recomputed when missing or older than
-    `fresh_after` (the last rollup refresh)."""
-    snapshot = SignalSnapshot.objects.filter(scope=scope.key, window=window, day=today).first()
-    # Strictly after: a series computed in the same instant as the refresh may predate its writes.
-    if snapshot is not None and (fresh_after is None or snapshot.computed_at > fresh_after):
-        return snapshot.series
-    series = signal_series(scope, window, today, catalog)
-    SignalSnapshot.objects.update_or_create(
-        scope=scope.key,
-        window=window,
-        defaults={"day": today, "series": series, "computed_at": timezone.now()},
+    """The stored series of a hub scope for today's windows (emerging.stored_series)."""
+    return emerging.stored_series(
+        SignalSnapshot,
+        scope.key,
+        window,
+        today,
+        lambda: signal_series(scope, window, today, catalog),
+        fresh_after,
     )
-    return series
 
 
 def refresh_signal_snapshots(scope_keys, today=None):
