@@ -19,6 +19,7 @@ Then the bytes of HTML + CSS + JS for the home, submit and report pages (goal: u
 
 import argparse
 import csv
+import os
 import random
 import re
 import statistics
@@ -243,19 +244,25 @@ def measure(client, url, runs):
 
 
 def page_weight(client, url):
-    """Bytes of the page's HTML and of the CSS and JS files it links (gzip not counted)."""
-    from django.contrib.staticfiles import finders
+    """Bytes of the page's HTML and of the CSS and JS files it links (gzip not counted).
+
+    The pages link the hashed names of the collected manifest (DEBUG is off): the files are read
+    where `collectstatic` wrote them, not looked up by their source names.
+    """
+    from django.contrib.staticfiles.storage import staticfiles_storage
 
     html = client.get(url).content
     total = {"html": len(html), "css": 0, "js": 0}
     for kind, pattern in (("css", rb'href="/static/([^"]+\.css)"'), ("js", rb'src="/static/([^"]+\.js)"')):
         for name in re.findall(pattern, html):
-            total[kind] += Path(finders.find(name.decode())).stat().st_size
+            total[kind] += Path(staticfiles_storage.path(name.decode())).stat().st_size
     return total
 
 
 def main(argv=None):
     args = parse_args(argv)
+    # Pages link the hashed static names: the manifest `make setup` collected (DEBUG is off).
+    os.environ.setdefault("STATIC_ROOT", str(_setup.ROOT / "var" / "static"))
     fresh = _setup.prepare_database(args.database_url, rebuild=args.rebuild)
     _setup.setup_django(args.database_url)
     from django.db import connection
