@@ -4,6 +4,8 @@ Only presentation. Who may see what is decided by accounts.access before anythin
 these helpers only make sure the public forms never carry personal data.
 """
 
+from rest_framework.fields import DateTimeField
+
 from jembatan.reports.events import staff_actor, staff_label
 from jembatan.reports.models import (
     ARCHIVED_STATUSES,
@@ -22,6 +24,15 @@ from jembatan.reports.timeline import readable_staff_events
 # ("it has been resolved"); if the reporter replies, the report goes back to "open" and its
 # updated_datetime moves. Archived reports (rejected, duplicates, withdrawn) are closed too.
 OPEN311_CLOSED = (Status.SELESAI, *CLOSED_STATUSES, *ARCHIVED_STATUSES)
+
+
+_DATETIME = DateTimeField()
+
+
+def when(value):
+    """A moment as every datetime field of the API writes it: ISO 8601 in the instance's time zone
+    (`2026-12-05T08:38:05+07:00`), so a timeline entry reads like the report's own dates."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 def open_or_closed(status):
@@ -93,7 +104,7 @@ def citizen_timeline(report, *, for_reporter):
             continue
         entries.append(
             {
-                "at": event.created_at,
+                "at": when(event.created_at),
                 "action": event.action,
                 "label": event_label(event.action),
                 "text": text,
@@ -120,7 +131,7 @@ def staff_timeline(report, *, may_see_identity, user):
         entries.append(
             {
                 "id": event.pk,
-                "at": event.created_at,
+                "at": when(event.created_at),
                 "action": event.action,
                 "label": event_label(event.action),
                 "actor": who,

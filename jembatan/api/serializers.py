@@ -148,11 +148,7 @@ SUMMARY_FIELDS = (
     "region__code",
     "region__name",
 )
-_DATETIME = serializers.DateTimeField()
-
-
-def _when(value):
-    return None if value is None else _DATETIME.to_representation(value)
+_when = presenters.when
 
 
 def summary_items(rows, *, reporter_view=False):

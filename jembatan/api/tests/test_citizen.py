@@ -60,6 +60,9 @@ def test_the_201_of_a_submit_is_what_its_reporter_reads_when_tracking_it(client,
     assert body == tracked.json()
     assert body["category"]["code"] == w.category.code and body["region"]["code"] == w.region_village.code
     assert body["timeline"] and body["timeline"][0]["action"] == "submitted"
+    # Every moment in one form (the instance's time zone): the submitted entry is the report's time.
+    assert body["timeline"][0]["at"] == body["submitted_at"]
+    assert body["submitted_at"].endswith("+07:00")
 
 
 def test_guest_submits_a_photo_as_multipart(client, w):

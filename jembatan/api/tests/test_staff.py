@@ -139,6 +139,7 @@ def test_the_verifier_archives_requests_information_notes_and_marks_duplicates(v
         f"/api/v1/staff/reports/{asked.tracking_number}/notes/", {"text": "Tunggu jawaban."}
     )
     assert noted.json()["timeline"][-1]["visibility"] == "internal"
+    assert all(entry["at"].endswith("+07:00") for entry in noted.json()["timeline"])
     original = rf.submit(w)
     copy = rf.submit(w)
     duplicate = verifier_key.post(
