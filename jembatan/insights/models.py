@@ -248,6 +248,54 @@ class ScopeTopicCube(ScopeCube):
     category_group = models.IntegerField()
 
 
+class ScopeRegionReportCube(ScopeCube):
+    """Reports per hub: period × province × kabupaten/kota × channel × type × status.
+
+    The ringkasan's split by channel, type and status under a kabupaten/kota filter. Kept apart from
+    ScopeReportCube so the unfiltered pages do not read a row per kabupaten/kota: these rows are
+    only read with one kabupaten/kota (or province) chosen, through the region index.
+    """
+
+    region = models.CharField(max_length=13, blank=True)
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
+        ]
+
+
+class ScopeRegionTopicCube(ScopeCube):
+    """Reports per hub: period × province × kabupaten/kota × category (the categories table and
+    the rising categories under a kabupaten/kota filter)."""
+
+    region = models.CharField(max_length=13, blank=True)
+    category = models.IntegerField()
+    category_group = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class ScopeRegionVerifierCube(ScopeCube):
+    """Reports per hub of their verifying agency: period × province × kabupaten/kota (verification
+    under a kabupaten/kota filter)."""
+
+    region = models.CharField(max_length=13, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
 class DispositionCube(DispositionMeasures):
     """Full disposition cube: period × province × kab/kota × agency × category × status × working days."""
 
@@ -308,6 +356,27 @@ class ScopeDispositionCube(DispositionMeasures):
             models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
             # The backlog reads the open dispositions of every day since the beginning.
             models.Index(fields=["scope", "grain", "status", "period"]),
+        ]
+
+
+class ScopeRegionDispositionCube(DispositionMeasures):
+    """Dispositions per hub of the disposed agency: period × province × kabupaten/kota × status ×
+    working days (the league's disposition columns under a kabupaten/kota filter)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    status = models.CharField(max_length=20)
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+            # "Late now" and the backlog under a kabupaten/kota filter: the open rows of every day.
+            models.Index(fields=["scope", "region", "grain", "status", "period"]),
         ]
 
 

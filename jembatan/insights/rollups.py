@@ -38,6 +38,10 @@ from jembatan.insights.models import (
     ScopeDispositionCube,
     ScopeLink,
     ScopePlaceCube,
+    ScopeRegionDispositionCube,
+    ScopeRegionReportCube,
+    ScopeRegionTopicCube,
+    ScopeRegionVerifierCube,
     ScopeReportCube,
     ScopeTopicCube,
     ScopeVerifierCube,
@@ -117,12 +121,22 @@ CUBES = [
     CubeSpec(ScopeVerifierCube, "r", ("province",), fan_out="verifier"),
     CubeSpec(ScopePlaceCube, "r", ("province", "region"), fan_out="agency"),
     CubeSpec(ScopeTopicCube, "r", ("province", "category", "category_group"), fan_out="agency"),
+    # The same fan-out with the kabupaten/kota: read only under a kabupaten/kota filter, which would
+    # otherwise send these questions to the full cubes (about a row per report of that place).
+    CubeSpec(
+        ScopeRegionReportCube, "r", ("province", "region", "channel", "kind", "status"), fan_out="agency"
+    ),
+    CubeSpec(
+        ScopeRegionTopicCube, "r", ("province", "region", "category", "category_group"), fan_out="agency"
+    ),
+    CubeSpec(ScopeRegionVerifierCube, "r", ("province", "region"), fan_out="verifier"),
     CubeSpec(
         DispositionCube,
         "d",
         ("province", "region", "agency", "category", "category_group", "status", "wd"),
     ),
     CubeSpec(ScopeDispositionCube, "d", ("province", "status", "wd"), fan_out="agency"),
+    CubeSpec(ScopeRegionDispositionCube, "d", ("province", "region", "status", "wd"), fan_out="agency"),
 ]
 
 

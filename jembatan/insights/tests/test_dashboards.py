@@ -326,3 +326,82 @@ def test_a_filtered_question_answered_by_another_hub_cube_counts_what_the_full_c
     assert any(quick), "the cases count some reports"
     monkeypatch.setitem(queries.KINDS, "report", replace(queries.KINDS["report"], alternates=()))
     assert answers() == quick
+
+
+def _without_region_cubes(monkeypatch):
+    """The answer paths as they were before the kabupaten/kota hub cubes: the full cubes."""
+    from dataclasses import replace
+
+    from jembatan.insights import queries
+
+    for name, kind in list(queries.KINDS.items()):
+        kept = tuple(a for a in kind.alternates if not a.startswith("region_"))
+        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept))
+
+
+def test_pages_under_a_kabupaten_kota_filter_show_what_the_full_cubes_show_for_every_viewer(
+    data, late_and_rising, frozen, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jembatan.insights import dashboards
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope
+
+    w = data
+    # Verified by Kota Padang, answered by a Puskesmas under Dinkes (a hub): the verifier's hubs and
+    # the responsible agency's hubs differ, so a cube fanned out by the wrong one shows.
+    with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+        report = f.submit(w, category=w.health, title="Antrean panjang di puskesmas")
+        actions.verify_report(
+            report=report, actor=w.verifier, classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN
+        )
+        actions.dispose_report(report=report, actor=w.verifier, agencies=[w.puskesmas])
+    rollups.refresh()
+    today = NOW.date()
+    periods = [
+        Period(today - dt.timedelta(days=29), today),
+        Period.between(today - dt.timedelta(days=364), today),
+    ]
+    regions = ["13.71", w.region_bukittinggi.code, w.region_pekanbaru.code, "13"]
+    viewers = {
+        "national": [Scope(None)],
+        "province hub": [Scope(w.prov)],
+        "city hub": [Scope(w.padang)],
+        "department hub": [Scope(w.dinkes)],
+        "office": [Scope(w.pupr)],
+        "two scopes": [Scope(w.bukittinggi), Scope(w.riau)],
+    }
+
+    def pages():
+        result = {}
+        for name, scopes in viewers.items():
+            for period in periods:
+                for region in regions:
+                    filters = Filters(period=period, region=region)
+                    found = [
+                        dashboards.overview(scopes, filters, Catalog()),
+                        dashboards.places(scopes, filters, Catalog()),
+                        dashboards.league(scopes, filters, Catalog(), today=today),
+                        dashboards.trends(scopes, filters, "minggu", Catalog(), today=today),
+                        dashboards.trends(scopes, filters, "bulan", Catalog(), today=today),
+                    ]
+                    result[(name, period, region)] = [
+                        list(table.export_rows()) for page in found for table in page["tables"]
+                    ]
+        return result
+
+    with CaptureQueriesContext(connection) as queries_run:
+        quick = pages()
+    read = " ".join(q["sql"] for q in queries_run.captured_queries)
+    for table in ("scoperegionreportcube", "scoperegiontopiccube", "scoperegionverifiercube"):
+        assert f"insights_{table}" in read, f"{table} answers some question"
+    assert "insights_scoperegiondispositioncube" in read
+    counted = quick[("national", periods[0], "13.71")][0]
+    assert counted[1][1] > 0, "the cases count some reports"
+    # An office sees only its own reports: none in Bukittinggi or Riau, whatever the path.
+    for region in (w.region_bukittinggi.code, w.region_pekanbaru.code):
+        assert quick[("office", periods[0], region)][0][1][1] == 0
+        assert quick[("city hub", periods[0], region)][0][1][1] == 0
+    _without_region_cubes(monkeypatch)
+    assert pages() == quick
