@@ -215,7 +215,9 @@ def _by_coordinates(qs, params, terms):
             low, high = (Decimal(part) for part in value.split(":"))
         except (ValueError, ArithmeticError):
             raise DrillError(_("Koordinat tidak valid: %(value)s") % {"value": value}) from None
-        qs = qs.filter(**{f"report__{field}__gte": low, f"report__{field}__lt": high})
+        # A report's fact carries its coordinates; a disposition's is read from its report.
+        column = field if qs.model is ReportFact else f"report__{field}"
+        qs = qs.filter(**{f"{column}__gte": low, f"{column}__lt": high})
         terms.append((label, f"{low} – {high}"))
     return qs
 
