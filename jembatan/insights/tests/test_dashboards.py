@@ -408,3 +408,54 @@ def test_pages_under_a_kabupaten_kota_filter_show_what_the_full_cubes_show_for_e
         assert quick[("city hub", periods[0], region)][0][1][1] == 0
     _without_region_cubes(monkeypatch)
     assert pages() == quick
+
+
+def test_hotspots_read_from_the_facts_are_the_cells_of_the_reports_coordinates(data, frozen):
+    import math
+
+    from jembatan.insights import dashboards
+    from jembatan.insights.models import ReportFact
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope
+    from jembatan.reports.models import Report
+
+    w = data
+    coordinates = {
+        w.padang_reports[0].pk: ("-0.9471", "100.4172"),
+        w.padang_reports[1].pk: ("-0.9402", "100.4101"),
+        w.bkt_reports[0].pk: ("-0.3056", "100.3692"),
+        w.riau_reports[0].pk: ("0.5071", "101.4478"),
+    }
+    for pk, (lat, lon) in coordinates.items():
+        Report.objects.filter(pk=pk).update(latitude=lat, longitude=lon)
+    rollups.refresh_facts_of(list(coordinates))
+    today = NOW.date()
+    for scopes in ([Scope(None)], [Scope(w.prov)], [Scope(w.padang)], [Scope(w.pupr)], [Scope(w.riau)]):
+        for region in ("", "13.71", w.region_bukittinggi.code):
+            filters = Filters(period=Period(today - dt.timedelta(days=29), today), region=region)
+            found = dashboards.hotspot_cells(scopes, filters, Catalog(), "13")
+            # The same facts (scope, period, filters), with each report's own coordinates.
+            facts = ReportFact.objects.filter(day__gte=filters.period.start, day__lte=today, province="13")
+            if region:
+                facts = facts.filter(region=region)
+            if not scopes[0].is_national:
+                facts = facts.filter(agency__in=Catalog().subtree_ids(scopes[0].agency))
+            cells = {}
+            for report in Report.objects.filter(pk__in=facts.values("report_id"), latitude__isnull=False):
+                lat, lon = float(report.latitude), float(report.longitude)
+                key = (math.floor(lat / dashboards.HOTSPOT_CELL), math.floor(lon / dashboards.HOTSPOT_CELL))
+                cells.setdefault(key, []).append((lat, lon))
+            expected = sorted(
+                (
+                    round(i * dashboards.HOTSPOT_CELL, 4),
+                    round(j * dashboards.HOTSPOT_CELL, 4),
+                    len(points),
+                    pytest.approx(sum(p[0] for p in points) / len(points)),
+                    pytest.approx(sum(p[1] for p in points) / len(points)),
+                )
+                for (i, j), points in cells.items()
+            )
+            assert sorted(found) == expected, (scopes, region)
+    national = dashboards.hotspot_cells(
+        [Scope(None)], Filters(period=Period(today - dt.timedelta(days=29), today)), Catalog(), "13"
+    )
+    assert sorted(n for *_cell, n, _lat, _lon in national) == [1, 2], "the cases have cells"
