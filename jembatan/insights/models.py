@@ -212,6 +212,43 @@ class ReportCube(ReportMeasures):
         ]
 
 
+class AgencyReportCube(ReportMeasures):
+    """The full report cube without its fine dimensions: period × province × kab/kota × agency.
+
+    A league's rows for its leaf offices (and the parent's own reports), and an office's own pages:
+    a leaf is no hub, so without this they sum the full cube's rows of each office, about a row per
+    report (a city's year at 5,000,000 reports: hundreds of thousands of rows per measure).
+    """
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class AgencyVerifierCube(ReportMeasures):
+    """The verification measures per verifying agency: period × province × kab/kota × verifier."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    verifier = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["verifier", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
 class ScopeCube(ReportMeasures):
     """The report measures of one hub (`scope`, an agency id) in one period and province."""
 
@@ -361,6 +398,25 @@ class ScopeDispositionCube(DispositionMeasures):
             models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
             # The backlog reads the open dispositions of every day since the beginning.
             models.Index(fields=["scope", "grain", "status", "period"]),
+        ]
+
+
+class AgencyDispositionCube(DispositionMeasures):
+    """The full disposition cube without its fine dimensions: period × province × kab/kota ×
+    agency × working days (a league's leaf offices; the open ones are read through the full cube's
+    partial index, which needs the status)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
         ]
 
 

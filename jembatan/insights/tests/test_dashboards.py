@@ -331,18 +331,19 @@ def test_a_filtered_question_answered_by_another_hub_cube_counts_what_the_full_c
     assert answers() == quick
 
 
-def _without_region_cubes(monkeypatch):
-    """The answer paths as they were before the kabupaten/kota hub cubes: the full cubes."""
+def _full_cubes_only(monkeypatch):
+    """The answer paths as they were before the kabupaten/kota hub cubes and the agency cubes: the
+    full cubes."""
     from dataclasses import replace
 
     from jembatan.insights import queries
 
     for name, kind in list(queries.KINDS.items()):
         kept = tuple(a for a in kind.alternates if not a.startswith("region_"))
-        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept))
+        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept, leaf_model=None))
 
 
-def test_pages_under_a_kabupaten_kota_filter_show_what_the_full_cubes_show_for_every_viewer(
+def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for_every_viewer(
     data, late_and_rising, frozen, monkeypatch
 ):
     from django.db import connection
@@ -366,7 +367,7 @@ def test_pages_under_a_kabupaten_kota_filter_show_what_the_full_cubes_show_for_e
         Period(today - dt.timedelta(days=29), today),
         Period.between(today - dt.timedelta(days=364), today),
     ]
-    regions = ["13.71", w.region_bukittinggi.code, w.region_pekanbaru.code, "13"]
+    regions = ["", "13.71", w.region_bukittinggi.code, w.region_pekanbaru.code, "13"]
     viewers = {
         "national": [Scope(None)],
         "province hub": [Scope(w.prov)],
@@ -400,13 +401,16 @@ def test_pages_under_a_kabupaten_kota_filter_show_what_the_full_cubes_show_for_e
     for table in ("scoperegionreportcube", "scoperegiontopiccube", "scoperegionverifiercube"):
         assert f"insights_{table}" in read, f"{table} answers some question"
     assert "insights_scoperegiondispositioncube" in read
+    for table in ("agencyreportcube", "agencyverifiercube", "agencydispositioncube"):
+        assert f"insights_{table}" in read, f"{table} answers some question"
     counted = quick[("national", periods[0], "13.71")][0]
     assert counted[1][1] > 0, "the cases count some reports"
+    assert quick[("office", periods[0], "")][0][1][1] > 0, "an office's own reports are counted"
     # An office sees only its own reports: none in Bukittinggi or Riau, whatever the path.
     for region in (w.region_bukittinggi.code, w.region_pekanbaru.code):
         assert quick[("office", periods[0], region)][0][1][1] == 0
         assert quick[("city hub", periods[0], region)][0][1][1] == 0
-    _without_region_cubes(monkeypatch)
+    _full_cubes_only(monkeypatch)
     assert pages() == quick
 
 
