@@ -463,3 +463,38 @@ def test_hotspots_read_from_the_facts_are_the_cells_of_the_reports_coordinates(d
         [Scope(None)], Filters(period=Period(today - dt.timedelta(days=29), today)), Catalog(), "13"
     )
     assert sorted(n for *_cell, n, _lat, _lon in national) == [1, 2], "the cases have cells"
+
+
+def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
+    client, data, late_and_rising, frozen
+):
+    from jembatan.insights import drill
+
+    w = data
+    cases = [
+        {},
+        {"dari": "2026-03-01"},
+        {"dari": "2000-01-01", "wilayah": "13.71"},
+        {"dari": "2026-02-01", "sampai": "2026-03-12", "wilayah": "13"},
+        {"wilayah": w.region_bukittinggi.code, "instansi": w.bukittinggi.code},
+        {"kategori": str(w.group.pk)},
+        {"kategori": str(w.category2.pk), "wilayah": w.region_bukittinggi.code},
+        {"wilayah": w.region_pekanbaru.code},
+    ]
+    counted = []
+    for user in (w.auditor_national, w.pimpinan_prov, w.pimpinan_padang, w.pimpinan_riau):
+        for params in cases:
+            if params.get("instansi") and user in (w.pimpinan_padang, w.pimpinan_riau):
+                continue  # outside their scope: 403
+            result = drill.build(user, dict(params))
+            assert result.question is not None, params
+            listed = result.report_ids().count()
+            assert result.count() == listed, (user.username, params)
+            counted.append(listed)
+    assert max(counted) > 0 and 0 in counted, "the cases list some reports and none"
+    # A term the cubes do not have is counted on the facts.
+    assert drill.build(w.pimpinan_prov, {"kanal": "android"}).question is None
+    assert drill.build(w.pimpinan_prov, {"wilayah": "-"}).question is None
+    html = get(client, w.pimpinan_prov, "/data/laporan/", dari="2000-01-01", wilayah="13.71").content.decode()
+    n = drill.build(w.pimpinan_prov, {"dari": "2000-01-01", "wilayah": "13.71"}).report_ids().count()
+    assert f"{n} laporan." in html
