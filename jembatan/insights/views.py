@@ -153,9 +153,9 @@ def _clusters(snapshots, user):
     ids = {pk for _s, snap in snapshots for c in snap.clusters for pk in c["examples"]}
     reports = {
         r.pk: r
-        for r in Report.objects.filter(pk__in=ids)
-        .visible_to(user)
-        .only("pk", "tracking_number", "title", "is_anonymous", "verifying_agency")
+        for r in Report.objects.visible_to(user, among=sorted(ids)).only(
+            "pk", "tracking_number", "title", "is_anonymous", "verifying_agency"
+        )
     }
     from jembatan.insights.topics import label_words, region_words
 
