@@ -73,7 +73,13 @@ class ReportFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["day"]),
-            models.Index(fields=["province", "day"]),  # the hotspots of a province's map
+            # The hotspots of a province's map: only the facts of reports with coordinates (many
+            # reports have none; without the condition a month of a province reads all of them).
+            models.Index(
+                fields=["province", "day"],
+                condition=models.Q(latitude__isnull=False),
+                name="insights_reportfact_located",
+            ),
             models.Index(fields=["agency", "day"]),
             models.Index(fields=["verifier", "day"]),
             models.Index(fields=["region", "day"]),

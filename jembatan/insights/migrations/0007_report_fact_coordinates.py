@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='reportfact',
-            index=models.Index(fields=['province', 'day'], name='insights_re_provinc_fa1923_idx'),
+            index=models.Index(condition=models.Q(('latitude__isnull', False)), fields=['province', 'day'], name='insights_reportfact_located'),
         ),
         migrations.RunPython(copy_coordinates, migrations.RunPython.noop),
     ]
