@@ -647,12 +647,12 @@ def hotspot_cells(scopes, filters, catalog, province):
     """[(lat_min, lon_min, count, mean lat, mean lon)] of the reports with coordinates in the
     province, the period and the filters, by HOTSPOT_CELL squares.
 
-    Coordinates are on the report, not in the cubes: read through the facts (which carry the scope,
-    the period and the filters) joined to the report.
+    Coordinates are not in the cubes: read from the facts, which carry them with the scope, the
+    period and the filters (the report is not looked up).
     """
     facts = ReportFact.objects.filter(
         day__gte=filters.period.start, day__lte=filters.period.end, province=province
-    ).filter(report__latitude__isnull=False, report__longitude__isnull=False)
+    ).filter(latitude__isnull=False, longitude__isnull=False)
     if filters.region:
         facts = facts.filter(**{filters.region_column: filters.region})
     if filters.category is not None:
@@ -664,8 +664,8 @@ def hotspot_cells(scopes, filters, catalog, province):
         facts = facts.filter(agency__in=sorted(ids))
     # Counted per cell by the database: a year of a province is tens of thousands of points, and
     # turning each into Python (two Decimals) cost more than the rest of the page.
-    lat = Cast("report__latitude", FloatField())
-    lon = Cast("report__longitude", FloatField())
+    lat = Cast("latitude", FloatField())
+    lon = Cast("longitude", FloatField())
     rows = (
         facts.annotate(ci=Floor(lat / HOTSPOT_CELL), cj=Floor(lon / HOTSPOT_CELL))
         .values("ci", "cj")

@@ -116,6 +116,8 @@ REPORT_SOURCE = (
     "rating",
     "title",
     "duplicate_of_id",
+    "latitude",
+    "longitude",
 )
 DISPOSITION_SOURCE = (
     "pk",
@@ -152,6 +154,8 @@ REPORT_FACT_FIELDS = (
     "answer_wd",
     "rating",
     "words",
+    "latitude",
+    "longitude",
 )
 DISPOSITION_FACT_FIELDS = (
     "report_id",
@@ -231,6 +235,8 @@ def report_fact(row, dispositions, clock):
         rating,
         title,
         _duplicate_of_id,
+        latitude,
+        longitude,
     ) = row
     day = local_day(submitted_at)
     province, region = region_parts(region_id)
@@ -257,6 +263,8 @@ def report_fact(row, dispositions, clock):
         clock.working_days(day, submitted_at, answered_at) if answered else -1,  # answer_wd
         rating or 0,  # rating
         title_words(title),  # words
+        latitude,
+        longitude,
     )
 
 

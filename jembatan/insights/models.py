@@ -64,11 +64,22 @@ class ReportFact(models.Model):
     answer_wd = models.IntegerField(default=-1)
     rating = models.IntegerField(default=0)  # 0: not rated
     words = models.CharField(max_length=400, blank=True)  # distinct title words, for emerging issues
+    # The report's coordinates, for the map's hotspots: read from the facts alone, not by looking up
+    # each fact's report (a province's month is ~130,000 look-ups at 5,000,000 reports).
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["day"]),
+            # The hotspots of a province's map: only the facts of reports with coordinates (many
+            # reports have none; without the condition a month of a province reads all of them).
+            models.Index(
+                fields=["province", "day"],
+                condition=models.Q(latitude__isnull=False),
+                name="insights_reportfact_located",
+            ),
             models.Index(fields=["agency", "day"]),
             models.Index(fields=["verifier", "day"]),
             models.Index(fields=["region", "day"]),
@@ -207,6 +218,43 @@ class ReportCube(ReportMeasures):
         ]
 
 
+class AgencyReportCube(ReportMeasures):
+    """The full report cube without its fine dimensions: period × province × kab/kota × agency.
+
+    A league's rows for its leaf offices (and the parent's own reports), and an office's own pages:
+    a leaf is no hub, so without this they sum the full cube's rows of each office, about a row per
+    report (a city's year at 5,000,000 reports: hundreds of thousands of rows per measure).
+    """
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class AgencyVerifierCube(ReportMeasures):
+    """The verification measures per verifying agency: period × province × kab/kota × verifier."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    verifier = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["verifier", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
 class ScopeCube(ReportMeasures):
     """The report measures of one hub (`scope`, an agency id) in one period and province."""
 
@@ -246,6 +294,54 @@ class ScopeTopicCube(ScopeCube):
 
     category = models.IntegerField()
     category_group = models.IntegerField()
+
+
+class ScopeRegionReportCube(ScopeCube):
+    """Reports per hub: period × province × kabupaten/kota × channel × type × status.
+
+    The ringkasan's split by channel, type and status under a kabupaten/kota filter. Kept apart from
+    ScopeReportCube so the unfiltered pages do not read a row per kabupaten/kota: these rows are
+    only read with one kabupaten/kota (or province) chosen, through the region index.
+    """
+
+    region = models.CharField(max_length=13, blank=True)
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=24)
+    status = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
+        ]
+
+
+class ScopeRegionTopicCube(ScopeCube):
+    """Reports per hub: period × province × kabupaten/kota × category (the categories table and
+    the rising categories under a kabupaten/kota filter)."""
+
+    region = models.CharField(max_length=13, blank=True)
+    category = models.IntegerField()
+    category_group = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class ScopeRegionVerifierCube(ScopeCube):
+    """Reports per hub of their verifying agency: period × province × kabupaten/kota (verification
+    under a kabupaten/kota filter)."""
+
+    region = models.CharField(max_length=13, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
 
 
 class DispositionCube(DispositionMeasures):
@@ -308,6 +404,46 @@ class ScopeDispositionCube(DispositionMeasures):
             models.Index(fields=["grain", "period"]),  # re-aggregating a period deletes it first
             # The backlog reads the open dispositions of every day since the beginning.
             models.Index(fields=["scope", "grain", "status", "period"]),
+        ]
+
+
+class AgencyDispositionCube(DispositionMeasures):
+    """The full disposition cube without its fine dimensions: period × province × kab/kota ×
+    agency × working days (a league's leaf offices; the open ones are read through the full cube's
+    partial index, which needs the status)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    agency = models.IntegerField()
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
+class ScopeRegionDispositionCube(DispositionMeasures):
+    """Dispositions per hub of the disposed agency: period × province × kabupaten/kota × status ×
+    working days (the league's disposition columns under a kabupaten/kota filter)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    scope = models.IntegerField()
+    province = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=13, blank=True)
+    status = models.CharField(max_length=20)
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "region", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+            # "Late now" and the backlog under a kabupaten/kota filter: the open rows of every day.
+            models.Index(fields=["scope", "region", "grain", "status", "period"]),
         ]
 
 

@@ -23,12 +23,19 @@ from jembatan.accounts.access import Action
 from jembatan.directory.models import Agency
 from jembatan.insights.models import (
     NATIONAL,
+    AgencyDispositionCube,
+    AgencyReportCube,
+    AgencyVerifierCube,
     DispositionCube,
     Grain,
     ReportCube,
     ScopeDispositionCube,
     ScopeLink,
     ScopePlaceCube,
+    ScopeRegionDispositionCube,
+    ScopeRegionReportCube,
+    ScopeRegionTopicCube,
+    ScopeRegionVerifierCube,
     ScopeReportCube,
     ScopeTopicCube,
     ScopeVerifierCube,
@@ -196,6 +203,10 @@ class Kind:
     # a question that needs a dimension this hub cube lacks (a kabupaten/kota, a category) asks
     # theirs before the full cube, which holds about a row per report.
     alternates: tuple = ()
+    # The full cube without its fine dimensions (per leaf agency, not fanned out): read instead of
+    # the full cube, by the same `scope_column`, when it has every dimension a question needs.
+    leaf_model: type | None = None
+    leaf_dims: frozenset = frozenset()
 
     def hub_model_for(self, needed):
         """The hub cube that has every dimension in `needed`, or None (then the full cube)."""
@@ -203,6 +214,12 @@ class Kind:
             if needed <= kind.hub_dims:
                 return kind.hub_model
         return None
+
+    def full_model_for(self, needed):
+        """The cube summed per agency: the leaf cube if it has every dimension, else the full one."""
+        if self.leaf_model is not None and needed <= self.leaf_dims:
+            return self.leaf_model
+        return self.full_model
 
 
 KINDS = {
@@ -212,13 +229,28 @@ KINDS = {
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
-        alternates=("place", "topic"),
+        alternates=("place", "topic", "region_report", "region_topic"),
+        leaf_model=AgencyReportCube,
+        leaf_dims=frozenset({"province", "region"}),
     ),
     "verifier": Kind(
-        ScopeVerifierCube, frozenset({"province"}), ReportCube, "verifier", tuple(REPORT_MEASURES)
+        ScopeVerifierCube,
+        frozenset({"province"}),
+        ReportCube,
+        "verifier",
+        tuple(REPORT_MEASURES),
+        alternates=("region_verifier",),
+        leaf_model=AgencyVerifierCube,
+        leaf_dims=frozenset({"province", "region"}),
     ),
     "place": Kind(
-        ScopePlaceCube, frozenset({"province", "region"}), ReportCube, "agency", tuple(REPORT_MEASURES)
+        ScopePlaceCube,
+        frozenset({"province", "region"}),
+        ReportCube,
+        "agency",
+        tuple(REPORT_MEASURES),
+        leaf_model=AgencyReportCube,
+        leaf_dims=frozenset({"province", "region"}),
     ),
     "topic": Kind(
         ScopeTopicCube,
@@ -226,10 +258,43 @@ KINDS = {
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
+        alternates=("region_topic",),
     ),
     "disposition": Kind(
         ScopeDispositionCube,
         frozenset({"province", "status", "wd"}),
+        DispositionCube,
+        "agency",
+        tuple(DISPOSITION_MEASURES),
+        alternates=("region_disposition",),
+        leaf_model=AgencyDispositionCube,
+        leaf_dims=frozenset({"province", "region", "wd"}),
+    ),
+    # Only asked as alternates: the kabupaten/kota hub cubes, for questions under that filter.
+    "region_report": Kind(
+        ScopeRegionReportCube,
+        frozenset({"province", "region", "channel", "kind", "status"}),
+        ReportCube,
+        "agency",
+        tuple(REPORT_MEASURES),
+    ),
+    "region_topic": Kind(
+        ScopeRegionTopicCube,
+        frozenset({"province", "region", "category", "category_group"}),
+        ReportCube,
+        "agency",
+        tuple(REPORT_MEASURES),
+    ),
+    "region_verifier": Kind(
+        ScopeRegionVerifierCube,
+        frozenset({"province", "region"}),
+        ReportCube,
+        "verifier",
+        tuple(REPORT_MEASURES),
+    ),
+    "region_disposition": Kind(
+        ScopeRegionDispositionCube,
+        frozenset({"province", "region", "status", "wd"}),
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),
@@ -410,7 +475,7 @@ def fetch(
             if catalog.is_hub(scope) and hub_model is not None:
                 qs = hub_model.objects.filter(base, scope=scope.key)
             else:
-                qs = kind.full_model.objects.filter(base)
+                qs = kind.full_model_for(needed).objects.filter(base)
                 if not scope.is_national:
                     if catalog.is_hub(scope):
                         qs = qs.filter(**{f"{kind.scope_column}__in": catalog.subtree_ids(scope.agency)})
@@ -466,13 +531,13 @@ def fetch_by_child(
             for row in _run(hub_rows, ["scope", *group_by], measures, windows):
                 result[row.pop("scope")].append(row)
         own = [parent.pk if parent else NATIONAL]
-        leaf_rows = kind.full_model.objects.filter(base, **{f"{col}__in": leaf_children + own})
+        leaf_rows = kind.full_model_for(needed).objects.filter(base, **{f"{col}__in": leaf_children + own})
         for row in _run(leaf_rows, [col, *group_by], measures, windows):
             key = row.pop(col)
             result["self" if key in own else key].append(row)
         return children, result
     # Filtered by a kabupaten/kota or a category: sum the leaf rows of the full cube per child.
-    qs = kind.full_model.objects.filter(base)
+    qs = kind.full_model_for(needed).objects.filter(base)
     if parent is not None:
         qs = qs.filter(**{f"{col}__in": catalog.subtree_ids(parent)})
     parent_depth = len(parent.path.strip("/").split("/")) if parent else 0

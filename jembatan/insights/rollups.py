@@ -28,6 +28,9 @@ from jembatan.directory.models import Agency
 from jembatan.insights import facts as factlib
 from jembatan.insights.models import (
     NATIONAL,
+    AgencyDispositionCube,
+    AgencyReportCube,
+    AgencyVerifierCube,
     DirtyPeriod,
     DispositionCube,
     DispositionFact,
@@ -38,6 +41,10 @@ from jembatan.insights.models import (
     ScopeDispositionCube,
     ScopeLink,
     ScopePlaceCube,
+    ScopeRegionDispositionCube,
+    ScopeRegionReportCube,
+    ScopeRegionTopicCube,
+    ScopeRegionVerifierCube,
     ScopeReportCube,
     ScopeTopicCube,
     ScopeVerifierCube,
@@ -87,6 +94,7 @@ class CubeSpec:
     family: str  # "r" (ReportFact) or "d" (DispositionFact)
     dims: tuple  # fact columns copied into the cube
     fan_out: str | None = None  # fact column fanned out to its hubs (the cube's `scope`)
+    cluster: str = "region"  # without a fan-out: the column a question reads one value of
 
     @property
     def fact(self):
@@ -113,16 +121,30 @@ CUBES = [
             "status",
         ),
     ),
+    # The full cubes without the fine dimensions, per leaf agency (a league's offices).
+    CubeSpec(AgencyReportCube, "r", ("province", "region", "agency"), cluster="agency"),
+    CubeSpec(AgencyVerifierCube, "r", ("province", "region", "verifier"), cluster="verifier"),
     CubeSpec(ScopeReportCube, "r", ("province", "channel", "kind", "status"), fan_out="agency"),
     CubeSpec(ScopeVerifierCube, "r", ("province",), fan_out="verifier"),
     CubeSpec(ScopePlaceCube, "r", ("province", "region"), fan_out="agency"),
     CubeSpec(ScopeTopicCube, "r", ("province", "category", "category_group"), fan_out="agency"),
+    # The same fan-out with the kabupaten/kota: read only under a kabupaten/kota filter, which would
+    # otherwise send these questions to the full cubes (about a row per report of that place).
+    CubeSpec(
+        ScopeRegionReportCube, "r", ("province", "region", "channel", "kind", "status"), fan_out="agency"
+    ),
+    CubeSpec(
+        ScopeRegionTopicCube, "r", ("province", "region", "category", "category_group"), fan_out="agency"
+    ),
+    CubeSpec(ScopeRegionVerifierCube, "r", ("province", "region"), fan_out="verifier"),
     CubeSpec(
         DispositionCube,
         "d",
         ("province", "region", "agency", "category", "category_group", "status", "wd"),
     ),
+    CubeSpec(AgencyDispositionCube, "d", ("province", "region", "agency", "wd"), cluster="agency"),
     CubeSpec(ScopeDispositionCube, "d", ("province", "status", "wd"), fan_out="agency"),
+    CubeSpec(ScopeRegionDispositionCube, "d", ("province", "region", "status", "wd"), fan_out="agency"),
 ]
 
 
@@ -167,15 +189,16 @@ def _aggregate_days(spec, periods=None):
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "
                 f"SELECT {', '.join(select)} FROM {source} {where} GROUP BY {', '.join(group)} "
-                f"ORDER BY {_cluster(spec, 'l.hub', 'f.region', 'f.day')}",
+                f"ORDER BY {_cluster(spec, 'l.hub', 'f', 'f.day')}",
                 params,
             )
 
 
-def _cluster(spec, scope, region, period):
+def _cluster(spec, scope, table, period):
     """The order rows are written in: a question reads one scope (or, in the full cubes, one
-    kabupaten/kota) over consecutive periods, and finds them on neighbouring pages."""
-    return f"{scope}, {period}" if spec.fan_out else f"{region}, {period}"
+    kabupaten/kota; in the agency cubes, one agency) over consecutive periods, and finds them on
+    neighbouring pages."""
+    return f"{scope}, {period}" if spec.fan_out else f"{table}.{spec.cluster}, {period}"
 
 
 def _month_of(column):
@@ -214,7 +237,7 @@ def _aggregate_months(spec, months=None):
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "
                 f"SELECT {', '.join(select)} FROM {table} c {where} GROUP BY {', '.join(group)} "
-                f"ORDER BY {_cluster(spec, 'c.scope', 'c.region', month)}",
+                f"ORDER BY {_cluster(spec, 'c.scope', 'c', month)}",
                 params,
             )
 

@@ -333,6 +333,18 @@ def test_workbench_list_agrees_with_the_report_page_check(world):
             assert (report.pk in listed) == access.can_view_report_internal(user, report), (who, name)
 
 
+def test_checking_a_few_reports_admits_those_of_them_the_full_list_admits(world):
+    import itertools
+
+    pks = sorted(r.pk for r in world.reports.values())
+    for who in ACTORS:
+        user = world.users[who]
+        listed = set(Report.objects.visible_to(user).values_list("pk", flat=True))
+        for among in (pks, pks[:2], pks[2:], pks[::2], [], *itertools.combinations(pks, 1)):
+            found = list(Report.objects.visible_to(user, among=list(among)).values_list("pk", flat=True))
+            assert sorted(found) == sorted(listed & set(among)), (who, among)
+
+
 def test_a_role_switched_off_during_a_request_stops_counting_once_forgotten(world):
     # Under OTPMiddleware request.user is a lazy proxy; forgetting must reach the real user.
     user = world.users["admin_pemkot"]

@@ -255,6 +255,8 @@ def test_reports_with_coordinates_make_a_hotspot_layer_that_drills_down(client, 
         latitude="-0.9471", longitude="100.4172"
     )
     Report.objects.filter(pk=data.bkt_reports[0].pk).update(latitude="-0.3056", longitude="100.3692")
+    # Coordinates come with the submission; set afterwards here, so the facts are derived again.
+    rollups.refresh_facts_of([*(r.pk for r in data.padang_reports), data.bkt_reports[0].pk])
     html = get(client, data.pimpinan_prov, "/data/peta/").content.decode()
     layer = html.split('class="map hotspots"', 1)[1].split("</svg>", 1)[0]
     circles = re.findall(r'<a href="([^"]+)"><circle [^>]*r="([0-9.]+)"', layer)
@@ -280,6 +282,7 @@ def test_hotspots_are_left_out_of_periods_longer_than_the_day_cubes(client, data
     from jembatan.reports.models import Report
 
     Report.objects.filter(pk=data.padang_reports[0].pk).update(latitude="-0.9471", longitude="100.4172")
+    rollups.refresh_facts_of([data.padang_reports[0].pk])
     html = get(client, data.pimpinan_prov, "/data/peta/", periode="365").content.decode()
     assert 'class="map hotspots"' not in html and "periode sampai 92 hari" in html
 
@@ -326,3 +329,172 @@ def test_a_filtered_question_answered_by_another_hub_cube_counts_what_the_full_c
     assert any(quick), "the cases count some reports"
     monkeypatch.setitem(queries.KINDS, "report", replace(queries.KINDS["report"], alternates=()))
     assert answers() == quick
+
+
+def _full_cubes_only(monkeypatch):
+    """The answer paths as they were before the kabupaten/kota hub cubes and the agency cubes: the
+    full cubes."""
+    from dataclasses import replace
+
+    from jembatan.insights import queries
+
+    for name, kind in list(queries.KINDS.items()):
+        kept = tuple(a for a in kind.alternates if not a.startswith("region_"))
+        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept, leaf_model=None))
+
+
+def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for_every_viewer(
+    data, late_and_rising, frozen, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jembatan.insights import dashboards
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope
+
+    w = data
+    # Verified by Kota Padang, answered by a Puskesmas under Dinkes (a hub): the verifier's hubs and
+    # the responsible agency's hubs differ, so a cube fanned out by the wrong one shows.
+    with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+        report = f.submit(w, category=w.health, title="Antrean panjang di puskesmas")
+        actions.verify_report(
+            report=report, actor=w.verifier, classification=Classification.PENGADUAN_TIDAK_BERKADAR_PENGAWASAN
+        )
+        actions.dispose_report(report=report, actor=w.verifier, agencies=[w.puskesmas])
+    rollups.refresh()
+    today = NOW.date()
+    periods = [
+        Period(today - dt.timedelta(days=29), today),
+        Period.between(today - dt.timedelta(days=364), today),
+    ]
+    regions = ["", "13.71", w.region_bukittinggi.code, w.region_pekanbaru.code, "13"]
+    viewers = {
+        "national": [Scope(None)],
+        "province hub": [Scope(w.prov)],
+        "city hub": [Scope(w.padang)],
+        "department hub": [Scope(w.dinkes)],
+        "office": [Scope(w.pupr)],
+        "two scopes": [Scope(w.bukittinggi), Scope(w.riau)],
+    }
+
+    def pages():
+        result = {}
+        for name, scopes in viewers.items():
+            for period in periods:
+                for region in regions:
+                    filters = Filters(period=period, region=region)
+                    found = [
+                        dashboards.overview(scopes, filters, Catalog()),
+                        dashboards.places(scopes, filters, Catalog()),
+                        dashboards.league(scopes, filters, Catalog(), today=today),
+                        dashboards.trends(scopes, filters, "minggu", Catalog(), today=today),
+                        dashboards.trends(scopes, filters, "bulan", Catalog(), today=today),
+                    ]
+                    result[(name, period, region)] = [
+                        list(table.export_rows()) for page in found for table in page["tables"]
+                    ]
+        return result
+
+    with CaptureQueriesContext(connection) as queries_run:
+        quick = pages()
+    read = " ".join(q["sql"] for q in queries_run.captured_queries)
+    for table in ("scoperegionreportcube", "scoperegiontopiccube", "scoperegionverifiercube"):
+        assert f"insights_{table}" in read, f"{table} answers some question"
+    assert "insights_scoperegiondispositioncube" in read
+    for table in ("agencyreportcube", "agencyverifiercube", "agencydispositioncube"):
+        assert f"insights_{table}" in read, f"{table} answers some question"
+    counted = quick[("national", periods[0], "13.71")][0]
+    assert counted[1][1] > 0, "the cases count some reports"
+    assert quick[("office", periods[0], "")][0][1][1] > 0, "an office's own reports are counted"
+    # An office sees only its own reports: none in Bukittinggi or Riau, whatever the path.
+    for region in (w.region_bukittinggi.code, w.region_pekanbaru.code):
+        assert quick[("office", periods[0], region)][0][1][1] == 0
+        assert quick[("city hub", periods[0], region)][0][1][1] == 0
+    _full_cubes_only(monkeypatch)
+    assert pages() == quick
+
+
+def test_hotspots_read_from_the_facts_are_the_cells_of_the_reports_coordinates(data, frozen):
+    import math
+
+    from jembatan.insights import dashboards
+    from jembatan.insights.models import ReportFact
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope
+    from jembatan.reports.models import Report
+
+    w = data
+    coordinates = {
+        w.padang_reports[0].pk: ("-0.9471", "100.4172"),
+        w.padang_reports[1].pk: ("-0.9402", "100.4101"),
+        w.bkt_reports[0].pk: ("-0.3056", "100.3692"),
+        w.riau_reports[0].pk: ("0.5071", "101.4478"),
+    }
+    for pk, (lat, lon) in coordinates.items():
+        Report.objects.filter(pk=pk).update(latitude=lat, longitude=lon)
+    rollups.refresh_facts_of(list(coordinates))
+    today = NOW.date()
+    for scopes in ([Scope(None)], [Scope(w.prov)], [Scope(w.padang)], [Scope(w.pupr)], [Scope(w.riau)]):
+        for region in ("", "13.71", w.region_bukittinggi.code):
+            filters = Filters(period=Period(today - dt.timedelta(days=29), today), region=region)
+            found = dashboards.hotspot_cells(scopes, filters, Catalog(), "13")
+            # The same facts (scope, period, filters), with each report's own coordinates.
+            facts = ReportFact.objects.filter(day__gte=filters.period.start, day__lte=today, province="13")
+            if region:
+                facts = facts.filter(region=region)
+            if not scopes[0].is_national:
+                facts = facts.filter(agency__in=Catalog().subtree_ids(scopes[0].agency))
+            cells = {}
+            for report in Report.objects.filter(pk__in=facts.values("report_id"), latitude__isnull=False):
+                lat, lon = float(report.latitude), float(report.longitude)
+                key = (math.floor(lat / dashboards.HOTSPOT_CELL), math.floor(lon / dashboards.HOTSPOT_CELL))
+                cells.setdefault(key, []).append((lat, lon))
+            expected = sorted(
+                (
+                    round(i * dashboards.HOTSPOT_CELL, 4),
+                    round(j * dashboards.HOTSPOT_CELL, 4),
+                    len(points),
+                    pytest.approx(sum(p[0] for p in points) / len(points)),
+                    pytest.approx(sum(p[1] for p in points) / len(points)),
+                )
+                for (i, j), points in cells.items()
+            )
+            assert sorted(found) == expected, (scopes, region)
+    national = dashboards.hotspot_cells(
+        [Scope(None)], Filters(period=Period(today - dt.timedelta(days=29), today)), Catalog(), "13"
+    )
+    assert sorted(n for *_cell, n, _lat, _lon in national) == [1, 2], "the cases have cells"
+
+
+def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
+    client, data, late_and_rising, frozen
+):
+    from jembatan.insights import drill
+
+    w = data
+    cases = [
+        {},
+        {"dari": "2026-03-01"},
+        {"dari": "2000-01-01", "wilayah": "13.71"},
+        {"dari": "2026-02-01", "sampai": "2026-03-12", "wilayah": "13"},
+        {"wilayah": w.region_bukittinggi.code, "instansi": w.bukittinggi.code},
+        {"kategori": str(w.group.pk)},
+        {"kategori": str(w.category2.pk), "wilayah": w.region_bukittinggi.code},
+        {"wilayah": w.region_pekanbaru.code},
+    ]
+    counted = []
+    for user in (w.auditor_national, w.pimpinan_prov, w.pimpinan_padang, w.pimpinan_riau):
+        for params in cases:
+            if params.get("instansi") and user in (w.pimpinan_padang, w.pimpinan_riau):
+                continue  # outside their scope: 403
+            result = drill.build(user, dict(params))
+            assert result.question is not None, params
+            listed = result.report_ids().count()
+            assert result.count() == listed, (user.username, params)
+            counted.append(listed)
+    assert max(counted) > 0 and 0 in counted, "the cases list some reports and none"
+    # A term the cubes do not have is counted on the facts.
+    assert drill.build(w.pimpinan_prov, {"kanal": "android"}).question is None
+    assert drill.build(w.pimpinan_prov, {"wilayah": "-"}).question is None
+    html = get(client, w.pimpinan_prov, "/data/laporan/", dari="2000-01-01", wilayah="13.71").content.decode()
+    n = drill.build(w.pimpinan_prov, {"dari": "2000-01-01", "wilayah": "13.71"}).report_ids().count()
+    assert f"{n} laporan." in html

@@ -84,6 +84,8 @@ def reference_report_fact(report, dispositions, cal):
         answer_wd=cal.working_days_between(report.submitted_at, report.answered_at) if answered else -1,
         rating=report.rating or 0,
         words=title_words(report.title),
+        latitude=report.latitude,
+        longitude=report.longitude,
     )
 
 
