@@ -175,6 +175,8 @@ def _parse_database(url, alias):
         # Tests use a file, not Django's shared-cache in-memory database: only a file gives the real
         # WAL + busy-timeout locking that the concurrency tests must exercise.
         db["TEST"] = {"NAME": str(VAR_DIR / "test_jembatan.sqlite3")}
+        # Django's backend with each statement's "%s" → "?" conversion remembered (jembatan/sqlite).
+        db["ENGINE"] = "jembatan.sqlite"
     elif db["ENGINE"] == "django.db.backends.postgresql":
         db.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_jembatan")
         # A dead server is noticed in seconds, not after the kernel's TCP timeout.

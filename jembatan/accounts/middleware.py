@@ -42,6 +42,12 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # In this stack only the session logs anyone in (AuthenticationMiddleware reads it; an API
+        # token authenticates inside its view, after this): without the session cookie the user is
+        # anonymous, and is not built here (the session load and django_otp's wrapper, for every
+        # Open311 / API call and most public pages; issue 15).
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None

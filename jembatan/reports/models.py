@@ -478,7 +478,10 @@ class Report(models.Model):
             self, on_conflict_do_nothing=("tracking_number",) if unless_tracking_number_taken else ()
         )
         if inserted:
-            self._index_public_texts(self._state.db, new=True)
+            # Its search index row, both documents at once (search.index_new_report).
+            from jembatan.reports import search
+
+            search.index_new_report(self, self._state.db)
         return inserted
 
     def derive_public_texts(self):
@@ -498,13 +501,13 @@ class Report(models.Model):
             self.public_texts_version = pii.DETECTOR_VERSION
         return fields
 
-    def _index_public_texts(self, using, new=False):
+    def _index_public_texts(self, using):
         # The public search reads the redacted texts: SQLite's index of them is written where they
         # are derived, in the caller's transaction (PostgreSQL's column is generated).
         from jembatan.reports import search
 
         search.index_public_texts(
-            [(self.pk, self.title_public, self.description_public)], using=using or "default", new=new
+            [(self.pk, self.title_public, self.description_public)], using=using or "default"
         )
 
     @property

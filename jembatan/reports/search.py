@@ -16,7 +16,7 @@ both are reduced to their root words ("berlubang", "lubangnya" and "lubang" all 
   page shows it.
 - SQLite: an FTS5 table `reports_search` (rowid = report id) holding the text already stemmed in
   Python by Sastrawi, the standard Indonesian stemmer. SQLite cannot call Python while it
-  indexes, so the actions that write a title or a text call `index_report()` inside their own
+  indexes, so the writes that change a title or a text write the index row inside their own
   transaction: the index row commits or rolls back with the report, and is never stale.
   `rebuild_index()` refills it after a bulk import that bypassed the actions.
 
@@ -25,11 +25,13 @@ reporter gave), and the stored redacted texts (`title_public`, `description_publ
 public search (`public=True`). A public search matches only what the public page shows, so it
 cannot confirm which report holds a name, a number or an address the page hides. PostgreSQL:
 the generated column `search_document_public` (migration reports/0015), from the two *_public
-columns, so it follows them when `store_public_texts` re-derives them. SQLite: the FTS5 table
-`reports_search_public`, written where the redacted texts are derived (Report.save(),
-public_texts.fill_public_texts), in the same transaction. A report whose redacted
-texts are not stored yet (NULL: a bulk path skipped save()) has an empty public document: a public
-search does not find it until `manage.py store_public_texts --apply` fills them.
+columns, so it follows them when `store_public_texts` re-derives them. SQLite: the second column
+`document_public` of the same FTS5 table (a query names its column), written where the redacted
+texts are derived (Report.save(), public_texts.fill_public_texts), in the same transaction. One
+table, not two (migration reports/0020): a new report is one FTS5 row, and each FTS5 table writes
+a segment of its own at every commit (issue 15: a third of the full-text cost of a POST). A report
+whose redacted texts are not stored yet (NULL: a bulk path skipped save()) has an empty public
+document: a public search does not find it until `manage.py store_public_texts --apply` fills them.
 
 A few very common function words are dropped from the query only ("jalan rusak di depan sekolah"
 must not miss a report that says "depan sekolah"); PostgreSQL's configuration has no stop words,
@@ -47,7 +49,11 @@ from django.db.models.expressions import RawSQL
 from jembatan.reports import pii
 
 SQLITE_TABLE = "reports_search"
-SQLITE_PUBLIC_TABLE = "reports_search_public"
+SQLITE_COLUMN = "document"  # the texts as written (staff)
+SQLITE_PUBLIC_COLUMN = "document_public"  # the stored redacted texts (public search)
+_SQLITE_INSERT = (
+    f"INSERT INTO {SQLITE_TABLE} (rowid, {SQLITE_COLUMN}, {SQLITE_PUBLIC_COLUMN}) VALUES (%s, %s, %s)"
+)
 # The configuration the stored column is made with (migration 0012): the query must be parsed with
 # the same one, or a query word's root differs from the stored roots.
 PG_CONFIG = "indonesian"
@@ -151,10 +157,14 @@ def search_reports(queryset, text, *, public=False):
             _search_document=SearchQuery(" ".join(words), config=PG_CONFIG, search_type="plain")
         )
     if vendor == "sqlite":
-        # Quoted stems are FTS5 string literals: no query syntax from the user reaches MATCH.
-        match = " AND ".join(f'"{s}"' for s in dict.fromkeys(stem(w) for w in words))
-        table = SQLITE_PUBLIC_TABLE if public else SQLITE_TABLE
-        return queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+        # Quoted stems are FTS5 string literals: no query syntax from the user reaches MATCH. The
+        # column filter keeps a public search to the redacted texts.
+        column = SQLITE_PUBLIC_COLUMN if public else SQLITE_COLUMN
+        stems = " AND ".join(f'"{s}"' for s in dict.fromkeys(stem(w) for w in words))
+        match = f"{column} : ({stems})"
+        return queryset.filter(
+            pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [match])
+        )
     title, description = ("title_public", "description_public") if public else ("title", "description")
     for word in words:  # any other database: unstemmed substring search
         queryset = queryset.filter(
@@ -181,83 +191,102 @@ class StoredSearchDocument(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(self.column)}", []
 
 
-def index_report(report, using=None, *, new=False):
-    """Write one report's stemmed texts as written into the SQLite index (PostgreSQL needs nothing:
-    its column is generated). The public index follows the redacted texts: Report.save() writes it
-    where it derives them.
-
-    `new`: the report was inserted in this transaction, so it has no index row to replace (report
-    ids are AUTOINCREMENT, never reused; a stray row would make the INSERT fail, not go unseen)."""
+def index_new_report(report, using=None):
+    """Write a report inserted in this transaction into the SQLite index: both documents, one row
+    (PostgreSQL needs nothing: its columns are generated). Report ids are AUTOINCREMENT, never
+    reused: a stray row would make the INSERT fail, not go unseen."""
     connection = connections[using or report._state.db or "default"]
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        if not new:
-            cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [report.pk])
         cursor.execute(
-            f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)",
-            [report.pk, document(report.title, report.description)],
+            _SQLITE_INSERT,
+            [
+                report.pk,
+                document(report.title, report.description),
+                public_document(report.title_public, report.description_public),
+            ],
         )
 
 
-def index_public_texts(rows, using="default", *, new=False):
-    """Write (pk, title_public, description_public) rows into the SQLite public index (after the
-    stored redactions were derived again, or with the report); nothing elsewhere. `new`: rows of
-    reports inserted in this transaction (nothing to replace, as in index_report)."""
+def index_report(report, using=None):
+    """Write one report's stemmed texts as written into the SQLite index (PostgreSQL needs nothing:
+    its column is generated). The public document follows the redacted texts: Report.save() writes
+    it where it derives them (index_public_texts); a report with no index row yet gets both."""
+    connection = connections[using or report._state.db or "default"]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SQLITE_TABLE} SET {SQLITE_COLUMN} = %s WHERE rowid = %s",
+            [document(report.title, report.description), report.pk],
+        )
+        if cursor.rowcount == 0:
+            cursor.execute(
+                _SQLITE_INSERT,
+                [
+                    report.pk,
+                    document(report.title, report.description),
+                    public_document(report.title_public, report.description_public),
+                ],
+            )
+
+
+def index_public_texts(rows, using="default"):
+    """Write (pk, title_public, description_public) rows into the public document of the SQLite
+    index (after the stored redactions were derived again); nothing elsewhere. A report with no
+    index row yet gets one with an empty staff document (rebuild_index fills it)."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
-    rows = [(pk, public_document(title, description)) for pk, title, description in rows]
     with connection.cursor() as cursor:
-        if not new:
-            stale = [(pk,) for pk, _ in rows]
-            cursor.executemany(f"DELETE FROM {SQLITE_PUBLIC_TABLE} WHERE rowid = %s", stale)
-        cursor.executemany(f"INSERT INTO {SQLITE_PUBLIC_TABLE} (rowid, document) VALUES (%s, %s)", rows)
+        for pk, title, description in rows:
+            public = public_document(title, description)
+            cursor.execute(
+                f"UPDATE {SQLITE_TABLE} SET {SQLITE_PUBLIC_COLUMN} = %s WHERE rowid = %s", [public, pk]
+            )
+            if cursor.rowcount == 0:
+                cursor.execute(
+                    _SQLITE_INSERT,
+                    [pk, "", public],
+                )
 
 
-def create_sqlite_index(connection, table=SQLITE_TABLE):
+def create_sqlite_index(connection):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
-            "document, tokenize = 'unicode61 remove_diacritics 2')"
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            f"{SQLITE_COLUMN}, {SQLITE_PUBLIC_COLUMN}, tokenize = 'unicode61 remove_diacritics 2')"
         )
 
 
-def fill_sqlite_index(connection, table, rows, make_document, batch=2000):
-    """Empty `table` and fill it with make_document(*texts) for each (pk, *texts) of `rows`."""
-    count = 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")
-        chunk = []
-        for pk, *texts in rows.iterator(chunk_size=batch):
-            chunk.append((pk, make_document(*texts)))
-            if len(chunk) >= batch:
-                cursor.executemany(f"INSERT INTO {table} (rowid, document) VALUES (%s, %s)", chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            cursor.executemany(f"INSERT INTO {table} (rowid, document) VALUES (%s, %s)", chunk)
-            count += len(chunk)
-    return count
-
-
 def rebuild_index(using="default", batch=2000):
-    """Refill both SQLite indexes from every report (after a bulk import); returns the count."""
+    """Refill the SQLite index (both documents) from every report (after a bulk import); returns
+    the count."""
     from jembatan.reports.models import Report
 
     connection = connections[using]
     if connection.vendor != "sqlite":
         return 0
-    rows = Report.objects.using(using).order_by("pk")
-    create_sqlite_index(connection, SQLITE_PUBLIC_TABLE)
-    fill_sqlite_index(
-        connection,
-        SQLITE_PUBLIC_TABLE,
-        rows.values_list("pk", "title_public", "description_public"),
-        public_document,
-        batch,
+    rows = (
+        Report.objects.using(using)
+        .order_by("pk")
+        .values_list("pk", "title", "description", "title_public", "description_public")
     )
     create_sqlite_index(connection)
-    return fill_sqlite_index(
-        connection, SQLITE_TABLE, rows.values_list("pk", "title", "description"), document, batch
-    )
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SQLITE_TABLE}")
+        chunk = []
+        for pk, title, description, title_public, description_public in rows.iterator(chunk_size=batch):
+            chunk.append(
+                (pk, document(title, description), public_document(title_public, description_public))
+            )
+            if len(chunk) >= batch:
+                cursor.executemany(_SQLITE_INSERT, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(_SQLITE_INSERT, chunk)
+            count += len(chunk)
+    return count

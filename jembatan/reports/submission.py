@@ -11,6 +11,12 @@ from jembatan.notify.phones import normalize_phone
 from jembatan.reports.errors import ReportError, clean_text
 from jembatan.reports.models import Channel, ReceivedVia, ReportType
 
+# The choices' values, built once: Django's `Choices.values` builds a fresh list (with labels) on
+# every use, and every submission checks three of them (issue 15).
+_KINDS = frozenset(ReportType.values)
+_CHANNELS = frozenset(Channel.values)
+_RECEIVED_VIA = frozenset(ReceivedVia.values)
+
 MIN_TITLE_LENGTH = 5
 MIN_DESCRIPTION_LENGTH = 20
 
@@ -61,9 +67,9 @@ class NewReport:
     def validated(self, *, today):
         """This report cleaned (text stripped, e-mail lower-cased, phone normalised), or a ReportError
         naming the field in the user's language."""
-        if self.kind not in ReportType.values:
+        if self.kind not in _KINDS:
             raise ReportError(_("Jenis laporan tidak dikenal."), field="kind")
-        if self.channel not in Channel.values:
+        if self.channel not in _CHANNELS:
             raise ReportError(_("Kanal tidak dikenal."), field="channel")
         # A report imported from another system keeps the text its source accepted, however short:
         # its history must not be lost to this instance's intake rule (an empty text is still refused).
@@ -85,7 +91,7 @@ class NewReport:
         if self.incident_date and self.incident_date > today:
             raise ReportError(_("Tanggal kejadian tidak boleh di masa depan."), field="incident_date")
         if self.channel == Channel.OFFICER:
-            if self.received_via not in ReceivedVia.values:
+            if self.received_via not in _RECEIVED_VIA:
                 raise ReportError(_("Pilih bagaimana laporan ini diterima."), field="received_via")
         elif self.received_via:
             raise ReportError(

@@ -127,3 +127,17 @@ def test_with_the_setting_off_an_admin_logs_in_with_the_password(client, padang,
 
     assert log_in(client, "admin.padang").url == reverse("workbench:index")
     assert client.get("/kerja/").status_code == 200
+
+
+def test_a_request_without_a_session_cookie_is_not_held_and_does_not_read_the_session(client, padang):
+    officer = make_staff(Role.ADMIN_INSTANSI, padang, username="admin.padang", is_staff=True)
+    make_totp_device(officer)
+    client.force_login(officer)  # a password-only session: held, as above
+    assert client.get("/kerja/").status_code == 302
+
+    client.cookies.clear()  # the same browser without its session: anonymous, sent to log in
+    response = client.get("/kerja/")
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    # A page that never asks who is there answers without touching the session (no Vary: Cookie).
+    public = client.get("/healthz")
+    assert public.status_code == 200 and "Cookie" not in public.get("Vary", "")

@@ -59,6 +59,7 @@ MAX_PAGE_SIZE = 1000
 MAX_IDS = 20
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,64})\](\[\])?$")
 _NUMBER = re.compile(r"^\d{6,12}$")
+_REPORT_TYPES = frozenset(ReportType.values)  # built once (Choices.values makes a new list each use)
 
 
 class Open311Error(Exception):
@@ -426,7 +427,7 @@ def _create_request(request, fmt, data, api_key):
             raise Open311Error(400, _("email tidak sah.")) from None
     attributes = _attributes(data)
     kind = attributes.get("report_type") or ReportType.PENGADUAN
-    if kind not in ReportType.values:
+    if kind not in _REPORT_TYPES:
         raise Open311Error(400, _("attribute[report_type] tidak dikenal."))
     anonymous = str(attributes.get("anonymous", "false")).lower()
     if anonymous not in ("true", "false"):

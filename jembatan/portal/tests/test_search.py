@@ -191,4 +191,5 @@ def test_the_public_search_is_answered_from_its_own_index(reports):
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
-            assert "VIRTUAL TABLE INDEX" in plan and search.SQLITE_PUBLIC_TABLE in plan
+            assert "VIRTUAL TABLE INDEX" in plan and search.SQLITE_TABLE in plan
+            assert f"{search.SQLITE_PUBLIC_COLUMN} : (" in params[0]  # its own column of the index

@@ -12,7 +12,6 @@ from jembatan.accounts import access
 from jembatan.accounts.access import Action
 from jembatan.jobs import deferred
 from jembatan.reports import notifications as notify
-from jembatan.reports import search
 from jembatan.reports.actions._common import (
     _FileGuard,
     _now,
@@ -96,9 +95,9 @@ def submit_report(*, new, actor=None):
     _schedule_report(report, cal, pol)
     report.derive_public_texts()
     with _FileGuard() as guard, transaction.atomic():
+        # The search index row is written with it (Report.insert_new), in this transaction: it
+        # commits or rolls back with the report.
         _save_with_new_tracking_number(report)
-        # -- search index (portal): written in this transaction, so it commits or rolls back with the report.
-        search.index_report(report, new=True)
         event = _record(
             report,
             actor=actor,

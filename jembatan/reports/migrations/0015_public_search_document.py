@@ -16,7 +16,7 @@ PG_COLUMN_SQL = (
     "COALESCE(description_public, ''))) STORED",
     "CREATE INDEX report_search_document_public_idx ON reports_report USING gin (search_document_public)",
 )
-SQLITE_TABLE = "reports_search_public"
+SQLITE_TABLE = "reports_search_public"  # merged into reports_search by 0020 (frozen here)
 
 
 def add_public_document(apps, schema_editor):
@@ -27,15 +27,19 @@ def add_public_document(apps, schema_editor):
         for statement in PG_COLUMN_SQL:
             schema_editor.execute(statement)
     elif connection.vendor == "sqlite":
-        search.create_sqlite_index(connection, SQLITE_TABLE)
+        schema_editor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5("
+            "document, tokenize = 'unicode61 remove_diacritics 2')"
+        )
         Report = apps.get_model("reports", "Report")
         rows = Report.objects.using(connection.alias).order_by("pk")
-        search.fill_sqlite_index(
-            connection,
-            SQLITE_TABLE,
-            rows.values_list("pk", "title_public", "description_public"),
-            search.public_document,
-        )
+        documents = [
+            (pk, search.public_document(title, description))
+            for pk, title, description in rows.values_list("pk", "title_public", "description_public").iterator()
+        ]
+        if documents:
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {SQLITE_TABLE} (rowid, document) VALUES (%s, %s)", documents)
 
 
 def drop_public_document(apps, schema_editor):

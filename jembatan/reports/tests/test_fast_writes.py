@@ -121,3 +121,28 @@ def test_a_calendar_correction_made_here_counts_once_committed(settings, django_
         set_calendar_override(actor=None, date=holiday, is_working_day=False, note="cuti bersama")
     assert not WorkingCalendar.load().is_working_day(holiday)
     forget_overrides()
+
+
+def test_a_prepared_insert_stores_every_column_as_the_orm_would(w):
+    """fastinsert passes NULLs and text through without Django's prep chain: the rows must not differ."""
+    from jembatan import fastinsert
+
+    report = actions.submit_report(new=new(latitude=-0.95, longitude=100.35))
+    columns = [f.attname for f in Report._meta.concrete_fields if f.attname not in ("id", "tracking_number")]
+    stored = Report.objects.filter(pk=report.pk).values(*columns).get()
+
+    twin = Report.objects.get(pk=report.pk)
+    twin.pk, twin._state.adding, twin.tracking_number = None, True, "555000111"
+    twin.save_base(raw=True)  # the ORM's INSERT (raw: auto_now columns keep the values read)
+    by_orm = Report.objects.filter(pk=twin.pk).values(*columns).get()
+    for name in ("created_at", "updated_at"):  # auto_now(_add) on the prepared path: its own moment
+        stored.pop(name), by_orm.pop(name)
+    assert stored == by_orm
+
+    again = Report.objects.get(pk=report.pk)
+    again.pk, again._state.adding, again.tracking_number = None, True, "555000222"
+    assert fastinsert.insert(again)
+    by_fast = Report.objects.filter(pk=again.pk).values(*columns).get()
+    assert {k: v for k, v in by_fast.items() if k not in ("created_at", "updated_at")} == by_orm
+    nulls = [name for name, value in by_orm.items() if value is None]
+    assert len(nulls) > 10  # the case the shortcut is for

@@ -73,10 +73,10 @@ def test_a_post_refused_by_validation_is_counted_once(raw_key):
 
 
 def test_a_post_whose_transaction_rolls_back_is_counted_once(raw_key, monkeypatch):
-    def broken(report, new=False):
+    def broken(report, using=None):
         raise RuntimeError("index unavailable")
 
-    monkeypatch.setattr(search, "index_report", broken)
+    monkeypatch.setattr(search, "index_new_report", broken)
     with pytest.raises(RuntimeError, match="index unavailable"):
         post(raw_key)
     assert Report.objects.count() == 0
