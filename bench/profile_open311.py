@@ -27,7 +27,7 @@ DATA = ROOT / "var" / "bench-open311" / "profile"
 JURISDICTION = "kota.example.id"
 
 
-def configure():
+def configure(log_level="WARNING"):
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
     os.environ.update(
@@ -42,7 +42,9 @@ def configure():
             "DATABASE_URL": f"sqlite:///{DATA / 'jembatan.sqlite3'}",
             "DEBUG": "false",
             "SECURE_SSL_REDIRECT": "false",
-            "LOG_LEVEL": "WARNING",
+            # WARNING: no access log line; --access-log: INFO, one JSON line per request on stderr, as
+            # the server bench_open311_peer.py starts writes it (redirect stderr to keep it quiet).
+            "LOG_LEVEL": log_level,
             # The worker phase sends the acknowledgements into memory: rendering, outbox
             # bookkeeping and the access-code hardening are measured, not an SMTP server.
             "EMAIL_BACKEND": "locmem",
@@ -177,8 +179,13 @@ def main():
         choices=["post", "rest-post", "get"],
         help="only this part: Open311 POSTs, REST API POSTs, or the GETs",
     )
+    ap.add_argument(
+        "--access-log",
+        action="store_true",
+        help="LOG_LEVEL=INFO as on the server: the per-request JSON log line (on stderr) is included",
+    )
     args = ap.parse_args()
-    configure()
+    configure("INFO" if args.access_log else "WARNING")
     import json
 
     from django.test import Client

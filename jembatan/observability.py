@@ -47,23 +47,34 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id and any `extra` fields."""
 
-    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+    _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+    # json.dumps(..., ensure_ascii=False) builds a new encoder on every call; one per process will do.
+    _encode = json.JSONEncoder(ensure_ascii=False).encode
+    # The time to the second, formatted once per second; one tuple so that threads never pair one
+    # second with another's text.
+    _second = (None, "")
 
     def format(self, record):
+        second, text = self._second
+        if second != int(record.created):
+            second = int(record.created)
+            text = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": f"{text}.{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
         if getattr(record, "request_id", ""):
             entry["request_id"] = record.request_id
+        standard = self._STANDARD
         for key, value in vars(record).items():
-            if key not in self._STANDARD and not key.startswith("_"):
+            if key not in standard and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return self._encode(entry)
 
 
 JsonFormatter.converter = time.gmtime
@@ -170,31 +181,49 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         try:
             response = self.get_response(request)
+            elapsed = time.perf_counter() - started
+            response["X-Request-ID"] = rid
+            view = _view_label(request)
+            if view != "metrics":
+                m = metrics()
+                m["requests"].labels(view, request.method, str(response.status_code)).inc()
+                m["latency"].labels(view, request.method).observe(elapsed)
+            # A rate-limited request leaves no log line (a flood would fill the log): it is counted in
+            # jembatan_http_requests_total{status="429"} and jembatan_rate_limited_total instead.
+            if settings.ACCESS_LOG and response.status_code != 429:
+                _access_log(request, response, view, elapsed)
         finally:
+            # Reset only after the access line: RequestIdFilter reads the id from request_id_var.
             request_id_var.reset(token)
-        elapsed = time.perf_counter() - started
-        response["X-Request-ID"] = rid
-        view = _view_label(request)
-        if view != "metrics":
-            m = metrics()
-            m["requests"].labels(view, request.method, str(response.status_code)).inc()
-            m["latency"].labels(view, request.method).observe(elapsed)
-        # A rate-limited request leaves no log line (a flood would fill the log): it is counted in
-        # jembatan_http_requests_total{status="429"} and jembatan_rate_limited_total instead.
-        if settings.ACCESS_LOG and response.status_code != 429:
-            access_logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "request_id": rid,
-                    "view": view,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
         return response
+
+
+def _access_log(request, response, view, elapsed):
+    """The request's one access log line (logger jembatan.request), written while its id is current.
+
+    Logger.info would first walk the stack for the caller's file and line (findCaller), which no
+    formatter here prints; the record is made and handled directly instead, as Logger._log does.
+    """
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    access_logger.handle(
+        access_logger.makeRecord(
+            access_logger.name,
+            logging.INFO,
+            __file__,
+            0,
+            "%s %s %s",
+            (request.method, request.path, response.status_code),
+            None,
+            "RequestIdMiddleware",
+            {
+                "request_id": request.request_id,  # also for handlers without RequestIdFilter
+                "view": view,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
+    )
 
 
 def _database_gauges():

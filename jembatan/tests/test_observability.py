@@ -1,6 +1,7 @@
 """Request ids follow a request into its queued tasks; /metrics counts requests and reads the
 queue, the outbox and the SLA state; only allowed callers read it; log lines are JSON."""
 
+import io
 import json
 import logging
 
@@ -34,6 +35,31 @@ def test_a_task_queued_during_a_request_runs_with_that_request_id():
     assert seen == [(1, "req-abcdef12")]
     remember(2)  # queued outside a request: no id, and no stray keyword argument
     assert seen[-1] == (2, "")
+
+
+def test_the_access_log_line_is_json_with_the_request_id_of_its_request(client, settings):
+    settings.ACCESS_LOG = True
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(RequestIdFilter())  # as the console handler of settings.LOGGING
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("jembatan.request")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        response = client.get("/healthz", HTTP_X_REQUEST_ID="proxy-5678abcd")
+        client.get("/healthz")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert response["X-Request-ID"] == "proxy-5678abcd"
+    assert first["request_id"] == "proxy-5678abcd"
+    assert first["message"] == "GET /healthz 200" and first["status"] == 200
+    assert first["logger"] == "jembatan.request" and first["level"] == "INFO"
+    assert first["time"].endswith("Z") and isinstance(first["duration_ms"], float)
+    assert len(second["request_id"]) == 32 and second["request_id"] != first["request_id"]
 
 
 def test_log_lines_are_json_with_the_request_id():
