@@ -86,7 +86,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jembatan.middleware.IndonesianFirstMiddleware",
     "jembatan.middleware.FormPostOnlyRedirectMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware without the path-prefix lookups (no URL has i18n_patterns).
+    "jembatan.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "jembatan.middleware.DatabaseBusyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

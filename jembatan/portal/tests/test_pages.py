@@ -111,7 +111,7 @@ def test_forbidden_page_speaks_bahasa_indonesia(client, w):
 
 
 def test_a_phone_set_to_english_still_gets_bahasa_indonesia_until_the_switch_is_used(client, w, settings):
-    at = settings.MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware")
+    at = settings.MIDDLEWARE.index("jembatan.middleware.LocaleMiddleware")
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[:at],
         "jembatan.middleware.IndonesianFirstMiddleware",
