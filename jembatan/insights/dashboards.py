@@ -1207,26 +1207,60 @@ def _word_series(scopes, filters, window, bounds, catalog):
             facts = facts.filter(**{filters.region_column: filters.region})
         if filters.category is not None:
             facts = facts.filter(**{filters.category_column: filters.category.pk})
-        # Tens of thousands of titles for a province: read them with a bare cursor, and find each
-        # day's window in a dict rather than through Django's converters and a search per row.
-        window_of = {}
-        for index, (first, last) in enumerate(bounds):
-            day = first
-            while day <= last:
-                window_of[day.isoformat()] = index
-                day += dt.timedelta(days=1)
-        sql, params = facts.values_list("day", "words").query.sql_with_params()
+        # One scope: a word short of the minimum in the current window cannot be flagged, so it
+        # need not come back. Several scopes are summed first, so each keeps every word.
+        minimum = emerging.MIN_COUNT if len(scopes) == 1 else 0
+        for word, counts in _fact_word_counts(facts, bounds, minimum).items():
+            target = result.get(word)
+            if target is None:
+                result[word] = counts
+            else:
+                for i, n in enumerate(counts):
+                    target[i] += n
+    return result
+
+
+def _fact_word_counts(facts, bounds, minimum=0):
+    """{word: [facts of `facts` whose title has it, per window of `bounds`]}, the words with fewer
+    than `minimum` in the current window left out.
+
+    PostgreSQL counts them itself (each fact's words unnested and grouped: only the words come
+    back, not tens of thousands of titles for a kabupaten/kota or a category); elsewhere the titles
+    are read with a bare cursor and counted here, each day's window found in a dict.
+    """
+    sql, params = facts.values_list("day", "words").query.sql_with_params()
+    k = len(bounds) - 1
+    if connections[facts.db].vendor == "postgresql":
+        in_window = "COUNT(*) FILTER (WHERE f.day BETWEEN %s AND %s)"
+        query = (
+            f"SELECT w.word, {', '.join([in_window] * (k + 1))} FROM ({sql}) AS f(day, words) "
+            "CROSS JOIN LATERAL unnest(string_to_array(f.words, ' ')) AS w(word) "
+            f"WHERE w.word <> '' GROUP BY w.word HAVING {in_window} >= %s"
+        )
+        window_params = [day for first_last in bounds for day in first_last]
         with connections[facts.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            for day, words in cursor.fetchall():
-                index = window_of.get(day if isinstance(day, str) else day.isoformat())
-                if index is None or not words:
-                    continue
-                for word in words.split():
-                    counts = result.get(word)
-                    if counts is None:
-                        counts = result[word] = [0] * (k + 1)
-                    counts[index] += 1
+            cursor.execute(query, [*window_params, *params, *bounds[0], minimum])
+            return {word: list(counts) for word, *counts in cursor.fetchall()}
+    window_of = {}
+    for index, (first, last) in enumerate(bounds):
+        day = first
+        while day <= last:
+            window_of[day.isoformat()] = index
+            day += dt.timedelta(days=1)
+    result = {}
+    with connections[facts.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for day, words in cursor.fetchall():
+            index = window_of.get(day if isinstance(day, str) else day.isoformat())
+            if index is None or not words:
+                continue
+            for word in words.split():
+                counts = result.get(word)
+                if counts is None:
+                    counts = result[word] = [0] * (k + 1)
+                counts[index] += 1
+    if minimum:
+        result = {word: counts for word, counts in result.items() if counts[0] >= minimum}
     return result
 
 
