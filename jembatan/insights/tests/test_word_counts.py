@@ -53,9 +53,7 @@ def test_the_words_of_the_facts_are_counted_per_window_as_one_by_one(titled, min
     assert bukittinggi.exists() and bukittinggi.count() < everything.count()
     for facts in (everything, bukittinggi, everything.filter(agency=-1)):
         expected = {
-            word: counts
-            for word, counts in counted_one_by_one(facts, bounds).items()
-            if counts[0] >= minimum
+            word: counts for word, counts in counted_one_by_one(facts, bounds).items() if counts[0] >= minimum
         }
         assert dashboards._fact_word_counts(facts, bounds, minimum) == expected
     found = dashboards._fact_word_counts(everything, bounds, minimum)
