@@ -470,6 +470,10 @@ class RollupState(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     agency_signature = models.CharField(max_length=200, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    # Cube tables a migration created on a database that already had facts, not yet filled: the
+    # read side asks the cubes it had before (same answers, more rows read) until the rollup task
+    # fills them (rollups.build_unbuilt) or a rebuild_rollups does.
+    unbuilt = models.JSONField(default=list, blank=True, null=True)  # nullable: old code inserts without it
 
 
 # --- Snapshots and jobs ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from jembatan.insights.models import (
     DispositionCube,
     Grain,
     ReportCube,
+    RollupState,
     ScopeDispositionCube,
     ScopeLink,
     ScopePlaceCube,
@@ -208,16 +209,23 @@ class Kind:
     leaf_model: type | None = None
     leaf_dims: frozenset = frozenset()
 
-    def hub_model_for(self, needed):
-        """The hub cube that has every dimension in `needed`, or None (then the full cube)."""
+    def hub_model_for(self, needed, unbuilt=frozenset()):
+        """The hub cube that has every dimension in `needed`, or None (then the full cube).
+
+        `unbuilt`: cube tables not filled yet (RollupState.unbuilt), never asked."""
         for kind in (self, *(KINDS[name] for name in self.alternates)):
-            if needed <= kind.hub_dims:
+            if needed <= kind.hub_dims and kind.hub_model._meta.db_table not in unbuilt:
                 return kind.hub_model
         return None
 
-    def full_model_for(self, needed):
-        """The cube summed per agency: the leaf cube if it has every dimension, else the full one."""
-        if self.leaf_model is not None and needed <= self.leaf_dims:
+    def full_model_for(self, needed, unbuilt=frozenset()):
+        """The cube summed per agency: the leaf cube if it has every dimension (and is filled),
+        else the full one."""
+        if (
+            self.leaf_model is not None
+            and needed <= self.leaf_dims
+            and self.leaf_model._meta.db_table not in unbuilt
+        ):
             return self.leaf_model
         return self.full_model
 
@@ -310,6 +318,14 @@ class Catalog:
         self._subtrees = {}
         self._children = {}
         self._paths = None
+        self._unbuilt = None
+
+    @property
+    def unbuilt(self):
+        """The cube tables a migration created and the rollup task has not filled yet."""
+        if self._unbuilt is None:
+            self._unbuilt = frozenset(RollupState.objects.values_list("unbuilt", flat=True).first() or ())
+        return self._unbuilt
 
     @property
     def hubs(self):
@@ -470,12 +486,12 @@ def fetch(
     for combo in _expand(extra):
         base = Q(grain=period.grain, period__gte=period.first_key, period__lte=period.last_key)
         base &= _filter_q(filters, combo)
-        hub_model = kind.hub_model_for(needed)
+        hub_model = kind.hub_model_for(needed, catalog.unbuilt)
         for scope in scopes:
             if catalog.is_hub(scope) and hub_model is not None:
                 qs = hub_model.objects.filter(base, scope=scope.key)
             else:
-                qs = kind.full_model_for(needed).objects.filter(base)
+                qs = kind.full_model_for(needed, catalog.unbuilt).objects.filter(base)
                 if not scope.is_national:
                     if catalog.is_hub(scope):
                         qs = qs.filter(**{f"{kind.scope_column}__in": catalog.subtree_ids(scope.agency)})
@@ -522,7 +538,7 @@ def fetch_by_child(
         return children, {key: _merge(rows, group_by, names) for key, rows in result.items()}
     base = Q(grain=period.grain, period__gte=period.first_key, period__lte=period.last_key)
     base &= _filter_q(filters, extra)
-    hub_model = kind.hub_model_for(needed)
+    hub_model = kind.hub_model_for(needed, catalog.unbuilt)
     if hub_model is not None:
         hub_children = [c.pk for c in children if c.pk in catalog.hubs]
         leaf_children = [c.pk for c in children if c.pk not in catalog.hubs]
@@ -531,13 +547,15 @@ def fetch_by_child(
             for row in _run(hub_rows, ["scope", *group_by], measures, windows):
                 result[row.pop("scope")].append(row)
         own = [parent.pk if parent else NATIONAL]
-        leaf_rows = kind.full_model_for(needed).objects.filter(base, **{f"{col}__in": leaf_children + own})
+        leaf_rows = kind.full_model_for(needed, catalog.unbuilt).objects.filter(
+            base, **{f"{col}__in": leaf_children + own}
+        )
         for row in _run(leaf_rows, [col, *group_by], measures, windows):
             key = row.pop(col)
             result["self" if key in own else key].append(row)
         return children, result
     # Filtered by a kabupaten/kota or a category: sum the leaf rows of the full cube per child.
-    qs = kind.full_model_for(needed).objects.filter(base)
+    qs = kind.full_model_for(needed, catalog.unbuilt).objects.filter(base)
     if parent is not None:
         qs = qs.filter(**{f"{col}__in": catalog.subtree_ids(parent)})
     parent_depth = len(parent.path.strip("/").split("/")) if parent else 0

@@ -498,3 +498,81 @@ def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
     html = get(client, w.pimpinan_prov, "/data/laporan/", dari="2000-01-01", wilayah="13.71").content.decode()
     n = drill.build(w.pimpinan_prov, {"dari": "2000-01-01", "wilayah": "13.71"}).report_ids().count()
     assert f"{n} laporan." in html
+
+
+NEW_CUBES = (
+    "insights_scoperegionreportcube",
+    "insights_scoperegiontopiccube",
+    "insights_scoperegionverifiercube",
+    "insights_scoperegiondispositioncube",
+    "insights_agencyreportcube",
+    "insights_agencyverifiercube",
+    "insights_agencydispositioncube",
+)
+
+
+def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_them(
+    data, late_and_rising, frozen
+):
+    """An upgraded database has facts but empty new cubes (insights 0006, 0008): 0009 marks them
+    unbuilt, the pages answer from the older cubes (the same numbers, never zeros), and the next
+    rollup run fills them and lets the pages read them."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jembatan.insights import dashboards
+    from jembatan.insights.models import RollupState
+    from jembatan.insights.queries import Catalog, Filters, Period, Scope
+
+    w = data
+    today = NOW.date()
+    viewers = [[Scope(None)], [Scope(w.prov)], [Scope(w.padang)], [Scope(w.pupr)]]
+
+    def pages():
+        with CaptureQueriesContext(connection) as run:
+            found = []
+            for scopes in viewers:
+                for region in ("", "13.71"):
+                    filters = Filters(period=Period(today - dt.timedelta(days=29), today), region=region)
+                    for page in (
+                        dashboards.overview(scopes, filters, Catalog()),
+                        dashboards.league(scopes, filters, Catalog(), today=today),
+                        dashboards.trends(scopes, filters, "minggu", Catalog(), today=today),
+                    ):
+                        found.append([list(table.export_rows()) for table in page["tables"]])
+        read = {t for t in NEW_CUBES if t in " ".join(q["sql"] for q in run.captured_queries)}
+        return found, read
+
+    built, read = pages()
+    assert {"insights_agencyreportcube", "insights_scoperegionreportcube"} <= read
+    # As right after `migrate` on a database that had facts: the new tables exist, empty.
+    with connection.cursor() as cursor:
+        for table in NEW_CUBES:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+    migration = importlib.import_module("jembatan.insights.migrations.0009_rollupstate_unbuilt")
+    migration.mark_unbuilt(apps, connection.schema_editor())
+    assert sorted(RollupState.objects.get().unbuilt) == sorted(NEW_CUBES)
+    answered, read = pages()
+    assert read == set(), "an empty cube is never asked"
+    assert answered == built
+    rollups.refresh()
+    assert RollupState.objects.get().unbuilt == []
+    refilled, read = pages()
+    assert refilled == built
+    assert read >= {"insights_agencyreportcube", "insights_scoperegionreportcube"}
+
+
+def test_a_new_database_marks_no_cube_unbuilt(w):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from jembatan.insights.models import RollupState
+
+    migration = importlib.import_module("jembatan.insights.migrations.0009_rollupstate_unbuilt")
+    migration.mark_unbuilt(apps, connection.schema_editor())
+    assert list(RollupState.objects.values_list("unbuilt", flat=True)) in ([], [[]])
