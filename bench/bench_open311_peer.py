@@ -11,7 +11,10 @@ rate limits lifted (bench/open311_peer_settings.py). Each is seeded (Jembatan: r
 an Open311 key from `manage.py create_api_key`; the peer: ../shared/tools/peer_6aika_seed.py) and
 preloaded to --preload rows through its own Open311 POST. Then ../shared/tools/open311_bench.py runs
 against each in turn, peer first, --rounds times: POST at 8 and at 16 clients, then GET list (100 a
-page) and GET one. Server CPU per POST comes from /proc/<pid>/stat of the gunicorn workers (and of
+page) and GET one. Each of these three runs starts from the same copy of the preloaded databases on
+both servers (the server is stopped, the copy put back, the server started and warmed up with 40
+POSTs): without that, the server that took more POSTs measured its later runs on a larger table;
+--grow measures the old way. Server CPU per POST comes from /proc/<pid>/stat of the gunicorn workers (and of
 workers that exited, through the master's cutime/cstime) before and after each POST phase.
 
 Prerequisites (without them it prints how to set them up and exits 0, so `make bench` goes on):
@@ -30,6 +33,7 @@ import argparse
 import ctypes.util
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -162,6 +166,28 @@ class Server:
                 self.proc.wait()
         if self.log:
             self.log.close()
+
+    def snapshot(self):
+        """Stop the server and keep a copy of its data folder (the databases checkpointed into
+        their main files): every measured run starts again from this copy (see --grow)."""
+        self.stop()
+        for db in self.data.glob("*.sqlite3"):
+            with sqlite3.connect(db, timeout=30) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.saved = self.data.with_name(self.data.name + ".start")
+        shutil.rmtree(self.saved, ignore_errors=True)
+        shutil.copytree(self.data, self.saved)
+
+    def restart_from_snapshot(self):
+        """Stop, put the snapshot back (WAL and shared-memory files included), start, warm up both
+        workers (imports, caches, connections: 40 POSTs at 2 clients, not measured)."""
+        self.stop()
+        shutil.rmtree(self.data)
+        shutil.copytree(self.saved, self.data)
+        self.start()
+        result = run_tool(self, "--phases", "none", "--preload", "40", "--preload-concurrency", "2")
+        if result["preload"]["errors"]:
+            raise SystemExit(f"{self.name}: warm-up POSTs failed: {result['preload']}")
 
     def cpu_seconds(self):
         """User+system CPU of the workers alive now, plus that of the workers the master has reaped."""
@@ -359,9 +385,16 @@ def preload(server, rows):
 
 
 def measure(server, args):
-    """One round against one server: POST at each concurrency (with server CPU), then GET list and one."""
+    """One round against one server: POST at each concurrency (with server CPU), then GET list and one.
+
+    Unless --grow, each POST level and the GETs start from the same snapshot of the preloaded
+    table, on both servers: the faster server would otherwise measure its later runs on a larger
+    table (and a longer task queue) than the slower one."""
     row = {"server": server.name, "loadavg_start": os.getloadavg()[0], "rows": server.rows()}
     for clients in (8, 16):
+        if not args.grow:
+            server.restart_from_snapshot()
+            row[f"rows{clients}"] = server.rows()
         before = server.cpu_seconds()
         result = run_tool(
             server,
@@ -385,6 +418,8 @@ def measure(server, args):
             "status": post["status_counts"],
             "cpu_ms": 1000 * used / max(post["requests"], 1),
         }
+    if not args.grow:
+        server.restart_from_snapshot()
     result = run_tool(server, "--phases", "get", "--get-count", str(args.get_count), "--page-size", "100")
     gl, go = result["get_list"], result.get("get_one", {})
     row["get_list"] = {
@@ -395,6 +430,7 @@ def measure(server, args):
         "errors": gl["errors"],
     }
     row["get_one"] = {"p50": go.get("p50_ms"), "p95": go.get("p95_ms"), "errors": go.get("errors")}
+    row["rows_end"] = server.rows()
     row["loadavg_end"] = os.getloadavg()[0]
     say(f"   {server.name}: {json.dumps(row)}")
     return row
@@ -438,7 +474,10 @@ def table(rounds):
         f"Jembatan {j['loadavg_start']:.1f}→{j['loadavg_end']:.1f}"
         for i, (p, j) in enumerate(rounds)
     ]
-    rows = [f"r{i + 1}: peer {p['rows']}, Jembatan {j['rows']}" for i, (p, j) in enumerate(rounds)]
+    rows = [
+        f"r{i + 1}: peer {p.get('rows8', p['rows'])}, Jembatan {j.get('rows8', j['rows'])}"
+        for i, (p, j) in enumerate(rounds)
+    ]
     errors = [
         f"r{i + 1} {s['server']}: " + ", ".join(f"POST{c} {s[f'post{c}']['status']}" for c in (8, 16))
         for i, pair in enumerate(rounds)
@@ -465,6 +504,11 @@ def main():
     ap.add_argument("--peer-git-dir", help="bare clone of 6aika/issue-reporting to export var/peer from")
     ap.add_argument("--rebuild", action="store_true", help="drop both benchmark databases first")
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument(
+        "--grow",
+        action="store_true",
+        help="let the tables grow from run to run (before session 9: each run on what the last left)",
+    )
     args = ap.parse_args()
 
     problems = missing_prerequisites(args)
@@ -493,6 +537,9 @@ def main():
         for t in loaders:
             t.join()
         ours.publish()
+        if not args.grow:
+            for server in (peer, ours):
+                server.snapshot()
         rounds = []
         for i in range(args.rounds):
             say(f"== round {i + 1} of {args.rounds}")
