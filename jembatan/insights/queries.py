@@ -39,6 +39,7 @@ from jembatan.insights.models import (
     ScopeRegionVerifierCube,
     ScopeReportCube,
     ScopeTopicCube,
+    ScopeTopicDispositionCube,
     ScopeVerifierCube,
 )
 from jembatan.insights.rollups import DISPOSITION_MEASURES, REPORT_MEASURES
@@ -274,7 +275,7 @@ KINDS = {
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),
-        alternates=("region_disposition",),
+        alternates=("region_disposition", "topic_disposition"),
         leaf_model=AgencyDispositionCube,
         leaf_dims=frozenset({"province", "region", "wd"}),
     ),
@@ -303,6 +304,14 @@ KINDS = {
     "region_disposition": Kind(
         ScopeRegionDispositionCube,
         frozenset({"province", "region", "status", "wd"}),
+        DispositionCube,
+        "agency",
+        tuple(DISPOSITION_MEASURES),
+    ),
+    # Only asked as an alternate: the dispositions under a category group filter.
+    "topic_disposition": Kind(
+        ScopeTopicDispositionCube,
+        frozenset({"province", "category_group", "status", "wd"}),
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),

@@ -47,6 +47,7 @@ from jembatan.insights.models import (
     ScopeRegionVerifierCube,
     ScopeReportCube,
     ScopeTopicCube,
+    ScopeTopicDispositionCube,
     ScopeVerifierCube,
     ScopeWordCube,
 )
@@ -145,6 +146,9 @@ CUBES = [
     CubeSpec(AgencyDispositionCube, "d", ("province", "region", "agency", "wd"), cluster="agency"),
     CubeSpec(ScopeDispositionCube, "d", ("province", "status", "wd"), fan_out="agency"),
     CubeSpec(ScopeRegionDispositionCube, "d", ("province", "region", "status", "wd"), fan_out="agency"),
+    CubeSpec(
+        ScopeTopicDispositionCube, "d", ("province", "category_group", "status", "wd"), fan_out="agency"
+    ),
 ]
 
 

@@ -17,6 +17,12 @@ NEW_CUBES = [
 
 
 def mark_unbuilt(apps, schema_editor):
+    mark_empty_cubes_unbuilt(apps, schema_editor, NEW_CUBES)
+
+
+def mark_empty_cubes_unbuilt(apps, schema_editor, tables):
+    """Add those of `tables` that are empty to RollupState.unbuilt, on a database that has facts
+    (also used by later migrations that add a cube)."""
     alias = schema_editor.connection.alias
     ReportFact = apps.get_model("insights", "ReportFact")
     DispositionFact = apps.get_model("insights", "DispositionFact")
@@ -25,7 +31,7 @@ def mark_unbuilt(apps, schema_editor):
     RollupState = apps.get_model("insights", "RollupState")
     state, _created = RollupState.objects.using(alias).get_or_create(pk=1)
     empty = []
-    for table in NEW_CUBES:
+    for table in tables:
         model = next(m for m in apps.get_app_config("insights").get_models() if m._meta.db_table == table)
         if not model.objects.using(alias).exists():
             empty.append(table)

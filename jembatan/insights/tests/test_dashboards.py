@@ -340,11 +340,11 @@ def _full_cubes_only(monkeypatch):
     from jembatan.insights import queries
 
     for name, kind in list(queries.KINDS.items()):
-        kept = tuple(a for a in kind.alternates if not a.startswith("region_"))
+        kept = tuple(a for a in kind.alternates if not a.startswith("region_") and a != "topic_disposition")
         monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept, leaf_model=None))
 
 
-def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for_every_viewer(
+def test_pages_with_or_without_a_region_or_category_filter_show_what_the_full_cubes_show(
     data, late_and_rising, frozen, monkeypatch
 ):
     from django.db import connection
@@ -382,8 +382,12 @@ def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for
         result = {}
         for name, scopes in viewers.items():
             for period in periods:
-                for region in regions:
-                    filters = Filters(period=period, region=region)
+                for region, category in [(r, None) for r in regions] + [
+                    ("", w.group),
+                    ("", w.health),
+                    ("13.71", w.group),
+                ]:
+                    filters = Filters(period=period, region=region, category=category)
                     found = [
                         dashboards.overview(scopes, filters, Catalog()),
                         dashboards.places(scopes, filters, Catalog()),
@@ -391,7 +395,7 @@ def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for
                         dashboards.trends(scopes, filters, "minggu", Catalog(), today=today),
                         dashboards.trends(scopes, filters, "bulan", Catalog(), today=today),
                     ]
-                    result[(name, period, region)] = [
+                    result[(name, period, region, category and category.pk)] = [
                         list(table.export_rows()) for page in found for table in page["tables"]
                     ]
         return result
@@ -402,15 +406,16 @@ def test_pages_with_or_without_a_region_filter_show_what_the_full_cubes_show_for
     for table in ("scoperegionreportcube", "scoperegiontopiccube", "scoperegionverifiercube"):
         assert f"insights_{table}" in read, f"{table} answers some question"
     assert "insights_scoperegiondispositioncube" in read
+    assert "insights_scopetopicdispositioncube" in read, "a category group's league reads it"
     for table in ("agencyreportcube", "agencyverifiercube", "agencydispositioncube"):
         assert f"insights_{table}" in read, f"{table} answers some question"
-    counted = quick[("national", periods[0], "13.71")][0]
+    counted = quick[("national", periods[0], "13.71", None)][0]
     assert counted[1][1] > 0, "the cases count some reports"
-    assert quick[("office", periods[0], "")][0][1][1] > 0, "an office's own reports are counted"
+    assert quick[("office", periods[0], "", None)][0][1][1] > 0, "an office's own reports are counted"
     # An office sees only its own reports: none in Bukittinggi or Riau, whatever the path.
     for region in (w.region_bukittinggi.code, w.region_pekanbaru.code):
-        assert quick[("office", periods[0], region)][0][1][1] == 0
-        assert quick[("city hub", periods[0], region)][0][1][1] == 0
+        assert quick[("office", periods[0], region, None)][0][1][1] == 0
+        assert quick[("city hub", periods[0], region, None)][0][1][1] == 0
     _full_cubes_only(monkeypatch)
     assert pages() == quick
 
@@ -501,17 +506,18 @@ def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
     assert f"{n} laporan." in html
 
 
-# The tables 0006 and 0008 created, as 0009 lists them.
+# The tables 0006, 0008 and 0011 created, as 0009 and 0011 list them.
 UNBUILT_MIGRATION = importlib.import_module("jembatan.insights.migrations.0009_rollupstate_unbuilt")
-NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES
+TOPIC_MIGRATION = importlib.import_module("jembatan.insights.migrations.0011_topic_disposition_cube")
+NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES + TOPIC_MIGRATION.NEW_CUBES
 
 
 def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_them(
     data, late_and_rising, frozen
 ):
-    """An upgraded database has facts but empty new cubes (insights 0006, 0008): 0009 marks them
-    unbuilt, the pages answer from the older cubes (the same numbers, never zeros), and the next
-    rollup run fills them and lets the pages read them."""
+    """An upgraded database has facts but empty new cubes (insights 0006, 0008, 0011): 0009 and
+    0011 mark them unbuilt, the pages answer from the older cubes (the same numbers, never zeros),
+    and the next rollup run fills them and lets the pages read them."""
     from django.apps import apps
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -528,8 +534,10 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
         with CaptureQueriesContext(connection) as run:
             found = []
             for scopes in viewers:
-                for region in ("", "13.71"):
-                    filters = Filters(period=Period(today - dt.timedelta(days=29), today), region=region)
+                for region, category in (("", None), ("13.71", None), ("", w.group)):
+                    filters = Filters(
+                        period=Period(today - dt.timedelta(days=29), today), region=region, category=category
+                    )
                     for page in (
                         dashboards.overview(scopes, filters, Catalog()),
                         dashboards.league(scopes, filters, Catalog(), today=today),
@@ -540,12 +548,18 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
         return found, read
 
     built, read = pages()
-    assert {"insights_agencyreportcube", "insights_scoperegionreportcube"} <= read
+    asked = {
+        "insights_agencyreportcube",
+        "insights_scoperegionreportcube",
+        "insights_scopetopicdispositioncube",
+    }
+    assert asked <= read
     # As right after `migrate` on a database that had facts: the new tables exist, empty.
     with connection.cursor() as cursor:
         for table in NEW_CUBES:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
     UNBUILT_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
+    TOPIC_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
     assert sorted(RollupState.objects.get().unbuilt) == sorted(NEW_CUBES)
     answered, read = pages()
     assert read == set(), "an empty cube is never asked"
@@ -554,7 +568,7 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
     assert RollupState.objects.get().unbuilt == []
     refilled, read = pages()
     assert refilled == built
-    assert read >= {"insights_agencyreportcube", "insights_scoperegionreportcube"}
+    assert read >= asked
 
 
 def test_a_new_database_marks_no_cube_unbuilt(w):
@@ -564,4 +578,5 @@ def test_a_new_database_marks_no_cube_unbuilt(w):
     from jembatan.insights.models import RollupState
 
     UNBUILT_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
+    TOPIC_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
     assert list(RollupState.objects.values_list("unbuilt", flat=True)) in ([], [[]])
