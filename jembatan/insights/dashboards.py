@@ -28,6 +28,7 @@ from jembatan.insights.models import (
     Grain,
     ReportFact,
     RollupState,
+    ScopeRegionWordCube,
     ScopeWordCube,
     TopicSnapshot,
     WordSnapshot,
@@ -1147,18 +1148,19 @@ def trends(scopes, filters, window="minggu", catalog=None, today=None):
     }
 
 
-def hub_word_series(scope_key, bounds):
-    """{word: [count per window]} of a hub scope from the word cube (words that reach the minimum
-    count in the current window only: no other word can be flagged)."""
+def hub_word_series(scope_key, bounds, region=None, minimum=emerging.MIN_COUNT):
+    """{word: [count per window]} of a hub scope from the word cube, or from the kabupaten/kota
+    word cube with `region` (words that reach `minimum` in the current window only: by default
+    no other word can be flagged)."""
     start, end = bounds[-1][0], bounds[0][1]
     sums = {f"w{i}": Sum("reports", filter=Q(day__gte=s, day__lte=e)) for i, (s, e) in enumerate(bounds)}
-    found = (
-        ScopeWordCube.objects.filter(scope=scope_key, day__gte=start, day__lte=end)
-        .values("word")
-        .annotate(**sums)
-        .filter(w0__gte=emerging.MIN_COUNT)
-        .order_by()
-    )
+    if region is None:
+        rows = ScopeWordCube.objects.filter(scope=scope_key)
+    else:
+        rows = ScopeRegionWordCube.objects.filter(scope=scope_key, region=region)
+    found = rows.filter(day__gte=start, day__lte=end).values("word").annotate(**sums).order_by()
+    if minimum:
+        found = found.filter(w0__gte=minimum)
     return {row["word"]: [row[f"w{i}"] or 0 for i in range(len(bounds))] for row in found}
 
 
@@ -1189,10 +1191,23 @@ def _word_series(scopes, filters, window, bounds, catalog):
     result = {}
 
     plain = not filters.region and filters.category is None
+    # Under a kabupaten/kota filter alone, a hub's words come from its kabupaten/kota word cube.
+    by_region = (
+        filters.region_column == "region"
+        and filters.category is None
+        and ScopeRegionWordCube._meta.db_table not in catalog.unbuilt
+    )
+    # One scope: a word short of the minimum in the current window cannot be flagged, so it
+    # need not come back. Several scopes are summed first, so each keeps every word.
+    minimum = emerging.MIN_COUNT if len(scopes) == 1 else 0
     fresh_after = RollupState.objects.values_list("last_run_at", flat=True).first()
     for scope in scopes:
-        if plain and catalog.is_hub(scope):
-            for word, counts in word_snapshot(scope.key, window, end, fresh_after).items():
+        if (plain or by_region) and catalog.is_hub(scope):
+            if plain:
+                found = word_snapshot(scope.key, window, end, fresh_after)
+            else:
+                found = hub_word_series(scope.key, bounds, filters.region, minimum)
+            for word, counts in found.items():
                 target = result.setdefault(word, [0] * (k + 1))
                 for i, n in enumerate(counts):
                     target[i] += n
@@ -1207,9 +1222,6 @@ def _word_series(scopes, filters, window, bounds, catalog):
             facts = facts.filter(**{filters.region_column: filters.region})
         if filters.category is not None:
             facts = facts.filter(**{filters.category_column: filters.category.pk})
-        # One scope: a word short of the minimum in the current window cannot be flagged, so it
-        # need not come back. Several scopes are summed first, so each keeps every word.
-        minimum = emerging.MIN_COUNT if len(scopes) == 1 else 0
         for word, counts in _fact_word_counts(facts, bounds, minimum).items():
             target = result.get(word)
             if target is None:

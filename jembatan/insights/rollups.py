@@ -45,6 +45,7 @@ from jembatan.insights.models import (
     ScopeRegionReportCube,
     ScopeRegionTopicCube,
     ScopeRegionVerifierCube,
+    ScopeRegionWordCube,
     ScopeReportCube,
     ScopeTopicCube,
     ScopeTopicDispositionCube,
@@ -250,15 +251,19 @@ def _month_last(first):
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+WORD_CUBES = (ScopeWordCube, ScopeRegionWordCube)
+
+
 def _aggregate_words(days, links=None):
-    """Recount the word cube for these days (from ReportFact.words), fanned out to hubs."""
+    """Recount the word cubes for these days (from ReportFact.words), fanned out to hubs: per hub,
+    and per hub and kabupaten/kota."""
     links = links if links is not None else hub_map()
     days = sorted(days)
     for start in range(0, len(days), PERIOD_CHUNK):
         chunk = days[start : start + PERIOD_CHUNK]
-        counts = Counter()
-        for day, agency, words in ReportFact.objects.filter(day__in=chunk).values_list(
-            "day", "agency", "words"
+        counts, by_region = Counter(), Counter()
+        for day, agency, region, words in ReportFact.objects.filter(day__in=chunk).values_list(
+            "day", "agency", "region", "words"
         ):
             if not words:
                 continue
@@ -266,10 +271,25 @@ def _aggregate_words(days, links=None):
             for word in words.split():
                 for hub in hubs:
                     counts[(day, hub, word)] += 1
-        ScopeWordCube.objects.filter(day__in=chunk).delete()
+                    by_region[(day, hub, region, word)] += 1
+        for model in WORD_CUBES:
+            model.objects.filter(day__in=chunk).delete()
         factlib.insert_rows(
             ScopeWordCube, ("day", "scope", "word", "reports"), ((*key, n) for key, n in counts.items())
         )
+        factlib.insert_rows(
+            ScopeRegionWordCube,
+            ("day", "scope", "region", "word", "reports"),
+            ((*key, n) for key, n in by_region.items()),
+        )
+
+
+def _recount_words(today=None):
+    """Empty the word cubes and count the days any window still reaches again."""
+    for model in WORD_CUBES:
+        model.objects.all().delete()
+    days = ReportFact.objects.filter(day__gte=word_window_start(today)).values_list("day", flat=True)
+    _aggregate_words(set(days.distinct()))
 
 
 def word_window_start(today=None):
@@ -335,9 +355,7 @@ def reaggregate_scopes():
         if spec.fan_out:
             _aggregate_days(spec)
             _aggregate_months(spec)
-    days = ReportFact.objects.filter(day__gte=word_window_start()).values_list("day", flat=True).distinct()
-    ScopeWordCube.objects.all().delete()
-    _aggregate_words(set(days))
+    _recount_words()
 
 
 # --- Refresh -----------------------------------------------------------------------------------------
@@ -428,6 +446,8 @@ def build_unbuilt(state):
             if spec.model._meta.db_table in pending:
                 _aggregate_days(spec)
                 _aggregate_months(spec)
+        if ScopeRegionWordCube._meta.db_table in pending:
+            _recount_words()
         state.unbuilt = []
         state.save(update_fields=["unbuilt"])
     return True
@@ -455,7 +475,8 @@ def refresh(now=None):
     result.reports = refresh_facts_of(ids)
     result.periods = aggregate_dirty()
     # Words older than the longest look-back are never read again.
-    ScopeWordCube.objects.filter(day__lt=word_window_start(timezone.localdate(now))).delete()
+    for model in WORD_CUBES:
+        model.objects.filter(day__lt=word_window_start(timezone.localdate(now))).delete()
     state.last_event_id = max(high, state.last_event_id)
     state.last_run_at = now
     state.save(update_fields=["last_event_id", "last_run_at"])
@@ -480,15 +501,12 @@ def rebuild(progress=None, now=None, facts=True):
         for spec in CUBES:
             _aggregate_days(spec)
             _aggregate_months(spec)
-        ScopeWordCube.objects.all().delete()
-        floor = word_window_start(timezone.localdate(now))
-        days = ReportFact.objects.filter(day__gte=floor).values_list("day", flat=True).distinct()
-        _aggregate_words(set(days))
+        _recount_words(timezone.localdate(now))
     if facts:
         # Only a full rebuild may move the cursor: the cubes-only one did not look at the timeline.
         state.last_event_id = high
         state.last_run_at = now
     state.rebuilt_at = now
-    state.unbuilt = []  # every cube of CUBES was just filled
+    state.unbuilt = []  # every cube of CUBES and both word cubes were just filled
     state.save()
     return count

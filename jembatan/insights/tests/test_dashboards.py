@@ -334,10 +334,14 @@ def test_a_filtered_question_answered_by_another_hub_cube_counts_what_the_full_c
 
 def _full_cubes_only(monkeypatch):
     """The answer paths as they were before the kabupaten/kota hub cubes and the agency cubes: the
-    full cubes."""
+    full cubes (and the words counted in the facts under a kabupaten/kota filter)."""
     from dataclasses import replace
 
     from jembatan.insights import queries
+
+    monkeypatch.setattr(
+        queries.Catalog, "unbuilt", property(lambda self: frozenset({"insights_scoperegionwordcube"}))
+    )
 
     for name, kind in list(queries.KINDS.items()):
         kept = tuple(a for a in kind.alternates if not a.startswith("region_") and a != "topic_disposition")
@@ -407,6 +411,7 @@ def test_pages_with_or_without_a_region_or_category_filter_show_what_the_full_cu
         assert f"insights_{table}" in read, f"{table} answers some question"
     assert "insights_scoperegiondispositioncube" in read
     assert "insights_scopetopicdispositioncube" in read, "a category group's league reads it"
+    assert "insights_scoperegionwordcube" in read, "the trends under a kabupaten/kota read it"
     for table in ("agencyreportcube", "agencyverifiercube", "agencydispositioncube"):
         assert f"insights_{table}" in read, f"{table} answers some question"
     counted = quick[("national", periods[0], "13.71", None)][0]
@@ -506,17 +511,20 @@ def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
     assert f"{n} laporan." in html
 
 
-# The tables 0006, 0008 and 0011 created, as 0009 and 0011 list them.
+# The tables 0006, 0008, 0011 and 0012 created, as 0009, 0011 and 0012 list them.
 UNBUILT_MIGRATION = importlib.import_module("jembatan.insights.migrations.0009_rollupstate_unbuilt")
-TOPIC_MIGRATION = importlib.import_module("jembatan.insights.migrations.0011_topic_disposition_cube")
-NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES + TOPIC_MIGRATION.NEW_CUBES
+LATER_MIGRATIONS = [
+    importlib.import_module("jembatan.insights.migrations.0011_topic_disposition_cube"),
+    importlib.import_module("jembatan.insights.migrations.0012_region_word_cube"),
+]
+NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES + [t for m in LATER_MIGRATIONS for t in m.NEW_CUBES]
 
 
 def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_them(
     data, late_and_rising, frozen
 ):
-    """An upgraded database has facts but empty new cubes (insights 0006, 0008, 0011): 0009 and
-    0011 mark them unbuilt, the pages answer from the older cubes (the same numbers, never zeros),
+    """An upgraded database has facts but empty new cubes (insights 0006, 0008, 0011, 0012): their
+    migrations mark them unbuilt, the pages answer from the older cubes (the same numbers, never zeros),
     and the next rollup run fills them and lets the pages read them."""
     from django.apps import apps
     from django.db import connection
@@ -552,6 +560,7 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
         "insights_agencyreportcube",
         "insights_scoperegionreportcube",
         "insights_scopetopicdispositioncube",
+        "insights_scoperegionwordcube",
     }
     assert asked <= read
     # As right after `migrate` on a database that had facts: the new tables exist, empty.
@@ -559,7 +568,8 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
         for table in NEW_CUBES:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
     UNBUILT_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
-    TOPIC_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
+    for migration in LATER_MIGRATIONS:
+        migration.mark_unbuilt(apps, connection.schema_editor())
     assert sorted(RollupState.objects.get().unbuilt) == sorted(NEW_CUBES)
     answered, read = pages()
     assert read == set(), "an empty cube is never asked"
@@ -578,5 +588,6 @@ def test_a_new_database_marks_no_cube_unbuilt(w):
     from jembatan.insights.models import RollupState
 
     UNBUILT_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
-    TOPIC_MIGRATION.mark_unbuilt(apps, connection.schema_editor())
+    for migration in LATER_MIGRATIONS:
+        migration.mark_unbuilt(apps, connection.schema_editor())
     assert list(RollupState.objects.values_list("unbuilt", flat=True)) in ([], [[]])

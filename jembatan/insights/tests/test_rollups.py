@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jembatan.directory.models import Agency
 from jembatan.insights import rollups
 from jembatan.insights.facts import title_words
-from jembatan.insights.models import Grain, ScopeWordCube
+from jembatan.insights.models import Grain, ScopeRegionWordCube, ScopeWordCube
 from jembatan.insights.tests.lifecycle import HOURS, WEIGHTED_OPS, Player
 from jembatan.reports.models import Report
 from jembatan.reports.sla import JAKARTA, WorkingCalendar
@@ -153,12 +153,16 @@ def stored():
 
 
 def word_counts():
-    return sorted(ScopeWordCube.objects.values_list("day", "scope", "word", "reports"))
+    return (
+        sorted(ScopeWordCube.objects.values_list("day", "scope", "word", "reports")),
+        sorted(ScopeRegionWordCube.objects.values_list("day", "scope", "region", "word", "reports")),
+    )
 
 
 def word_recount(today):
-    """Reports per (day, hub, title word) over the days the word cube keeps."""
-    hubs, counts = _hubs(), defaultdict(int)
+    """Reports per (day, hub, title word) and per (day, hub, kabupaten/kota, title word) over the
+    days the word cubes keep."""
+    hubs, counts, by_region = _hubs(), defaultdict(int), defaultdict(int)
     for report in Report.objects.prefetch_related("dispositions"):
         day = _day(report.submitted_at)
         if day < today - dt.timedelta(days=rollups.WORD_DAYS):
@@ -166,10 +170,16 @@ def word_recount(today):
         dispositions = sorted(report.dispositions.all(), key=lambda d: (d.disposed_at, d.pk))
         live = [d for d in dispositions if d.status not in ("bukan_wewenang", "dialihkan")]
         agency = live[0].agency_id if live else (report.verifying_agency_id or 0)
+        code = report.region_id or ""
+        region = ".".join(code.split(".")[:2]) if code else ""
         for word in title_words(report.title).split():
             for hub in hubs[agency]:
                 counts[(day, hub, word)] += 1
-    return sorted((d, h, word, n) for (d, h, word), n in counts.items())
+                by_region[(day, hub, region, word)] += 1
+    return (
+        sorted((*key, n) for key, n in counts.items()),
+        sorted((*key, n) for key, n in by_region.items()),
+    )
 
 
 def assert_cubes_match_recount():
