@@ -443,6 +443,25 @@ class AgencyDispositionCube(DispositionMeasures):
         ]
 
 
+class AgencyTotalDispositionCube(DispositionMeasures):
+    """AgencyDispositionCube without the kabupaten/kota: period × province × agency × working
+    days. A league without a place filter reads its leaf offices here: a provincial office answers
+    reports from every kab/kota, so the one with the kab/kota held five times the rows (the
+    province's 40 offices over 12 months at 5,000,000 reports: 75,000 month rows)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    province = models.CharField(max_length=2, blank=True)
+    agency = models.IntegerField()
+    wd = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "grain", "period"]),
+            models.Index(fields=["grain", "period"]),
+        ]
+
+
 class ScopeRegionDispositionCube(DispositionMeasures):
     """Dispositions per hub of the disposed agency: period × province × kabupaten/kota × status ×
     working days (the league's disposition columns under a kabupaten/kota filter)."""

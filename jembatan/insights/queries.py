@@ -25,6 +25,7 @@ from jembatan.insights.models import (
     NATIONAL,
     AgencyDispositionCube,
     AgencyReportCube,
+    AgencyTotalDispositionCube,
     AgencyVerifierCube,
     DispositionCube,
     Grain,
@@ -205,10 +206,10 @@ class Kind:
     # a question that needs a dimension this hub cube lacks (a kabupaten/kota, a category) asks
     # theirs before the full cube, which holds about a row per report.
     alternates: tuple = ()
-    # The full cube without its fine dimensions (per leaf agency, not fanned out): read instead of
-    # the full cube, by the same `scope_column`, when it has every dimension a question needs.
-    leaf_model: type | None = None
-    leaf_dims: frozenset = frozenset()
+    # The full cube without its fine dimensions (per leaf agency, not fanned out), as (model,
+    # dimensions) pairs, the coarsest first: the first that has every dimension a question needs
+    # is read instead of the full cube, by the same `scope_column`.
+    leaves: tuple = ()
 
     def hub_model_for(self, needed, unbuilt=frozenset()):
         """The hub cube that has every dimension in `needed`, or None (then the full cube).
@@ -220,14 +221,11 @@ class Kind:
         return None
 
     def full_model_for(self, needed, unbuilt=frozenset()):
-        """The cube summed per agency: the leaf cube if it has every dimension (and is filled),
-        else the full one."""
-        if (
-            self.leaf_model is not None
-            and needed <= self.leaf_dims
-            and self.leaf_model._meta.db_table not in unbuilt
-        ):
-            return self.leaf_model
+        """The cube summed per agency: the first leaf cube that has every dimension (and is
+        filled), else the full one."""
+        for model, dims in self.leaves:
+            if needed <= dims and model._meta.db_table not in unbuilt:
+                return model
         return self.full_model
 
 
@@ -239,8 +237,7 @@ KINDS = {
         "agency",
         tuple(REPORT_MEASURES),
         alternates=("place", "topic", "region_report", "region_topic"),
-        leaf_model=AgencyReportCube,
-        leaf_dims=frozenset({"province", "region"}),
+        leaves=((AgencyReportCube, frozenset({"province", "region"})),),
     ),
     "verifier": Kind(
         ScopeVerifierCube,
@@ -249,8 +246,7 @@ KINDS = {
         "verifier",
         tuple(REPORT_MEASURES),
         alternates=("region_verifier",),
-        leaf_model=AgencyVerifierCube,
-        leaf_dims=frozenset({"province", "region"}),
+        leaves=((AgencyVerifierCube, frozenset({"province", "region"})),),
     ),
     "place": Kind(
         ScopePlaceCube,
@@ -258,8 +254,7 @@ KINDS = {
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
-        leaf_model=AgencyReportCube,
-        leaf_dims=frozenset({"province", "region"}),
+        leaves=((AgencyReportCube, frozenset({"province", "region"})),),
     ),
     "topic": Kind(
         ScopeTopicCube,
@@ -276,8 +271,10 @@ KINDS = {
         "agency",
         tuple(DISPOSITION_MEASURES),
         alternates=("region_disposition", "topic_disposition"),
-        leaf_model=AgencyDispositionCube,
-        leaf_dims=frozenset({"province", "region", "wd"}),
+        leaves=(
+            (AgencyTotalDispositionCube, frozenset({"province", "wd"})),
+            (AgencyDispositionCube, frozenset({"province", "region", "wd"})),
+        ),
     ),
     # Only asked as alternates: the kabupaten/kota hub cubes, for questions under that filter.
     "region_report": Kind(

@@ -30,6 +30,7 @@ from jembatan.insights.models import (
     NATIONAL,
     AgencyDispositionCube,
     AgencyReportCube,
+    AgencyTotalDispositionCube,
     AgencyVerifierCube,
     DirtyPeriod,
     DispositionCube,
@@ -145,6 +146,7 @@ CUBES = [
         ("province", "region", "agency", "category", "category_group", "status", "wd"),
     ),
     CubeSpec(AgencyDispositionCube, "d", ("province", "region", "agency", "wd"), cluster="agency"),
+    CubeSpec(AgencyTotalDispositionCube, "d", ("province", "agency", "wd"), cluster="agency"),
     CubeSpec(ScopeDispositionCube, "d", ("province", "status", "wd"), fan_out="agency"),
     CubeSpec(ScopeRegionDispositionCube, "d", ("province", "region", "status", "wd"), fan_out="agency"),
     CubeSpec(

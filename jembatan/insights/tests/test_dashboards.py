@@ -345,7 +345,7 @@ def _full_cubes_only(monkeypatch):
 
     for name, kind in list(queries.KINDS.items()):
         kept = tuple(a for a in kind.alternates if not a.startswith("region_") and a != "topic_disposition")
-        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept, leaf_model=None))
+        monkeypatch.setitem(queries.KINDS, name, replace(kind, alternates=kept, leaves=()))
 
 
 def test_pages_with_or_without_a_region_or_category_filter_show_what_the_full_cubes_show(
@@ -412,7 +412,12 @@ def test_pages_with_or_without_a_region_or_category_filter_show_what_the_full_cu
     assert "insights_scoperegiondispositioncube" in read
     assert "insights_scopetopicdispositioncube" in read, "a category group's league reads it"
     assert "insights_scoperegionwordcube" in read, "the trends under a kabupaten/kota read it"
-    for table in ("agencyreportcube", "agencyverifiercube", "agencydispositioncube"):
+    for table in (
+        "agencyreportcube",
+        "agencyverifiercube",
+        "agencydispositioncube",
+        "agencytotaldispositioncube",
+    ):
         assert f"insights_{table}" in read, f"{table} answers some question"
     counted = quick[("national", periods[0], "13.71", None)][0]
     assert counted[1][1] > 0, "the cases count some reports"
@@ -511,11 +516,12 @@ def test_a_drill_down_counted_from_the_cubes_counts_the_reports_it_lists(
     assert f"{n} laporan." in html
 
 
-# The tables 0006, 0008, 0011 and 0012 created, as 0009, 0011 and 0012 list them.
+# The tables 0006, 0008 and 0011–0013 created, as 0009 and 0011–0013 list them.
 UNBUILT_MIGRATION = importlib.import_module("jembatan.insights.migrations.0009_rollupstate_unbuilt")
 LATER_MIGRATIONS = [
     importlib.import_module("jembatan.insights.migrations.0011_topic_disposition_cube"),
     importlib.import_module("jembatan.insights.migrations.0012_region_word_cube"),
+    importlib.import_module("jembatan.insights.migrations.0013_agency_total_disposition_cube"),
 ]
 NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES + [t for m in LATER_MIGRATIONS for t in m.NEW_CUBES]
 
@@ -523,7 +529,7 @@ NEW_CUBES = UNBUILT_MIGRATION.NEW_CUBES + [t for m in LATER_MIGRATIONS for t in 
 def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_them(
     data, late_and_rising, frozen
 ):
-    """An upgraded database has facts but empty new cubes (insights 0006, 0008, 0011, 0012): their
+    """An upgraded database has facts but empty new cubes (insights 0006, 0008, 0011–0013): their
     migrations mark them unbuilt, the pages answer from the older cubes (the same numbers, never zeros),
     and the next rollup run fills them and lets the pages read them."""
     from django.apps import apps
@@ -561,6 +567,7 @@ def test_cubes_a_migration_left_empty_are_not_read_until_the_rollup_task_fills_t
         "insights_scoperegionreportcube",
         "insights_scopetopicdispositioncube",
         "insights_scoperegionwordcube",
+        "insights_agencytotaldispositioncube",
     }
     assert asked <= read
     # As right after `migrate` on a database that had facts: the new tables exist, empty.
