@@ -208,7 +208,7 @@ class Kind:
     alternates: tuple = ()
     # The full cube without its fine dimensions (per leaf agency, not fanned out), as (model,
     # dimensions) pairs, the coarsest first: the first that has every dimension a question needs
-    # is read instead of the full cube, by the same `scope_column`.
+    # (its `scope_column` included) is read instead of the full cube, by the same column.
     leaves: tuple = ()
 
     def hub_model_for(self, needed, unbuilt=frozenset()):
@@ -237,7 +237,7 @@ KINDS = {
         "agency",
         tuple(REPORT_MEASURES),
         alternates=("place", "topic", "region_report", "region_topic"),
-        leaves=((AgencyReportCube, frozenset({"province", "region"})),),
+        leaves=((AgencyReportCube, frozenset({"province", "region", "agency"})),),
     ),
     "verifier": Kind(
         ScopeVerifierCube,
@@ -246,7 +246,7 @@ KINDS = {
         "verifier",
         tuple(REPORT_MEASURES),
         alternates=("region_verifier",),
-        leaves=((AgencyVerifierCube, frozenset({"province", "region"})),),
+        leaves=((AgencyVerifierCube, frozenset({"province", "region", "verifier"})),),
     ),
     "place": Kind(
         ScopePlaceCube,
@@ -254,7 +254,7 @@ KINDS = {
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
-        leaves=((AgencyReportCube, frozenset({"province", "region"})),),
+        leaves=((AgencyReportCube, frozenset({"province", "region", "agency"})),),
     ),
     "topic": Kind(
         ScopeTopicCube,
@@ -272,8 +272,8 @@ KINDS = {
         tuple(DISPOSITION_MEASURES),
         alternates=("region_disposition", "topic_disposition"),
         leaves=(
-            (AgencyTotalDispositionCube, frozenset({"province", "wd"})),
-            (AgencyDispositionCube, frozenset({"province", "region", "wd"})),
+            (AgencyTotalDispositionCube, frozenset({"province", "agency", "status", "wd"})),
+            (AgencyDispositionCube, frozenset({"province", "region", "agency", "wd"})),
         ),
     ),
     # Only asked as alternates: the kabupaten/kota hub cubes, for questions under that filter.

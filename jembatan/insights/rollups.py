@@ -146,7 +146,7 @@ CUBES = [
         ("province", "region", "agency", "category", "category_group", "status", "wd"),
     ),
     CubeSpec(AgencyDispositionCube, "d", ("province", "region", "agency", "wd"), cluster="agency"),
-    CubeSpec(AgencyTotalDispositionCube, "d", ("province", "agency", "wd"), cluster="agency"),
+    CubeSpec(AgencyTotalDispositionCube, "d", ("province", "agency", "status", "wd"), cluster="agency"),
     CubeSpec(ScopeDispositionCube, "d", ("province", "status", "wd"), fan_out="agency"),
     CubeSpec(ScopeRegionDispositionCube, "d", ("province", "region", "status", "wd"), fan_out="agency"),
     CubeSpec(

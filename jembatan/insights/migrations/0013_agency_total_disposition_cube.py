@@ -1,7 +1,7 @@
-"""The dispositions per leaf office without the kabupaten/kota (a league's offices without a place
-filter). On a database that already has facts the new cube starts empty and is marked unbuilt (as
-in 0009): the league keeps reading the agency cube with the kab/kota until the rollup task has
-filled it."""
+"""The dispositions per leaf office without the kabupaten/kota, with the status (a league's offices
+without a place filter, "late now" per agency). On a database that already has facts the new cube
+starts empty and is marked unbuilt (as in 0009): the pages keep reading the older cubes until the
+rollup task has filled it."""
 
 import importlib
 
@@ -39,10 +39,11 @@ class Migration(migrations.Migration):
                 ('period', models.DateField()),
                 ('province', models.CharField(blank=True, max_length=2)),
                 ('agency', models.IntegerField()),
+                ('status', models.CharField(max_length=20)),
                 ('wd', models.IntegerField()),
             ],
             options={
-                'indexes': [models.Index(fields=['agency', 'grain', 'period'], name='insights_ag_agency_80d335_idx'), models.Index(fields=['grain', 'period'], name='insights_ag_grain_bafac5_idx')],
+                'indexes': [models.Index(fields=['agency', 'grain', 'period'], name='insights_ag_agency_80d335_idx'), models.Index(fields=['grain', 'period'], name='insights_ag_grain_bafac5_idx'), models.Index(condition=models.Q(('status__in', ['terdisposisi', 'diproses'])), fields=['status', 'grain', 'period'], include=('agency', 'province', 'wd', 'dispositions', 'response_overdue', 'completion_overdue'), name='insights_agencydisp_open')],
             },
         ),
         migrations.RunPython(mark_unbuilt, migrations.RunPython.noop),
