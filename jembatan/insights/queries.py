@@ -43,7 +43,7 @@ from jembatan.insights.models import (
     ScopeTopicDispositionCube,
     ScopeVerifierCube,
 )
-from jembatan.insights.rollups import DISPOSITION_MEASURES, REPORT_MEASURES
+from jembatan.insights.rollups import CUBES, DISPOSITION_MEASURES, REPORT_MEASURES
 
 MAX_DAY_GRAIN_DAYS = 92  # longer periods are read from the month cubes, in whole months
 
@@ -195,10 +195,13 @@ def effective_scopes(user, filters):
 # --- Cubes -------------------------------------------------------------------------------------------
 
 
+# Each cube's dimensions, as rollups builds it (a fan-out cube's `scope` column is not among them).
+CUBE_DIMS = {spec.model: frozenset(spec.dims) for spec in CUBES}
+
+
 @dataclass(frozen=True)
 class Kind:
     hub_model: type
-    hub_dims: frozenset
     full_model: type
     scope_column: str  # the full cube's column that the scope restricts
     measures: tuple
@@ -206,10 +209,15 @@ class Kind:
     # a question that needs a dimension this hub cube lacks (a kabupaten/kota, a category) asks
     # theirs before the full cube, which holds about a row per report.
     alternates: tuple = ()
-    # The full cube without its fine dimensions (per leaf agency, not fanned out), as (model,
-    # dimensions) pairs, the coarsest first: the first that has every dimension a question needs
-    # (its `scope_column` included) is read instead of the full cube, by the same column.
+    # The full cube without its fine dimensions (per leaf agency, not fanned out), the coarsest
+    # first: the first that has every dimension a question needs (its `scope_column` included) is
+    # read instead of the full cube, by the same column.
     leaves: tuple = ()
+
+    @property
+    def hub_dims(self):
+        """The hub cube's dimensions (its fan-out `scope` column aside), as rollups.CUBES builds it."""
+        return CUBE_DIMS[self.hub_model]
 
     def hub_model_for(self, needed, unbuilt=frozenset()):
         """The hub cube that has every dimension in `needed`, or None (then the full cube).
@@ -223,8 +231,8 @@ class Kind:
     def full_model_for(self, needed, unbuilt=frozenset()):
         """The cube summed per agency: the first leaf cube that has every dimension (and is
         filled), else the full one."""
-        for model, dims in self.leaves:
-            if needed <= dims and model._meta.db_table not in unbuilt:
+        for model in self.leaves:
+            if needed <= CUBE_DIMS[model] and model._meta.db_table not in unbuilt:
                 return model
         return self.full_model
 
@@ -232,33 +240,29 @@ class Kind:
 KINDS = {
     "report": Kind(
         ScopeReportCube,
-        frozenset({"province", "channel", "kind", "status"}),
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
         alternates=("place", "topic", "region_report", "region_topic"),
-        leaves=((AgencyReportCube, frozenset({"province", "region", "agency"})),),
+        leaves=(AgencyReportCube,),
     ),
     "verifier": Kind(
         ScopeVerifierCube,
-        frozenset({"province"}),
         ReportCube,
         "verifier",
         tuple(REPORT_MEASURES),
         alternates=("region_verifier",),
-        leaves=((AgencyVerifierCube, frozenset({"province", "region", "verifier"})),),
+        leaves=(AgencyVerifierCube,),
     ),
     "place": Kind(
         ScopePlaceCube,
-        frozenset({"province", "region"}),
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
-        leaves=((AgencyReportCube, frozenset({"province", "region", "agency"})),),
+        leaves=(AgencyReportCube,),
     ),
     "topic": Kind(
         ScopeTopicCube,
-        frozenset({"province", "category", "category_group"}),
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
@@ -266,41 +270,36 @@ KINDS = {
     ),
     "disposition": Kind(
         ScopeDispositionCube,
-        frozenset({"province", "status", "wd"}),
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),
         alternates=("region_disposition", "topic_disposition"),
         leaves=(
-            (AgencyTotalDispositionCube, frozenset({"province", "agency", "status", "wd"})),
-            (AgencyDispositionCube, frozenset({"province", "region", "agency", "wd"})),
+            AgencyTotalDispositionCube,
+            AgencyDispositionCube,
         ),
     ),
     # Only asked as alternates: the kabupaten/kota hub cubes, for questions under that filter.
     "region_report": Kind(
         ScopeRegionReportCube,
-        frozenset({"province", "region", "channel", "kind", "status"}),
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
     ),
     "region_topic": Kind(
         ScopeRegionTopicCube,
-        frozenset({"province", "region", "category", "category_group"}),
         ReportCube,
         "agency",
         tuple(REPORT_MEASURES),
     ),
     "region_verifier": Kind(
         ScopeRegionVerifierCube,
-        frozenset({"province", "region"}),
         ReportCube,
         "verifier",
         tuple(REPORT_MEASURES),
     ),
     "region_disposition": Kind(
         ScopeRegionDispositionCube,
-        frozenset({"province", "region", "status", "wd"}),
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),
@@ -308,7 +307,6 @@ KINDS = {
     # Only asked as an alternate: the dispositions under a category group filter.
     "topic_disposition": Kind(
         ScopeTopicDispositionCube,
-        frozenset({"province", "category_group", "status", "wd"}),
         DispositionCube,
         "agency",
         tuple(DISPOSITION_MEASURES),
