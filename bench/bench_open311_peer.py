@@ -157,13 +157,7 @@ class Server:
         raise SystemExit(f"{self.name}: no answer on port {self.port}; see {self.log.name}")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, timeout=30)
         if self.log:
             self.log.close()
 
@@ -202,6 +196,18 @@ class Server:
     def rows(self):
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as conn:
             return conn.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
+
+
+def stop_group(proc, *, timeout):
+    """SIGTERM to the process group `proc` leads (it was started with start_new_session), SIGKILL
+    after `timeout` seconds."""
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def _stat(pid):
@@ -384,6 +390,22 @@ def preload(server, rows):
     raise SystemExit(f"{server.name}: still {server.rows()} rows after five preloads")
 
 
+def post_phase(server, clients, seconds):
+    """POST for `seconds` at `clients` clients (no warm-up): the tool's result of that phase."""
+    result = run_tool(
+        server,
+        "--phases",
+        "post",
+        "--warmup",
+        "0",
+        "--post-concurrency",
+        str(clients),
+        "--post-seconds",
+        str(seconds),
+    )
+    return result["post"][0]
+
+
 def measure(server, args):
     """One round against one server: POST at each concurrency (with server CPU), then GET list and one.
 
@@ -396,19 +418,8 @@ def measure(server, args):
             server.restart_from_snapshot()
             row[f"rows{clients}"] = server.rows()
         before = server.cpu_seconds()
-        result = run_tool(
-            server,
-            "--phases",
-            "post",
-            "--warmup",
-            "0",
-            "--post-concurrency",
-            str(clients),
-            "--post-seconds",
-            str(args.post_seconds),
-        )
+        post = post_phase(server, clients, args.post_seconds)
         used = server.cpu_seconds() - before
-        post = result["post"][0]
         row[f"post{clients}"] = {
             "rps": post["rps"],
             "p50": post["p50_ms"],

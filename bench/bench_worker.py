@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -73,13 +72,7 @@ class Server(peerbench.Jembatan):
         )
 
     def stop_worker(self):
-        if self.worker and self.worker.poll() is None:
-            os.killpg(self.worker.pid, signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.worker.pid, signal.SIGKILL)
-                self.worker.wait()
+        peerbench.stop_group(self.worker, timeout=60)  # SIGTERM: run_worker's graceful stop
 
     def worker_cpu(self):
         st = peerbench._stat(self.worker.pid)
@@ -155,22 +148,11 @@ def main():
         load0 = os.getloadavg()[0]
         peerbench.say(f"== {args.clients} clients for {args.seconds:g} s, the worker beside the server")
         started = time.monotonic()
-        result = peerbench.run_tool(
-            server,
-            "--phases",
-            "post",
-            "--warmup",
-            "0",
-            "--post-concurrency",
-            str(args.clients),
-            "--post-seconds",
-            str(args.seconds),
-        )
+        post = peerbench.post_phase(server, args.clients, args.seconds)
         load_seconds = time.monotonic() - started
         web_cpu = server.cpu_seconds() - web0
         at_end = server.progress()
         worker_cpu_at_end = server.worker_cpu() - worker0
-        post = result["post"][0]
         new = at_end[0] - base[0]
         done_during = done_per_report(server, base)
         peerbench.say("== the worker clears the backlog")
