@@ -132,9 +132,9 @@ def main():
     server = Server(args.port, args.threads, args.iterations)
     server.data.mkdir(parents=True, exist_ok=True)
     server.prepare()
-    server.start()
-    server.start_worker()
     try:
+        server.start()
+        server.start_worker()
         have = server.progress()[0]
         if have < args.preload:
             peerbench.say(f"== preloading {args.preload - have} reports")
